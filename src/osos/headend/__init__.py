@@ -1,0 +1,1 @@
+"""headend layer of osos (see docs/design.md)."""

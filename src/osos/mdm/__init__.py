@@ -1,0 +1,1 @@
+"""mdm layer of osos (see docs/design.md)."""

@@ -1,0 +1,1 @@
+"""protocol layer of osos (see docs/design.md)."""

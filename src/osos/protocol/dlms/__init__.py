@@ -1,0 +1,1 @@
+"""dlms layer of osos (see docs/design.md)."""

@@ -1,0 +1,1 @@
+"""iec62056_21 layer of osos (see docs/design.md)."""

@@ -1,0 +1,1 @@
+"""scope layer of osos (see docs/design.md)."""

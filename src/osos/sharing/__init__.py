@@ -1,0 +1,1 @@
+"""sharing layer of osos (see docs/design.md)."""

@@ -1,0 +1,1 @@
+"""simulator layer of osos (see docs/design.md)."""

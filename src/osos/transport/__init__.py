@@ -1,0 +1,1 @@
+"""transport layer of osos (see docs/design.md)."""
