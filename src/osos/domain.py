@@ -1,0 +1,72 @@
+"""The domain's words, as enums shared by every layer (values are what the database stores)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrganisationKind(StrEnum):
+    DISTRIBUTION = "distribution"  # the distribution company running OSOS (EDAŞ)
+    SUPPLIER = "supplier"  # tedarikçi
+    CORPORATE = "corporate"  # kurumsal
+    OSB = "osb"  # organised industrial zone
+    MARKET_OPERATOR = "market_operator"  # EPİAŞ
+
+
+class Connection(StrEnum):
+    TRANSMISSION = "transmission"
+    DISTRIBUTION = "distribution"
+
+
+class Generation(StrEnum):
+    NONE = "none"
+    LICENSED = "licensed"
+    UNLICENSED = "unlicensed"
+
+
+class TariffGroup(StrEnum):
+    INDUSTRY = "industry"
+    BUSINESS = "business"
+    RESIDENCE = "residence"
+    AGRICULTURAL_IRRIGATION = "agricultural_irrigation"
+    LIGHTING = "lighting"
+
+
+class MeterKind(StrEnum):
+    ELECTRICITY = "electricity"
+    WATER = "water"
+    GAS = "gas"
+    HEAT = "heat"
+
+
+class Protocol(StrEnum):
+    IEC62056_21 = "iec62056-21"
+    DLMS = "dlms"
+
+
+class CommMode(StrEnum):
+    DIAL_OUT = "dial_out"  # the head-end connects to the modem's host:port
+    DIAL_IN = "dial_in"  # the modem connects to the head-end and identifies itself
+    NONE = "none"  # not remotely readable (hand-held terminal only)
+
+
+class DataSource(StrEnum):
+    """Where a stored value came from; shown to everyone who sees the value."""
+
+    ACTUAL = "actual"
+    ESTIMATED = "estimated"
+    EDITED = "edited"
+
+
+class ReadSource(StrEnum):
+    HEADEND = "headend"
+    INGEST = "ingest"  # a capture from a hand-held terminal or optical probe
+    IMPORT = "import"  # CSV/XLSX migration or correction
+
+
+class UserKind(StrEnum):
+    ABONE = "abone"
+    TEDARIKCI = "tedarikci"
+    KURUMSAL = "kurumsal"
+    OPERATOR = "operator"
+    ADMIN = "admin"

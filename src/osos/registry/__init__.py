@@ -1,0 +1,1 @@
+"""Registry import: service points, meters, installations and supply periods from CSV/XLSX."""

@@ -1,0 +1,44 @@
+"""All tables. Importing this module registers every table on ``Base.metadata``."""
+
+from osos.store.models import headend, mdm, sharing, web
+from osos.store.models.base import Base
+from osos.store.models.core import (
+    AuditEntry,
+    CommLogEntry,
+    Installation,
+    Meter,
+    MeterCommStatus,
+    Organisation,
+    ProfileConflict,
+    ProfileInterval,
+    Readout,
+    ReadoutValue,
+    ServicePoint,
+    SupplyPeriod,
+    User,
+    profile_intervals,
+    user_service_points,
+)
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "CommLogEntry",
+    "Installation",
+    "Meter",
+    "MeterCommStatus",
+    "Organisation",
+    "ProfileConflict",
+    "ProfileInterval",
+    "Readout",
+    "ReadoutValue",
+    "ServicePoint",
+    "SupplyPeriod",
+    "User",
+    "headend",
+    "mdm",
+    "profile_intervals",
+    "sharing",
+    "user_service_points",
+    "web",
+]
