@@ -214,6 +214,28 @@ class ProfileInterval(Base):
     __table__ = profile_intervals
 
 
+class ProfileIntervalHistory(Base):
+    """An earlier version of an interval row: estimates replaced by actual reads, operator edits.
+
+    The current row stays in ``profile_intervals``; every superseded version lands here with who
+    replaced it, when and why, so nothing is ever silently changed.
+    """
+
+    __tablename__ = "profile_interval_history"
+    __table_args__ = (Index("ix_profile_interval_history_key", "meter_id", "end_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id"))
+    end_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[DataSource] = mapped_column(str_enum(DataSource))
+    values: Mapped[str] = mapped_column(Text)  # JSON {column: milli-units or null, "status": …}
+    readout_id: Mapped[int | None] = mapped_column(ForeignKey("readouts.id"))
+    superseded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    superseded_by: Mapped[str] = mapped_column(String(200))  # login, "headend", "estimation"
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
 class ProfileConflict(Base):
     """A re-read interval whose values differ from the stored ones: kept for the operator."""
 

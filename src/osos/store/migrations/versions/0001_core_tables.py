@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 18:23:49.188289
+
 """
 
 from collections.abc import Sequence
@@ -380,6 +380,39 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "profile_interval_history",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meter_id", sa.Integer(), nullable=False),
+        sa.Column("end_at", osos.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "source",
+            sa.Enum(
+                "actual", "estimated", "edited", name="datasource", native_enum=False, length=32
+            ),
+            nullable=False,
+        ),
+        sa.Column("values", sa.Text(), nullable=False),
+        sa.Column("readout_id", sa.Integer(), nullable=True),
+        sa.Column("superseded_at", osos.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("superseded_by", sa.String(length=200), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["meter_id"], ["meters.id"], name=op.f("fk_profile_interval_history_meter_id_meters")
+        ),
+        sa.ForeignKeyConstraint(
+            ["readout_id"],
+            ["readouts.id"],
+            name=op.f("fk_profile_interval_history_readout_id_readouts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_profile_interval_history")),
+    )
+    with op.batch_alter_table("profile_interval_history", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_profile_interval_history_key", ["meter_id", "end_at"], unique=False
+        )
+
+    op.create_table(
         "profile_intervals",
         sa.Column("meter_id", sa.Integer(), nullable=False),
         sa.Column("end_at", osos.store.types.UTCDateTime(timezone=True), nullable=False),
@@ -458,6 +491,10 @@ def downgrade() -> None:
 
     op.drop_table("readout_values")
     op.drop_table("profile_intervals")
+    with op.batch_alter_table("profile_interval_history", schema=None) as batch_op:
+        batch_op.drop_index("ix_profile_interval_history_key")
+
+    op.drop_table("profile_interval_history")
     with op.batch_alter_table("profile_conflicts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_profile_conflicts_meter_id"))
 
