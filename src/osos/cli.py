@@ -11,6 +11,7 @@ from osos.protocol.iec62056_21 import cli as iec_cli
 from osos.registry import cli as registry_cli
 from osos.scope import cli as scope_cli
 from osos.sharing import cli as sharing_cli
+from osos.simulator import cli as simulator_cli
 from osos.store import cli as store_cli
 from osos.web import cli as web_cli
 
@@ -27,6 +28,7 @@ import_app.add_typer(mdm_cli.import_app)
 app.add_typer(store_cli.app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(iec_cli.app, name="iec")
+app.add_typer(simulator_cli.app)
 app.add_typer(headend_cli.app)
 app.add_typer(mdm_cli.app)
 app.add_typer(mdm_cli.report_app, name="report")
