@@ -1,0 +1,212 @@
+"""Ingest keeps the data rules on both databases: once, exact, conflicts kept, estimates out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from osos.domain import DataSource, ReadSource
+from osos.runtime import Runtime
+from osos.store.ingest import (
+    IntervalRecord,
+    ProfileIngestResult,
+    ReadValue,
+    interval_row,
+    last_profile_end,
+    store_profile,
+    store_readout,
+)
+from osos.store.models import (
+    Meter,
+    ProfileConflict,
+    ProfileIntervalHistory,
+    Readout,
+    ReadoutValue,
+    profile_intervals,
+)
+from osos.timeutil import UTC
+
+T0 = dt.datetime(2026, 11, 1, 0, 15, tzinfo=UTC)
+READ_AT = dt.datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
+
+
+def _meter(runtime: Runtime, serial: str = "12345678") -> int:
+    with runtime.sessions.begin() as session:
+        meter = Meter(serial=serial, flag="MSY")
+        session.add(meter)
+        session.flush()
+        return meter.id
+
+
+def _records(n: int, start: dt.datetime = T0, base: str = "100.000") -> list[IntervalRecord]:
+    return [
+        IntervalRecord(
+            end_at=start + dt.timedelta(minutes=15 * k),
+            values={
+                "1.8.0": Decimal(base) + Decimal("0.125") * k,
+                "5.8.0": Decimal("7.001"),
+                "0.0.9": Decimal("1.23456"),  # not a typed channel: kept as exact text
+            },
+            status="00",
+        )
+        for k in range(n)
+    ]
+
+
+def _rows(runtime: Runtime, meter_id: int) -> list[dict[str, object]]:
+    with runtime.sessions() as session:
+        table = profile_intervals
+        result = session.execute(
+            select(table).where(table.c.meter_id == meter_id).order_by(table.c.end_at)
+        )
+        return [dict(r) for r in result.mappings()]
+
+
+def _profile(
+    runtime: Runtime, meter_id: int, records: list[IntervalRecord], raw: bytes
+) -> ProfileIngestResult:
+    with runtime.sessions.begin() as session:
+        stored = store_readout(
+            session,
+            meter_id=meter_id,
+            read_at=READ_AT,
+            raw=raw,
+            values=[],
+            source=ReadSource.HEADEND,
+            kind="profile",
+        )
+        return store_profile(
+            session, meter_id=meter_id, records=records, readout_id=stored.readout_id
+        )
+
+
+def test_readout_stored_once_with_exact_values(runtime: Runtime) -> None:
+    meter_id = _meter(runtime)
+    values = [
+        ReadValue(
+            address="1-0:1.8.0*255", value="000070.677", number=Decimal("70.677"), unit="kWh"
+        ),
+        ReadValue(
+            address="1.6.0",
+            value="003.264",
+            number=Decimal("3.264"),
+            unit="kW",
+            value_time=dt.datetime(2026, 11, 1, 15, 45, tzinfo=UTC),
+        ),
+        ReadValue(address="C.1.0", value="03878504"),
+    ]
+    raw = b"\x02C.1.0(03878504)\r\n1.8.0(000070.677*kWh)\r\n!\r\n\x03x"
+    with runtime.sessions.begin() as session:
+        first = store_readout(
+            session,
+            meter_id=meter_id,
+            read_at=READ_AT,
+            raw=raw,
+            values=values,
+            source=ReadSource.HEADEND,
+            identification="/MSY5<1>C520",
+        )
+    with runtime.sessions.begin() as session:
+        again = store_readout(
+            session,
+            meter_id=meter_id,
+            read_at=READ_AT + dt.timedelta(hours=1),
+            raw=raw,
+            values=values,
+            source=ReadSource.HEADEND,
+        )
+    assert first.created and not again.created
+    assert first.readout_id == again.readout_id
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Readout)) == 1
+        readout = session.get(Readout, first.readout_id)
+        assert readout is not None and readout.raw == raw
+        stored = {v.obis: v for v in session.scalars(select(ReadoutValue))}
+    assert set(stored) == {"1.8.0", "1.6.0", "C.1.0"}
+    assert stored["1.8.0"].address == "1-0:1.8.0*255"
+    assert stored["1.8.0"].value == "000070.677"
+    assert stored["1.8.0"].number == Decimal("70.677")
+    assert stored["1.6.0"].value_time == dt.datetime(2026, 11, 1, 15, 45, tzinfo=UTC)
+    assert stored["C.1.0"].value == "03878504" and stored["C.1.0"].number is None
+
+
+def test_profile_idempotent_and_exact(runtime: Runtime) -> None:
+    meter_id = _meter(runtime)
+    records = _records(96)
+    first = _profile(runtime, meter_id, records, b"P.01 day one")
+    again = _profile(runtime, meter_id, records, b"P.01 day one")
+    other_bytes = _profile(runtime, meter_id, records[10:20], b"P.01 partial re-read")
+    assert (first.inserted, first.unchanged, first.conflicts) == (96, 0, 0)
+    assert (again.inserted, again.unchanged, again.conflicts) == (0, 96, 0)
+    assert (other_bytes.inserted, other_bytes.unchanged) == (0, 10)
+    rows = _rows(runtime, meter_id)
+    assert len(rows) == 96
+    assert rows[0]["end_at"] == T0
+    assert rows[3]["r1_8_0"] == 100_375  # 100.375 kWh in Wh, exact
+    assert rows[0]["r5_8_0"] == 7_001
+    assert json.loads(str(rows[0]["extra"])) == {"0.0.9": "1.23456"}
+    assert all(r["version"] == 1 and r["source"] == DataSource.ACTUAL for r in rows)
+    with runtime.sessions() as session:
+        assert last_profile_end(session, meter_id) == T0 + dt.timedelta(minutes=15 * 95)
+
+
+def test_differing_reread_is_a_conflict_not_an_overwrite(runtime: Runtime) -> None:
+    meter_id = _meter(runtime)
+    _profile(runtime, meter_id, _records(4), b"first read")
+    changed = _records(4, base="200.000")
+    result = _profile(runtime, meter_id, [*changed[:2], *_records(6)[4:]], b"second read")
+    again = _profile(runtime, meter_id, [*changed[:2], *_records(6)[4:]], b"second read")
+    assert (result.inserted, result.conflicts, result.unchanged) == (2, 2, 0)
+    assert (again.inserted, again.conflicts, again.unchanged) == (0, 2, 2)
+    rows = _rows(runtime, meter_id)
+    assert [r["r1_8_0"] for r in rows[:2]] == [100_000, 100_125]  # the first read stands
+    with runtime.sessions() as session:
+        conflicts = list(session.scalars(select(ProfileConflict).order_by(ProfileConflict.end_at)))
+    assert len(conflicts) == 2  # recorded once per readout, even when ingested twice
+    assert json.loads(conflicts[0].values)["r1_8_0"] == 200_000
+    assert conflicts[0].end_at == T0
+
+
+def test_estimate_replaced_by_actual_with_history(runtime: Runtime) -> None:
+    meter_id = _meter(runtime)
+    with runtime.sessions.begin() as session:
+        estimate = interval_row(
+            meter_id,
+            IntervalRecord(T0, {"1.8.0": Decimal("99.999")}),
+            source=DataSource.ESTIMATED,
+        )
+        session.execute(profile_intervals.insert(), [estimate])
+    result = _profile(runtime, meter_id, _records(2), b"actual read")
+    assert (result.inserted, result.replaced_estimates, result.conflicts) == (1, 1, 0)
+    rows = _rows(runtime, meter_id)
+    assert rows[0]["r1_8_0"] == 100_000
+    assert rows[0]["source"] == DataSource.ACTUAL and rows[0]["version"] == 2
+    assert rows[0]["readout_id"] is not None
+    with runtime.sessions() as session:
+        history = list(session.scalars(select(ProfileIntervalHistory)))
+    assert len(history) == 1
+    assert history[0].source == DataSource.ESTIMATED and history[0].version == 1
+    assert json.loads(history[0].values)["r1_8_0"] == 99_999
+    assert history[0].superseded_by == "headend" and history[0].reason
+    again = _profile(runtime, meter_id, _records(2), b"actual read")
+    assert (again.unchanged, again.replaced_estimates) == (2, 0)
+
+
+def test_failure_leaves_nothing_half_stored(runtime: Runtime) -> None:
+    meter_id = _meter(runtime)
+    bad = [*_records(3), IntervalRecord(T0 + dt.timedelta(hours=5), {"1.8.0": Decimal("1.0001")})]
+    with pytest.raises(ValueError, match="three decimals"):
+        _profile(runtime, meter_id, bad, b"bad read")
+    assert _rows(runtime, meter_id) == []
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Readout)) == 0
+
+
+def test_naive_times_are_refused() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        IntervalRecord(dt.datetime(2026, 1, 1), {})
+    assert ReadValue(address="1-0:2.8.0*255", value="1").obis == "2.8.0"
