@@ -1,0 +1,500 @@
+"""Every mode-C message of IEC 62056-21, both directions, as values with a two-way codec.
+
+Each message is a frozen dataclass with ``to_bytes()``, a ``from_bytes()`` classmethod that
+accepts exactly one complete frame (as :class:`~.framing.FrameBuffer` yields them) and raises
+:class:`~.errors.FrameError` / :class:`~.errors.BccError` otherwise, and named constructors for
+the common cases. Round trips are byte-exact: ``M.from_bytes(b).to_bytes() == b``.
+
+Characters are 7-bit ASCII; strip parity (:func:`~.framing.strip_parity`) before decoding.
+
+BCC (PROTOCOL.md §6): XOR of every byte after the first SOH — or after the first STX when the
+frame has no SOH — up to and including ETX/EOT. Starting at STX in a command frame (leaving out
+``P1``/``R2``) is the classic mistake this module avoids.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar, Final, Literal
+
+from .errors import BccError, FrameError
+
+SOH: Final = 0x01
+STX: Final = 0x02
+ETX: Final = 0x03
+EOT: Final = 0x04
+ACK: Final = 0x06
+NAK: Final = 0x15
+CRLF: Final = b"\r\n"
+
+#: Mode C baud characters (and mode B letters, for identification strings from older meters).
+BAUD_RATES: Final[dict[str, int]] = {
+    "0": 300,
+    "1": 600,
+    "2": 1200,
+    "3": 2400,
+    "4": 4800,
+    "5": 9600,
+    "6": 19200,
+    "A": 600,
+    "B": 1200,
+    "C": 2400,
+    "D": 4800,
+    "E": 9600,
+    "F": 19200,
+}
+MODE_C_BAUD_CHARS: Final[dict[int, str]] = {
+    rate: char for char, rate in BAUD_RATES.items() if char.isdigit()
+}
+
+#: ``Y`` of the option select: the mode the meter switches to.
+MODE_READOUT: Final = "0"
+MODE_PROGRAMMING: Final = "1"
+MODE_BINARY: Final = "2"
+MODE_NAMES: Final[dict[str, str]] = {
+    "0": "readout",
+    "1": "programming",
+    "2": "binary (HDLC)",
+    "5": "technical quality (national)",
+    "6": "short readout (national)",
+    "7": "history (national)",
+    "8": "warnings (national)",
+    "9": "outages (national)",
+}
+
+
+def bcc(data: bytes) -> int:
+    """XOR of ``data`` on 7-bit characters: the BCC of bytes already cut to the BCC range."""
+    value = 0
+    for byte in data:
+        value ^= byte
+    return value & 0x7F
+
+
+def frame_bcc(frame: bytes) -> int:
+    """BCC of a whole frame ``SOH … ETX`` / ``STX … ETX|EOT`` (any trailing BCC byte ignored).
+
+    Starts after the first SOH, or the first STX if there is no SOH; ends with the first
+    ETX/EOT after that start.
+    """
+    start = frame.find(SOH)
+    if start < 0:
+        start = frame.find(STX)
+    if start < 0:
+        raise FrameError(f"no SOH or STX in frame {frame[:40]!r}")
+    end = _find_end(frame, start + 1)
+    if end < 0:
+        raise FrameError(f"no ETX or EOT after offset {start} in frame {frame[:40]!r}")
+    return bcc(frame[start + 1 : end + 1])
+
+
+def _find_end(frame: bytes, start: int) -> int:
+    ends = [i for i in (frame.find(ETX, start), frame.find(EOT, start)) if i >= 0]
+    return min(ends) if ends else -1
+
+
+def _text(data: bytes, what: str) -> str:
+    for offset, byte in enumerate(data):
+        if byte > 0x7F:
+            raise FrameError(
+                f"{what}: byte 0x{byte:02X} at offset {offset} is not 7-bit ASCII "
+                "(strip parity first)"
+            )
+    return data.decode("ascii")
+
+
+def _check_chars(value: str, what: str, forbidden: str) -> None:
+    for offset, char in enumerate(value):
+        if ord(char) > 0x7F or char in forbidden:
+            raise FrameError(f"{what}: character {char!r} at position {offset} is not allowed")
+
+
+_CONTROL = "".join(chr(c) for c in range(0x20)) + "\x7f"
+
+
+@dataclass(frozen=True)
+class RequestMessage:
+    """``/ ? [address] ! CR LF`` — sign-on request from the head-end."""
+
+    address: str = ""
+
+    def __post_init__(self) -> None:
+        _check_chars(self.address, "request address", _CONTROL + "!/")
+
+    def to_bytes(self) -> bytes:
+        return b"/?" + self.address.encode("ascii") + b"!\r\n"
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> RequestMessage:
+        if not (data.startswith(b"/?") and data.endswith(b"!\r\n")):
+            raise FrameError(f"request must be '/?[address]!CRLF', got {data[:40]!r}")
+        return cls(_text(data[2:-3], "request address"))
+
+    def __repr__(self) -> str:
+        return f"RequestMessage(address={self.address!r})"
+
+
+_IDENT_RE = re.compile(
+    r"/(?P<flag>[A-Za-z]{3})(?P<baud>[0-9A-Z])(?P<sep> ?)"
+    r"(?:\\(?P<enhanced>.))?(?:<(?P<generation>[0-9])>)?(?P<ident>[^\r\n]*)\r\n\Z",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class IdentificationMessage:
+    """``/ XXX Z [\\W] [<G>] ident CR LF`` — the meter's answer to a request.
+
+    ``flag`` is the 3-letter manufacturer id as sent (a lower-case third letter means 20 ms
+    minimum reaction time); ``baud_char`` the highest rate the meter offers; ``enhanced`` the
+    character after a backslash (``@`` = DIN/VDEW R5/W5, ``2`` = mode E); ``generation`` the
+    Turkish ``<1>``/``<2>`` marker; ``separator`` a space some meters put after the baud char.
+    """
+
+    flag: str
+    baud_char: str
+    ident: str
+    enhanced: str | None = None
+    generation: str | None = None
+    separator: str = ""
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z]{3}", self.flag):
+            raise FrameError(f"identification flag must be 3 letters, got {self.flag!r}")
+        if not re.fullmatch(r"[0-9A-Z]", self.baud_char):
+            raise FrameError(f"identification baud character invalid: {self.baud_char!r}")
+        if self.separator not in ("", " "):
+            raise FrameError(f"identification separator must be '' or ' ': {self.separator!r}")
+        if self.enhanced is not None and (
+            len(self.enhanced) != 1 or self.enhanced in _CONTROL or ord(self.enhanced) > 0x7F
+        ):
+            raise FrameError(f"enhanced identification must be one character: {self.enhanced!r}")
+        if self.generation is not None and not re.fullmatch(r"[0-9]", self.generation):
+            raise FrameError(f"generation marker must be one digit: {self.generation!r}")
+        _check_chars(self.ident, "identification", _CONTROL)
+
+    @property
+    def baud(self) -> int | None:
+        """The maximum baud rate offered, or None for a character outside modes B/C."""
+        return BAUD_RATES.get(self.baud_char)
+
+    @property
+    def manufacturer(self) -> str:
+        """The FLAG id in upper case (``ISk`` → ``ISK``), for table look-ups."""
+        return self.flag.upper()
+
+    @property
+    def short_reaction_time(self) -> bool:
+        """True when the third flag letter is lower case: 20 ms instead of 200 ms."""
+        return self.flag[2].islower()
+
+    def to_bytes(self) -> bytes:
+        text = "/" + self.flag + self.baud_char + self.separator
+        if self.enhanced is not None:
+            text += "\\" + self.enhanced
+        if self.generation is not None:
+            text += f"<{self.generation}>"
+        return (text + self.ident).encode("ascii") + CRLF
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> IdentificationMessage:
+        match = _IDENT_RE.match(_text(data, "identification"))
+        if match is None:
+            raise FrameError(f"identification must be '/XXXZ…ident CRLF', got {data[:40]!r}")
+        return cls(
+            flag=match["flag"],
+            baud_char=match["baud"],
+            ident=match["ident"],
+            enhanced=match["enhanced"],
+            generation=match["generation"],
+            separator=match["sep"],
+        )
+
+    def __repr__(self) -> str:
+        return f"IdentificationMessage({self.to_bytes()[:-2].decode('ascii')!r})"
+
+
+@dataclass(frozen=True)
+class AckOptionSelect:
+    """``ACK V Z Y CR LF`` — the head-end picks protocol ``V``, baud ``Z`` and mode ``Y``.
+
+    The mode goes in ``Y`` (the last character), not in ``V``: the other classic mistake.
+    """
+
+    protocol: str = "0"
+    baud_char: str = "0"
+    mode: str = MODE_READOUT
+
+    def __post_init__(self) -> None:
+        for name, value in (("protocol", self.protocol), ("baud", self.baud_char)):
+            if not re.fullmatch(r"[0-9]", value):
+                raise FrameError(f"option select {name} must be one digit, got {value!r}")
+        if not re.fullmatch(r"[0-9]", self.mode):
+            raise FrameError(f"option select mode must be one digit, got {self.mode!r}")
+
+    @classmethod
+    def readout(cls, baud_char: str = "0") -> AckOptionSelect:
+        return cls("0", baud_char, MODE_READOUT)
+
+    @classmethod
+    def programming(cls, baud_char: str = "0") -> AckOptionSelect:
+        return cls("0", baud_char, MODE_PROGRAMMING)
+
+    @property
+    def baud(self) -> int | None:
+        return BAUD_RATES.get(self.baud_char)
+
+    @property
+    def mode_name(self) -> str:
+        return MODE_NAMES.get(self.mode, f"manufacturer mode {self.mode}")
+
+    def to_bytes(self) -> bytes:
+        return bytes([ACK]) + (self.protocol + self.baud_char + self.mode).encode("ascii") + CRLF
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> AckOptionSelect:
+        if len(data) != 6 or data[0] != ACK or not data.endswith(CRLF):
+            raise FrameError(f"option select must be 'ACK V Z Y CRLF', got {data[:40]!r}")
+        text = _text(data[1:4], "option select")
+        return cls(text[0], text[1], text[2])
+
+    def __repr__(self) -> str:
+        return (
+            f"AckOptionSelect(protocol={self.protocol!r}, baud={self.baud}, "
+            f"mode={self.mode_name!r})"
+        )
+
+
+@dataclass(frozen=True)
+class Ack:
+    """A single ACK byte: password/write accepted, or 'send the next partial block'."""
+
+    def to_bytes(self) -> bytes:
+        return bytes([ACK])
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Ack:
+        if data != bytes([ACK]):
+            raise FrameError(f"ACK must be the single byte 0x06, got {data[:40]!r}")
+        return cls()
+
+
+@dataclass(frozen=True)
+class Nak:
+    """A single NAK byte: rejected, or 'repeat the last message' after a bad BCC."""
+
+    def to_bytes(self) -> bytes:
+        return bytes([NAK])
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Nak:
+        if data != bytes([NAK]):
+            raise FrameError(f"NAK must be the single byte 0x15, got {data[:40]!r}")
+        return cls()
+
+
+def _split_block(data: bytes, start_char: int, what: str) -> tuple[bytes, bool]:
+    """Check ``start … ETX|EOT BCC`` and return (inner bytes, partial?)."""
+    if len(data) < 3 or data[0] != start_char:
+        raise FrameError(f"{what}: must start with 0x{start_char:02X}, got {data[:40]!r}")
+    end_char = data[-2]
+    if end_char not in (ETX, EOT):
+        raise FrameError(f"{what}: must end with ETX or EOT and a BCC byte, got {data[-40:]!r}")
+    inner = data[1:-2]
+    if ETX in inner or EOT in inner:
+        raise FrameError(f"{what}: ETX/EOT inside the block at offset {_find_end(inner, 0) + 1}")
+    received = data[-1] & 0x7F
+    computed = bcc(data[1:-1])
+    if received != computed:
+        raise BccError(what, received, computed)
+    return inner, end_char == EOT
+
+
+@dataclass(frozen=True)
+class DataMessage:
+    """``STX data ETX BCC`` (or ``… EOT BCC`` for a partial block): meter → head-end data.
+
+    ``data`` is everything between STX and ETX/EOT. A readout ends with ``!`` CR LF
+    (:meth:`readout` adds it); the answer to a read is ``addr(value)`` without ``!``.
+    """
+
+    data: str
+    partial: bool = False
+
+    def __post_init__(self) -> None:
+        _check_chars(self.data, "data block", "\x01\x02\x03\x04")
+
+    @classmethod
+    def readout(cls, lines: list[str] | tuple[str, ...]) -> DataMessage:
+        """A full readout from data-set lines (without CR LF): adds ``!`` CR LF."""
+        return cls("".join(line + "\r\n" for line in lines) + "!\r\n")
+
+    @classmethod
+    def answer(cls, address: str, value: str) -> DataMessage:
+        """The meter's answer to a read: ``addr(value)``."""
+        return cls(f"{address}({value})")
+
+    @classmethod
+    def error_answer(cls, text: str = "ERROR", address: str = "") -> DataMessage:
+        """An error answer ``[addr](ERROR…)``: what meters send for an unknown register."""
+        return cls(f"{address}({text})")
+
+    @property
+    def is_readout(self) -> bool:
+        """True when the block ends like a complete readout (``!`` before the final CR LF)."""
+        return self.data.rstrip("\r\n").endswith("!")
+
+    @property
+    def error(self) -> str | None:
+        """The text of an ``(ERROR…)`` answer, or None."""
+        match = _ERROR_RE.match(self.data)
+        return match["text"] if match else None
+
+    def to_bytes(self) -> bytes:
+        body = bytes([STX]) + self.data.encode("ascii") + bytes([EOT if self.partial else ETX])
+        return body + bytes([bcc(body[1:])])
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> DataMessage:
+        inner, partial = _split_block(data, STX, "data block (STX … ETX)")
+        return cls(_text(inner, "data block"), partial)
+
+    def __repr__(self) -> str:
+        shown = self.data if len(self.data) <= 60 else self.data[:57] + "..."
+        kind = "partial " if self.partial else ""
+        return f"DataMessage({kind}{shown!r}, {len(self.data)} chars)"
+
+
+_ERROR_RE = re.compile(r"\A[^()]*\((?P<text>ERR[^)]*)\)\s*\Z")
+
+CommandLetter = Literal["P", "W", "R", "E", "B"]
+
+
+@dataclass(frozen=True)
+class CommandMessage:
+    """``SOH C D STX data ETX BCC`` — programming-mode command; ``SOH B0 ETX q`` for break.
+
+    ``command`` is the letter (P password, R read, W write, E execute, B break), ``kind`` the
+    digit (``P0`` seed from the meter, ``P1`` plain password, ``P2`` seed-derived, ``R1``/``R2``
+    ASCII/formatted read, ``R5``/``R6`` DIN/VDEW, ``W1``/``W2``/``W5`` write, ``E2`` execute,
+    ``B0`` break). ``data`` is None only for a frame without STX (break).
+    """
+
+    command: str
+    kind: str
+    data: str | None = None
+    partial: bool = False
+
+    VALID: ClassVar[frozenset[str]] = frozenset(
+        {"P0", "P1", "P2", "W1", "W2", "W3", "W4", "W5", "W6"}
+        | {"R1", "R2", "R3", "R4", "R5", "R6", "E1", "E2", "E3", "B0", "B1"}
+    )
+
+    def __post_init__(self) -> None:
+        if self.command + self.kind not in self.VALID:
+            raise FrameError(f"unknown command {self.command + self.kind!r}")
+        if self.data is not None:
+            _check_chars(self.data, f"{self.name} data", "\x01\x02\x03\x04")
+
+    @property
+    def name(self) -> str:
+        """``R5``, ``P1``, …"""
+        return self.command + self.kind
+
+    @property
+    def address(self) -> str:
+        """The part of ``data`` before the first ``(`` (empty for password commands)."""
+        return (self.data or "").split("(", 1)[0]
+
+    @property
+    def value(self) -> str:
+        """The text inside the first pair of parentheses of ``data``."""
+        data = self.data or ""
+        if "(" not in data:
+            return ""
+        inner = data.split("(", 1)[1]
+        return inner.rsplit(")", 1)[0] if ")" in inner else inner
+
+    @classmethod
+    def seed(cls, seed: str = "") -> CommandMessage:
+        """``P0 (seed)`` — the meter's first message in programming mode."""
+        return cls("P", "0", f"({seed})")
+
+    @classmethod
+    def password(cls, password: str, kind: str = "1") -> CommandMessage:
+        """``P1 (password)``; ``kind='2'`` for a seed-derived password."""
+        return cls("P", kind, f"({password})")
+
+    @classmethod
+    def read(cls, address: str, args: str = "", kind: str = "5") -> CommandMessage:
+        return cls("R", kind, f"{address}({args})")
+
+    @classmethod
+    def write(cls, address: str, value: str, kind: str = "5") -> CommandMessage:
+        return cls("W", kind, f"{address}({value})")
+
+    @classmethod
+    def execute(cls, address: str, args: str = "", kind: str = "2") -> CommandMessage:
+        return cls("E", kind, f"{address}({args})")
+
+    @classmethod
+    def break_(cls) -> CommandMessage:
+        """``SOH B0 ETX q`` — complete sign-off."""
+        return cls("B", "0", None)
+
+    def to_bytes(self) -> bytes:
+        body = (self.command + self.kind).encode("ascii")
+        if self.data is not None:
+            body += bytes([STX]) + self.data.encode("ascii")
+        body += bytes([EOT if self.partial else ETX])
+        return bytes([SOH]) + body + bytes([bcc(body)])
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CommandMessage:
+        inner, partial = _split_block(data, SOH, "command (SOH … ETX)")
+        if len(inner) < 2:
+            raise FrameError(f"command too short: {data[:40]!r}")
+        head = _text(inner[:2], "command")
+        rest = inner[2:]
+        if not rest:
+            return cls(head[0], head[1], None, partial)
+        if rest[0] != STX:
+            raise FrameError(f"command {head!r}: expected STX at offset 3, got 0x{rest[0]:02X}")
+        return cls(head[0], head[1], _text(rest[1:], f"command {head} data"), partial)
+
+    def __repr__(self) -> str:
+        if self.data is None:
+            return f"CommandMessage({self.name})"
+        return f"CommandMessage({self.name}, {self.data!r})"
+
+
+Message = (
+    RequestMessage
+    | IdentificationMessage
+    | AckOptionSelect
+    | Ack
+    | Nak
+    | DataMessage
+    | CommandMessage
+)
+
+
+def decode(frame: bytes) -> Message:
+    """Decode one complete frame into the message class its first byte announces."""
+    if not frame:
+        raise FrameError("empty frame")
+    first = frame[0]
+    if frame.startswith(b"/?"):
+        return RequestMessage.from_bytes(frame)
+    if first == ord("/"):
+        return IdentificationMessage.from_bytes(frame)
+    if first == ACK:
+        return Ack.from_bytes(frame) if len(frame) == 1 else AckOptionSelect.from_bytes(frame)
+    if first == NAK:
+        return Nak.from_bytes(frame)
+    if first == STX:
+        return DataMessage.from_bytes(frame)
+    if first == SOH:
+        return CommandMessage.from_bytes(frame)
+    raise FrameError(f"frame starts with unexpected byte 0x{first:02X}: {frame[:40]!r}")
