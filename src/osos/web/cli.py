@@ -2,7 +2,129 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import typer
+from sqlalchemy.orm import Session
+
+from osos.domain import UserKind
+from osos.errors import NotFound
 
 app = typer.Typer()  # top-level commands (serve)
 users_app = typer.Typer(help="Manage panel accounts: add, list, disable.")
+
+_MESSAGES_EN = Path(__file__).parent / "i18n" / "en.json"
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """One committed unit of work on the configured database (migrated first)."""
+    from osos.runtime import open_runtime
+    from osos.store.db import transaction
+
+    runtime = open_runtime(upgrade=True)
+    try:
+        with transaction(runtime.sessions) as session:
+            yield session
+    finally:
+        runtime.close()
+
+
+def _explain(keys: list[str]) -> str:
+    catalogue: dict[str, str] = json.loads(_MESSAGES_EN.read_text(encoding="utf-8"))
+    return "; ".join(catalogue.get(k, k) for k in keys)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Run the customer panel, the back office and the API (migrates the database first)."""
+    import uvicorn
+
+    from osos.runtime import open_runtime
+    from osos.web.app import create_app
+
+    runtime = open_runtime(upgrade=True)
+    typer.echo(f"osos panel on http://{host}:{port}/  (database: {runtime.settings.database_url})")
+    try:
+        uvicorn.run(create_app(runtime), host=host, port=port, proxy_headers=True)
+    finally:
+        runtime.close()
+
+
+@users_app.command("add")
+def add_user(
+    type_: UserKind = typer.Option(..., "--type", help="Account kind."),
+    login: str = typer.Option(..., help="Installation number (abone) or e-mail address."),
+    service_point: list[str] = typer.Option(
+        [], "--service-point", help="Service point number (abone; repeatable)."
+    ),
+    organisation: str | None = typer.Option(
+        None, help="Organisation name (tedarikçi: the supplier, kurumsal: the customer)."
+    ),
+    full_name: str | None = typer.Option(None, help="Name shown in the panel."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input (required)."
+    ),
+) -> None:
+    """Add a panel account; the password is read from standard input, never from arguments."""
+    from osos.web.accounts import AccountError, PasswordPolicyError, create_user
+
+    if not password_stdin:
+        raise typer.BadParameter("pass the password on standard input with --password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        with session_scope() as session:
+            user = create_user(
+                session,
+                kind=type_,
+                login=login,
+                password=password,
+                service_point_nos=service_point,
+                organisation=organisation,
+                full_name=full_name,
+            )
+    except PasswordPolicyError as exc:
+        typer.echo(f"error: password rejected: {_explain(exc.problems)}", err=True)
+        raise typer.Exit(2) from exc
+    except AccountError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    points = ", ".join(user.service_point_nos) or "-"
+    typer.echo(f"added {user.kind.value} {user.login} (service points: {points})")
+
+
+@users_app.command("list")
+def list_accounts() -> None:
+    """List panel accounts with their kind, organisation, state and service points."""
+    from osos.web.accounts import list_users
+
+    with session_scope() as session:
+        users = list_users(session)
+    if not users:
+        typer.echo("no accounts")
+    for u in users:
+        state = "active" if u.active else "disabled"
+        org = u.organisation_name or "-"
+        points = ",".join(u.service_point_nos) or "-"
+        typer.echo(f"{u.kind.value:<10} {u.login:<36} {state:<9} {org:<30} {points}")
+
+
+@users_app.command("disable")
+def disable(login: str = typer.Argument(..., help="The account's login.")) -> None:
+    """Disable an account and end its sessions."""
+    from osos.web.accounts import set_active
+
+    try:
+        with session_scope() as session:
+            user = set_active(session, login, False)
+    except NotFound as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"disabled {user.login}")

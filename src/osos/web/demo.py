@@ -1,0 +1,119 @@
+"""Demo accounts on the demo registry: one of each kind, with known passwords (idempotent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from osos.domain import OrganisationKind, UserKind
+from osos.store.models import Installation, Organisation, ServicePoint, SupplyPeriod, User
+from osos.web.accounts import create_user
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    kind: UserKind
+    login: str
+    password: str
+    note: str
+
+
+def _first_metered_point(session: Session) -> ServicePoint | None:
+    return session.scalar(
+        select(ServicePoint)
+        .join(Installation, Installation.service_point_id == ServicePoint.id)
+        .order_by(ServicePoint.no)
+        .limit(1)
+    )
+
+
+def _busiest_organisation(session: Session, kind: OrganisationKind) -> Organisation | None:
+    """The organisation of ``kind`` with the most service points (a good demo)."""
+    if kind is OrganisationKind.SUPPLIER:
+        count = (
+            select(SupplyPeriod.supplier_id.label("org"), func.count().label("n"))
+            .group_by(SupplyPeriod.supplier_id)
+            .subquery()
+        )
+    else:
+        count = (
+            select(ServicePoint.customer_organisation_id.label("org"), func.count().label("n"))
+            .group_by(ServicePoint.customer_organisation_id)
+            .subquery()
+        )
+    return session.scalar(
+        select(Organisation)
+        .join(count, count.c.org == Organisation.id)
+        .where(Organisation.kind == kind)
+        .order_by(count.c.n.desc(), Organisation.name)
+        .limit(1)
+    )
+
+
+def ensure_demo_users(session: Session) -> list[DemoLogin]:
+    """One account of each kind on the registry's data; existing demo accounts are kept."""
+    wanted: list[tuple[DemoLogin, dict[str, object]]] = []
+    sp = _first_metered_point(session)
+    if sp is not None:
+        wanted.append(
+            (
+                DemoLogin(UserKind.ABONE, sp.no, "Demo2026!abone", f"hizmet noktası {sp.no}"),
+                {"service_point_nos": [sp.no], "full_name": sp.title},
+            )
+        )
+    supplier = _busiest_organisation(session, OrganisationKind.SUPPLIER)
+    if supplier is not None:
+        wanted.append(
+            (
+                DemoLogin(
+                    UserKind.TEDARIKCI,
+                    "tedarikci.demo@osos.local",
+                    "Demo2026!tedarik",
+                    supplier.name,
+                ),
+                {"organisation": supplier.name},
+            )
+        )
+    corporate = _busiest_organisation(session, OrganisationKind.CORPORATE)
+    if corporate is not None:
+        wanted.append(
+            (
+                DemoLogin(
+                    UserKind.KURUMSAL,
+                    "kurumsal.demo@osos.local",
+                    "Demo2026!kurumsal",
+                    corporate.name,
+                ),
+                {"organisation": corporate.name},
+            )
+        )
+    wanted.append(
+        (
+            DemoLogin(
+                UserKind.OPERATOR, "operator.demo@osos.local", "Demo2026!isletme", "back office"
+            ),
+            {},
+        )
+    )
+    wanted.append(
+        (
+            DemoLogin(UserKind.ADMIN, "admin.demo@osos.local", "Demo2026!yonetici", "back office"),
+            {},
+        )
+    )
+    logins: list[DemoLogin] = []
+    for demo, extra in wanted:
+        exists = session.scalar(select(User.id).where(User.login == demo.login))
+        if exists is None:
+            create_user(
+                session,
+                kind=demo.kind,
+                login=demo.login,
+                password=demo.password,
+                **extra,  # type: ignore[arg-type]
+            )
+        logins.append(demo)
+    session.flush()
+    return logins

@@ -1,0 +1,55 @@
+"""Turkish number and date formats for the screens (1.234,567 and 31.10.2026 23:59:59)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from osos.timeutil import to_local
+
+
+def number(value: Decimal | int | None, places: int = 3, language: str = "tr") -> str:
+    """Grouped number with fixed decimals; Turkish uses '.' for groups and ',' for decimals."""
+    if value is None:
+        return ""
+    quantum = Decimal(1).scaleb(-places)
+    text = f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+    if language == "tr":
+        return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def percent(value: Decimal | None, language: str = "tr") -> str:
+    return "" if value is None else number(value, 2, language) + " %"
+
+
+def local_datetime(value: dt.datetime | None, seconds: bool = True, language: str = "tr") -> str:
+    if value is None:
+        return ""
+    local = to_local(value)
+    if language == "tr":
+        return local.strftime("%d.%m.%Y %H:%M:%S" if seconds else "%d.%m.%Y %H:%M")
+    return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def local_date(value: dt.datetime | dt.date | None, language: str = "tr") -> str:
+    if value is None:
+        return ""
+    day = to_local(value).date() if isinstance(value, dt.datetime) else value
+    return day.strftime("%d.%m.%Y" if language == "tr" else "%Y-%m-%d")
+
+
+def month_end_label(period: str, language: str = "tr") -> str:
+    """'2026-10' → '31.10.2026 23:59:59': the month-end index is shown at the last second."""
+    year, month = (int(p) for p in period.split("-"))
+    first_next = dt.date(year + (month == 12), month % 12 + 1, 1)
+    last = first_next - dt.timedelta(days=1)
+    if language == "tr":
+        return last.strftime("%d.%m.%Y") + " 23:59:59"
+    return last.isoformat() + " 23:59:59"
+
+
+def ago_minutes(then: dt.datetime | None, now: dt.datetime) -> int | None:
+    if then is None:
+        return None
+    return max(0, int((now - then).total_seconds() // 60))
