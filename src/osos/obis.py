@@ -39,6 +39,12 @@ def normalize_obis(address: str) -> str:
     return code
 
 
+def is_obis(address: str) -> bool:
+    """True for an OBIS code in short or full form (``1.8.0``, ``F.F``, ``1-0:1.8.0*255``)."""
+    match = _FULL.fullmatch(address.strip())
+    return match is not None and "." in match["cde"]
+
+
 def base_obis(address: str) -> str:
     """The normalised code without billing suffix: ``1.8.0*2`` → ``1.8.0``."""
     return normalize_obis(address).split("*", 1)[0]
