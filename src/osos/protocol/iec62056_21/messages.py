@@ -414,7 +414,13 @@ class CommandMessage:
         if "(" not in data:
             return ""
         inner = data.split("(", 1)[1]
-        return inner.rsplit(")", 1)[0] if ")" in inner else inner
+        return inner.split(")", 1)[0]
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The texts of every ``(…)`` group of ``data`` (a W5 may carry several)."""
+        data = self.data or ""
+        return tuple(part.split(")", 1)[0] for part in data.split("(")[1:])
 
     @classmethod
     def seed(cls, seed: str = "") -> CommandMessage:
