@@ -1,0 +1,472 @@
+"""One reading session with one meter: the codec's sans-io client driven over a transport.
+
+The codec's :class:`~osos.protocol.iec62056_21.session.ClientSession` decides every byte; this
+module moves the bytes, bounds every wait (an inter-byte timeout, a deadline per step and one
+per session) and hands what arrived to a :class:`ReadSink` as soon as it is complete, so a
+line that drops mid-profile loses nothing that had arrived whole. Per-model choices (R2 or R5,
+baud switch, P.01 request and layout, time format) come from the codec's meter-profile table.
+
+Sequence: readout (mode 0); then, when the profile or the clock is wanted, a second sign-on in
+programming mode: password from the registry → meter time (0.9.1/0.9.2) → time set when the
+drift exceeds the limit → P.01 in chunks → B0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from osos.errors import CommunicationError, ProtocolError
+from osos.protocol.iec62056_21.datasets import DataSet, tokenize
+from osos.protocol.iec62056_21.errors import SessionError
+from osos.protocol.iec62056_21.framing import ParityCodec
+from osos.protocol.iec62056_21.messages import DataMessage
+from osos.protocol.iec62056_21.meter_profiles import MeterProfile
+from osos.protocol.iec62056_21.profile import LoadProfile, scan_profile
+from osos.protocol.iec62056_21.session import (
+    PROGRAMMING,
+    READOUT,
+    BadBcc,
+    ClientSession,
+    DataReceived,
+    ErrorReceived,
+    Event,
+    Identified,
+    NeedMoreData,
+    PartialBlockReceived,
+    PasswordAccepted,
+    PasswordRejected,
+    PasswordRequested,
+    ProfileReceived,
+    ReadoutReceived,
+    SessionClosed,
+    WriteAccepted,
+)
+from osos.store.ingest import IntervalRecord, ReadValue
+from osos.timeutil import LOCAL_TZ, UTC, Clock, SystemClock
+from osos.transport.base import Transport, TransportError, loop_time
+
+log = logging.getLogger(__name__)
+
+SERIAL_REGISTERS = ("0.0.0", "96.1.0", "C.1.0")
+READOUT_ATTEMPTS = 3  # sign-ons per readout when its BCC fails (mode C cannot repeat one)
+
+
+class ReadFailed(CommunicationError):
+    """A step of the session failed; ``step`` names it for the communication log."""
+
+    def __init__(self, step: str, message: str) -> None:
+        super().__init__(f"{step}: {message}")
+        self.step = step
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds. Modems add 1–3 s of latency (PROTOCOL.md §8): keep these generous in the field."""
+
+    connect: float = 30.0
+    inter_byte: float = 5.0
+    step: float = 60.0
+    session: float = 900.0
+    pause: float = 0.0  # rest between a readout and the next sign-on (real meters: ~0.5 s)
+
+
+@dataclass(frozen=True)
+class ReadRequest:
+    """What to read from one meter in one session."""
+
+    serial: str
+    address: str = ""
+    password: str | None = None
+    readout: bool = True
+    profile_from: dt.datetime | None = None  # first interval end wanted (None: no profile)
+    profile_to: dt.datetime | None = None
+    profile_chunk: dt.timedelta = dt.timedelta(days=1)
+    clock_check: bool = False
+    max_drift: dt.timedelta = dt.timedelta(seconds=20)
+    meter_profile: MeterProfile | None = None
+    software_parity: bool = False
+
+    @property
+    def wants_programming(self) -> bool:
+        return self.profile_from is not None or self.clock_check
+
+
+@dataclass(frozen=True)
+class ReadoutData:
+    raw: bytes
+    identification: str
+    values: tuple[ReadValue, ...]
+    meter_time: dt.datetime | None
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProfileChunk:
+    """Intervals that arrived complete, with the bytes they came in (stored together)."""
+
+    raw: bytes
+    identification: str
+    records: tuple[IntervalRecord, ...]
+    requested_from: dt.datetime
+    requested_to: dt.datetime
+    complete: bool
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClockCheck:
+    meter_time: dt.datetime
+    head_end_time: dt.datetime
+    drift: dt.timedelta
+    set_to: dt.datetime | None = None
+    accepted: bool | None = None
+
+
+class ReadSink(Protocol):
+    """Where a session puts what it read, step by step (the scheduler stores it)."""
+
+    async def readout(self, data: ReadoutData) -> None: ...
+
+    async def profile(self, chunk: ProfileChunk) -> None: ...
+
+    async def clock(self, check: ClockCheck) -> None: ...
+
+
+@dataclass
+class ReadOutcome:
+    """What one session achieved; ``error`` is set when a step failed."""
+
+    identification: str | None = None
+    readout_ok: bool = False
+    profile_ok: bool = False
+    profile_chunks: int = 0
+    profile_records: int = 0
+    clock: ClockCheck | None = None
+    error: str | None = None
+    failed_step: str | None = None
+    bcc_errors: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        """``ok``, ``partial`` (something stored, something failed) or ``failed``."""
+        if self.error is None:
+            return "ok"
+        return "partial" if self.readout_ok or self.profile_chunks else "failed"
+
+
+def read_values(data_sets: tuple[DataSet, ...]) -> tuple[ReadValue, ...]:
+    """Data sets → values to store: exact text, Decimal where numeric, second-group time."""
+    return tuple(
+        ReadValue(
+            address=ds.address,
+            value=ds.first.text,
+            number=ds.number,
+            unit=ds.unit,
+            value_time=ds.time.astimezone(UTC) if ds.time is not None else None,
+        )
+        for ds in data_sets
+    )
+
+
+def interval_records(profile: LoadProfile) -> tuple[IntervalRecord, ...]:
+    """Codec records (meter-stamped end times, meter zone) → UTC interval records."""
+    return tuple(
+        IntervalRecord(
+            end_at=record.time.astimezone(UTC), values=dict(record.values), status=record.status
+        )
+        for record in profile.records
+    )
+
+
+def _meter_time_of(
+    values: tuple[ReadValue, ...], meter_profile: MeterProfile
+) -> dt.datetime | None:
+    by_obis = {v.obis: v.value for v in values}
+    time_text = by_obis.get(meter_profile.time_address)
+    date_text = by_obis.get(meter_profile.date_address)
+    if not time_text or not date_text:
+        return None
+    return parse_meter_clock(date_text, time_text, meter_profile)
+
+
+def parse_meter_clock(
+    date_text: str, time_text: str, meter_profile: MeterProfile
+) -> dt.datetime | None:
+    """0.9.2 and 0.9.1 texts in the profile's formats → aware UTC; None if unparseable."""
+    try:
+        day = dt.datetime.strptime(date_text.strip(), meter_profile.date_format).date()
+        clock = dt.datetime.strptime(time_text.strip(), meter_profile.time_format).time()
+    except ValueError:
+        return None
+    return dt.datetime.combine(day, clock, tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def _serial_matches(serial: str, values: tuple[ReadValue, ...]) -> bool:
+    """False only when the readout names a serial and it is not this meter's (modem swapped)."""
+    named = [v.value.strip() for v in values if v.obis in SERIAL_REGISTERS and v.value.strip()]
+    if not named:
+        return True
+    wanted = serial.strip().lstrip("0")
+    return any(text.lstrip("0") == wanted or text.endswith(serial) for text in named)
+
+
+class MeterReader:
+    """Runs one :class:`ReadRequest` over an open transport; never raises for a meter fault."""
+
+    def __init__(
+        self,
+        link: Transport,
+        request: ReadRequest,
+        sink: ReadSink,
+        *,
+        clock: Clock | None = None,
+        timeouts: Timeouts | None = None,
+    ) -> None:
+        self.link = link
+        self.request = request
+        self.sink = sink
+        self.clock = clock or SystemClock()
+        self.timeouts = timeouts or Timeouts()
+        self.session = self._new_session()
+        self.outcome = ReadOutcome()
+        self._bcc_errors = 0
+        self._session_deadline = 0.0
+        self._partial: list[bytes] = []
+        self._step = "connect"
+
+    def _new_session(self) -> ClientSession:
+        return ClientSession(
+            address=self.request.address,
+            profile=self.request.meter_profile,
+            parity=ParityCodec(software=self.request.software_parity),
+        )
+
+    async def run(self) -> ReadOutcome:
+        """Every step the request asks for; a failing step ends the session (see outcome)."""
+        self._session_deadline = loop_time() + self.timeouts.session
+        try:
+            if self.request.readout:
+                await self._readout()
+            if self.request.wants_programming:
+                if self.request.password is None:
+                    raise ReadFailed("password", "no meter password in the registry")
+                if self.request.readout and self.timeouts.pause:
+                    await asyncio.sleep(self.timeouts.pause)
+                await self._programming()
+        except ReadFailed as exc:
+            self._fail(exc.step, str(exc))
+        except TransportError as exc:
+            self._fail(self._step, str(exc))
+        except (ProtocolError, SessionError) as exc:
+            self._fail(self._step, f"protocol error: {exc}")
+        finally:
+            self.outcome.bcc_errors = self._bcc_errors + self.session.bcc_errors
+        return self.outcome
+
+    def _fail(self, step: str, message: str) -> None:
+        self.outcome.failed_step = step
+        self.outcome.error = message if message.startswith(step) else f"{step}: {message}"
+        log.info("meter %s: %s", self.request.serial, self.outcome.error)
+
+    # -- exchanges
+
+    async def _send(self, data: bytes) -> None:
+        await self.link.send(data)
+
+    async def _next(self, step: str) -> Event:
+        """The next meaningful event of this step: more bytes, NAK on bad BCC, ACK on partial."""
+        self._step = step
+        deadline = min(loop_time() + self.timeouts.step, self._session_deadline)
+        while True:
+            event = self.session.next_event()
+            if isinstance(event, NeedMoreData):
+                data = await self.link.receive(
+                    inter_byte_timeout=self.timeouts.inter_byte, deadline=deadline
+                )
+                self.session.receive_data(data)
+                continue
+            if isinstance(event, BadBcc):
+                if step == "readout":
+                    return event  # mode C has no repeat for a readout: sign on again
+                try:
+                    await self._send(self.session.send_nak())
+                except SessionError as exc:
+                    raise ReadFailed(step, f"bad BCC {event.count} times, gave up") from exc
+                continue
+            if isinstance(event, PartialBlockReceived):
+                self._partial.append(event.raw)
+                await self._send(self.session.send_ack())
+                continue
+            if isinstance(event, SessionClosed):
+                raise ReadFailed(step, event.reason)
+            return event
+
+    async def _sign_on(self, mode: str) -> Identified:
+        await self._send(self.session.send_request())
+        event = await self._next("identification")
+        if not isinstance(event, Identified):
+            raise ReadFailed("identification", f"unexpected {type(event).__name__}")
+        text = event.identification.to_bytes().decode("ascii").strip()
+        self.outcome.identification = text
+        await self._send(self.session.send_option_select(mode))
+        await self.link.set_baud(self.session.baud)
+        return event
+
+    async def _readout(self) -> None:
+        for attempt in range(READOUT_ATTEMPTS):
+            await self._sign_on(READOUT)
+            self._partial = []
+            event = await self._next("readout")
+            if not isinstance(event, BadBcc):
+                break
+            self._bcc_errors += self.session.bcc_errors
+            self.session = self._new_session()
+            if attempt + 1 == READOUT_ATTEMPTS:
+                raise ReadFailed("readout", f"bad BCC in {READOUT_ATTEMPTS} readouts, gave up")
+        if not isinstance(event, ReadoutReceived):
+            raise ReadFailed("readout", f"unexpected {type(event).__name__}")
+        values = read_values(event.data_sets)
+        if not _serial_matches(self.request.serial, values):
+            raise ReadFailed("readout", "the meter that answered is not this meter (serial)")
+        data = ReadoutData(
+            raw=event.raw,
+            identification=self.outcome.identification or "",
+            values=values,
+            meter_time=_meter_time_of(values, self.session.profile),
+            errors=event.errors,
+        )
+        await self.sink.readout(data)
+        self.outcome.readout_ok = True
+
+    async def _programming(self) -> None:
+        await self._sign_on(PROGRAMMING)
+        event = await self._next("password")
+        if not isinstance(event, PasswordRequested):
+            raise ReadFailed("password", f"no P0 from the meter ({type(event).__name__})")
+        assert self.request.password is not None
+        await self._send(self.session.send_password(self.request.password))
+        event = await self._next("password")
+        if isinstance(event, PasswordRejected):
+            await self._break()
+            raise ReadFailed("password", "password rejected by the meter")
+        if not isinstance(event, PasswordAccepted):
+            raise ReadFailed("password", f"unexpected {type(event).__name__}")
+        if self.request.clock_check:
+            await self._clock()
+        if self.request.profile_from is not None:
+            await self._profile()
+        await self._break()
+
+    async def _break(self) -> None:
+        with contextlib.suppress(SessionError):  # the meter may have signed off already
+            await self._send(self.session.send_break())
+
+    async def _read_register(self, address: str) -> str | None:
+        await self._send(self.session.send_read(address))
+        event = await self._next("clock")
+        if isinstance(event, ErrorReceived):
+            return None
+        if not isinstance(event, DataReceived) or not event.data_sets:
+            raise ReadFailed("clock", f"unexpected answer to {address}")
+        return event.data_sets[0].first.text
+
+    async def _clock(self) -> None:
+        profile = self.session.profile
+        time_text = await self._read_register(profile.time_address)
+        date_text = await self._read_register(profile.date_address)
+        now = self.clock.now()
+        meter_time = (
+            parse_meter_clock(date_text, time_text, profile) if time_text and date_text else None
+        )
+        if meter_time is None:
+            self.outcome.notes.append("meter time not readable")
+            return
+        check = ClockCheck(meter_time, now, meter_time - now)
+        if abs(check.drift) > self.request.max_drift:
+            target = self.clock.now()
+            accepted = await self._write_clock(target, meter_time)
+            check = ClockCheck(meter_time, now, check.drift, target, accepted)
+            if not accepted:
+                self.outcome.notes.append("time set rejected by the meter")
+        self.outcome.clock = check
+        await self.sink.clock(check)
+
+    async def _write_clock(self, target: dt.datetime, meter_time: dt.datetime) -> bool:
+        await self._send(self.session.send_time_set(target))
+        event = await self._next("time set")
+        if not isinstance(event, WriteAccepted):
+            return False
+        if target.astimezone(LOCAL_TZ).date() != meter_time.astimezone(LOCAL_TZ).date():
+            await self._send(self.session.send_date_set(target))
+            event = await self._next("time set")
+            return isinstance(event, WriteAccepted)
+        return True
+
+    async def _profile(self) -> None:
+        request = self.request
+        assert request.profile_from is not None
+        end = request.profile_to or self.clock.now()
+        start = request.profile_from
+        while start <= end:
+            chunk_end = min(end, start + request.profile_chunk)
+            await self._profile_chunk(start, chunk_end)
+            start = chunk_end + dt.timedelta(minutes=1)
+        self.outcome.profile_ok = True
+
+    async def _profile_chunk(self, start: dt.datetime, end: dt.datetime) -> None:
+        self._partial = []
+        await self._send(self.session.send_profile_request(start, end))
+        try:
+            event = await self._next("profile")
+        except TransportError:
+            await self._store_partial(start, end)
+            raise
+        if isinstance(event, ErrorReceived):
+            raise ReadFailed("profile", f"the meter answered {event.text!r} to P.01")
+        if not isinstance(event, ProfileReceived):
+            raise ReadFailed("profile", f"unexpected {type(event).__name__}")
+        records = interval_records(event.profile)
+        await self.sink.profile(
+            ProfileChunk(
+                raw=event.raw,
+                identification=self.outcome.identification or "",
+                records=records,
+                requested_from=start,
+                requested_to=end,
+                complete=True,
+                errors=event.errors,
+            )
+        )
+        self.outcome.profile_chunks += 1
+        self.outcome.profile_records += len(records)
+
+    async def _store_partial(self, start: dt.datetime, end: dt.datetime) -> None:
+        """The line dropped mid-profile: keep the blocks that arrived whole (BCC checked)."""
+        if not self._partial:
+            return
+        text = "".join(DataMessage.from_bytes(frame).data for frame in self._partial)
+        text = text[: text.rfind("\n") + 1]  # whole lines only
+        items, _errors, _complete, _rest = tokenize(text)
+        profile, errors = scan_profile(items, self.session.profile.profile_layout)
+        records = interval_records(profile)
+        if not records:
+            return
+        await self.sink.profile(
+            ProfileChunk(
+                raw=b"".join(self._partial),
+                identification=self.outcome.identification or "",
+                records=records,
+                requested_from=start,
+                requested_to=end,
+                complete=False,
+                errors=tuple(errors),
+            )
+        )
+        self.outcome.profile_chunks += 1
+        self.outcome.profile_records += len(records)
