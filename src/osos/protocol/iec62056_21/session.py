@@ -290,8 +290,12 @@ class ClientSession:
             raise SessionError(f"{trigger.value!r} is not allowed in state {self.state.value!r}")
         self.state = target
 
-    def _send(self, trigger: Trigger, message: bytes) -> bytes:
+    def _send(
+        self, trigger: Trigger, message: bytes, pending: tuple[str, str] | None = None
+    ) -> bytes:
         self._fire(trigger)
+        if pending is not None:
+            self._pending = pending
         self._last_sent = message
         if trigger is not T.SEND_NAK:
             self.retries = 0
@@ -322,15 +326,15 @@ class ClientSession:
 
     def send_password(self, password: str, kind: str | None = None) -> bytes:
         """``P1 (password)`` (``kind`` defaults to the profile's password kind)."""
-        self.password_attempts += 1
         message = CommandMessage.password(password, kind or self.profile.password_kind)
-        return self._send(T.SEND_PASSWORD, message.to_bytes())
+        data = self._send(T.SEND_PASSWORD, message.to_bytes())
+        self.password_attempts += 1
+        return data
 
     def send_read(self, address: str, args: str = "", kind: str | None = None) -> bytes:
         """``R5/R2 addr(args)``; the answer comes as :class:`DataReceived`."""
-        self._pending = ("register", address)
         message = CommandMessage.read(address, args, kind or self.profile.read_kind)
-        return self._send(T.SEND_READ, message.to_bytes())
+        return self._send(T.SEND_READ, message.to_bytes(), ("register", address))
 
     def send_profile_request(
         self, start: dt.datetime | None, end: dt.datetime | None = None
@@ -340,15 +344,13 @@ class ClientSession:
         fmt = self.profile.profile_request
         text = fmt.build(start, end)
         address, _, rest = text.partition("(")
-        self._pending = ("profile", address)
         message = CommandMessage.read(address, rest[:-1], self.profile.read_kind)
-        return self._send(T.SEND_READ, message.to_bytes())
+        return self._send(T.SEND_READ, message.to_bytes(), ("profile", address))
 
     def send_write(self, address: str, value: str, kind: str | None = None) -> bytes:
         """``W5/W2 addr(value)``; answered by :class:`WriteAccepted` / :class:`WriteRejected`."""
-        self._pending = ("write", address)
         message = CommandMessage.write(address, value, kind or self.profile.write_kind)
-        return self._send(T.SEND_WRITE, message.to_bytes())
+        return self._send(T.SEND_WRITE, message.to_bytes(), ("write", address))
 
     def send_time_set(self, when: dt.datetime) -> bytes:
         """Write the meter's time of day (local time, the profile's register and format)."""
@@ -362,8 +364,8 @@ class ClientSession:
 
     def send_execute(self, address: str, args: str = "") -> bytes:
         """``E2 addr(args)`` (e.g. demand reset); answered like a write."""
-        self._pending = ("write", address)
-        return self._send(T.SEND_WRITE, CommandMessage.execute(address, args).to_bytes())
+        message = CommandMessage.execute(address, args)
+        return self._send(T.SEND_WRITE, message.to_bytes(), ("write", address))
 
     def send_break(self) -> bytes:
         """``SOH B0 ETX q``: sign off."""
