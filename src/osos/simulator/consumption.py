@@ -1,0 +1,261 @@
+"""Deterministic 15-minute energy per customer kind, in integer Wh — no floats, no I/O.
+
+A meter's day is one of a small set of *day patterns* keyed by (month, day type, level):
+the month matters only for kinds that follow the sun (generation, lighting), the day type is
+weekday / Saturday / Sunday-or-holiday, and the level (one of :data:`LEVELS`) is drawn per day
+from the meter's seed. A pattern holds the 96 interval energies of every channel and their
+prefix sums and running maxima, so that an index at any time is a day-start value plus one
+prefix — exact sums, computed once per pattern per meter, whatever the history's length.
+
+Channels (registers the meter advances), in this order everywhere:
+T1, T2, T3 (active import by tariff zone), 2.8.0 (export), 5.8.0, 6.8.0, 7.8.0, 8.8.0.
+Tariff zones (EPDK 6561, local time): T1 06–17, T2 17–22, T3 22–06; an interval belongs to the
+zone of its start, and 15-minute intervals never straddle a zone edge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+SLOTS: Final = 96  # 15-minute intervals per local day (Turkey keeps UTC+3 all year)
+SLOT_MINUTES: Final = 15
+LEVELS: Final = (880, 920, 960, 1000, 1000, 1040, 1080, 1120)  # day-to-day factor, permille
+
+# Register positions in every register tuple.
+T1, T2, T3, EXPORT, Q1, Q2, Q3, Q4 = range(8)
+REGISTERS: Final = 8
+REGISTER_OBIS: Final = ("1.8.1", "1.8.2", "1.8.3", "2.8.0", "5.8.0", "6.8.0", "7.8.0", "8.8.0")
+
+_MASK = (1 << 64) - 1
+
+
+class CustomerKind(StrEnum):
+    """What the load looks like over a day and a week."""
+
+    INDUSTRY = "industry"  # two shifts, weekends low
+    COMMERCE = "commerce"  # shop hours
+    RESIDENCE = "residence"  # evening peak
+    GENERATION = "generation"  # solar: export in daylight, small import at night
+    LIGHTING = "lighting"  # public lighting: night only
+
+
+# Public holidays with a fixed date (treated as Sundays).
+HOLIDAYS: Final = frozenset({(1, 1), (4, 23), (5, 1), (5, 19), (7, 15), (8, 30), (10, 29)})
+
+# Sunrise / sunset, minutes after local midnight, per month (Istanbul, UTC+3, rounded).
+SUNRISE: Final = (507, 485, 445, 400, 360, 333, 345, 375, 405, 435, 470, 500)
+SUNSET: Final = (1030, 1065, 1110, 1150, 1200, 1235, 1235, 1200, 1150, 1095, 1050, 1030)
+# Solar yield of a clear day relative to June, permille.
+SOLAR_AMPLITUDE: Final = (550, 620, 750, 850, 950, 1000, 1000, 950, 850, 720, 600, 520)
+
+
+def mix(*parts: int) -> int:
+    """A 64-bit hash of integers (splitmix64 steps): the simulator's only source of noise."""
+    x = 0x9E3779B97F4A7C15
+    for part in parts:
+        x = (x ^ (part & _MASK)) & _MASK
+        x = (x + 0x9E3779B97F4A7C15) & _MASK
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+        x ^= x >> 31
+    return x
+
+
+def zone_of_slot(slot: int) -> int:
+    """T1/T2/T3 register position of the interval starting at ``slot`` × 15 min local."""
+    minute = slot * SLOT_MINUTES
+    if 6 * 60 <= minute < 17 * 60:
+        return T1
+    if 17 * 60 <= minute < 22 * 60:
+        return T2
+    return T3
+
+
+ZONES: Final = tuple(zone_of_slot(s) for s in range(SLOTS))
+
+
+def day_type(day: dt.date) -> int:
+    """0 weekday, 1 Saturday, 2 Sunday or public holiday."""
+    if (day.month, day.day) in HOLIDAYS or day.weekday() == 6:
+        return 2
+    return 1 if day.weekday() == 5 else 0
+
+
+def _between(minute: int, start_h: float, end_h: float) -> bool:
+    return start_h * 60 <= minute < end_h * 60
+
+
+def shape(kind: CustomerKind, month: int, dtype: int, slot: int) -> tuple[int, int]:
+    """(import, export) permille of the meter's peak power for the interval starting at slot."""
+    m = slot * SLOT_MINUTES
+    if kind is CustomerKind.INDUSTRY:
+        if dtype == 0:
+            if not _between(m, 6, 22):
+                return 160, 0
+            if _between(m, 12, 12.5):
+                return 650, 0
+            if _between(m, 14, 14.25):
+                return 720, 0
+            return 920, 0
+        if dtype == 1:
+            return (560 if _between(m, 6, 14) else 160), 0
+        return 120, 0
+    if kind is CustomerKind.COMMERCE:
+        opening = {0: (9, 21), 1: (10, 20), 2: (12, 19)}[dtype]
+        if _between(m, opening[0], opening[1]):
+            busy = 950 if _between(m, 14, 17) else 850
+            return (busy if dtype < 2 else 520), 0
+        if _between(m, opening[0] - 1, opening[0]) or _between(m, opening[1], opening[1] + 1):
+            return 400, 0
+        return 120, 0
+    if kind is CustomerKind.RESIDENCE:
+        if _between(m, 19, 22):
+            return 1000, 0
+        if _between(m, 17, 23):
+            return 850, 0
+        if _between(m, 6, 8):
+            return 420, 0
+        if _between(m, 8, 17):
+            return (480 if dtype else 250), 0
+        return 150, 0
+    sunrise, sunset = SUNRISE[month - 1], SUNSET[month - 1]
+    mid = m + SLOT_MINUTES // 2
+    if kind is CustomerKind.LIGHTING:
+        return (1000 if (mid < sunrise or mid >= sunset) else 0), 0
+    # GENERATION: a parabola between sunrise and sunset scaled by the season.
+    if sunrise < mid < sunset:
+        span = sunset - sunrise
+        curve = 4000 * (mid - sunrise) * (sunset - mid) // (span * span)
+        return 0, curve * SOLAR_AMPLITUDE[month - 1] // 1000
+    return 25, 0
+
+
+@dataclass(frozen=True)
+class MeterCharacter:
+    """What stays fixed over a meter's life: load kind, size, reactive behaviour (permille)."""
+
+    kind: CustomerKind
+    seed: int
+    peak_w: int  # import peak power (export peak for generation)
+    inductive: int  # 5.8.0 / 1.8.0, permille
+    capacitive: int  # 8.8.0 / 1.8.0, permille
+    q2: int  # 6.8.0 / 2.8.0 (or of import when there is no export), permille
+    q3: int  # 7.8.0 / 2.8.0, permille
+    variant: int  # 0..3: shifts the noise pattern so meters of one kind differ
+    power_factor: int  # permille, for currents
+
+    @classmethod
+    def from_seed(cls, kind: CustomerKind, seed: int, peak_w: int | None = None) -> MeterCharacter:
+        h = mix(seed, 1)
+        # Meter-side peak power: large sites are metered through current transformers, so
+        # their meters see the secondary (a few kW; the head-end applies the multiplier).
+        sizes = {
+            CustomerKind.INDUSTRY: (1_500, 3_400),
+            CustomerKind.COMMERCE: (4_000, 30_000),
+            CustomerKind.RESIDENCE: (2_000, 8_000),
+            CustomerKind.GENERATION: (1_500, 3_400),
+            CustomerKind.LIGHTING: (2_000, 20_000),
+        }[kind]
+        if peak_w is None:
+            low, high = sizes
+            peak_w = low + h % (high - low) // 100 * 100
+        # About one meter in five is above the reactive limits (20 % inductive, 15 % capacitive).
+        above = mix(seed, 2) % 5 == 0
+        if above:
+            inductive = 220 + mix(seed, 3) % 200
+            capacitive = 40 + mix(seed, 4) % 180
+            if mix(seed, 5) % 2:
+                inductive, capacitive = 40 + mix(seed, 3) % 120, 160 + mix(seed, 4) % 120
+        else:
+            inductive = 40 + mix(seed, 3) % 140
+            capacitive = 5 + mix(seed, 4) % 120
+        return cls(
+            kind=kind,
+            seed=seed,
+            peak_w=peak_w,
+            inductive=inductive,
+            capacitive=capacitive,
+            q2=mix(seed, 6) % 12,
+            q3=mix(seed, 7) % 8,
+            variant=mix(seed, 8) % 4,
+            power_factor=900 + mix(seed, 9) % 90,
+        )
+
+    def level(self, day_number: int) -> int:
+        """Index into :data:`LEVELS` for a day (day number = proleptic ordinal)."""
+        return mix(self.seed, 10, day_number) % len(LEVELS)
+
+    def pattern_key(self, day: dt.date) -> tuple[int, int, int]:
+        if self.kind in (CustomerKind.GENERATION, CustomerKind.LIGHTING):
+            return day.month, 0, self.level(day.toordinal())  # the sun ignores weekends
+        return 0, day_type(day), self.level(day.toordinal())
+
+
+@dataclass(frozen=True)
+class DayPattern:
+    """The 96 intervals of one kind of day, with prefix sums for O(1) indexes at any slot.
+
+    ``energy[r][s]`` is register r's energy (Wh / varh) in slot s; ``prefix[r][s]`` the sum of
+    slots < s; ``import_max[s]`` / ``export_max[s]`` the (energy, slot) maximum over slots < s
+    (slot −1 when none), the earliest slot winning ties.
+    """
+
+    energy: tuple[tuple[int, ...], ...]
+    prefix: tuple[tuple[int, ...], ...]
+    import_max: tuple[tuple[int, int], ...]
+    export_max: tuple[tuple[int, int], ...]
+
+    @property
+    def totals(self) -> tuple[int, ...]:
+        return tuple(p[SLOTS] for p in self.prefix)
+
+
+def build_pattern(char: MeterCharacter, key: tuple[int, int, int]) -> DayPattern:
+    """Compute one day pattern: integer arithmetic only, so every sum is exact."""
+    month, dtype, level = key
+    factor = LEVELS[level]
+    imports: list[int] = []
+    exports: list[int] = []
+    state = mix(char.seed, char.variant, month, dtype, level)
+    for slot in range(SLOTS):
+        imp_shape, exp_shape = shape(char.kind, month or 1, dtype, slot)
+        state = (state * 6364136223846793005 + 1442695040888963407) & _MASK  # LCG step
+        jitter = 920 + (state >> 33) % 161
+        scale = char.peak_w * factor * jitter
+        # Wh in 15 minutes = W / 4; shapes, factor and jitter are permille (10^9 together).
+        imports.append(scale * imp_shape // 4_000_000_000)
+        exports.append(scale * exp_shape // 4_000_000_000)
+    regs: list[list[int]] = [[0] * SLOTS for _ in range(REGISTERS)]
+    for slot in range(SLOTS):
+        imp, exp = imports[slot], exports[slot]
+        regs[ZONES[slot]][slot] = imp
+        regs[EXPORT][slot] = exp
+        regs[Q1][slot] = imp * char.inductive // 1000
+        regs[Q4][slot] = imp * char.capacitive // 1000
+        regs[Q2][slot] = (exp or imp) * char.q2 // 1000
+        regs[Q3][slot] = exp * char.q3 // 1000
+    prefix: list[tuple[int, ...]] = []
+    for values in regs:
+        running = [0]
+        for value in values:
+            running.append(running[-1] + value)
+        prefix.append(tuple(running))
+    return DayPattern(
+        energy=tuple(tuple(v) for v in regs),
+        prefix=tuple(prefix),
+        import_max=_running_max(imports),
+        export_max=_running_max(exports),
+    )
+
+
+def _running_max(values: list[int]) -> tuple[tuple[int, int], ...]:
+    best = (0, -1)
+    out = [best]
+    for slot, value in enumerate(values):
+        if value > best[0]:
+            best = (value, slot)
+        out.append(best)
+    return tuple(out)

@@ -1,0 +1,461 @@
+"""Meter families as data: identification, readout layout, register formats, P.01 layout.
+
+Each :class:`Family` says how one make and model writes what the model computes; the code
+that renders a readout or a profile reads these tables and never branches on the make. The
+Makel C520 readout follows ``tests/data/makel-c520.txt`` line for line (plus the export and
+QII/QIII registers a kombi meter has); the EMH family follows the EMH EM4T II / LZQJ captures
+(full OBIS addresses, ``\\@`` VDEW identification, P.01 with a header); Luna is single-phase
+with a row profile that carries its own date and time groups.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Final
+
+from osos.protocol.iec62056_21.datasets import DataSet, ValueGroup
+from osos.protocol.iec62056_21.meter_profiles import MeterProfile, profile_by_key
+
+from .model import (
+    EXPORT,
+    Q1,
+    Q2,
+    Q3,
+    Q4,
+    T1,
+    T2,
+    T3,
+    PhaseValues,
+    Registers,
+    Snapshot,
+    import_total,
+)
+from .model import local_naive as _local
+
+
+@dataclass(frozen=True)
+class Line:
+    """One readout line: the address as the meter writes it, where its value comes from
+    (``source``: see :func:`render_line`), and the source's argument."""
+
+    address: str
+    source: str
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class ProfileChannel:
+    """A P.01 channel: OBIS as written in the header (or implied by a row layout), its unit,
+    and the value it carries (a register or phase quantity, as in :func:`quantity`)."""
+
+    obis: str
+    unit: str
+    quantity: str
+
+
+@dataclass(frozen=True)
+class Family:
+    key: str
+    make: str
+    model: str
+    flag: str
+    baud_char: str
+    ident: str  # ``{serial}`` is replaced by the meter's serial
+    enhanced: str | None
+    generation: str | None
+    phases: int
+    protocol_profile: str  # key of the codec's MeterProfile: read kind, P.01 layout/request
+    energy_digits: int  # integer digits of an energy value (3 decimals always)
+    demand_digits: int
+    current_digits: int
+    energy_unit: str
+    reactive_unit: str
+    time_format: str  # 0.9.1
+    date_format: str  # 0.9.2
+    stamp_format: str  # demand and reset times
+    null_stamp: str
+    readout: tuple[Line, ...]
+    profile_channels: tuple[ProfileChannel, ...]  # in the order of the P.01 values
+    profile_status: str | None
+    profile_depth_days: int = 60
+
+    @property
+    def protocol(self) -> MeterProfile:
+        """The codec's per-make table entry (how the session frames reads and profiles)."""
+        return profile_by_key(self.protocol_profile)
+
+    def identification(self, serial: str) -> str:
+        """The identification line without CR LF, e.g. ``/MSY5<1>C520.KMY.2251``."""
+        text = "/" + self.flag + self.baud_char
+        if self.enhanced is not None:
+            text += "\\" + self.enhanced
+        if self.generation is not None:
+            text += f"<{self.generation}>"
+        return text + self.ident.format(serial=serial)
+
+
+def _energy(code: str, reactive: bool = False) -> Line:
+    return Line(code, "reactive" if reactive else "energy", code)
+
+
+def _billing(
+    codes: tuple[str, ...], suffixes: tuple[str, ...], reactive: bool = False
+) -> tuple[Line, ...]:
+    return tuple(_energy(code + suffix, reactive) for code in codes for suffix in suffixes)
+
+
+_TARIFF_CODES = ("1.8.0", "1.8.1", "1.8.2", "1.8.3", "1.8.4")
+
+MAKEL_READOUT: Final = (
+    Line("0.0.0", "serial"),
+    Line("0.8.0", "text", "15*min"),
+    Line("0.9.1", "time"),
+    Line("0.9.2", "date"),
+    Line("0.9.5", "weekday"),
+    Line("0.1.0", "reset_count"),
+    Line("0.1.2*1", "reset_time", "1"),
+    Line("0.1.2*2", "reset_time", "2"),
+    *_billing(_TARIFF_CODES, ("",)),
+    *_billing(_TARIFF_CODES, ("*1",)),
+    *_billing(_TARIFF_CODES, ("*2",)),
+    *_billing(("5.8.0",), ("", "*1", "*2"), reactive=True),
+    *_billing(("8.8.0",), ("", "*1", "*2"), reactive=True),
+    *_billing(("2.8.0",), ("", "*1", "*2")),
+    *_billing(("6.8.0", "7.8.0"), ("",), reactive=True),
+    Line("1.6.0", "demand", "1.6.0"),
+    Line("1.6.0*1", "demand", "1.6.0*1"),
+    Line("1.6.0*2", "demand", "1.6.0*2"),
+    Line("2.6.0", "demand", "2.6.0"),
+    Line("2.6.0*1", "demand", "2.6.0*1"),
+    Line("31.7.0", "current", "1"),
+    Line("51.7.0", "current", "2"),
+    Line("71.7.0", "current", "3"),
+    Line("32.7.0", "voltage", "1"),
+    Line("52.7.0", "voltage", "2"),
+    Line("72.7.0", "voltage", "3"),
+    Line("96.6.1", "text", "1"),
+    Line("96.1.3", "text", "18-11-27"),
+    Line("96.2.5", "text", "18-11-27"),
+    Line("96.2.2", "text", "18-11-27,10:32"),
+    Line("96.50", "text", "06001700220099999999999999999999"),
+    Line("96.51", "text", "06001700220099999999999999999999"),
+    Line("96.52", "text", "06001700220099999999999999999999"),
+    Line("96.60", "text", "31230000"),
+    Line("96.61", "text", "31230000"),
+    Line("96.62", "text", "31230000"),
+    Line("96.70", "text", "00-00-00,00:00"),
+    Line("96.71", "text", "00-00-00,00:00)(00"),
+    Line("96.71*1", "text", "00-00-00,00:00)(00"),
+    Line("96.71*2", "text", "00-00-00,00:00)(00"),
+    Line("96.7.0", "text", "00"),
+    Line("96.77.0*1", "text", "00-00-00,00:00,00-00-00,00:00"),
+    Line("96.77.0*2", "text", "00-00-00,00:00,00-00-00,00:00"),
+    Line("96.7.1", "text", "00"),
+    Line("96.77.1*1", "text", "00-00-00,00:00,00-00-00,00:00"),
+    Line("96.77.1*2", "text", "00-00-00,00:00,00-00-00,00:00"),
+    Line("96.7.2", "text", "00"),
+    Line("96.77.2*1", "text", "00-00-00,00:00,00-00-00,00:00"),
+    Line("96.77.2*2", "text", "00-00-00,00:00,00-00-00,00:00"),
+    Line("96.7.3", "text", "00"),
+    Line("96.77.3*1", "text", "00-00-00,00:00,00-00-00,00:00"),
+    Line("96.77.3*2", "text", "00-00-00,00:00,00-00-00,00:00"),
+    Line("96.77.4", "text", "00"),
+    Line("96.77.4*1", "text", "00-00-00,00:00,00-00-00,00:00"),
+    Line("96.77.4*2", "text", "00-00-00,00:00,00-00-00,00:00"),
+    Line("96.77.5", "text", "00"),
+    Line("96.77.5*1", "text", "00-00-00,00:00,00-00-00,00:00"),
+    Line("96.77.5*2", "text", "00-00-00,00:00,00-00-00,00:00"),
+)
+
+
+def _vdew(
+    code: str, source: str, arg: str = "", *, billing: int = 255, medium: str = "1-0"
+) -> Line:
+    return Line(f"{medium}:{code}*{billing}", source, arg)
+
+
+EMH_READOUT: Final = (
+    _vdew("F.F.0", "text", "00000000", medium="0-0"),
+    _vdew("C.1.0", "serial", medium="0-0"),
+    _vdew("0.0.0", "serial"),
+    _vdew("0.9.1", "time"),
+    _vdew("0.9.2", "date"),
+    _vdew("0.1.0", "reset_count"),
+    _vdew("0.1.2", "reset_time", "1", billing=1),
+    _vdew("0.1.2", "reset_time", "2", billing=2),
+    *(_vdew(c, "energy", c) for c in ("1.8.0", "1.8.1", "1.8.2", "1.8.3", "2.8.0")),
+    *(_vdew(c, "reactive", c) for c in ("5.8.0", "6.8.0", "7.8.0", "8.8.0")),
+    *(_vdew(c, "energy", f"{c}*1", billing=1) for c in ("1.8.0", "1.8.1", "1.8.2", "1.8.3")),
+    _vdew("2.8.0", "energy", "2.8.0*1", billing=1),
+    *(_vdew(c, "reactive", f"{c}*1", billing=1) for c in ("5.8.0", "8.8.0")),
+    *(_vdew(c, "energy", f"{c}*2", billing=2) for c in ("1.8.0", "1.8.1", "1.8.2", "1.8.3")),
+    _vdew("1.6.0", "demand", "1.6.0"),
+    _vdew("1.6.0", "demand", "1.6.0*1", billing=1),
+    _vdew("2.6.0", "demand", "2.6.0"),
+    *(_vdew(f"{p}2.7.0", "voltage", str(k)) for k, p in ((1, "3"), (2, "5"), (3, "7"))),
+    *(_vdew(f"{p}1.7.0", "current", str(k)) for k, p in ((1, "3"), (2, "5"), (3, "7"))),
+    _vdew("0.8.0", "text", "15*min"),
+    _vdew("0.8.4", "text", "15*min"),
+    _vdew("0.3.0", "text", "1000*Imp/kWh"),
+    _vdew("C.90.2", "text", "9F139CC2", medium="0-0"),
+    _vdew("C.1.9", "text", "Point-ID"),
+)
+
+LUNA_READOUT: Final = (
+    Line("0.0.0", "serial"),
+    Line("0.9.1", "time"),
+    Line("0.9.2", "date"),
+    Line("0.9.5", "weekday"),
+    Line("0.1.0", "reset_count"),
+    Line("0.1.2*1", "reset_time", "1"),
+    *_billing(_TARIFF_CODES[:4], ("", "*1", "*2")),
+    *_billing(("2.8.0",), ("", "*1")),
+    *_billing(("5.8.0", "8.8.0"), ("", "*1"), reactive=True),
+    *_billing(("6.8.0", "7.8.0"), ("",), reactive=True),
+    Line("1.6.0", "demand", "1.6.0"),
+    Line("1.6.0*1", "demand", "1.6.0*1"),
+    Line("32.7.0", "voltage", "1"),
+    Line("31.7.0", "current", "1"),
+    Line("14.7.0", "text", "50.00*Hz"),
+    Line("96.50", "text", "06001700220099999999999999999999"),
+    Line("96.60", "text", "31230000"),
+    Line("96.71", "text", "00-00-00,00:00)(00"),
+)
+
+_ENERGY_CHANNELS: Final = (
+    ("1.8.0", "kWh"),
+    ("1.8.1", "kWh"),
+    ("1.8.2", "kWh"),
+    ("1.8.3", "kWh"),
+    ("2.8.0", "kWh"),
+    ("5.8.0", "kvarh"),
+    ("6.8.0", "kvarh"),
+    ("7.8.0", "kvarh"),
+    ("8.8.0", "kvarh"),
+)
+
+MAKEL_C520 = Family(
+    key="makel-c520",
+    make="Makel",
+    model="C520",
+    flag="MSY",
+    baud_char="5",
+    ident="C520.KMY.2251",
+    enhanced=None,
+    generation="1",
+    phases=3,
+    protocol_profile="makel",
+    energy_digits=6,
+    demand_digits=3,
+    current_digits=3,
+    energy_unit="kWh",
+    reactive_unit="kVArh",
+    time_format="%H:%M:%S",
+    date_format="%y-%m-%d",
+    stamp_format="%y-%m-%d,%H:%M",
+    null_stamp="00-00-00,00:00",
+    readout=MAKEL_READOUT,
+    profile_channels=tuple(
+        ProfileChannel(c, u, c)
+        for c, u in _ENERGY_CHANNELS
+        if c in ("1.8.0", "2.8.0", "5.8.0", "6.8.0", "7.8.0", "8.8.0")
+    ),
+    profile_status="00,00",
+)
+
+EMH_LZQJ = Family(
+    key="emh-lzqj",
+    make="EMH",
+    model="LZQJ",
+    flag="EMH",
+    baud_char="5",
+    ident="LZQJ{serial}",
+    enhanced="@",
+    generation=None,
+    phases=3,
+    protocol_profile="emh",
+    energy_digits=8,
+    demand_digits=2,
+    current_digits=3,
+    energy_unit="kWh",
+    reactive_unit="kvarh",
+    time_format="%H%M%S",
+    date_format="%y%m%d",
+    stamp_format="%y%m%d%H%M",
+    null_stamp="0000000000",
+    readout=EMH_READOUT,
+    profile_channels=(
+        *(ProfileChannel(c, u, c) for c, u in _ENERGY_CHANNELS),
+        ProfileChannel("32.7.0", "V", "32.7.0"),
+        ProfileChannel("52.7.0", "V", "52.7.0"),
+        ProfileChannel("72.7.0", "V", "72.7.0"),
+        ProfileChannel("31.7.0", "A", "31.7.0"),
+        ProfileChannel("51.7.0", "A", "51.7.0"),
+        ProfileChannel("71.7.0", "A", "71.7.0"),
+    ),
+    profile_status="00000000",
+)
+
+LUNA = Family(
+    key="luna",
+    make="Luna",
+    model="LUN",
+    flag="LUN",
+    baud_char="5",
+    ident="LUN{serial}",
+    enhanced=None,
+    generation="1",
+    phases=1,
+    protocol_profile="luna",
+    energy_digits=6,
+    demand_digits=3,
+    current_digits=3,
+    energy_unit="kWh",
+    reactive_unit="kvarh",
+    time_format="%H:%M:%S",
+    date_format="%y-%m-%d",
+    stamp_format="%y-%m-%d,%H:%M",
+    null_stamp="00-00-00,00:00",
+    readout=LUNA_READOUT,
+    # 14 groups per row: date, time and twelve values, no status (PROTOCOL.md §7).
+    profile_channels=(
+        *(ProfileChannel(c, u, c) for c, u in _ENERGY_CHANNELS),
+        ProfileChannel("32.7.0", "V", "32.7.0"),
+        ProfileChannel("31.7.0", "A", "31.7.0"),
+        ProfileChannel("14.7.0", "Hz", "14.7.0"),
+    ),
+    profile_status=None,
+)
+
+FAMILIES: Final[Mapping[str, Family]] = {f.key: f for f in (MAKEL_C520, EMH_LZQJ, LUNA)}
+#: Which family stands in for a meter known by its flag (and model), e.g. from the registry.
+BY_FLAG: Final[Mapping[str, str]] = {
+    "MSY": "makel-c520",
+    "MKS": "makel-c520",
+    "EMH": "emh-lzqj",
+    "LUN": "luna",
+}
+
+
+def family_for(flag: str | None, model: str | None = None) -> Family:
+    """The family of a registry meter: by model key or name first, then by flag; Makel else."""
+    for family in FAMILIES.values():
+        if model and (model == family.key or model.upper() == family.model.upper()):
+            return family
+    return FAMILIES[BY_FLAG.get((flag or "").upper(), "makel-c520")]
+
+
+# --- values -----------------------------------------------------------------------------
+
+
+_REGISTER_OF: Final[Mapping[str, int]] = {
+    "1.8.1": T1,
+    "1.8.2": T2,
+    "1.8.3": T3,
+    "2.8.0": EXPORT,
+    "5.8.0": Q1,
+    "6.8.0": Q2,
+    "7.8.0": Q3,
+    "8.8.0": Q4,
+}
+_PHASE_OF: Final[Mapping[str, tuple[str, int]]] = {
+    "32.7.0": ("volts", 0),
+    "52.7.0": ("volts", 1),
+    "72.7.0": ("volts", 2),
+    "31.7.0": ("amps", 0),
+    "51.7.0": ("amps", 1),
+    "71.7.0": ("amps", 2),
+}
+
+
+def register_value(code: str, registers: Registers) -> int:
+    """Wh / varh of an energy register code (``1.8.0``, ``1.8.2``, ``8.8.0``, ``1.8.4`` = 0)."""
+    if code == "1.8.0":
+        return import_total(registers)
+    if code == "1.8.4":
+        return 0
+    return registers[_REGISTER_OF[code]]
+
+
+def quantity(code: str, registers: Registers, phases: PhaseValues) -> Decimal:
+    """A profile channel's value: energy in kWh / kvarh (3 decimals), V or A (2 decimals)."""
+    if code == "14.7.0":
+        return Decimal("50.00")
+    if code in _PHASE_OF:
+        kind, index = _PHASE_OF[code]
+        values = phases.volts if kind == "volts" else phases.amps
+        milli = values[index] if index < len(values) else 0
+        return Decimal(milli // 10).scaleb(-2)
+    return Decimal(register_value(code, registers)).scaleb(-3)
+
+
+def _fixed(milli: int, digits: int, decimals: int = 3) -> str:
+    units, fraction = divmod(milli, 1000)
+    if decimals == 2:
+        fraction //= 10
+    return f"{units:0{digits}d}.{fraction:0{decimals}d}"
+
+
+def _code_and_period(arg: str) -> tuple[str, int]:
+    code, _, suffix = arg.partition("*")
+    return code, int(suffix) if suffix else 0
+
+
+def render_line(family: Family, line: Line, snap: Snapshot, serial: str) -> DataSet:
+    """One readout data set from the snapshot, as ``family`` writes it."""
+    meter_local = _local(snap.meter_time)
+    source = line.source
+    if source == "serial":
+        return DataSet(line.address, (ValueGroup(serial),))
+    if source == "text":
+        return DataSet.from_text(f"{line.address}({line.arg})")
+    if source == "time":
+        return DataSet(line.address, (ValueGroup(meter_local.strftime(family.time_format)),))
+    if source == "date":
+        return DataSet(line.address, (ValueGroup(meter_local.strftime(family.date_format)),))
+    if source == "weekday":
+        return DataSet(line.address, (ValueGroup(str(meter_local.isoweekday())),))
+    if source == "reset_count":
+        return DataSet(line.address, (ValueGroup(f"{snap.reset_count:02d}"),))
+    if source == "reset_time":
+        period = snap.billing[int(line.arg) - 1]
+        return DataSet(line.address, (ValueGroup(_stamp(family, period.time)),))
+    if source in ("energy", "reactive"):
+        code, back = _code_and_period(line.arg)
+        registers = snap.registers if back == 0 else snap.billing[back - 1].registers
+        unit = family.energy_unit if source == "energy" else family.reactive_unit
+        text = _fixed(register_value(code, registers), family.energy_digits)
+        return DataSet(line.address, (ValueGroup(text, unit),))
+    if source == "demand":
+        code, back = _code_and_period(line.arg)
+        if back == 0:
+            demand = snap.import_demand if code == "1.6.0" else snap.export_demand
+        else:
+            period = snap.billing[back - 1]
+            demand = period.import_demand if code == "1.6.0" else period.export_demand
+        return DataSet(
+            line.address,
+            (
+                ValueGroup(_fixed(demand.watts, family.demand_digits), "kW"),
+                ValueGroup(_stamp(family, demand.time)),
+            ),
+        )
+    if source in ("voltage", "current"):
+        index = int(line.arg) - 1
+        if source == "voltage":
+            milli = snap.phases.volts[index] if index < len(snap.phases.volts) else 0
+            return DataSet(line.address, (ValueGroup(_fixed(milli, 3, 2), "V"),))
+        milli = snap.phases.amps[index] if index < len(snap.phases.amps) else 0
+        return DataSet(line.address, (ValueGroup(_fixed(milli, family.current_digits, 2), "A"),))
+    raise ValueError(f"unknown readout source {source!r} in family {family.key}")
+
+
+def _stamp(family: Family, when: dt.datetime | None) -> str:
+    return family.null_stamp if when is None else _local(when).strftime(family.stamp_format)
+
+
+def render_readout(family: Family, snap: Snapshot, serial: str) -> list[DataSet]:
+    return [render_line(family, line, snap, serial) for line in family.readout]

@@ -1,0 +1,126 @@
+"""A virtual meter as the codec's :class:`~osos.protocol.iec62056_21.MeterProvider`.
+
+It answers with its family's texts for the model's values at the injected clock's now;
+writes to 0.9.1 / 0.9.2 set its clock. The protocol itself is the codec's
+:class:`~osos.protocol.iec62056_21.MeterSession`; nothing here parses frames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from osos.obis import normalize_obis
+from osos.protocol.iec62056_21.datasets import DataSet
+from osos.protocol.iec62056_21.errors import TimestampError
+from osos.protocol.iec62056_21.messages import IdentificationMessage
+from osos.protocol.iec62056_21.profile import Channel, LoadProfile, ProfileRecord
+from osos.protocol.iec62056_21.timestamps import parse_clock, parse_date
+from osos.timeutil import Clock, SystemClock
+
+from .families import FAMILIES, Family, quantity, render_readout
+from .faults import Fault, FaultState
+from .model import LOCAL_OFFSET, MeterModel, local_naive
+from .spec import MeterSpec
+
+
+class VirtualMeter:
+    """One meter: spec, model, clock, faults; implements the codec's MeterProvider."""
+
+    def __init__(self, spec: MeterSpec, clock: Clock | None = None) -> None:
+        self.spec = spec
+        self.family: Family = FAMILIES[spec.family]
+        self.model: MeterModel = spec.build_model()
+        self.clock: Clock = clock or SystemClock()
+        self.faults = FaultState()
+        self.session_faults: frozenset[Fault] = frozenset()
+        self.sessions = 0
+        self.busy = False
+        ident = self.family.identification(spec.serial)
+        flag = spec.meter_flag
+        self._identification = IdentificationMessage.from_bytes(
+            ("/" + flag + ident[4:] + "\r\n").encode("ascii")
+        )
+
+    @property
+    def serial(self) -> str:
+        return self.spec.serial
+
+    def begin_session(self) -> frozenset[Fault]:
+        self.sessions += 1
+        self.session_faults = self.faults.begin_session()
+        return self.session_faults
+
+    # --- MeterProvider ----------------------------------------------------------------------
+
+    def identification(self) -> IdentificationMessage:
+        return self._identification
+
+    def readout_data_sets(self) -> Sequence[DataSet]:
+        snap = self.model.snapshot(self.clock.now())
+        return render_readout(self.family, snap, self.spec.serial)
+
+    def profile(self, start: dt.datetime | None, end: dt.datetime | None) -> LoadProfile:
+        rows = self.model.profile(
+            start,
+            end,
+            self.clock.now(),
+            depth=dt.timedelta(days=self.family.profile_depth_days),
+        )
+        channels = self.family.profile_channels
+        records = tuple(
+            ProfileRecord(
+                stamp,
+                {c.obis: quantity(c.quantity, registers, phases) for c in channels},
+                self.family.profile_status,
+            )
+            for stamp, registers, phases in rows
+        )
+        return LoadProfile(
+            address="P.01",
+            channels=tuple(Channel(c.obis, c.unit) for c in channels),
+            period=15,
+            records=records,
+        )
+
+    def check_password(self, password: str) -> bool:
+        if Fault.WRONG_PASSWORD in self.session_faults:
+            return False
+        return password == self.spec.password
+
+    def read(self, address: str) -> str | DataSet | None:
+        code = normalize_obis(address)
+        meter_local = local_naive(self.model.meter_time(self.clock.now()))
+        if code == "0.9.1":
+            return meter_local.strftime(self.family.time_format)
+        if code == "0.9.2":
+            return meter_local.strftime(self.family.date_format)
+        for data_set in self.readout_data_sets():
+            if normalize_obis(data_set.address) == code:
+                return DataSet(address, data_set.groups) if address else data_set
+        return None
+
+    def write(self, address: str, value: str) -> bool:
+        code = normalize_obis(address)
+        now = self.clock.now()
+        meter_local = local_naive(self.model.meter_time(now))
+        try:
+            if code == "0.9.1":
+                clock = parse_clock(value)
+                new = dt.datetime.combine(meter_local.date(), clock)
+            elif code == "0.9.2":
+                day = parse_date(value)
+                if day is None:
+                    return False
+                new = dt.datetime.combine(day, meter_local.time())
+            else:
+                return False
+        except TimestampError:
+            return False
+        self.model.set_clock(now, (new - LOCAL_OFFSET).replace(tzinfo=dt.UTC))
+        return True
+
+    def set_clock_offset(self, seconds: int) -> None:
+        """Move the meter clock to true time + ``seconds`` from now on (CLOCK_OFF fault)."""
+        now = self.clock.now()
+        self.model.set_clock(now, now + dt.timedelta(seconds=seconds))
