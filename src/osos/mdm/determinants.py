@@ -1,0 +1,174 @@
+"""Stored monthly determinants: written when computed, recomputed when the data under them moved.
+
+Writers that know they changed a meter's data (imports, estimation, edits) call
+:func:`mark_dirty`; a fingerprint of the month's data (installations, interval versions,
+readouts) catches writers that did not, such as another layer's ingest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from osos.config import Settings
+from osos.mdm.billing import MonthlyReport
+from osos.mdm.loading import READ_MARGIN
+from osos.mdm.model import INTERVAL, month_start_before, next_month_start, period_of
+from osos.store.models import Installation, Readout, ServicePoint, profile_intervals
+from osos.store.models.mdm import BillingDeterminant
+from osos.timeutil import month_bounds, utcnow
+
+
+def fingerprint(session: Session, service_point_id: int, period: str) -> str:
+    """A digest of everything the month's determinants are computed from."""
+    start, end = month_bounds(period)
+    installs = session.execute(
+        select(
+            Installation.id,
+            Installation.meter_id,
+            Installation.installed_at,
+            Installation.removed_at,
+            Installation.ct_ratio,
+            Installation.vt_ratio,
+            Installation.install_index,
+            Installation.removal_index,
+        )
+        .where(
+            Installation.service_point_id == service_point_id,
+            Installation.installed_at <= end,
+            or_(Installation.removed_at.is_(None), Installation.removed_at >= start),
+        )
+        .order_by(Installation.id)
+    ).all()
+    meter_ids = sorted({row[1] for row in installs})
+    parts: list[Any] = [[str(v) for v in row] for row in installs]
+    if meter_ids:
+        table = profile_intervals
+        parts.append(
+            list(
+                session.execute(
+                    select(
+                        func.count(), func.sum(table.c.version), func.max(table.c.readout_id)
+                    ).where(
+                        table.c.meter_id.in_(meter_ids),
+                        table.c.end_at >= start - INTERVAL - dt.timedelta(days=2),
+                        table.c.end_at <= end + dt.timedelta(days=2),
+                    )
+                ).one()
+            )
+        )
+        parts.append(
+            session.execute(
+                select(func.count(), func.max(Readout.id)).where(
+                    Readout.meter_id.in_(meter_ids),
+                    Readout.read_at >= start - READ_MARGIN,
+                    Readout.read_at <= end + READ_MARGIN,
+                )
+            ).one()[:]
+        )
+    text = json.dumps(parts, default=str, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _row(session: Session, service_point_id: int, period: str) -> BillingDeterminant | None:
+    return session.execute(
+        select(BillingDeterminant).where(
+            BillingDeterminant.service_point_id == service_point_id,
+            BillingDeterminant.period == period,
+        )
+    ).scalar_one_or_none()
+
+
+def store(session: Session, service_point_id: int, report: MonthlyReport) -> None:
+    """Keep a computed month with the fingerprint of its data."""
+    row = _row(session, service_point_id, report.period)
+    if row is None:
+        row = BillingDeterminant(service_point_id=service_point_id, period=report.period)
+        session.add(row)
+        row.version = 0
+    row.data = json.dumps(report.to_json(), ensure_ascii=False)
+    row.estimated = report.estimated
+    row.dirty = False
+    row.computed_at = utcnow()
+    row.fingerprint = fingerprint(session, service_point_id, report.period)
+    row.version = (row.version or 0) + 1
+    session.flush()
+
+
+def mark_dirty(session: Session, meter_id: int, start: dt.datetime, end: dt.datetime) -> int:
+    """Flag the months of every service point the meter served in ``[start, end]``.
+
+    Returns how many (service point, month) rows are now dirty.
+    """
+    sp_ids = sorted(
+        session.execute(
+            select(Installation.service_point_id).where(
+                Installation.meter_id == meter_id,
+                Installation.installed_at <= end,
+                or_(Installation.removed_at.is_(None), Installation.removed_at >= start),
+            )
+        ).scalars()
+    )
+    periods = []
+    month = month_start_before(start - dt.timedelta(microseconds=1))
+    while month <= end:
+        periods.append(period_of(month))
+        month = next_month_start(month)
+    count = 0
+    for sp_id in set(sp_ids):
+        for period in periods:
+            row = _row(session, sp_id, period)
+            if row is None:
+                session.add(
+                    BillingDeterminant(
+                        service_point_id=sp_id, period=period, dirty=True, estimated=False,
+                        version=0,
+                    )
+                )  # fmt: skip
+            else:
+                row.dirty = True
+            count += 1
+    session.flush()
+    return count
+
+
+def stored(
+    session: Session, service_point_id: int, period: str, settings: Settings
+) -> dict[str, Any]:
+    """The month's determinants as JSON, recomputed first when dirty or their data moved."""
+    from osos.mdm.service import compute_for
+
+    row = _row(session, service_point_id, period)
+    if (
+        row is not None
+        and not row.dirty
+        and row.data is not None
+        and row.fingerprint == fingerprint(session, service_point_id, period)
+    ):
+        data: dict[str, Any] = json.loads(row.data)
+        return data
+    sp = session.get(ServicePoint, service_point_id)
+    assert sp is not None
+    report = compute_for(session, sp, period, settings)
+    store(session, service_point_id, report)
+    return report.to_json()
+
+
+def refresh_dirty(session: Session, settings: Settings, *, limit: int | None = None) -> int:
+    """Recompute every dirty month (a batch for after imports); returns how many."""
+    from osos.mdm.service import compute_for
+
+    statement = select(BillingDeterminant).where(BillingDeterminant.dirty.is_(True))
+    if limit is not None:
+        statement = statement.limit(limit)
+    rows = list(session.execute(statement).scalars())
+    for row in rows:
+        sp = session.get(ServicePoint, row.service_point_id)
+        assert sp is not None
+        store(session, row.service_point_id, compute_for(session, sp, row.period, settings))
+    return len(rows)

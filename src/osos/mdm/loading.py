@@ -1,0 +1,182 @@
+"""Bulk reads that turn stored rows into the MDM's frozen inputs (one query per table).
+
+The only module of the MDM that knows the schema besides :mod:`osos.mdm.service`; the
+computations get :class:`~osos.mdm.model.MeterData` and never see a row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from osos.channels import BY_OBIS, to_milli
+from osos.mdm.model import (
+    PROFILE_OBIS,
+    REGISTERS,
+    InstallationSpan,
+    MeterData,
+    ProfileSeries,
+    RegisterRead,
+)
+from osos.store.models import Installation, Meter, ReadoutValue, profile_intervals
+from osos.timeutil import UTC
+
+# Readout registers the MDM uses: the index registers, demands, their frozen *1 copies and the
+# time of the last billing reset.
+READ_OBIS: tuple[str, ...] = (
+    *REGISTERS,
+    *(f"{o}*1" for o in REGISTERS),
+    "1.6.0",
+    "2.6.0",
+    "1.6.0*1",
+    "2.6.0*1",
+    "0.1.2*1",
+)
+READ_MARGIN = dt.timedelta(days=35)
+
+
+def _indexes(text: str | None) -> Mapping[str, int]:
+    """The installations' JSON index column → milli-units per OBIS (bad values are skipped)."""
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    result = {}
+    for obis, value in data.items():
+        try:
+            result[str(obis)] = to_milli(Decimal(str(value)))
+        except (ArithmeticError, ValueError):
+            continue
+    return result
+
+
+def installation_spans(
+    session: Session, service_point_ids: Sequence[int], start: dt.datetime, end: dt.datetime
+) -> dict[int, list[InstallationSpan]]:
+    """Installations overlapping ``[start, end]`` per service point."""
+    rows = session.execute(
+        select(Installation, Meter.serial)
+        .join(Meter, Meter.id == Installation.meter_id)
+        .where(
+            Installation.service_point_id.in_(service_point_ids),
+            Installation.installed_at <= end,
+            or_(Installation.removed_at.is_(None), Installation.removed_at >= start),
+        )
+        .order_by(Installation.installed_at, Installation.id)
+    ).all()
+    result: dict[int, list[InstallationSpan]] = {sp: [] for sp in service_point_ids}
+    for inst, serial in rows:
+        result[inst.service_point_id].append(
+            InstallationSpan(
+                meter_id=inst.meter_id,
+                meter_serial=serial,
+                installed_at=inst.installed_at,
+                removed_at=inst.removed_at,
+                multiplier=inst.ct_ratio * inst.vt_ratio,
+                install_index=_indexes(inst.install_index),
+                removal_index=_indexes(inst.removal_index),
+            )
+        )
+    return result
+
+
+def _series(rows: list[tuple[Any, ...]], obis: Sequence[str]) -> ProfileSeries:
+    if not rows:
+        return ProfileSeries()
+    columns = list(zip(*rows, strict=True))
+    ends = tuple(columns[0])
+    sources = tuple(str(s) for s in columns[1])
+    statuses = tuple(columns[2])
+    values = {o: tuple(columns[3 + k]) for k, o in enumerate(obis)}
+    return ProfileSeries(ends, values, sources, statuses)
+
+
+def profile_series(
+    session: Session,
+    meter_ids: Iterable[int],
+    start: dt.datetime,
+    end: dt.datetime,
+    obis: Sequence[str] = PROFILE_OBIS,
+) -> dict[int, ProfileSeries]:
+    """Rows with ``start <= end_at <= end`` per meter, column-wise."""
+    ids = sorted(set(meter_ids))
+    table = profile_intervals
+    cols = [table.c[BY_OBIS[o].column] for o in obis]
+    grouped: dict[int, list[tuple[Any, ...]]] = {m: [] for m in ids}
+    if not ids:
+        return {}
+    statement = (
+        select(table.c.meter_id, table.c.end_at, table.c.source, table.c.status, *cols)
+        .where(table.c.meter_id.in_(ids), table.c.end_at >= start, table.c.end_at <= end)
+        .order_by(table.c.meter_id, table.c.end_at)
+    )
+    for row in session.execute(statement):
+        grouped[row[0]].append(tuple(row)[1:])
+    return {m: _series(rows, obis) for m, rows in grouped.items()}
+
+
+def register_reads(
+    session: Session, meter_ids: Iterable[int], start: dt.datetime, end: dt.datetime
+) -> dict[int, tuple[RegisterRead, ...]]:
+    """Readout values of the MDM's registers read in ``[start, end]`` per meter, by time."""
+    ids = sorted(set(meter_ids))
+    result: dict[int, list[RegisterRead]] = {m: [] for m in ids}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            ReadoutValue.meter_id,
+            ReadoutValue.read_at,
+            ReadoutValue.obis,
+            ReadoutValue.number,
+            ReadoutValue.value_time,
+            ReadoutValue.readout_id,
+        )
+        .where(
+            ReadoutValue.meter_id.in_(ids),
+            ReadoutValue.read_at >= start,
+            ReadoutValue.read_at <= end,
+            ReadoutValue.obis.in_(READ_OBIS),
+        )
+        .order_by(ReadoutValue.meter_id, ReadoutValue.read_at, ReadoutValue.id)
+    )
+    for meter_id, read_at, obis, number, value_time, readout_id in rows:
+        if number is None:
+            continue
+        result[meter_id].append(RegisterRead(read_at, obis, number, value_time, readout_id))
+    return {m: tuple(v) for m, v in result.items()}
+
+
+def meter_data(
+    session: Session,
+    meters: Mapping[int, str],
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    profile_margin: dt.timedelta = dt.timedelta(days=2),
+) -> dict[int, MeterData]:
+    """Everything the computations need about these meters around ``[start, end]``."""
+    profiles = profile_series(session, meters, start - profile_margin, end + profile_margin)
+    reads = register_reads(session, meters, start - READ_MARGIN, end + READ_MARGIN)
+    return {
+        m: MeterData(m, serial, profiles.get(m, ProfileSeries()), reads.get(m, ()))
+        for m, serial in meters.items()
+    }
+
+
+def as_utc(value: Any) -> dt.datetime | None:
+    """A datetime from an aggregate (SQLite returns text and loses the column type)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    assert isinstance(value, dt.datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

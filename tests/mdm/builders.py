@@ -1,0 +1,145 @@
+"""Build service points, meters, installations, profiles and readouts for MDM tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from osos.domain import DataSource, ReadSource
+from osos.store.ingest import IntervalRecord, ReadValue, store_profile, store_readout
+from osos.store.models import Installation, Meter, ServicePoint
+from osos.timeutil import LOCAL_TZ, UTC
+
+Q = dt.timedelta(minutes=15)
+ZONE_STEP = {"T1": Decimal("0.250"), "T2": Decimal("0.500"), "T3": Decimal("0.100")}
+
+
+def local(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=LOCAL_TZ).astimezone(UTC)  # type: ignore[misc]
+
+
+def zone(start: dt.datetime) -> str:
+    hour = start.astimezone(LOCAL_TZ).hour
+    return "T1" if 6 <= hour < 17 else "T2" if 17 <= hour < 22 else "T3"
+
+
+def add_service_point(
+    session: Session, no: str, *, kva: str | None = "100", contract_kw: str | None = "60"
+) -> ServicePoint:
+    sp = ServicePoint(
+        no=no,
+        installed_power_kva=None if kva is None else Decimal(kva),
+        contract_power_kw=None if contract_kw is None else Decimal(contract_kw),
+    )
+    session.add(sp)
+    session.flush()
+    return sp
+
+
+def add_meter(session: Session, serial: str) -> Meter:
+    meter = Meter(serial=serial, flag="MSY")
+    session.add(meter)
+    session.flush()
+    return meter
+
+
+def install(
+    session: Session,
+    sp: ServicePoint,
+    meter: Meter,
+    at: dt.datetime,
+    removed: dt.datetime | None = None,
+    *,
+    ct: str = "30",
+    vt: str = "1",
+    install_index: Mapping[str, str] | None = None,
+    removal_index: Mapping[str, str] | None = None,
+) -> Installation:
+    inst = Installation(
+        meter_id=meter.id,
+        service_point_id=sp.id,
+        installed_at=at,
+        removed_at=removed,
+        ct_ratio=Decimal(ct),
+        vt_ratio=Decimal(vt),
+        install_index=None if install_index is None else json.dumps(install_index),
+        removal_index=None if removal_index is None else json.dumps(removal_index),
+    )
+    session.add(inst)
+    session.flush()
+    return inst
+
+
+Step = Callable[[dt.datetime], Mapping[str, Decimal]]
+
+
+def standard_step(start: dt.datetime) -> dict[str, Decimal]:
+    """The hand-computed pattern: 1.8.0 by tariff zone, flat reactive, no export."""
+    z = zone(start)
+    return {
+        "1.8.0": ZONE_STEP[z],
+        "1.8.1": ZONE_STEP[z] if z == "T1" else Decimal(0),
+        "1.8.2": ZONE_STEP[z] if z == "T2" else Decimal(0),
+        "1.8.3": ZONE_STEP[z] if z == "T3" else Decimal(0),
+        "2.8.0": Decimal(0),
+        "5.8.0": Decimal("0.030"),
+        "8.8.0": Decimal("0.008"),
+    }
+
+
+def profile_records(
+    start: dt.datetime,
+    end: dt.datetime,
+    initial: Mapping[str, Decimal],
+    step: Step = standard_step,
+    *,
+    registers: tuple[str, ...] = ("1.8.0", "2.8.0", "5.8.0", "8.8.0"),
+    skip: Callable[[dt.datetime], bool] = lambda _e: False,
+) -> tuple[list[IntervalRecord], dict[str, Decimal]]:
+    """Records with end in [start, end] (the row at ``start`` holds ``initial``)."""
+    values = dict(initial)
+    records = [IntervalRecord(start, {o: values[o] for o in registers})]
+    t = start
+    while t < end:
+        for obis, delta in step(t).items():
+            values[obis] = values.get(obis, Decimal(0)) + delta
+        t += Q
+        if not skip(t):
+            records.append(IntervalRecord(t, {o: values[o] for o in registers}))
+    return records, values
+
+
+def store_intervals(
+    session: Session,
+    meter: Meter,
+    records: list[IntervalRecord],
+    source: DataSource = DataSource.ACTUAL,
+) -> None:
+    store_profile(session, meter_id=meter.id, records=records, readout_id=None, source=source)
+
+
+def add_readout(
+    session: Session,
+    meter: Meter,
+    read_at: dt.datetime,
+    values: Mapping[str, str],
+    times: Mapping[str, dt.datetime] | None = None,
+) -> int:
+    times = times or {}
+    text = "\r\n".join(f"{o}({v})" for o, v in values.items())
+    raw = (text + read_at.isoformat()).encode()
+    return store_readout(
+        session,
+        meter_id=meter.id,
+        read_at=read_at,
+        raw=raw,
+        values=[
+            ReadValue(address=o, value=v, number=Decimal(v), value_time=times.get(o))
+            for o, v in values.items()
+        ],
+        source=ReadSource.IMPORT,
+    ).readout_id
