@@ -242,3 +242,17 @@ def add_company_decision(
         )
     else:
         existing.reason, existing.decided_by, existing.decided_at = reason, decided_by, at
+
+
+def in_osos_ids(session: Session, at: dt.datetime) -> set[int]:
+    """Service points with a current installation whose meter the head-end can read."""
+    rows = session.execute(
+        select(Installation.service_point_id)
+        .join(Meter, Meter.id == Installation.meter_id)
+        .where(
+            Installation.installed_at <= at,
+            (Installation.removed_at.is_(None)) | (Installation.removed_at > at),
+            Meter.comm_mode.in_(READABLE),
+        )
+    )
+    return {row[0] for row in rows}

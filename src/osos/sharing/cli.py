@@ -2,7 +2,138 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import typer
+
+from osos.errors import ConfigError
+from osos.runtime import open_runtime
+from osos.sharing.board import compliance_report, delivery_board
+from osos.sharing.config import load_sharing_config
+from osos.sharing.deliveries import run_due, set_settlement_calendar
+from osos.store import db
+from osos.timeutil import month_bounds, parse_local, to_local, utcnow
 
 deliver_app = typer.Typer(help="Deliveries to the market operator: run what is due, report status.")
 tokens_app = typer.Typer(help="API tokens of market participants: create, revoke.")
+
+
+def _when(text: str, option: str) -> dt.datetime:
+    try:
+        return parse_local(text) if text else utcnow()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from exc
+
+
+def _period(text: str) -> str:
+    try:
+        month_bounds(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from exc
+    return text
+
+
+def _duration(seconds: int) -> str:
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    return f"{sign}{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+@deliver_app.command("run")
+def run(
+    now: str = typer.Option("", "--now", help="Run as of this local time (ISO 8601); default now."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Send every delivery that is due and ready; raise alerts; queue corrections."""
+    when = _when(now, "--now")
+    runtime = open_runtime()
+    try:
+        summary = run_due(runtime, when, config=load_sharing_config())
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        runtime.close()
+    if as_json:
+        typer.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(
+        f"planned {summary.planned}, sent {summary.sent} on time, {summary.sent_late} late, "
+        f"{summary.waiting} waiting for data, {summary.failed} failed, "
+        f"corrections queued {summary.corrections_queued} / sent {summary.corrections_sent}"
+    )
+    for alert in summary.alerts:
+        typer.echo(f"ALERT {alert}")
+
+
+@deliver_app.command("status")
+def status(
+    period: str = typer.Option("", "--period", help="Month YYYY-MM; default the current one."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Compliance report per rule: due, on time, late with delay, missing, estimated, corrected."""
+    now = utcnow()
+    period = _period(period) if period else to_local(now).strftime("%Y-%m")
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            report = compliance_report(session, period, now)
+    finally:
+        runtime.close()
+    if as_json:
+        typer.echo(json.dumps({"period": period, "rules": [r.to_json() for r in report]}, indent=2))
+        return
+    typer.echo(f"Deliveries to the market operator, {period}")
+    for r in report:
+        line = r.to_json()
+        typer.echo(
+            f"rule {r.rule} {r.label:<24} due {r.due:>5}  on time {r.on_time:>5}  "
+            f"late {r.late:>4} (max {_duration(r.max_delay_s)})  missing {r.missing:>4}  "
+            f"estimated {r.estimated:>4}  not yet due {r.not_yet_due:>4}  "
+            f"corrections {line['corrections'] or '-'}"
+        )
+
+
+@deliver_app.command("board")
+def board(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Unsent and recently sent deliveries, late first, with the countdown to each deadline."""
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            rows = delivery_board(session, utcnow())
+    finally:
+        runtime.close()
+    if as_json:
+        typer.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        typer.echo(
+            f"{r.state:<9} rule {r.rule} {r.service_point:<14} "
+            f"{to_local(r.period_start):%Y-%m-%d %H:%M}  due {to_local(r.due_at):%Y-%m-%d %H:%M}"
+            f"  {_duration(r.seconds_left)}"
+        )
+
+
+@deliver_app.command("calendar")
+def calendar(
+    period: str = typer.Argument(..., help="Month YYYY-MM."),
+    last_day: str = typer.Argument(..., help="Last day of the settlement calendar, YYYY-MM-DD."),
+    pre_settlement: str = typer.Option("", help="Pre-settlement day, YYYY-MM-DD."),
+) -> None:
+    """Record the market operator's settlement calendar of a month (rule-3 deadline)."""
+    _period(period)
+    try:
+        last = dt.date.fromisoformat(last_day)
+        pre = dt.date.fromisoformat(pre_settlement) if pre_settlement else None
+    except ValueError as exc:
+        raise typer.BadParameter(f"not a date YYYY-MM-DD: {exc}") from exc
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            set_settlement_calendar(session, period, last, pre)
+    finally:
+        runtime.close()
+    typer.echo(f"settlement calendar {period}: last day {last.isoformat()}")
