@@ -231,7 +231,12 @@ def _scan_header(items: Sequence[Item]) -> tuple[LoadProfile, list[str]]:
                 errors.append(f"line {item.line}: {channel.obis} value {group.text!r} not numeric")
                 continue
             values[channel.obis] = number
-        when = start + dt.timedelta(minutes=step * index)
+        try:
+            when = start + dt.timedelta(minutes=step * index)
+        except OverflowError:
+            errors.append(f"line {item.line}: period {step} min puts the record past year 9999")
+            index += 1
+            continue
         records.append(ProfileRecord(when, values, status))
         index += 1
     if current is None and not errors:
