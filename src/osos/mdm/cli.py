@@ -2,8 +2,196 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from osos.errors import ImportFailed, NotFound, OsosError
+from osos.runtime import open_runtime
+from osos.store.db import transaction
+from osos.timeutil import parse_local, utcnow
 
 app = typer.Typer()  # top-level commands (ingest)
 import_app = typer.Typer()  # merged into `osos import`
 report_app = typer.Typer(help="Reports: monthly billing determinants.")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def _import(kind: str, file: Path) -> None:
+    from osos.mdm import imports
+
+    runtime = open_runtime(upgrade=True)
+    try:
+        with transaction(runtime.sessions) as session:
+            if kind == "readings":
+                report = imports.import_readings(session, file)
+            else:
+                report = imports.import_profile(session, file)
+    except ImportFailed as exc:
+        for line in exc.errors:
+            typer.echo(line, err=True)
+        raise _fail(f"{file}: {exc}", 1) from exc
+    finally:
+        runtime.close()
+    typer.echo(
+        f"{file}: {report.rows} rows; readouts +{report.readouts_created}, "
+        f"values +{report.values}, "
+        f"intervals +{report.intervals_inserted} (unchanged {report.intervals_unchanged}, "
+        f"conflicts {report.conflicts}, estimates replaced {report.replaced_estimates})"
+    )
+
+
+@import_app.command("readings")
+def import_readings(
+    file: Path = typer.Argument(..., help="CSV (UTF-8, ; or ,) or .xlsx: one register a row."),
+) -> None:
+    """Import register readings: meter_serial, time, obis, value, unit, value_time."""
+    _import("readings", file)
+
+
+@import_app.command("profile")
+def import_profile(
+    file: Path = typer.Argument(..., help="CSV (UTF-8, ; or ,) or .xlsx: one interval a row."),
+) -> None:
+    """Import 15-minute load profiles: meter_serial, time (interval end), one column per OBIS."""
+    _import("profile", file)
+
+
+@app.command("ingest")
+def ingest(
+    file: Path = typer.Argument(..., help="A captured readout or P.01 response (raw bytes)."),
+    meter: str = typer.Option(..., "--meter", help="Serial number of the meter read."),
+    read_at: str = typer.Option(
+        "", "--read-at", help="When it was read (local ISO 8601); default now."
+    ),
+) -> None:
+    """Store a hand-held or optical-probe capture exactly as the head-end would."""
+    from osos.mdm.imports import ingest_file
+
+    if not file.exists():
+        raise _fail(f"{file}: no such file")
+    try:
+        when = parse_local(read_at) if read_at else utcnow()
+    except ValueError as exc:
+        raise _fail(f"--read-at: {exc}") from exc
+    runtime = open_runtime(upgrade=True)
+    try:
+        with transaction(runtime.sessions) as session:
+            summary = ingest_file(session, file, meter, read_at=when)
+    except NotFound as exc:
+        raise _fail(str(exc)) from exc
+    except OsosError as exc:
+        raise _fail(f"{file}: {exc}", 1) from exc
+    finally:
+        runtime.close()
+    p = summary.profile
+    typer.echo(
+        f"{file}: readout {summary.readout_id} ({'new' if summary.created else 'already stored'}), "
+        f"values +{summary.values}, intervals +{p.inserted} (unchanged {p.unchanged}, "
+        f"conflicts {p.conflicts}, estimates replaced {p.replaced_estimates})"
+    )
+    for warning in summary.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+
+
+def _print_report(data: dict[str, Any]) -> None:
+    from osos.mdm.model import REGISTERS
+
+    flag = "  (TAHMİNİ / estimated)" if data["estimated"] else ""
+    typer.echo(f"Hizmet noktası {data['service_point']} — dönem {data['period']}{flag}")
+    for seg in data["segments"]:
+        typer.echo(
+            f"  sayaç {seg['meter_serial']}  çarpan {seg['multiplier']}  "
+            f"{seg['from']} → {seg['to']}"
+        )
+    typer.echo(f"  {'register':<8} {'ay sonu endeksi':>18} {'tüketim':>18}")
+    for obis in REGISTERS:
+        index = data["month_end_index"][obis] or "-"
+        used = data["consumption"][obis] or "-"
+        typer.echo(f"  {obis:<8} {index:>18} {used:>18}")
+    for kind, tr in (("inductive", "endüktif"), ("capacitive", "kapasitif")):
+        verdict = "AŞILDI" if data[f"{kind}_exceeded"] else "uygun"
+        typer.echo(
+            f"  {tr:<10} %{data[f'{kind}_ratio'] or '-'} (sınır %{data[f'{kind}_limit'] or '-'}) "
+            f"{verdict}"
+        )
+    for obis, demand in data["max_demand"].items():
+        shown = "-" if demand is None else f"{demand['value']} kW at {demand['time']}"
+        typer.echo(f"  max demand {obis}: {shown}")
+
+
+@report_app.command("monthly")
+def monthly(
+    period: str = typer.Option(..., "--period", help="Month as YYYY-MM."),
+    service_point: str = typer.Option(
+        "", "--service-point", help="Service point number (hizmet noktası no)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON interchange shape."),
+    all_points: bool = typer.Option(False, "--all", help="Every service point."),
+    fmt: str = typer.Option("json", "--format", help="With --all: xlsx, csv or json."),
+    output: Path | None = typer.Option(None, "--output", help="With --all: file to write."),
+) -> None:
+    """Monthly billing determinants: month-end indexes, consumption, ratios, max demand."""
+    import json
+
+    from osos.mdm import export, service
+
+    try:
+        service.parse_period(period)
+    except ValueError as exc:
+        raise _fail(f"--period: {exc}") from exc
+    if all_points == bool(service_point):
+        raise _fail("give either --service-point NO or --all")
+    if all_points and fmt not in ("xlsx", "csv", "json"):
+        raise _fail(f"--format must be xlsx, csv or json, got {fmt!r}")
+    if all_points and fmt == "xlsx" and output is None:
+        raise _fail("--format xlsx needs --output FILE")
+    runtime = open_runtime(upgrade=True)
+    try:
+        with transaction(runtime.sessions) as session:
+            if not all_points:
+                try:
+                    report = service.monthly_report(
+                        session, service_point, period, runtime.settings
+                    )
+                except NotFound as exc:
+                    raise _fail(str(exc)) from exc
+                if as_json:
+                    typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+                else:
+                    _print_report(report.to_json())
+                return
+            reports = service.monthly_all(session, period, runtime.settings)
+            if fmt == "xlsx":
+                assert output is not None
+                count = export.write_xlsx(reports, output)
+            else:
+                writer = export.write_csv if fmt == "csv" else export.write_json
+                if output is None:
+                    count = writer(reports, sys.stdout)
+                else:
+                    with output.open("w", encoding="utf-8", newline="") as out:
+                        count = writer(reports, out)
+            typer.echo(f"{count} service points, {period}", err=True)
+    finally:
+        runtime.close()
+
+
+@report_app.command("refresh")
+def refresh() -> None:
+    """Recompute the stored determinants of every month whose data changed."""
+    from osos.mdm.determinants import refresh_dirty
+
+    runtime = open_runtime(upgrade=True)
+    try:
+        with transaction(runtime.sessions) as session:
+            count = refresh_dirty(session, runtime.settings)
+    finally:
+        runtime.close()
+    typer.echo(f"{count} month(s) recomputed")

@@ -7,7 +7,7 @@ hands frozen values to the pure modules (billing, segments, tariff, reactive, de
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -41,6 +41,7 @@ __all__ = [
     "MonthlyReport",
     "interval_consumption",
     "month_end_indexes",
+    "monthly_all",
     "monthly_history",
     "monthly_report",
     "parse_period",
@@ -446,3 +447,24 @@ def month_end_indexes(
         )
         previous = at
     return result
+
+
+def monthly_all(
+    session: Session, period: str, settings: Settings, *, chunk: int = 500
+) -> Iterator[MonthlyReport]:
+    """Every service point's month, read in bulk per chunk of service points (one query per
+    table per chunk) so memory stays bounded while the database does few round trips."""
+    start, end = parse_period(period)
+    sps = list(session.execute(select(ServicePoint).order_by(ServicePoint.no)).scalars())
+    for k in range(0, len(sps), chunk):
+        part = sps[k : k + chunk]
+        spans = loading.installation_spans(session, [sp.id for sp in part], start, end)
+        serials: dict[int, str] = {}
+        for sp_spans in spans.values():
+            serials.update(_meters(sp_spans))
+        meters = loading.meter_data(session, serials, start, end)
+        for sp in part:
+            yield compute_month(
+                month_input(sp, period, start, end, spans[sp.id], meters),
+                settings.reactive_limits,
+            )
