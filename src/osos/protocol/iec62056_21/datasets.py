@@ -239,12 +239,13 @@ def tokenize(text: str) -> tuple[list[Item], list[str], bool, str]:
                 errors.append(f"{where(start)}: {text[start:j][:40]!r} has no '(value)'")
                 i = skip_line(j)
                 continue
-            address = text[i:j].strip() or None
-            bad = next((c for c in address or "" if c in _ADDRESS_FORBIDDEN or ord(c) > 0x7E), None)
+            written = text[i:j].strip()
+            bad = next((c for c in written if c in _ADDRESS_FORBIDDEN or ord(c) > 0x7E), None)
             if bad is not None:
-                errors.append(f"{where(start)}: address {address[:40]!r} contains {bad!r}")
+                errors.append(f"{where(start)}: address {written[:40]!r} contains {bad!r}")
                 i = skip_line(j)
                 continue
+            address = written or None
             i = j
         groups: list[ValueGroup] = []
         failed = False
