@@ -61,7 +61,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("meter_id", sa.Integer(), nullable=False),
         sa.Column("purpose", sa.String(length=16), nullable=False),
-        sa.Column("due_at", osos.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", osos.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("max_attempts", sa.Integer(), nullable=False),

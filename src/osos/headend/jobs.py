@@ -1,0 +1,279 @@
+"""Read jobs in the database: created from the plans, claimed by a worker, finished or retried.
+
+Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several head-end processes can take
+jobs from the same table without reading a meter twice; SQLite has one writer anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from osos.domain import CommMode
+from osos.headend.plans import PURPOSES, SERVICE_CLASSES, Backoff, due_slot, service_class
+from osos.store.models import Installation, Meter, ServicePoint
+from osos.store.models.headend import MeterLink, ReadJob, ReadPlan
+
+PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+OPEN_STATES = (PENDING, RUNNING)
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: int
+    meter_id: int
+    purpose: str
+    due_at: dt.datetime | None
+    attempts: int
+    max_attempts: int
+    clock_check: bool
+    resume_from: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class MeterTarget:
+    """What the head-end needs to reach and read one meter (no ORM rows leave this module)."""
+
+    meter_id: int
+    serial: str
+    flag: str
+    comm_mode: CommMode
+    host: str | None
+    port: int | None
+    device_address: str | None
+    password: str | None
+    software_parity: bool = False
+    meter_profile: str | None = None
+    inter_byte_timeout_s: int | None = None
+
+    @property
+    def modem(self) -> str:
+        """One session per modem at a time: meters behind one modem share this key."""
+        if self.comm_mode is CommMode.DIAL_OUT and self.host:
+            return f"{self.host}:{self.port}"
+        return f"meter:{self.meter_id}"
+
+
+def meter_targets(session: Session, meter_ids: Iterable[int] | None = None) -> list[MeterTarget]:
+    query = select(Meter, MeterLink).outerjoin(MeterLink, MeterLink.meter_id == Meter.id)
+    if meter_ids is not None:
+        query = query.where(Meter.id.in_(list(meter_ids)))
+    return [
+        MeterTarget(
+            meter_id=meter.id,
+            serial=meter.serial,
+            flag=meter.flag,
+            comm_mode=meter.comm_mode,
+            host=meter.host,
+            port=meter.port,
+            device_address=meter.device_address,
+            password=meter.password,
+            software_parity=bool(link and link.software_parity),
+            meter_profile=link.meter_profile if link else None,
+            inter_byte_timeout_s=link.inter_byte_timeout_s if link else None,
+        )
+        for meter, link in session.execute(query)
+    ]
+
+
+def meter_classes(session: Session, at: dt.datetime) -> dict[int, str]:
+    """Remotely read meters → plan class of the service point they are installed at."""
+    query = (
+        select(Meter.id, ServicePoint.balancing_unit, ServicePoint.generation)
+        .outerjoin(
+            Installation,
+            (Installation.meter_id == Meter.id)
+            & (Installation.installed_at <= at)
+            & ((Installation.removed_at.is_(None)) | (Installation.removed_at > at)),
+        )
+        .outerjoin(ServicePoint, ServicePoint.id == Installation.service_point_id)
+        .where(Meter.comm_mode != CommMode.NONE)
+    )
+    classes: dict[int, str] = {}
+    for meter_id, balancing, generation in session.execute(query):
+        found = service_class(balancing_unit=bool(balancing), generation=generation)
+        # A meter at several points (rare): the strictest plan wins.
+        rank = SERVICE_CLASSES.index
+        if meter_id not in classes or rank(found) < rank(classes[meter_id]):
+            classes[meter_id] = found
+    return classes
+
+
+def plans(session: Session) -> dict[tuple[str, str], ReadPlan]:
+    return {
+        (p.service_class, p.purpose): p
+        for p in session.scalars(select(ReadPlan).where(ReadPlan.enabled.is_(True)))
+    }
+
+
+def create_due_jobs(session: Session, now: dt.datetime, *, max_attempts: int = 6) -> int:
+    """One job per meter and purpose whose plan slot has come, unless one is still open."""
+    by_plan = plans(session)
+    latest = {
+        (meter_id, purpose): due
+        for meter_id, purpose, due in session.execute(
+            select(ReadJob.meter_id, ReadJob.purpose, func.max(ReadJob.due_at))
+            .where(ReadJob.due_at.is_not(None))
+            .group_by(ReadJob.meter_id, ReadJob.purpose)
+        )
+    }
+    open_jobs = {
+        (meter_id, purpose)
+        for meter_id, purpose in session.execute(
+            select(ReadJob.meter_id, ReadJob.purpose).where(ReadJob.state.in_(OPEN_STATES))
+        )
+    }
+    created = 0
+    for meter_id, klass in meter_classes(session, now).items():
+        for purpose in PURPOSES:
+            plan = by_plan.get((klass, purpose))
+            if plan is None or (meter_id, purpose) in open_jobs:
+                continue
+            slot = due_slot(now, plan.every_minutes, plan.offset_minutes)
+            last = latest.get((meter_id, purpose))
+            if last is not None and _utc(last) >= slot:
+                continue
+            session.add(
+                ReadJob(
+                    meter_id=meter_id,
+                    purpose=purpose,
+                    due_at=slot,
+                    state=PENDING,
+                    attempts=0,
+                    max_attempts=max_attempts,
+                    next_attempt_at=slot,
+                    clock_check=plan.clock_check,
+                    created_at=now,
+                )
+            )
+            created += 1
+    session.flush()
+    return created
+
+
+def add_job(
+    session: Session,
+    meter_id: int,
+    purpose: str,
+    now: dt.datetime,
+    *,
+    profile_from: dt.datetime | None = None,
+    profile_to: dt.datetime | None = None,
+    clock_check: bool = False,
+    max_attempts: int = 1,
+) -> int:
+    """An unplanned job (``osos read``, an operator's request)."""
+    job = ReadJob(
+        meter_id=meter_id,
+        purpose=purpose,
+        due_at=None,
+        state=PENDING,
+        attempts=0,
+        max_attempts=max_attempts,
+        next_attempt_at=now,
+        resume_from=profile_from,
+        profile_to=profile_to,
+        clock_check=clock_check,
+        created_at=now,
+    )
+    session.add(job)
+    session.flush()
+    return job.id
+
+
+def release_stale(session: Session, now: dt.datetime, older_than: dt.timedelta) -> int:
+    """Jobs a crashed worker held: back to pending (the attempt counts as made)."""
+    result = session.execute(
+        update(ReadJob)
+        .where(ReadJob.state == RUNNING, ReadJob.locked_at < now - older_than)
+        .values(state=PENDING, locked_by=None, locked_at=None, next_attempt_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def claim_jobs(
+    session: Session,
+    now: dt.datetime,
+    *,
+    worker: str,
+    limit: int,
+    meter_ids: Sequence[int] | None = None,
+    dial_out_only: bool = True,
+) -> list[JobView]:
+    """Take up to ``limit`` due jobs (all jobs of a meter together) and mark them running."""
+    query = (
+        select(ReadJob)
+        .join(Meter, Meter.id == ReadJob.meter_id)
+        .where(ReadJob.state == PENDING, ReadJob.next_attempt_at <= now)
+        .order_by(ReadJob.next_attempt_at, ReadJob.id)
+        .limit(limit)
+    )
+    if meter_ids is not None:
+        query = query.where(ReadJob.meter_id.in_(list(meter_ids)))
+    if dial_out_only:
+        query = query.where(Meter.comm_mode == CommMode.DIAL_OUT)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=ReadJob)
+    jobs = list(session.scalars(query))
+    views = []
+    for job in jobs:
+        job.state = RUNNING
+        job.locked_by = worker
+        job.locked_at = now
+        job.attempts += 1
+        views.append(
+            JobView(
+                id=job.id,
+                meter_id=job.meter_id,
+                purpose=job.purpose,
+                due_at=job.due_at,
+                attempts=job.attempts,
+                max_attempts=job.max_attempts,
+                clock_check=job.clock_check,
+                resume_from=job.resume_from,
+            )
+        )
+    session.flush()
+    return views
+
+
+def finish_job(
+    session: Session,
+    job_id: int,
+    *,
+    ok: bool,
+    now: dt.datetime,
+    error: str | None = None,
+    backoff: Backoff = Backoff(),
+    resume_from: dt.datetime | None = None,
+) -> str:
+    """Done, or retried after the back-off, or failed when its attempts are used up."""
+    job = session.get(ReadJob, job_id)
+    if job is None:
+        raise LookupError(f"read job {job_id} disappeared")
+    job.locked_by = None
+    job.locked_at = None
+    job.last_error = error
+    if resume_from is not None:
+        job.resume_from = resume_from
+    if ok:
+        job.state = DONE
+        job.finished_at = now
+    elif job.attempts >= job.max_attempts:
+        job.state = FAILED
+        job.finished_at = now
+    else:
+        job.state = PENDING
+        job.next_attempt_at = now + backoff.delay(job.attempts)
+    return job.state
+
+
+def _utc(value: dt.datetime | str) -> dt.datetime:
+    """Aggregates lose the column type on SQLite (text); make them aware UTC again."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

@@ -1,0 +1,94 @@
+"""Pure scheduling arithmetic: plan due times, retry back-off, the load-profile gap to read.
+
+No I/O here, so each rule can be tested on its own and explained in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from osos.domain import Generation
+from osos.timeutil import LOCAL_TZ, UTC
+
+BALANCING_UNIT = "balancing_unit"
+GENERATION = "generation"
+DEFAULT = "default"
+SERVICE_CLASSES = (BALANCING_UNIT, GENERATION, DEFAULT)
+PURPOSES = ("readout", "profile")
+
+
+def service_class(*, balancing_unit: bool, generation: Generation | str | None) -> str:
+    """The plan class of a service point: balancing units first, then generation, else default."""
+    if balancing_unit:
+        return BALANCING_UNIT
+    if generation is not None and Generation(generation) is not Generation.NONE:
+        return GENERATION
+    return DEFAULT
+
+
+def due_slot(now: dt.datetime, every_minutes: int, offset_minutes: int = 0) -> dt.datetime:
+    """The latest due time at or before ``now``: local midnight + offset + k × every (UTC).
+
+    Slots are counted from local midnight so that "daily at 01:00" means 01:00 Turkish time.
+    """
+    if every_minutes <= 0:
+        raise ValueError(f"a plan's interval must be positive, got {every_minutes} min")
+    local = now.astimezone(LOCAL_TZ)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    minutes = (local - midnight) / dt.timedelta(minutes=1)
+    k = (minutes - offset_minutes) // every_minutes
+    slot = midnight + dt.timedelta(minutes=offset_minutes + k * every_minutes)
+    return slot.astimezone(UTC)
+
+
+def next_due(now: dt.datetime, every_minutes: int, offset_minutes: int = 0) -> dt.datetime:
+    """The first due time strictly after ``now``."""
+    return due_slot(now, every_minutes, offset_minutes) + dt.timedelta(minutes=every_minutes)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Retry delays: ``base × factor^(attempt-1)``, capped; attempts are bounded elsewhere."""
+
+    base: dt.timedelta = dt.timedelta(minutes=1)
+    factor: int = 2
+    cap: dt.timedelta = dt.timedelta(hours=1)
+
+    def delay(self, attempt: int) -> dt.timedelta:
+        """The wait after the ``attempt``-th failed attempt (1-based)."""
+        if attempt < 1:
+            raise ValueError(f"attempts count from 1, got {attempt}")
+        exponent = min(attempt - 1, 30)  # beyond this the cap applies anyway
+        delay: dt.timedelta = self.base * self.factor**exponent
+        return min(self.cap, delay)
+
+
+def floor_to(when: dt.datetime, period: dt.timedelta) -> dt.datetime:
+    """``when`` rounded down to the period grid (UTC epoch grid; 15 and 60 min match local)."""
+    epoch = dt.datetime(2000, 1, 1, tzinfo=UTC)
+    return when - (when - epoch) % period
+
+
+def profile_gap(
+    last_end: dt.datetime | None,
+    now: dt.datetime,
+    *,
+    period: dt.timedelta = dt.timedelta(minutes=15),
+    initial: dt.timedelta = dt.timedelta(days=1),
+    max_backfill: dt.timedelta = dt.timedelta(days=40),
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """The range of interval ends to ask for: after the newest stored one, up to the last
+    closed interval; None when nothing is missing.
+
+    The start is one minute after the last stored end (requests are inclusive and carry
+    minutes), so nothing stored is asked again and nothing after it is skipped. A meter never
+    read starts ``initial`` back; an outage back-fills at most ``max_backfill`` (what meters
+    keep).
+    """
+    end = floor_to(now, period)
+    start = end - initial if last_end is None else last_end + dt.timedelta(minutes=1)
+    start = max(start, end - max_backfill)
+    if start > end:
+        return None
+    return start, end

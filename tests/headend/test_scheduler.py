@@ -1,0 +1,179 @@
+"""The scheduler over the mock transport: plans become jobs, jobs become stored data, faults
+become log rows and retries."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from osos.domain import Generation
+from osos.headend.commlog import comm_log, comm_status
+from osos.headend.jobs import MeterTarget
+from osos.headend.plans import Backoff
+from osos.headend.reading import Timeouts
+from osos.headend.scheduler import HeadendConfig, Scheduler, run_headend
+from osos.runtime import Runtime
+from osos.store.models import AuditEntry, profile_intervals
+from osos.store.models.headend import ReadJob
+from osos.timeutil import UTC, FixedClock
+from osos.transport import MockTransport, Transport
+
+from .conftest import MeterRow, add_meters
+from .fakes import FakeMeter, index_at, meter_session
+
+NOW = dt.datetime(2026, 11, 2, 6, 7, 30, tzinfo=UTC)
+CONFIG = HeadendConfig(
+    concurrency=4,
+    timeouts=Timeouts(connect=1, inter_byte=0.05, step=1, session=5),
+    backoff=Backoff(dt.timedelta(minutes=1), 2, dt.timedelta(minutes=30)),
+    max_attempts=3,
+    initial_backfill=dt.timedelta(hours=6),
+)
+
+
+class MockFleet:
+    def __init__(self, clock: FixedClock, serials: list[str]) -> None:
+        self.meters = {s: FakeMeter(s, clock) for s in serials}
+        self.down: set[str] = set()
+
+    def connect(self, target: MeterTarget) -> Transport:
+        meter = self.meters[target.serial]
+        return MockTransport(
+            meter_session(meter).receive_data, peer=target.serial, refuse=target.serial in self.down
+        )
+
+
+def _stored(runtime: Runtime, meter_id: int) -> list[dt.datetime]:
+    with runtime.sessions() as session:
+        table = profile_intervals
+        return list(
+            session.scalars(
+                select(table.c.end_at).where(table.c.meter_id == meter_id).order_by("end_at")
+            )
+        )
+
+
+async def test_plans_jobs_sessions_and_retries(runtime: Runtime) -> None:
+    clock = FixedClock(NOW)
+    ids = add_meters(
+        runtime,
+        [
+            MeterRow("100", balancing_unit=True),
+            MeterRow("200", generation=Generation.UNLICENSED),
+            MeterRow("300"),
+        ],
+    )
+    fleet = MockFleet(clock, ["100", "200", "300"])
+    fleet.down.add("300")
+    scheduler = Scheduler(runtime, clock=clock, config=CONFIG, connector=fleet.connect)
+
+    reports = {r.serial: r for r in await scheduler.run_once()}
+    assert reports["100"].outcome == "ok" and reports["200"].outcome == "ok"
+    assert reports["300"].outcome == "failed" and "refused" in str(reports["300"].error)
+    last = dt.datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
+    for serial in ("100", "200"):
+        ends = _stored(runtime, ids[serial])
+        assert ends[0] == last - dt.timedelta(hours=6) and ends[-1] == last
+        assert len(ends) == 25  # 6 h of quarter hours, both ends included
+    values = {v.obis: v.number for v in reports["100"].values}
+    assert values["1.8.0"] == index_at(last)
+
+    with runtime.sessions() as session:
+        status = {s.serial: s for s in comm_status(session)}
+        assert status["300"].consecutive_failures == 1 and status["100"].consecutive_failures == 0
+        assert status["100"].last_profile_end == last
+        failed = comm_log(session, ids["300"])
+        assert failed[0].outcome == "failed" and failed[0].direction == "dial_out"
+        query = select(ReadJob.state, func.count()).group_by(ReadJob.state)
+        job_states = {state: count for state, count in session.execute(query)}
+    assert job_states == {"done": 4, "pending": 2}
+
+    # 15 minutes later: only the balancing unit's profile is due; meter 300's retry too.
+    fleet.down.clear()
+    clock.advance(dt.timedelta(minutes=15))
+    reports = {r.serial: r for r in await scheduler.run_once()}
+    assert set(reports) == {"100", "300"}
+    assert reports["100"].profile.inserted == 1 and reports["300"].outcome == "ok"
+    assert _stored(runtime, ids["100"])[-1] == last + dt.timedelta(minutes=15)
+    with runtime.sessions() as session:
+        assert comm_status(session, failing_only=True) == []
+
+
+async def test_backoff_then_failed_after_max_attempts(runtime: Runtime) -> None:
+    clock = FixedClock(NOW)
+    ids = add_meters(runtime, [MeterRow("400")])
+    fleet = MockFleet(clock, ["400"])
+    fleet.down.add("400")
+    scheduler = Scheduler(runtime, clock=clock, config=CONFIG, connector=fleet.connect)
+    await scheduler.run_once()
+    assert await scheduler.run_once() == []  # back-off: not due yet
+    clock.advance(dt.timedelta(minutes=1))
+    assert len(await scheduler.run_once()) == 1  # second attempt
+    clock.advance(dt.timedelta(minutes=2))
+    assert len(await scheduler.run_once()) == 1  # third and last
+    clock.advance(dt.timedelta(hours=1))
+    assert await scheduler.run_once() == []
+    with runtime.sessions() as session:
+        jobs = list(session.scalars(select(ReadJob).where(ReadJob.meter_id == ids["400"])))
+        (status,) = comm_status(session)
+        log = comm_log(session, ids["400"], limit=10)
+    assert {j.state for j in jobs} == {"failed"} and {j.attempts for j in jobs} == {3}
+    assert status.consecutive_failures == 3 and len(log) == 3
+
+
+async def test_read_now_with_profile_range_and_clock_audit(runtime: Runtime) -> None:
+    clock = FixedClock(NOW)
+    ids = add_meters(runtime, [MeterRow("500")])
+    fleet = MockFleet(clock, ["500"])
+    fleet.meters["500"].drift = dt.timedelta(minutes=-5)
+    scheduler = Scheduler(runtime, clock=clock, config=CONFIG, connector=fleet.connect)
+    start = dt.datetime(2026, 11, 1, 21, 15, tzinfo=UTC)
+    report = await scheduler.read_now(
+        "500", profile_from=start, profile_to=start + dt.timedelta(hours=2)
+    )
+    assert report.outcome == "ok", report.error
+    assert report.profile.inserted == 9
+    assert _stored(runtime, ids["500"]) == [start + dt.timedelta(minutes=15 * k) for k in range(9)]
+    again = await scheduler.read_now(
+        "500", profile_from=start, profile_to=start + dt.timedelta(hours=2)
+    )
+    assert (again.profile.inserted, again.profile.unchanged) == (0, 9)
+    assert report.clock is not None and report.clock.drift == dt.timedelta(minutes=-5)
+    assert report.clock.set_to == NOW and report.clock.accepted
+    assert again.clock is not None and again.clock.set_to is None  # set the first time
+    with runtime.sessions() as session:
+        (entry,) = session.scalars(select(AuditEntry))
+    assert (entry.action, entry.actor, entry.object_id) == (
+        "meter.time_set",
+        "headend",
+        str(ids["500"]),
+    )
+
+
+async def test_run_headend_stops_and_calls_hooks(runtime: Runtime) -> None:
+    clock = FixedClock(NOW)
+    add_meters(runtime, [MeterRow("600")])
+    fleet = MockFleet(clock, ["600"])
+    stop = asyncio.Event()
+    calls: list[dt.datetime] = []
+
+    def hook(_runtime: Runtime, now: dt.datetime) -> None:
+        calls.append(now)
+        stop.set()
+
+    await run_headend(
+        runtime,
+        stop=stop,
+        clock=clock,
+        concurrency=2,
+        tick_s=0.01,
+        config=CONFIG,
+        after_tick=[hook],
+        connector=fleet.connect,
+    )
+    assert calls == [NOW]
+    with runtime.sessions() as session:
+        (entry,) = comm_log(session)
+    assert (entry.serial, entry.outcome) == ("600", "ok")
