@@ -1,0 +1,383 @@
+"""Validation, estimation and editing of stored data (VEE), with everything recorded.
+
+Findings are stored once per (meter, code, register, start) and listed for the back office;
+estimates are stored as ``source=estimated`` rows through the same ingest as actual reads (an
+actual read replaces them later, keeping the estimate in ``profile_interval_history``); an
+operator's edit is a new version with who, when and why, plus an audit entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from osos import audit
+from osos.channels import BY_OBIS, CHANNELS, to_milli
+from osos.domain import DataSource
+from osos.errors import NotFound, OsosError
+from osos.mdm import loading
+from osos.mdm.determinants import mark_dirty
+from osos.mdm.estimate import SHAPE_WEEKS, WEEK, estimate_gaps
+from osos.mdm.model import INTERVAL, REGISTERS, MeterData
+from osos.mdm.validate import Finding, Limits, ReadClock, validate
+from osos.store.ingest import IntervalRecord, store_profile
+from osos.store.models import Meter, ProfileIntervalHistory, Readout, profile_intervals
+from osos.store.models.mdm import ValidationFinding
+from osos.timeutil import utcnow
+
+HISTORY = dt.timedelta(days=28)
+
+
+class EditRefused(OsosError):
+    """An operator edit that cannot be applied (no reason, unknown channel, bad value)."""
+
+
+def _meter(session: Session, meter_id: int) -> Meter:
+    meter = session.get(Meter, meter_id)
+    if meter is None:
+        raise NotFound(f"unknown meter id {meter_id}")
+    return meter
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+
+
+def validate_meter(
+    session: Session,
+    meter_id: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    limits: Limits | None = None,
+) -> list[Finding]:
+    """Check a meter's data over ``(start, end]`` and store the findings (never the data)."""
+    meter = _meter(session, meter_id)
+    profiles = loading.profile_series(session, [meter_id], start - HISTORY, end)
+    reads = loading.register_reads(session, [meter_id], start, end)
+    clocks = [
+        ReadClock(read_at, meter_time)
+        for read_at, meter_time in session.execute(
+            select(Readout.read_at, Readout.meter_time).where(
+                Readout.meter_id == meter_id, Readout.read_at >= start, Readout.read_at <= end
+            )
+        )
+    ]
+    data = MeterData(meter_id, meter.serial, profiles[meter_id], reads[meter_id])
+    findings = validate(data, start, end, clocks=clocks, limits=limits)
+    store_findings(session, findings)
+    return findings
+
+
+def store_findings(session: Session, findings: Sequence[Finding]) -> int:
+    """Insert new findings; one already stored keeps its state, its detail is refreshed."""
+    created = 0
+    for f in findings:
+        row = session.execute(
+            select(ValidationFinding).where(
+                ValidationFinding.meter_id == f.meter_id,
+                ValidationFinding.code == f.code.value,
+                ValidationFinding.register == f.register,
+                ValidationFinding.start_at == f.start,
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            session.add(
+                ValidationFinding(
+                    code=f.code.value,
+                    meter_id=f.meter_id,
+                    register=f.register,
+                    start_at=f.start,
+                    end_at=f.end,
+                    detail=f.detail,
+                    state="open",
+                    detected_at=utcnow(),
+                )
+            )
+            created += 1
+        else:
+            row.end_at, row.detail = f.end, f.detail
+    session.flush()
+    return created
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A stored finding as the back office lists it."""
+
+    id: int
+    code: str
+    meter_serial: str
+    register: str
+    start: dt.datetime
+    end: dt.datetime
+    detail: str
+    state: str
+    detected_at: dt.datetime
+    resolved_at: dt.datetime | None
+    resolved_by: str | None
+    resolution: str | None
+
+
+def list_findings(
+    session: Session,
+    *,
+    state: str | None = "open",
+    meter_serial: str | None = None,
+    code: str | None = None,
+    since: dt.datetime | None = None,
+    limit: int = 500,
+) -> list[FindingView]:
+    """Findings newest first, filtered by state (None: all), meter, code, detection time."""
+    statement = select(ValidationFinding, Meter.serial).join(
+        Meter, Meter.id == ValidationFinding.meter_id
+    )
+    if state is not None:
+        statement = statement.where(ValidationFinding.state == state)
+    if meter_serial is not None:
+        statement = statement.where(Meter.serial == meter_serial)
+    if code is not None:
+        statement = statement.where(ValidationFinding.code == code)
+    if since is not None:
+        statement = statement.where(ValidationFinding.detected_at >= since)
+    statement = statement.order_by(
+        ValidationFinding.start_at.desc(), ValidationFinding.id.desc()
+    ).limit(limit)
+    return [
+        FindingView(
+            f.id,
+            f.code,
+            serial,
+            f.register,
+            f.start_at,
+            f.end_at,
+            f.detail,
+            f.state,
+            f.detected_at,
+            f.resolved_at,
+            f.resolved_by,
+            f.resolution,
+        )
+        for f, serial in session.execute(statement)
+    ]
+
+
+def resolve_finding(session: Session, finding_id: int, *, user: str, resolution: str) -> None:
+    """Close a finding with who and why (audited)."""
+    row = session.get(ValidationFinding, finding_id)
+    if row is None:
+        raise NotFound(f"unknown finding {finding_id}")
+    row.state, row.resolved_at, row.resolved_by = "resolved", utcnow(), user
+    row.resolution = resolution
+    audit.record(
+        session,
+        actor=user,
+        action="mdm.finding.resolve",
+        object_type="finding",
+        object_id=finding_id,
+        detail={"code": row.code, "resolution": resolution},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Estimation
+
+
+def estimate_meter(
+    session: Session,
+    meter_id: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    actor: str = "estimation",
+) -> int:
+    """Store estimates for the meter's missing intervals in ``(start, end]`` that lie between
+    actual values; returns how many rows were stored."""
+    meter = _meter(session, meter_id)
+    look_back = SHAPE_WEEKS * WEEK + INTERVAL
+    profile = loading.profile_series(
+        session, [meter_id], start - look_back, end + dt.timedelta(days=7)
+    )[meter_id]
+    # Anchors beyond the loaded window: the nearest actual rows either side.
+    rows = estimate_gaps(profile, REGISTERS, start, end, history=profile)
+    if not rows:
+        return 0
+    records = [
+        IntervalRecord(r.end, {o: Decimal(v).scaleb(-3) for o, v in r.values.items()}) for r in rows
+    ]
+    result = store_profile(
+        session,
+        meter_id=meter_id,
+        records=records,
+        readout_id=None,
+        source=DataSource.ESTIMATED,
+        actor=actor,
+    )
+    mark_dirty(session, meter_id, rows[0].end - INTERVAL, rows[-1].end)
+    audit.record(
+        session,
+        actor=actor,
+        action="mdm.estimate",
+        object_type="meter",
+        object_id=meter.serial,
+        detail={"intervals": result.inserted, "from": str(rows[0].end), "to": str(rows[-1].end)},
+    )
+    return result.inserted
+
+
+# --------------------------------------------------------------------------------------------
+# Edits
+
+
+_COLUMNS = tuple(c.column for c in CHANNELS)
+
+
+def _values_json(row: Mapping[str, Any]) -> str:
+    values: dict[str, Any] = {c: row[c] for c in _COLUMNS if row.get(c) is not None}
+    if row.get("extra"):
+        values["extra"] = json.loads(row["extra"])
+    values["status"] = row.get("status")
+    return json.dumps(values, sort_keys=True)
+
+
+def edit_interval(
+    session: Session,
+    meter_id: int,
+    end_at: dt.datetime,
+    values: Mapping[str, Decimal],
+    *,
+    user: str,
+    reason: str,
+    user_id: int | None = None,
+) -> int:
+    """An operator's correction of one interval: a new version (``source=edited``), the old one
+    kept in ``profile_interval_history`` with who, when and why, and an audit entry.
+
+    ``values`` maps OBIS → new value; channels not named keep their value. Returns the new
+    version number.
+    """
+    if not reason.strip():
+        raise EditRefused("an edit needs a reason")
+    if not values:
+        raise EditRefused("nothing to change")
+    meter = _meter(session, meter_id)
+    changes: dict[str, int] = {}
+    for obis, value in values.items():
+        channel = BY_OBIS.get(obis)
+        if channel is None:
+            raise EditRefused(f"{obis} is not a profile channel")
+        try:
+            changes[channel.column] = to_milli(value)
+        except ValueError as exc:
+            raise EditRefused(f"{obis}: {exc}") from exc
+    table = profile_intervals
+    stored = (
+        session.execute(select(table).where(table.c.meter_id == meter_id, table.c.end_at == end_at))
+        .mappings()
+        .one_or_none()
+    )
+    now = utcnow()
+    if stored is None:
+        session.execute(
+            table.insert().values(
+                meter_id=meter_id, end_at=end_at, source=DataSource.EDITED.value, version=1,
+                **changes,
+            )
+        )  # fmt: skip
+        version, old = 1, None
+    else:
+        session.add(
+            ProfileIntervalHistory(
+                meter_id=meter_id,
+                end_at=end_at,
+                version=stored["version"],
+                source=DataSource(stored["source"]),
+                values=_values_json(dict(stored)),
+                readout_id=stored["readout_id"],
+                superseded_at=now,
+                superseded_by=user,
+                reason=reason,
+            )
+        )
+        version = stored["version"] + 1
+        session.execute(
+            update(table)
+            .where(
+                table.c.meter_id == meter_id,
+                table.c.end_at == end_at,
+                table.c.version == stored["version"],
+            )
+            .values(source=DataSource.EDITED.value, version=version, **changes)
+        )
+        old = {c: stored[c] for c in changes}
+    audit.record(
+        session,
+        actor=user,
+        user_id=user_id,
+        action="mdm.interval.edit",
+        object_type="profile_interval",
+        object_id=f"{meter.serial}@{end_at.isoformat()}",
+        detail={"reason": reason, "old": old, "new": changes, "version": version},
+    )
+    mark_dirty(session, meter_id, end_at - INTERVAL, end_at)
+    return version
+
+
+@dataclass(frozen=True)
+class IntervalVersion:
+    """One version of an interval: the current row or a superseded one from the history."""
+
+    end: dt.datetime
+    version: int
+    source: str
+    values: Mapping[str, Decimal]
+    current: bool
+    superseded_at: dt.datetime | None = None
+    superseded_by: str | None = None
+    reason: str | None = None
+
+
+def interval_versions(
+    session: Session, meter_id: int, start: dt.datetime, end: dt.datetime
+) -> list[IntervalVersion]:
+    """Every version of the meter's intervals in ``(start, end]`` (replaced estimates and
+    edits included), by end time then version."""
+    table = profile_intervals
+    result = []
+    for row in session.execute(
+        select(table).where(
+            table.c.meter_id == meter_id, table.c.end_at > start, table.c.end_at <= end
+        )
+    ).mappings():
+        values = {
+            c.obis: Decimal(row[c.column]).scaleb(-3) for c in CHANNELS if row[c.column] is not None
+        }
+        result.append(IntervalVersion(row["end_at"], row["version"], row["source"], values, True))
+    for h in session.execute(
+        select(ProfileIntervalHistory).where(
+            ProfileIntervalHistory.meter_id == meter_id,
+            ProfileIntervalHistory.end_at > start,
+            ProfileIntervalHistory.end_at <= end,
+        )
+    ).scalars():
+        data = json.loads(h.values)
+        values = {
+            c.obis: Decimal(data[c.column]).scaleb(-3)
+            for c in CHANNELS
+            if data.get(c.column) is not None
+        }
+        result.append(
+            IntervalVersion(
+                h.end_at, h.version, h.source.value, values, False,
+                h.superseded_at, h.superseded_by, h.reason,
+            )
+        )  # fmt: skip
+    result.sort(key=lambda v: (v.end, v.version))
+    return result
