@@ -1,7 +1,169 @@
-"""Head-end and simulator commands: ``osos simulate``, ``osos headend``, ``osos read``."""
+"""Head-end commands: ``osos headend`` (read on schedule), ``osos read`` (one meter now),
+``osos comm-status`` (who answers and who does not)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import signal
+
 import typer
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from osos.errors import NotFound
+from osos.headend.commlog import comm_status
+from osos.headend.scheduler import HeadendConfig, MeterReadReport, Scheduler, run_headend
+from osos.runtime import Runtime, open_runtime
+from osos.timeutil import local_iso, parse_local
+from osos.transport.tcp import install_uvloop
 
 app = typer.Typer()
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    return typer.Exit(2)
+
+
+def _runtime() -> Runtime:
+    runtime = open_runtime()
+    return runtime
+
+
+@app.command("headend")
+def headend(
+    once: bool = typer.Option(False, "--once", help="Run one round of due reads, then exit."),
+    concurrency: int = typer.Option(200, "--concurrency", min=1, help="Sessions at once."),
+    listen: str | None = typer.Option(
+        None, "--listen", help="Accept dial-in modems on HOST:PORT (greeting ID:<serial>)."
+    ),
+    tick: float = typer.Option(5.0, "--tick", min=0.1, help="Seconds between planning rounds."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every protocol step."),
+) -> None:
+    """Read the meters on schedule (plans, jobs, retries) until Ctrl-C."""
+    _logging(verbose)
+    if install_uvloop():
+        logging.getLogger(__name__).info("using uvloop")
+    runtime = _runtime()
+    try:
+        if once:
+            config = HeadendConfig(concurrency=concurrency)
+            reports = asyncio.run(Scheduler(runtime, config=config).run_once())
+            ok = sum(r.outcome == "ok" for r in reports)
+            typer.echo(f"{len(reports)} meter(s) read: {ok} ok, {len(reports) - ok} not ok")
+            return
+        asyncio.run(_serve(runtime, concurrency=concurrency, listen=listen, tick=tick))
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    except (OperationalError, ProgrammingError) as exc:
+        raise _fail(f"database not ready ({exc.orig}); run 'osos db upgrade' first") from exc
+    finally:
+        runtime.close()
+
+
+async def _serve(runtime: Runtime, *, concurrency: int, listen: str | None, tick: float) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    logging.getLogger(__name__).info(
+        "head-end running (concurrency %d%s); Ctrl-C stops",
+        concurrency,
+        f", dial-in on {listen}" if listen else "",
+    )
+    await run_headend(runtime, stop=stop, concurrency=concurrency, listen=listen, tick_s=tick)
+    logging.getLogger(__name__).info("head-end stopped")
+
+
+@app.command("read")
+def read(
+    serial: str = typer.Argument(..., help="Meter serial number (sayaç seri no)."),
+    profile: tuple[str, str] | None = typer.Option(
+        None,
+        "--profile",
+        help="Also read the load profile for FROM TO (local time, e.g. 2026-11-01 2026-11-02).",
+        metavar="FROM TO",
+    ),
+    no_readout: bool = typer.Option(False, "--no-readout", help="Skip the readout."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every protocol step."),
+) -> None:
+    """Read one meter now and print what was stored."""
+    _logging(verbose)
+    try:
+        start, end = (parse_local(profile[0]), parse_local(profile[1])) if profile else (None, None)
+    except ValueError as exc:
+        raise _fail(f"--profile: {exc}") from exc
+    if start is not None and end is not None and end < start:
+        raise _fail("--profile: TO is before FROM")
+    runtime = _runtime()
+    typer.echo(f"reading meter {serial} …")
+    try:
+        report = asyncio.run(
+            Scheduler(runtime).read_now(
+                serial, profile_from=start, profile_to=end, readout=not no_readout
+            )
+        )
+    except NotFound as exc:
+        raise _fail(str(exc)) from exc
+    except (OperationalError, ProgrammingError) as exc:
+        raise _fail(f"database not ready ({exc.orig}); run 'osos db upgrade' first") from exc
+    finally:
+        runtime.close()
+    _print_report(report)
+    if report.outcome == "failed":
+        raise typer.Exit(1)
+
+
+def _print_report(report: MeterReadReport) -> None:
+    for value in report.values:
+        unit = f" {value.unit}" if value.unit else ""
+        when = f"  ({local_iso(value.value_time)})" if value.value_time else ""
+        typer.echo(f"  {value.obis:<12} {value.value}{unit}{when}")
+    if report.profile_range is not None:
+        first, last = report.profile_range
+        p = report.profile
+        typer.echo(
+            f"load profile {local_iso(first)} … {local_iso(last)}: {p.inserted} inserted, "
+            f"{p.unchanged} unchanged, {p.conflicts} conflicts, "
+            f"{p.replaced_estimates} estimates replaced"
+        )
+    if report.clock is not None:
+        drift = report.clock.drift.total_seconds()
+        action = ""
+        if report.clock.set_to is not None:
+            action = ", clock set" if report.clock.accepted else ", clock set REJECTED"
+        typer.echo(f"meter clock drift {drift:+.0f} s{action}")
+    message = f"{report.serial}: {report.outcome}"
+    if report.error:
+        message += f" — {report.error}"
+    typer.secho(message, fg=typer.colors.GREEN if report.outcome == "ok" else typer.colors.RED)
+
+
+@app.command("comm-status")
+def comm_status_command(
+    failing: bool = typer.Option(False, "--failing", help="Only meters whose last read failed."),
+) -> None:
+    """Print each meter's communication state (last success, failures, last error)."""
+    runtime = _runtime()
+    try:
+        with runtime.sessions() as session:
+            rows = comm_status(session, failing_only=failing)
+    finally:
+        runtime.close()
+    for row in rows:
+        typer.echo(
+            f"{row.serial:<16} last ok {local_iso(row.last_success_at) or '-':<19} "
+            f"failures {row.consecutive_failures:<3} profile to "
+            f"{local_iso(row.last_profile_end) or '-':<19} {row.last_error or ''}"
+        )
+    typer.echo(f"{len(rows)} meter(s)")
