@@ -37,6 +37,7 @@ _IDENT = re.compile(rb"(?m)^[\x00-\x1f]*(?:/\?[^!\r\n/]*!)?(/[A-Za-z]{3}[0-9A-Z]
 _OPTION_LINE = re.compile(r"\A\x06?[0-9]{3}\Z")
 _REQUEST_LINE = re.compile(r"\A/\?[^!]*!\Z")
 _PROFILE_ADDRESS = re.compile(r"P\.?\d{1,2}")
+_HIGH_BIT = re.compile(rb"[\x80-\xff]")
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ def _starts_with_time(item: Item) -> bool:
 
 def parse_capture(data: bytes) -> CaptureResult:
     """Identification, values, profile records and errors of a captured readout/profile."""
-    if any(byte > 0x7F for byte in data):
+    if _HIGH_BIT.search(data):
         data = strip_parity(data)
     errors: list[str] = []
     identification: IdentificationMessage | None = None

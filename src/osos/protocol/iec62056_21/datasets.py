@@ -24,8 +24,11 @@ from .errors import DataSetError, TimestampError
 from .timestamps import parse_time_range, parse_timestamp
 
 _NUMBER = re.compile(r"\s*(?P<sign>[+-]?)\s*(?P<digits>\d+(?:\.\d*)?|\.\d+)\s*")
-_ADDRESS_FORBIDDEN = frozenset("()!/\\\r\n") | {chr(c) for c in range(0x20)}
-_VALUE_FORBIDDEN = frozenset("()\r\n")
+_BAD_ADDRESS = re.compile(r"[()!/\\\x00-\x1f\x7f-\U0010ffff]")
+_BAD_VALUE = re.compile(r"[()\r\n]")
+_ADDRESS_TEXT = re.compile(r"[^()!\r\n]*")
+_GROUP = re.compile(r"\(([^()\r\n]*)\)")
+_REST_OF_LINE = re.compile(r"[^\r\n]*")
 
 
 def normalize_number(text: str) -> str | None:
@@ -54,13 +57,10 @@ class ValueGroup:
     unit: str | None = None
 
     def __post_init__(self) -> None:
-        for char in self.text:
-            if char in _VALUE_FORBIDDEN:
-                raise DataSetError(f"value {self.text!r} contains {char!r}")
-        if self.unit is not None:
-            for char in self.unit:
-                if char in _VALUE_FORBIDDEN:
-                    raise DataSetError(f"unit {self.unit!r} contains {char!r}")
+        if bad := _BAD_VALUE.search(self.text):
+            raise DataSetError(f"value {self.text!r} contains {bad[0]!r}")
+        if self.unit is not None and (bad := _BAD_VALUE.search(self.unit)):
+            raise DataSetError(f"unit {self.unit!r} contains {bad[0]!r}")
 
     @classmethod
     def from_inner(cls, inner: str) -> ValueGroup:
@@ -125,9 +125,8 @@ class DataSet:
     def __post_init__(self) -> None:
         if not self.address or self.address != self.address.strip():
             raise DataSetError(f"data set address {self.address!r} is empty or padded")
-        for char in self.address:
-            if char in _ADDRESS_FORBIDDEN or ord(char) > 0x7E:
-                raise DataSetError(f"data set address {self.address!r} contains {char!r}")
+        if bad := _BAD_ADDRESS.search(self.address):
+            raise DataSetError(f"data set address {self.address!r} contains {bad[0]!r}")
 
     @classmethod
     def of(cls, address: str, value: str, unit: str | None = None, *more: str) -> DataSet:
@@ -213,9 +212,7 @@ def tokenize(text: str) -> tuple[list[Item], list[str], bool, str]:
         return f"line {line}, column {pos - line_start + 1}"
 
     def skip_line(pos: int) -> int:
-        while pos < n and text[pos] not in "\r\n":
-            pos += 1
-        return pos
+        return _REST_OF_LINE.match(text, pos).end()  # type: ignore[union-attr]
 
     while i < n:
         char = text[i]
@@ -232,17 +229,15 @@ def tokenize(text: str) -> tuple[list[Item], list[str], bool, str]:
         start = i
         address: str | None = None
         if char != "(":
-            j = i
-            while j < n and text[j] not in "()!\r\n":
-                j += 1
+            j = _ADDRESS_TEXT.match(text, i).end()  # type: ignore[union-attr]
             if j >= n or text[j] != "(":
                 errors.append(f"{where(start)}: {text[start:j][:40]!r} has no '(value)'")
                 i = skip_line(j)
                 continue
             written = text[i:j].strip()
-            bad = next((c for c in written if c in _ADDRESS_FORBIDDEN or ord(c) > 0x7E), None)
+            bad = _BAD_ADDRESS.search(written)
             if bad is not None:
-                errors.append(f"{where(start)}: address {written[:40]!r} contains {bad!r}")
+                errors.append(f"{where(start)}: address {written[:40]!r} contains {bad[0]!r}")
                 i = skip_line(j)
                 continue
             address = written or None
@@ -250,17 +245,15 @@ def tokenize(text: str) -> tuple[list[Item], list[str], bool, str]:
         groups: list[ValueGroup] = []
         failed = False
         while i < n and text[i] == "(":
-            j = i + 1
-            while j < n and text[j] not in "()\r\n":
-                j += 1
-            if j >= n or text[j] != ")":
+            match = _GROUP.match(text, i)
+            if match is None:
                 what = address or "value line"
                 errors.append(f"{where(i)}: unclosed '(' in {what[:40]!r}")
                 failed = True
                 break
-            group = ValueGroup.from_inner(text[i + 1 : j])
-            groups.append(group)
-            i = j + 1
+            value, star, unit = match[1].partition("*")
+            groups.append(ValueGroup(value, unit if star else None))
+            i = match.end()
         if failed:
             i = skip_line(i)
             continue

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from .errors import FrameError, ParityError
 from .messages import ACK, EOT, ETX, NAK, SOH, STX
 
-_LINE_START = re.compile(rb"/(?:\?|[A-Za-z]{3}[0-9A-Z])")
 _CONTROL_IN_LINE = re.compile(rb"[\x00-\x09\x0b\x0c\x0e-\x1f]")
 _STARTS = frozenset({ord("/"), STX, SOH, ACK, NAK})
 #: An identification is at most ~40 bytes; a ``/`` that is not followed by CR LF within this
@@ -75,9 +74,9 @@ class FrameBuffer:
                 if not _plausible_line_start(buf):
                     self._drop(1)
                     continue
-                control = _CONTROL_IN_LINE.search(buf, 1)
                 end = buf.find(b"\n")
-                if control is not None and (end < 0 or control.start() < end):
+                control = _CONTROL_IN_LINE.search(buf, 1, end if end >= 0 else len(buf))
+                if control is not None:
                     # A line never holds SOH/STX/…: the '/' was noise before a block.
                     self._drop(control.start())
                     continue
@@ -88,11 +87,6 @@ class FrameBuffer:
                     return None
                 if end > MAX_LINE:
                     self._drop(1)
-                    continue
-                restart = _LINE_START.search(buf, 1, end)
-                if restart is not None:
-                    # The first '/' was noise; a request or identification starts later.
-                    self._drop(restart.start())
                     continue
                 return self._take(end + 1)
             if first in (STX, SOH):
