@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import typer
 
-from osos.errors import ConfigError
+from osos.errors import ConfigError, NotFound
 from osos.runtime import open_runtime
 from osos.sharing.board import compliance_report, delivery_board
 from osos.sharing.config import load_sharing_config
 from osos.sharing.deliveries import run_due, set_settlement_calendar
+from osos.sharing.requests import decide_request, fee_report, fulfil_request
+from osos.sharing.tokens import create_token, list_tokens, revoke_token
 from osos.store import db
-from osos.timeutil import month_bounds, parse_local, to_local, utcnow
+from osos.timeutil import local_iso, month_bounds, parse_local, to_local, utcnow
 
 deliver_app = typer.Typer(help="Deliveries to the market operator: run what is due, report status.")
 tokens_app = typer.Typer(help="API tokens of market participants: create, revoke.")
@@ -137,3 +140,116 @@ def calendar(
     finally:
         runtime.close()
     typer.echo(f"settlement calendar {period}: last day {last.isoformat()}")
+
+
+@deliver_app.command("fees")
+def fees(
+    period: str = typer.Option(..., "--period", help="Month YYYY-MM."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Fee report for the regulator: fees charged for data outside the plan, with reasons."""
+    period = _period(period)
+    config = load_sharing_config()
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            lines = fee_report(session, period)
+    finally:
+        runtime.close()
+    total = sum((line.fee for line in lines), Decimal(0))
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "period": period,
+                    "currency": config.currency,
+                    "total": str(total),
+                    "fees": [line.to_json() for line in lines],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    typer.echo(f"Ücretli veri talepleri / fees for data outside the plan, {period}")
+    for line in lines:
+        typer.echo(
+            f"{line.date} #{line.request_id:<5} {line.requester:<30} {line.service_point:<14} "
+            f"{line.reason:<18} {line.fee:>10} {config.currency}  {line.justification or ''}"
+        )
+    typer.echo(f"total {total} {config.currency} ({len(lines)} request(s))")
+
+
+@deliver_app.command("request")
+def decide(
+    request_id: int = typer.Argument(..., help="The data request's id."),
+    action: str = typer.Argument(..., help="approve, reject or fulfil."),
+    by: str = typer.Option("cli", "--by", help="Who decides (for the record)."),
+) -> None:
+    """Back office: approve, reject or fulfil (build the file of) a priced data request."""
+    if action not in ("approve", "reject", "fulfil"):
+        raise typer.BadParameter("use approve, reject or fulfil", param_hint="ACTION")
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            if action == "fulfil":
+                name = fulfil_request(session, request_id, at=utcnow())
+                typer.echo(f"request {request_id} fulfilled: {name}")
+            else:
+                decide_request(session, request_id, approve=action == "approve", by=by, at=utcnow())
+                typer.echo(f"request {request_id} {action}d")
+    except (NotFound, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        runtime.close()
+
+
+@tokens_app.command("create")
+def create(
+    organisation: str = typer.Option(..., "--organisation", help="The organisation's name."),
+    name: str = typer.Option("", "--name", help="A label for the token."),
+) -> None:
+    """Create an API token for an organisation; the token is shown once, only here."""
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            issued = create_token(session, organisation, at=utcnow(), created_by="cli", name=name)
+    except NotFound as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        runtime.close()
+    typer.echo(f"token {issued.id} for {issued.organisation} (shown once, keep it safe):")
+    typer.echo(issued.token)
+
+
+@tokens_app.command("revoke")
+def revoke(
+    token_id: int = typer.Argument(..., help="The token's id (from create or list)."),
+) -> None:
+    """Revoke an API token at once."""
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            revoke_token(session, token_id, at=utcnow())
+    except NotFound as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        runtime.close()
+    typer.echo(f"token {token_id} revoked")
+
+
+@tokens_app.command("list")
+def list_tokens_command() -> None:
+    """List API tokens (never the secrets): id, organisation, prefix, state."""
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            tokens = list_tokens(session)
+    finally:
+        runtime.close()
+    for t in tokens:
+        state = f"revoked {local_iso(t.revoked_at)}" if t.revoked_at else "active"
+        typer.echo(f"{t.id:>4} {t.organisation:<40} {t.prefix}…  {state}")

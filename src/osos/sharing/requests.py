@@ -1,0 +1,359 @@
+"""Priced requests for data outside the plan, and the fee report for the regulator.
+
+Consumers and suppliers get the data of their plan free of charge. Another period, another
+resolution, a meter outside the portfolio, or water/gas/heat meter data for those utilities is
+recorded, priced from the fee table (``fee_schedule``, else the configured defaults), approved
+in the back office, fulfilled as a file (xlsx or csv), and reported with each fee's reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import xlsxwriter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from osos.access import Window, clip_range
+from osos.domain import MeterKind
+from osos.errors import NotFound
+from osos.sharing.config import (
+    DEFAULT_JUSTIFICATIONS,
+    OTHER_PERIOD,
+    OTHER_RESOLUTION,
+    OUTSIDE_PORTFOLIO,
+    UTILITY_METER,
+    SharingConfig,
+)
+from osos.sharing.deliveries import IntervalSource, mdm_source
+from osos.sharing.payload import kwh_text
+from osos.store.models import Installation, Meter, Organisation, ReadoutValue, ServicePoint
+from osos.store.models.sharing import DataRequest, FeeSchedule
+from osos.timeutil import local_iso, month_bounds
+
+PLAN_MINUTES = (15, 60)  # the resolutions of the free plan (load profile, settlement period)
+FORMATS = ("xlsx", "csv")
+
+
+def classify(
+    *,
+    visible: bool,
+    windows: list[Window],
+    start: dt.datetime,
+    end: dt.datetime,
+    minutes: int,
+    meter_kind: MeterKind,
+) -> str | None:
+    """Why a request is outside the free plan (a fee reason), or None when it is inside."""
+    if meter_kind is not MeterKind.ELECTRICITY:
+        return UTILITY_METER
+    if not visible:
+        return OUTSIDE_PORTFOLIO
+    covered = sum(((hi - lo) for lo, hi in clip_range(windows, start, end)), dt.timedelta(0))
+    if covered < end - start:
+        return OTHER_PERIOD
+    if minutes not in PLAN_MINUTES:
+        return OTHER_RESOLUTION
+    return None
+
+
+def fee_for(
+    session: Session, reason: str, at: dt.datetime, config: SharingConfig
+) -> tuple[Decimal, str]:
+    """The fee and its justification in force at ``at``: the fee table, else the defaults."""
+    row = session.scalars(
+        select(FeeSchedule)
+        .where(FeeSchedule.reason == reason, FeeSchedule.valid_from <= at)
+        .order_by(FeeSchedule.valid_from.desc())
+        .limit(1)
+    ).first()
+    if row is not None:
+        return row.amount, row.justification or DEFAULT_JUSTIFICATIONS.get(reason, reason)
+    return config.fee(reason), DEFAULT_JUSTIFICATIONS.get(reason, reason)
+
+
+def set_fee(
+    session: Session, reason: str, amount: Decimal, *, valid_from: dt.datetime, justification: str
+) -> None:
+    """A new fee for ``reason`` from ``valid_from`` (earlier fees stay for earlier requests)."""
+    session.add(
+        FeeSchedule(
+            reason=reason, amount=amount, valid_from=valid_from, justification=justification
+        )
+    )
+
+
+def meter_kind_of(session: Session, service_point_id: int, at: dt.datetime) -> MeterKind:
+    kind = session.scalar(
+        select(Meter.kind)
+        .join(Installation, Installation.meter_id == Meter.id)
+        .where(Installation.service_point_id == service_point_id, Installation.installed_at <= at)
+        .order_by(Installation.installed_at.desc())
+        .limit(1)
+    )
+    return kind or MeterKind.ELECTRICITY
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    service_point: str
+    reason: str
+    fee: Decimal
+    currency: str
+    status: str
+    start: dt.datetime
+    end: dt.datetime
+    minutes: int
+    file_format: str
+    justification: str | None
+    requester: str
+    created_at: dt.datetime
+    file_name: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "service_point": self.service_point,
+            "reason": self.reason,
+            "fee": str(self.fee),
+            "currency": self.currency,
+            "status": self.status,
+            "start": local_iso(self.start),
+            "end": local_iso(self.end),
+            "minutes": self.minutes,
+            "format": self.file_format,
+            "justification": self.justification,
+            "requester": self.requester,
+            "created_at": local_iso(self.created_at),
+            "file_name": self.file_name,
+        }
+
+
+def _view(session: Session, row: DataRequest, config: SharingConfig) -> RequestView:
+    no = session.scalar(select(ServicePoint.no).where(ServicePoint.id == row.service_point_id))
+    return RequestView(
+        row.id,
+        no or "",
+        row.reason,
+        row.fee,
+        config.currency,
+        row.status,
+        row.start,
+        row.end,
+        row.minutes,
+        row.file_format,
+        row.justification,
+        row.requester,
+        row.created_at,
+        row.file_name,
+    )
+
+
+def record_request(
+    session: Session,
+    *,
+    service_point_id: int,
+    reason: str,
+    requester: str,
+    organisation_id: int | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    minutes: int,
+    file_format: str,
+    at: dt.datetime,
+    config: SharingConfig,
+) -> RequestView:
+    """Record and price a request outside the plan; it waits for approval."""
+    if file_format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {file_format!r}")
+    if end <= start:
+        raise ValueError("the end must be after the start")
+    fee, justification = fee_for(session, reason, at, config)
+    row = DataRequest(
+        organisation_id=organisation_id,
+        requester=requester,
+        reason=reason,
+        service_point_id=service_point_id,
+        start=start,
+        end=end,
+        minutes=minutes,
+        file_format=file_format,
+        fee=fee,
+        justification=justification,
+        status="recorded",
+        created_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return _view(session, row, config)
+
+
+def _request(session: Session, request_id: int) -> DataRequest:
+    row = session.get(DataRequest, request_id)
+    if row is None:
+        raise NotFound(f"no data request {request_id}")
+    return row
+
+
+def decide_request(
+    session: Session, request_id: int, *, approve: bool, by: str, at: dt.datetime
+) -> None:
+    """Back office: approve (the fee is due) or reject a recorded request."""
+    row = _request(session, request_id)
+    if row.status != "recorded":
+        raise ValueError(f"request {request_id} is already {row.status}")
+    row.status = "approved" if approve else "rejected"
+    row.decided_by, row.decided_at = by, at
+
+
+def _rows(
+    session: Session, row: DataRequest, source: IntervalSource
+) -> tuple[list[str], list[list[str]]]:
+    if row.reason == UTILITY_METER:
+        values = session.execute(
+            select(ReadoutValue.read_at, ReadoutValue.obis, ReadoutValue.value, ReadoutValue.unit)
+            .join(Installation, Installation.meter_id == ReadoutValue.meter_id)
+            .where(
+                Installation.service_point_id == row.service_point_id,
+                ReadoutValue.read_at >= row.start,
+                ReadoutValue.read_at < row.end,
+            )
+            .order_by(ReadoutValue.read_at, ReadoutValue.obis)
+        ).all()
+        header = ["Okuma zamanı", "OBIS", "Değer", "Birim"]
+        return header, [[local_iso(r[0]) or "", r[1], r[2], r[3] or ""] for r in values]
+    intervals = source(session, row.service_point_id, row.start, row.end, row.minutes)
+    header = ["Başlangıç", "Bitiş", "Çekiş (kWh)", "Veriş (kWh)", "Kaynak"]
+    return header, [
+        [
+            local_iso(i.start) or "",
+            local_iso(i.end) or "",
+            kwh_text(i.withdrawal_kwh) if i.source != "missing" else "",
+            kwh_text(i.supply_kwh) if i.source != "missing" else "",
+            i.source,
+        ]
+        for i in intervals
+    ]
+
+
+def _file(header: list[str], rows: list[list[str]], file_format: str) -> bytes:
+    if file_format == "csv":
+        text = io.StringIO()
+        writer = csv.writer(text, delimiter=";")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return text.getvalue().encode("utf-8-sig")
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("Veri")
+    sheet.write_row(0, 0, header, book.add_format({"bold": True}))
+    for n, values in enumerate(rows, start=1):
+        sheet.write_row(n, 0, values)  # exact text, as the values are stored
+    sheet.set_column(0, len(header) - 1, 20)
+    book.close()
+    return buffer.getvalue()
+
+
+def fulfil_request(
+    session: Session,
+    request_id: int,
+    *,
+    at: dt.datetime,
+    source: IntervalSource | None = None,
+) -> str:
+    """Build the file of an approved request and keep it for download; returns its name."""
+    row = _request(session, request_id)
+    if row.status != "approved":
+        raise ValueError(f"request {request_id} is {row.status}, not approved")
+    header, rows = _rows(session, row, source or mdm_source)
+    no = session.scalar(select(ServicePoint.no).where(ServicePoint.id == row.service_point_id))
+    row.file_content = _file(header, rows, row.file_format)
+    row.file_name = (
+        f"osos-talep-{row.id}-{no}-{local_iso(row.start)}-{row.minutes}dk.{row.file_format}"
+    ).replace(":", "")
+    row.status, row.fulfilled_at = "fulfilled", at
+    return row.file_name
+
+
+def list_requests(
+    session: Session, config: SharingConfig, organisation_id: int | None = None
+) -> list[RequestView]:
+    query = select(DataRequest).order_by(DataRequest.id)
+    if organisation_id is not None:
+        query = query.where(DataRequest.organisation_id == organisation_id)
+    return [_view(session, row, config) for row in session.scalars(query)]
+
+
+def request_file(
+    session: Session, request_id: int, organisation_id: int | None
+) -> tuple[str, bytes]:
+    """The fulfilled file of a request; NotFound for another organisation's request."""
+    row = session.get(DataRequest, request_id)
+    if row is None or (organisation_id is not None and row.organisation_id != organisation_id):
+        raise NotFound(f"no data request {request_id}")
+    if row.file_content is None or row.file_name is None:
+        raise NotFound(f"request {request_id} is {row.status}: no file yet")
+    return row.file_name, row.file_content
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    request_id: int
+    date: str
+    requester: str
+    organisation: str | None
+    service_point: str
+    reason: str
+    justification: str | None
+    fee: Decimal
+    status: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "date": self.date,
+            "requester": self.requester,
+            "organisation": self.organisation,
+            "service_point": self.service_point,
+            "reason": self.reason,
+            "justification": self.justification,
+            "fee": str(self.fee),
+            "status": self.status,
+        }
+
+
+def fee_report(session: Session, period: str) -> list[FeeLine]:
+    """Fees charged in a month (approved or fulfilled requests), each with its reason: the
+    periodic report to the regulator."""
+    start, end = month_bounds(period)
+    rows = session.execute(
+        select(DataRequest, Organisation.name, ServicePoint.no)
+        .outerjoin(Organisation, Organisation.id == DataRequest.organisation_id)
+        .join(ServicePoint, ServicePoint.id == DataRequest.service_point_id)
+        .where(
+            DataRequest.created_at >= start,
+            DataRequest.created_at < end,
+            DataRequest.status.in_(("approved", "fulfilled")),
+        )
+        .order_by(DataRequest.created_at, DataRequest.id)
+    ).all()
+    return [
+        FeeLine(
+            r.id,
+            (local_iso(r.created_at) or "")[:10],
+            r.requester,
+            org,
+            no,
+            r.reason,
+            r.justification,
+            r.fee,
+            r.status,
+        )
+        for r, org, no in rows
+    ]
