@@ -1,0 +1,128 @@
+"""The FastAPI application: panel pages, back office, applications, and the sharing API."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from osos import __version__
+from osos.errors import AccessDenied, NotFound
+from osos.runtime import Runtime
+from osos.web.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    CsrfFailed,
+    LoginRequired,
+    Viewer,
+    anonymous_csrf,
+    client_ip,
+    render,
+)
+from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+STATIC = Path(__file__).parent / "static"
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'"
+    ),
+}
+
+
+def is_https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _fallback_viewer(request: Request) -> Viewer:
+    existing = getattr(request.state, "viewer", None)
+    if isinstance(existing, Viewer):
+        return existing
+    lang = request.cookies.get("osos_lang") or DEFAULT_LANGUAGE
+    return Viewer(
+        None,
+        lang if lang in LANGUAGES else DEFAULT_LANGUAGE,
+        anonymous_csrf(request),
+        client_ip(request),
+    )
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    """The whole web side of osos on one runtime (database and settings)."""
+    from osos.web.routes import applications, auth, backoffice, panel
+
+    app = FastAPI(
+        title="osos",
+        version=__version__,
+        description="OSOS — customer panel, back office and data-sharing API.",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.include_router(auth.router)
+    app.include_router(applications.router)
+    app.include_router(panel.router)
+    app.include_router(backoffice.router)
+    if importlib.util.find_spec("osos.sharing.api") is not None:
+        api: Any = importlib.import_module("osos.sharing.api")
+        if getattr(api, "router", None) is not None:
+            app.include_router(api.router)
+
+    @app.middleware("http")
+    async def security(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if is_https(request):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        new_csrf = getattr(request.state, "new_csrf", None)
+        if new_csrf:
+            response.set_cookie(
+                CSRF_COOKIE,
+                new_csrf,
+                httponly=True,
+                samesite="lax",
+                secure=is_https(request),
+                path="/",
+            )
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        response = RedirectResponse(f"/giris?next={request.url.path}", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> HTMLResponse:
+        v = _fallback_viewer(request)
+        return render(request, v, "error.html", {"code": 404, "message": "not_found"}, 404)
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, exc: CsrfFailed) -> HTMLResponse:
+        v = _fallback_viewer(request)
+        return render(request, v, "error.html", {"code": 403, "message": "csrf_failed"}, 403)
+
+    @app.exception_handler(AccessDenied)
+    async def denied(request: Request, exc: AccessDenied) -> HTMLResponse:
+        v = _fallback_viewer(request)
+        return render(request, v, "error.html", {"code": 403, "message": "forbidden"}, 403)
+
+    @app.get("/saglik", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,130 @@
+"""Charts as SVG rendered on the server: no third-party script, readable without JavaScript.
+
+Gaps stay gaps (a missing value breaks the line), limit lines are dashed and labelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from html import escape
+
+from markupsafe import Markup
+
+W, H = 760, 260
+PAD_L, PAD_R, PAD_T, PAD_B = 56, 12, 14, 30
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: Sequence[Decimal | None]
+    css: str = "s1"  # colour class in osos.css
+
+
+@dataclass(frozen=True)
+class Limit:
+    label: str
+    value: Decimal
+    css: str = "limit"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    magnitude = 10.0 ** (len(str(int(value))) - 1)
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10.0 * magnitude
+
+
+def line_chart(
+    series: Sequence[Series],
+    x_labels: Sequence[str],
+    *,
+    limits: Sequence[Limit] = (),
+    unit: str = "",
+    bars: bool = False,
+    title: str = "",
+) -> Markup:
+    """A line (or bar) chart of equally spaced points; None values leave gaps."""
+    n = max((len(s.values) for s in series), default=0)
+    values = [float(v) for s in series for v in s.values if v is not None]
+    values += [float(lim.value) for lim in limits]
+    lo = min([0.0, *values])
+    hi = _nice_max(max(values, default=1.0) * 1.05)
+    plot_w, plot_h = W - PAD_L - PAD_R, H - PAD_T - PAD_B
+
+    def x(i: float) -> float:
+        return float(PAD_L + (plot_w * (i + 0.5) / n if n else 0))
+
+    def y(value: float) -> float:
+        return float(PAD_T + plot_h * (1 - (value - lo) / ((hi - lo) or 1)))
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}" '
+        'xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for k in range(5):
+        tick = lo + (hi - lo) * k / 4
+        parts.append(
+            f'<line class="grid" x1="{PAD_L}" x2="{W - PAD_R}" '
+            f'y1="{_fmt(y(tick))}" y2="{_fmt(y(tick))}"/>'
+            f'<text class="axis" x="{PAD_L - 6}" y="{_fmt(y(tick) + 4)}" text-anchor="end">'
+            f"{tick:g}</text>"
+        )
+    if unit:
+        parts.append(f'<text class="axis" x="4" y="{PAD_T + 4}">{escape(unit)}</text>')
+    step = max(1, n // 8)
+    for i in range(0, n, step):
+        if i < len(x_labels):
+            parts.append(
+                f'<text class="axis" x="{_fmt(x(i))}" y="{H - 8}" text-anchor="middle">'
+                f"{escape(x_labels[i])}</text>"
+            )
+    bar_w = plot_w / n / max(1, len(series)) * 0.8 if n else 0
+    for si, s in enumerate(series):
+        if bars:
+            for i, v in enumerate(s.values):
+                if v is None:
+                    continue
+                top, base = y(float(v)), y(0.0)
+                parts.append(
+                    f'<rect class="{s.css}" '
+                    f'x="{_fmt(x(i) - bar_w * len(series) / 2 + bar_w * si)}" '
+                    f'y="{_fmt(min(top, base))}" width="{_fmt(bar_w)}" '
+                    f'height="{_fmt(abs(base - top))}"><title>{escape(x_labels[i])}: '
+                    f"{v}</title></rect>"
+                )
+            continue
+        run: list[str] = []
+        for i, v in enumerate([*s.values, None]):
+            if v is None:
+                if len(run) == 1:
+                    cx, cy = run[0].split(",")
+                    parts.append(f'<circle class="{s.css}" cx="{cx}" cy="{cy}" r="2"/>')
+                elif run:
+                    parts.append(f'<polyline class="{s.css}" points="{" ".join(run)}"/>')
+                run = []
+            else:
+                run.append(f"{_fmt(x(i))},{_fmt(y(float(v)))}")
+    for lim in limits:
+        ly = _fmt(y(float(lim.value)))
+        parts.append(
+            f'<line class="{lim.css}" x1="{PAD_L}" x2="{W - PAD_R}" y1="{ly}" y2="{ly}"/>'
+            f'<text class="axis {lim.css}-label" x="{W - PAD_R - 4}" y="{float(ly) - 4:.1f}" '
+            f'text-anchor="end">{escape(lim.label)}</text>'
+        )
+    parts.append("</svg>")
+    legend = "".join(
+        f'<span class="key"><i class="{s.css}"></i>{escape(s.label)}</span>' for s in series
+    )
+    return Markup(
+        f'<figure class="chart-box">{"".join(parts)}<figcaption>{legend}</figcaption></figure>'
+    )

@@ -1,0 +1,227 @@
+"""Request plumbing: the database session, who is asking, CSRF, language, and page rendering."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from osos import audit
+from osos.access import Principal
+from osos.config import Settings
+from osos.domain import UserKind
+from osos.errors import AccessDenied, OsosError
+from osos.runtime import Runtime
+from osos.timeutil import utcnow
+from osos.web import formatting
+from osos.web.accounts import SessionInfo, load_session
+from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+
+SESSION_COOKIE = "osos_session"
+CSRF_COOKIE = "osos_csrf"
+LANG_COOKIE = "osos_lang"
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.autoescape = True
+
+
+class LoginRequired(OsosError):
+    """No live session: the page redirects to the login form."""
+
+
+class CsrfFailed(AccessDenied):
+    """A form arrived without the token of the session that rendered it."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking, in what language, and the CSRF token their forms must carry."""
+
+    session: SessionInfo | None
+    language: str
+    csrf_token: str
+    ip: str
+
+    @property
+    def principal(self) -> Principal:
+        if self.session is None:
+            raise LoginRequired("not logged in")
+        return self.session.user.principal
+
+    @property
+    def login(self) -> str:
+        return self.session.user.login if self.session else "anonymous"
+
+    @property
+    def user_id(self) -> int | None:
+        return self.session.user.id if self.session else None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.session is not None and self.session.user.is_staff
+
+    def t(self, key: str, **values: object) -> str:
+        return translate(self.language, key, **values)
+
+
+def runtime_of(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def settings_of(request: Request) -> Settings:
+    return runtime_of(request).settings
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error.
+
+    Scoped to the handler, so the commit happens before the response leaves (a redirect after
+    login must find its session row).
+    """
+    session = runtime_of(request).sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DB = Annotated[Session, Depends(db_session, scope="function")]
+
+
+def record_denied(
+    session: Session,
+    v: Viewer,
+    action: str,
+    *,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Audit a refused request and commit it now: the error that follows rolls back the rest.
+
+    (The request's own session, not a second one: SQLite allows one writer at a time.)
+    """
+    audit.record(
+        session,
+        actor=v.login,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        detail=detail,
+        user_id=v.user_id,
+        ip=v.ip,
+        outcome="denied",
+    )
+    session.commit()
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def viewer(request: Request, session: DB) -> Viewer:
+    settings = settings_of(request)
+    info: SessionInfo | None = None
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        info = load_session(session, token, max_age_s=settings.session_max_age_s)
+    lang = request.cookies.get(LANG_COOKIE) or (info.user.language if info else DEFAULT_LANGUAGE)
+    if lang not in LANGUAGES:
+        lang = DEFAULT_LANGUAGE
+    csrf = info.csrf_token if info else anonymous_csrf(request)
+    v = Viewer(info, lang, csrf, client_ip(request))
+    request.state.viewer = v
+    return v
+
+
+def anonymous_csrf(request: Request) -> str:
+    """The double-submit token of a visitor without a session (set as a cookie on the way out)."""
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.state.new_csrf = token
+    return str(token)
+
+
+Who = Annotated[Viewer, Depends(viewer)]
+
+
+def user(v: Who) -> Viewer:
+    if v.session is None:
+        raise LoginRequired("not logged in")
+    return v
+
+
+def staff(request: Request, v: Who, session: DB) -> Viewer:
+    if v.session is None:
+        raise LoginRequired("not logged in")
+    if not v.session.user.is_staff:
+        record_denied(session, v, "backoffice", detail={"path": request.url.path})
+        raise AccessDenied("back office is for operators")
+    return v
+
+
+def admin(v: Annotated[Viewer, Depends(staff)]) -> Viewer:
+    assert v.session is not None
+    if v.session.user.kind is not UserKind.ADMIN:
+        raise AccessDenied("administrators only")
+    return v
+
+
+User = Annotated[Viewer, Depends(user)]
+Staff = Annotated[Viewer, Depends(staff)]
+Admin = Annotated[Viewer, Depends(admin)]
+
+
+async def check_csrf(request: Request, v: Who) -> None:
+    """Every state-changing form carries the token; a mismatch is refused (403)."""
+    form = await request.form()
+    sent = form.get("csrf_token")
+    if not isinstance(sent, str) or not hmac.compare_digest(sent, v.csrf_token):
+        raise CsrfFailed("missing or wrong CSRF token")
+    if v.session is None:
+        cookie = request.cookies.get(CSRF_COOKIE)
+        if not cookie or not hmac.compare_digest(cookie, sent):
+            raise CsrfFailed("missing or wrong CSRF token")
+
+
+Csrf = Depends(check_csrf)
+
+
+def render(
+    request: Request,
+    v: Viewer,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    lang = v.language
+    ctx: dict[str, Any] = {
+        "_": v.t,
+        "lang": lang,
+        "viewer": v,
+        "me": v.session.user if v.session else None,
+        "csrf_token": v.csrf_token,
+        "now": utcnow(),
+        "num": lambda value, places=3: formatting.number(value, places, lang),
+        "pct": lambda value: formatting.percent(value, lang),
+        "dtm": lambda value, seconds=True: formatting.local_datetime(value, seconds, lang),
+        "day": lambda value: formatting.local_date(value, lang),
+        "month_end": lambda period: formatting.month_end_label(period, lang),
+    }
+    if context:
+        ctx.update(context)
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -1,0 +1,309 @@
+"""What the back office shows: search, communication state, coverage, findings, edits, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from osos.store.models import (
+    AuditEntry,
+    CommLogEntry,
+    Installation,
+    Meter,
+    MeterCommStatus,
+    ProfileIntervalHistory,
+    ServicePoint,
+    profile_intervals,
+)
+from osos.store.models.mdm import ValidationFinding
+from osos.timeutil import LOCAL_TZ, UTC, utcnow
+
+
+@dataclass(frozen=True)
+class PointRow:
+    no: str
+    title: str | None
+    etso_code: str | None
+    region: str | None
+    center: str | None
+    district: str | None
+    meter_serial: str | None
+    flag: str | None
+
+
+@dataclass(frozen=True)
+class MeterStatusRow:
+    meter_id: int
+    serial: str
+    flag: str
+    comm_mode: str
+    address: str
+    service_point_no: str | None
+    last_attempt_at: dt.datetime | None
+    last_success_at: dt.datetime | None
+    consecutive_failures: int
+    last_error: str | None
+    last_profile_end: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class CommRow:
+    id: int
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    direction: str
+    purpose: str
+    outcome: str
+    error: str | None
+    bytes_sent: int
+    bytes_received: int
+    peer: str | None
+    has_transcript: bool
+
+
+@dataclass(frozen=True)
+class Coverage:
+    meters: int
+    read_today: int
+    failing: int
+
+    @property
+    def percent(self) -> int:
+        return 0 if self.meters == 0 else round(100 * self.read_today / self.meters)
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    id: int
+    code: str
+    meter_serial: str
+    register: str
+    start_at: dt.datetime
+    end_at: dt.datetime
+    detail: str
+    state: str
+    resolution: str | None
+
+
+@dataclass(frozen=True)
+class EditRow:
+    meter_serial: str
+    end_at: dt.datetime
+    version: int
+    source: str
+    superseded_at: dt.datetime
+    superseded_by: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: dt.datetime
+    actor: str
+    action: str
+    object_type: str | None
+    object_id: str | None
+    detail: str | None
+    ip: str | None
+    outcome: str
+
+
+def search_points(session: Session, text: str, limit: int = 200) -> list[PointRow]:
+    """Service points matching any field (number, title, ETSO, region, centre, district, meter)."""
+    current = (
+        select(Installation.service_point_id, func.max(Installation.installed_at).label("at"))
+        .group_by(Installation.service_point_id)
+        .subquery()
+    )
+    query = (
+        select(ServicePoint, Meter)
+        .outerjoin(current, current.c.service_point_id == ServicePoint.id)
+        .outerjoin(
+            Installation,
+            (Installation.service_point_id == ServicePoint.id)
+            & (Installation.installed_at == current.c.at),
+        )
+        .outerjoin(Meter, Meter.id == Installation.meter_id)
+        .order_by(ServicePoint.no)
+        .limit(limit)
+    )
+    if text.strip():
+        like = f"%{text.strip().lower()}%"
+        query = query.where(
+            or_(
+                *(
+                    func.lower(c).like(like)
+                    for c in (
+                        ServicePoint.no,
+                        ServicePoint.title,
+                        ServicePoint.etso_code,
+                        ServicePoint.region,
+                        ServicePoint.center,
+                        ServicePoint.district,
+                        Meter.serial,
+                        Meter.flag,
+                    )
+                )
+            )
+        )
+    return [
+        PointRow(
+            sp.no,
+            sp.title,
+            sp.etso_code,
+            sp.region,
+            sp.center,
+            sp.district,
+            m.serial if m else None,
+            m.flag if m else None,
+        )
+        for sp, m in session.execute(query).all()
+    ]
+
+
+def meter_statuses(session: Session, serial: str | None = None) -> list[MeterStatusRow]:
+    """Every meter's communication state, failing ones first."""
+    query = (
+        select(Meter, MeterCommStatus, ServicePoint.no)
+        .outerjoin(MeterCommStatus, MeterCommStatus.meter_id == Meter.id)
+        .outerjoin(
+            Installation,
+            (Installation.meter_id == Meter.id) & Installation.removed_at.is_(None),
+        )
+        .outerjoin(ServicePoint, ServicePoint.id == Installation.service_point_id)
+    )
+    if serial:
+        query = query.where(Meter.serial == serial)
+    rows = []
+    for m, st, no in session.execute(query).all():
+        rows.append(
+            MeterStatusRow(
+                m.id,
+                m.serial,
+                m.flag,
+                m.comm_mode.value,
+                f"{m.host}:{m.port}" if m.host else "",
+                no,
+                st.last_attempt_at if st else None,
+                st.last_success_at if st else None,
+                st.consecutive_failures if st else 0,
+                st.last_error if st else None,
+                st.last_profile_end if st else None,
+            )
+        )
+    rows.sort(key=lambda r: (-r.consecutive_failures, r.last_success_at is not None, r.serial))
+    return rows
+
+
+def comm_log(session: Session, meter_id: int, limit: int = 100) -> list[CommRow]:
+    rows = session.scalars(
+        select(CommLogEntry)
+        .where(CommLogEntry.meter_id == meter_id)
+        .order_by(CommLogEntry.started_at.desc())
+        .limit(limit)
+    )
+    return [
+        CommRow(
+            c.id,
+            c.started_at,
+            c.ended_at,
+            c.direction.value,
+            c.purpose,
+            c.outcome,
+            c.error,
+            c.bytes_sent,
+            c.bytes_received,
+            c.peer,
+            c.transcript is not None,
+        )
+        for c in rows
+    ]
+
+
+def transcript(session: Session, comm_id: int) -> bytes | None:
+    value: bytes | None = session.scalar(
+        select(CommLogEntry.transcript).where(CommLogEntry.id == comm_id)
+    )
+    return value
+
+
+def coverage_today(session: Session, now: dt.datetime | None = None) -> Coverage:
+    """Meters with a profile interval since local midnight, of the remotely read meters."""
+    now = now or utcnow()
+    local = now.astimezone(LOCAL_TZ)
+    midnight = dt.datetime(local.year, local.month, local.day, tzinfo=LOCAL_TZ).astimezone(UTC)
+    meters = session.scalar(select(func.count(Meter.id)).where(Meter.comm_mode != "none")) or 0
+    t = profile_intervals
+    read = (
+        session.scalar(select(func.count(func.distinct(t.c.meter_id))).where(t.c.end_at > midnight))
+        or 0
+    )
+    failing = (
+        session.scalar(
+            select(func.count())
+            .select_from(MeterCommStatus)
+            .where(MeterCommStatus.consecutive_failures > 0)
+        )
+        or 0
+    )
+    return Coverage(meters, read, failing)
+
+
+def findings(session: Session, state: str = "open", limit: int = 300) -> list[FindingRow]:
+    rows = session.execute(
+        select(ValidationFinding, Meter.serial)
+        .join(Meter, Meter.id == ValidationFinding.meter_id)
+        .where(ValidationFinding.state == state)
+        .order_by(ValidationFinding.detected_at.desc())
+        .limit(limit)
+    ).all()
+    return [
+        FindingRow(
+            f.id, f.code, serial, f.register, f.start_at, f.end_at, f.detail, f.state, f.resolution
+        )
+        for f, serial in rows
+    ]
+
+
+def resolve_finding(session: Session, finding_id: int, by: str, resolution: str) -> bool:
+    f = session.get(ValidationFinding, finding_id)
+    if f is None or f.state != "open":
+        return False
+    f.state = "resolved"
+    f.resolved_at = utcnow()
+    f.resolved_by = by
+    f.resolution = resolution
+    return True
+
+
+def edits(session: Session, limit: int = 300) -> list[EditRow]:
+    """Superseded interval versions: who replaced which value, when and why."""
+    rows = session.execute(
+        select(ProfileIntervalHistory, Meter.serial)
+        .join(Meter, Meter.id == ProfileIntervalHistory.meter_id)
+        .order_by(ProfileIntervalHistory.superseded_at.desc())
+        .limit(limit)
+    ).all()
+    return [
+        EditRow(
+            serial, h.end_at, h.version, h.source.value, h.superseded_at, h.superseded_by, h.reason
+        )
+        for h, serial in rows
+    ]
+
+
+def audit_entries(
+    session: Session, *, actor: str = "", outcome: str = "", limit: int = 500
+) -> list[AuditRow]:
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if actor:
+        query = query.where(func.lower(AuditEntry.actor).like(f"%{actor.lower()}%"))
+    if outcome:
+        query = query.where(AuditEntry.outcome == outcome)
+    return [
+        AuditRow(a.at, a.actor, a.action, a.object_type, a.object_id, a.detail, a.ip, a.outcome)
+        for a in session.scalars(query)
+    ]

@@ -1,0 +1,153 @@
+"""Login (Abone / Tedarikçi / Kurumsal, and staff), logout, password reset, language."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from osos.domain import UserKind
+from osos.web import accounts, outbox
+from osos.web.deps import DB, LANG_COOKIE, SESSION_COOKIE, Csrf, Who, render, settings_of
+from osos.web.formatting import local_datetime
+from osos.web.i18n import LANGUAGES
+
+router = APIRouter(include_in_schema=False)
+
+LOGIN_TYPES: dict[str, tuple[UserKind, ...]] = {
+    "abone": (UserKind.ABONE,),
+    "tedarikci": (UserKind.TEDARIKCI,),
+    "kurumsal": (UserKind.KURUMSAL,),
+    "personel": (UserKind.OPERATOR, UserKind.ADMIN),
+}
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths; anything else goes home (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+@router.get("/giris", response_class=HTMLResponse)
+def login_form(request: Request, v: Who, next: str = "/", tip: str = "abone") -> Response:
+    if v.session is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, v, "login.html", {"next": next, "tip": tip, "staff": False})
+
+
+@router.get("/personel/giris", response_class=HTMLResponse)
+def staff_login_form(request: Request, v: Who, next: str = "/yonetim") -> Response:
+    return render(request, v, "login.html", {"next": next, "tip": "personel", "staff": True})
+
+
+@router.post("/giris", dependencies=[Csrf])
+def login(
+    request: Request,
+    v: Who,
+    session: DB,
+    tip: Annotated[str, Form()],
+    login: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    kinds = LOGIN_TYPES.get(tip)
+    ctx = {"next": next, "tip": tip, "staff": tip == "personel", "login": login}
+    if kinds is None:
+        return render(request, v, "login.html", {**ctx, "error": v.t("login_type_invalid")}, 400)
+    try:
+        user = accounts.authenticate(session, kinds=kinds, login=login, password=password, ip=v.ip)
+    except accounts.AccountLocked as exc:
+        message = v.t("account_locked", until=local_datetime(exc.until, False, v.language))
+        return render(request, v, "login.html", {**ctx, "error": message}, 423)
+    except accounts.Throttled:
+        return render(request, v, "login.html", {**ctx, "error": v.t("throttled")}, 429)
+    except accounts.LoginFailed:
+        return render(request, v, "login.html", {**ctx, "error": v.t("login_failed")}, 401)
+    settings = settings_of(request)
+    token, _ = accounts.open_session(session, user, ip=v.ip, max_age_s=settings.session_max_age_s)
+    target = _safe_next(next)
+    if user.is_staff and target == "/":
+        target = "/yonetim"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_max_age_s,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    response.set_cookie(LANG_COOKIE, v.language, samesite="lax", path="/")
+    return response
+
+
+@router.post("/cikis", dependencies=[Csrf])
+def logout(request: Request, session: DB) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts.close_session(session, token)
+    response = RedirectResponse("/giris", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/dil/{language}")
+def set_language(language: str, next: str = "/") -> Response:
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if language in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, language, samesite="lax", path="/", max_age=365 * 86400)
+    return response
+
+
+@router.get("/sifre-sifirla", response_class=HTMLResponse)
+def reset_request_form(request: Request, v: Who) -> Response:
+    return render(request, v, "reset_request.html", {})
+
+
+@router.post("/sifre-sifirla", dependencies=[Csrf])
+def reset_request(request: Request, v: Who, session: DB, login: Annotated[str, Form()]) -> Response:
+    """Always the same answer, so the form does not tell which logins exist."""
+    created = accounts.create_reset_token(session, login)
+    if created is not None:
+        token, user = created
+        link = str(request.url_for("reset_form", token=token))
+        address = user.email or user.login
+        outbox.queue(
+            session,
+            settings_of(request),
+            to=address,
+            subject=v.t("reset_mail_subject"),
+            body=v.t("reset_mail_body", link=link, minutes=int(accounts.RESET_VALID.seconds / 60)),
+        )
+    return render(request, v, "reset_request.html", {"sent": True})
+
+
+@router.get("/sifre-sifirla/{token}", response_class=HTMLResponse, name="reset_form")
+def reset_form(request: Request, v: Who, token: str) -> Response:
+    return render(request, v, "reset_form.html", {"token": token})
+
+
+@router.post("/sifre-sifirla/{token}", dependencies=[Csrf])
+def reset_password(
+    request: Request,
+    v: Who,
+    session: DB,
+    token: str,
+    password: Annotated[str, Form()],
+    password2: Annotated[str, Form()],
+) -> Response:
+    if password != password2:
+        return render(
+            request, v, "reset_form.html", {"token": token, "error": v.t("pw_mismatch")}, 400
+        )
+    try:
+        accounts.reset_password(session, token, password)
+    except accounts.PasswordPolicyError as exc:
+        message = " ".join(v.t(p) for p in exc.problems)
+        return render(request, v, "reset_form.html", {"token": token, "error": message}, 400)
+    except accounts.AccountError as exc:
+        return render(request, v, "reset_form.html", {"token": token, "error": v.t(exc.key)}, 400)
+    return render(request, v, "reset_done.html", {})

@@ -1,0 +1,255 @@
+"""The operators' back office (``/yonetim``): meters, communication, imports, findings, edits,
+applications, users, outbox and the audit log."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from osos import audit
+from osos.errors import ImportFailed, NotFound
+from osos.web import accounts, applications, operations, outbox
+from osos.web.deps import DB, Admin, Csrf, Staff, render, settings_of
+
+router = APIRouter(prefix="/yonetim", include_in_schema=False)
+
+
+@router.get("", response_class=HTMLResponse)
+def dashboard(request: Request, v: Staff, session: DB) -> Response:
+    statuses = operations.meter_statuses(session)
+    return render(
+        request,
+        v,
+        "bo_home.html",
+        {
+            "coverage": operations.coverage_today(session),
+            "statuses": statuses[:200],
+            "open_applications": len(applications.list_applications(session, "submitted")),
+            "open_findings": len(operations.findings(session, "open")),
+            "unsent": sum(1 for m in outbox.recent(session) if m.sent_at is None),
+            "section": "home",
+        },
+    )
+
+
+@router.get("/hizmet-noktalari", response_class=HTMLResponse)
+def points(request: Request, v: Staff, session: DB, q: str = "") -> Response:
+    rows = operations.search_points(session, q)
+    return render(request, v, "bo_points.html", {"rows": rows, "q": q, "section": "points"})
+
+
+@router.get("/sayac/{serial}", response_class=HTMLResponse)
+def meter(request: Request, v: Staff, session: DB, serial: str) -> Response:
+    statuses = operations.meter_statuses(session, serial)
+    if not statuses:
+        raise NotFound(serial)
+    status = statuses[0]
+    log = operations.comm_log(session, status.meter_id)
+    audit.record(
+        session,
+        actor=v.login,
+        action="view",
+        object_type="meter",
+        object_id=serial,
+        user_id=v.user_id,
+        ip=v.ip,
+        detail={"screen": "comm_log"},
+    )
+    return render(request, v, "bo_meter.html", {"m": status, "log": log, "section": "points"})
+
+
+@router.get("/iletisim/{comm_id}/transcript")
+def comm_transcript(v: Staff, session: DB, comm_id: int) -> Response:
+    raw = operations.transcript(session, comm_id)
+    if raw is None:
+        raise NotFound(str(comm_id))
+    audit.record(
+        session,
+        actor=v.login,
+        action="export",
+        object_type="comm_log",
+        object_id=comm_id,
+        user_id=v.user_id,
+        ip=v.ip,
+    )
+    return Response(raw.decode("latin-1"), media_type="text/plain; charset=utf-8")
+
+
+@router.get("/kayit-aktar", response_class=HTMLResponse)
+def import_form(request: Request, v: Staff) -> Response:
+    return render(request, v, "bo_import.html", {"section": "import"})
+
+
+@router.post("/kayit-aktar", dependencies=[Csrf])
+async def import_upload(
+    request: Request,
+    v: Staff,
+    session: DB,
+    registry: Annotated[UploadFile, File()],
+    skip_invalid: Annotated[bool, Form()] = False,
+) -> Response:
+    from osos.registry.importer import import_registry
+
+    suffix = Path(registry.filename or "registry.csv").suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        return render(
+            request, v, "bo_import.html", {"section": "import", "errors": [v.t("import_type")]}, 400
+        )
+    content = await registry.read(50 * 2**20)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"registry{suffix}"
+        path.write_bytes(content)
+        try:
+            result = import_registry(session, path, skip_invalid=skip_invalid)
+        except ImportFailed as exc:
+            session.rollback()
+            return render(
+                request, v, "bo_import.html", {"section": "import", "errors": exc.errors}, 400
+            )
+    audit.record(
+        session,
+        actor=v.login,
+        action="registry_import",
+        user_id=v.user_id,
+        ip=v.ip,
+        detail={"file": registry.filename, "result": str(result)},
+    )
+    return render(request, v, "bo_import.html", {"section": "import", "result": result})
+
+
+@router.get("/bulgular", response_class=HTMLResponse)
+def findings(request: Request, v: Staff, session: DB, durum: str = "open") -> Response:
+    rows = operations.findings(session, "resolved" if durum == "resolved" else "open")
+    return render(
+        request, v, "bo_findings.html", {"rows": rows, "state": durum, "section": "findings"}
+    )
+
+
+@router.post("/bulgular/{finding_id}", dependencies=[Csrf])
+def resolve(v: Staff, session: DB, finding_id: int, resolution: Annotated[str, Form()]) -> Response:
+    if operations.resolve_finding(session, finding_id, v.login, resolution.strip()[:2000]):
+        audit.record(
+            session,
+            actor=v.login,
+            action="finding_resolved",
+            object_type="finding",
+            object_id=finding_id,
+            user_id=v.user_id,
+            ip=v.ip,
+        )
+    return RedirectResponse("/yonetim/bulgular", status_code=303)
+
+
+@router.get("/duzeltmeler", response_class=HTMLResponse)
+def edits(request: Request, v: Staff, session: DB) -> Response:
+    return render(
+        request, v, "bo_edits.html", {"rows": operations.edits(session), "section": "edits"}
+    )
+
+
+@router.get("/basvurular", response_class=HTMLResponse)
+def application_list(request: Request, v: Staff, session: DB, durum: str = "") -> Response:
+    rows = applications.list_applications(session, durum or None)
+    return render(
+        request,
+        v,
+        "bo_applications.html",
+        {"rows": rows, "state": durum, "section": "applications"},
+    )
+
+
+@router.get("/basvurular/{application_id}", response_class=HTMLResponse)
+def application_detail(request: Request, v: Staff, session: DB, application_id: int) -> Response:
+    a = applications.get_application(session, application_id)
+    return render(request, v, "bo_application.html", {"a": a, "section": "applications"})
+
+
+@router.post("/basvurular/{application_id}", dependencies=[Csrf])
+def application_decide(
+    request: Request,
+    v: Staff,
+    session: DB,
+    application_id: int,
+    decision: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+    organisation: Annotated[str, Form()] = "",
+) -> Response:
+    base = str(request.base_url).rstrip("/")
+    try:
+        applications.decide(
+            session,
+            settings_of(request),
+            application_id,
+            decision=decision,
+            operator=v.login,
+            note=note or None,
+            organisation=organisation or None,
+            panel_url=base,
+        )
+    except (applications.ApplicationError, accounts.AccountError) as exc:
+        session.rollback()
+        a = applications.get_application(session, application_id)
+        return render(
+            request,
+            v,
+            "bo_application.html",
+            {"a": a, "error": f"{v.t(exc.key)} ({exc})", "section": "applications"},
+            400,
+        )
+    return RedirectResponse(f"/yonetim/basvurular/{application_id}", status_code=303)
+
+
+@router.get("/belge/{document_id}")
+def application_document(v: Staff, session: DB, document_id: int) -> Response:
+    d = applications.document(session, document_id)
+    audit.record(
+        session,
+        actor=v.login,
+        action="view",
+        object_type="document",
+        object_id=document_id,
+        user_id=v.user_id,
+        ip=v.ip,
+    )
+    return FileResponse(d.path, media_type=d.content_type, filename=d.filename)
+
+
+@router.get("/kullanicilar", response_class=HTMLResponse)
+def users(request: Request, v: Staff, session: DB) -> Response:
+    return render(
+        request, v, "bo_users.html", {"rows": accounts.list_users(session), "section": "users"}
+    )
+
+
+@router.post("/kullanicilar/{login}/durum", dependencies=[Csrf])
+def user_state(v: Admin, session: DB, login: str, active: Annotated[str, Form()]) -> Response:
+    accounts.set_active(session, login, active == "1")
+    audit.record(
+        session,
+        actor=v.login,
+        action="user_enabled" if active == "1" else "user_disabled",
+        object_type="user",
+        object_id=login[:64],
+        user_id=v.user_id,
+        ip=v.ip,
+    )
+    return RedirectResponse("/yonetim/kullanicilar", status_code=303)
+
+
+@router.get("/giden-posta", response_class=HTMLResponse)
+def outbox_list(request: Request, v: Staff, session: DB) -> Response:
+    return render(
+        request, v, "bo_outbox.html", {"rows": outbox.recent(session), "section": "outbox"}
+    )
+
+
+@router.get("/denetim", response_class=HTMLResponse)
+def audit_log(request: Request, v: Staff, session: DB, kim: str = "", sonuc: str = "") -> Response:
+    rows = operations.audit_entries(session, actor=kim, outcome=sonuc)
+    return render(
+        request, v, "bo_audit.html", {"rows": rows, "kim": kim, "sonuc": sonuc, "section": "audit"}
+    )

@@ -1,0 +1,747 @@
+"""The customer panel: the service-point list and the screens of one service point.
+
+Every screen is built once (``_build_*``) into a context for the page and a table for the
+download, so an export holds exactly what the page shows. Every view and export is audited;
+a service point or date range the viewer may not see is a 404, audited as denied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from osos import audit
+from osos.access import (
+    UNBOUNDED_START,
+    ServicePointView,
+    Window,
+    allowed_service_point_ids,
+    clip_range,
+    require_service_point,
+    service_point_view,
+    supply_windows,
+)
+from osos.errors import NotFound
+from osos.mdm.billing import MonthlyReport
+from osos.mdm.model import month_start_before, period_of
+from osos.mdm.service import month_end_indexes, monthly_report
+from osos.store.models import ServicePoint
+from osos.timeutil import LOCAL_TZ, UTC, month_bounds, utcnow
+from osos.web import charts, exports, formatting, queries
+from osos.web.deps import DB, User, Viewer, record_denied, render, settings_of
+from osos.web.monthly import daily_ratios
+
+router = APIRouter(include_in_schema=False)
+
+SCREENS = ("readout", "ykp", "endeks", "oranlar", "yuk-profili", "aylik")
+MAX_DAYS = {15: 31, 60: 93}
+SOURCE_KEYS = {
+    "actual": "src_actual",
+    "estimated": "src_estimated",
+    "edited": "src_edited",
+    "missing": "src_missing",
+}
+TARIFFS = (("1.8.1", "T1"), ("1.8.2", "T2"), ("1.8.3", "T3"))
+ENDEX_REGISTERS = ("1.8.0", "1.8.1", "1.8.2", "1.8.3", "2.8.0", "5.8.0", "8.8.0")
+
+
+@dataclass(frozen=True)
+class Screen:
+    sp: ServicePointView
+    windows: list[Window]
+
+
+def _open(request: Request, session: Session, v: Viewer, no: str, screen: str) -> Screen:
+    """The service point if the viewer may see it; a denied attempt is audited, then 404."""
+    try:
+        sp = require_service_point(session, v.principal, no)
+    except NotFound:
+        record_denied(
+            session,
+            v,
+            "view",
+            object_type="service_point",
+            object_id=no[:64],
+            detail={"screen": screen, "path": request.url.path},
+        )
+        raise
+    return Screen(sp, supply_windows(session, v.principal, sp.id))
+
+
+def _parts(
+    session: Session,
+    v: Viewer,
+    screen: Screen,
+    start: dt.datetime,
+    end: dt.datetime,
+    name: str,
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    parts = clip_range(screen.windows, start, end)
+    if not parts:
+        record_denied(
+            session,
+            v,
+            "view",
+            object_type="service_point",
+            object_id=screen.sp.no,
+            detail={"screen": name, "from": start.isoformat(), "to": end.isoformat()},
+        )
+        raise NotFound("outside the supply period")
+    return parts
+
+
+def _audit(
+    session: Session, v: Viewer, screen: Screen, name: str, action: str = "view", **detail: Any
+) -> None:
+    audit.record(
+        session,
+        actor=v.login,
+        action=action,
+        object_type="service_point",
+        object_id=screen.sp.no,
+        detail={"screen": name, **detail},
+        user_id=v.user_id,
+        ip=v.ip,
+    )
+
+
+def _today() -> dt.date:
+    return utcnow().astimezone(LOCAL_TZ).date()
+
+
+def _day(text: str | None, default: dt.date) -> dt.date:
+    if not text:
+        return default
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return default
+
+
+def _visible_period(screen: Screen, period: str) -> bool:
+    """A month is shown to a supplier only when it supplied the whole month."""
+    start, end = month_bounds(period)
+    return any(
+        w_start <= start and (w_end is None or w_end >= end) for w_start, w_end in screen.windows
+    )
+
+
+def _src(v: Viewer, source: str) -> str:
+    return v.t(SOURCE_KEYS.get(source, source))
+
+
+def _fmt_dt(v: Viewer, value: dt.datetime | None) -> str:
+    return formatting.local_datetime(value, True, v.language)
+
+
+# ------------------------------------------------------------------------------------ home
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, v: User, session: DB) -> Response:
+    principal = v.principal
+    if principal.is_staff:
+        return RedirectResponse("/yonetim", status_code=303)
+    ids = sorted(allowed_service_point_ids(session, principal))
+    points = [p for p in (service_point_view(session, i) for i in ids) if p is not None]
+    points.sort(key=lambda p: p.no)
+    if len(points) == 1 and principal.kind == "abone":
+        return RedirectResponse(f"/hn/{points[0].no}/readout", status_code=303)
+    totals: dict[str, Decimal | None] = {}
+    grand = Decimal(0)
+    now = utcnow()
+    month_start = month_start_before(now)
+    if principal.kind == "kurumsal":
+        for p in points[:100]:
+            rows = queries.intervals(session, p, month_start, _quarter_floor(now), 60)
+            total = queries.totals(rows).withdrawal_kwh
+            totals[p.no] = total
+            grand += total
+    windows = {p.no: supply_windows(session, principal, p.id) for p in points}
+    audit.record(
+        session,
+        actor=v.login,
+        action="view",
+        object_type="service_point_list",
+        detail={"count": len(points)},
+        user_id=v.user_id,
+        ip=v.ip,
+    )
+    return render(
+        request,
+        v,
+        "home.html",
+        {
+            "points": points,
+            "totals": totals,
+            "grand": grand,
+            "windows": windows,
+            "unbounded": UNBOUNDED_START,
+            "period": period_of(month_start),
+        },
+    )
+
+
+def _quarter_floor(at: dt.datetime) -> dt.datetime:
+    at = at.astimezone(UTC).replace(second=0, microsecond=0)
+    return at - dt.timedelta(minutes=at.minute % 15)
+
+
+@router.get("/hn/{no}")
+def service_point_home(no: str) -> Response:
+    return RedirectResponse(f"/hn/{no}/readout", status_code=303)
+
+
+# ---------------------------------------------------------------------------- the screens
+
+Built = tuple[dict[str, Any], exports.Table]
+Builder = Callable[[Request, Session, Viewer, Screen], Built]
+
+
+def _build_readout(request: Request, session: Session, v: Viewer, screen: Screen) -> Built:
+    everything = clip_range(screen.windows, UNBOUNDED_START, utcnow() + dt.timedelta(days=1))
+    raw_id = request.query_params.get("id")
+    readout_id = int(raw_id) if raw_id and raw_id.isdigit() else None
+    readout = queries.readout(session, screen.sp, readout_id, everything)
+    if readout_id is not None and readout is None:
+        raise NotFound("no such readout")
+    dates = queries.readout_dates(session, screen.sp, everything)
+    minutes = formatting.ago_minutes(readout.read_at if readout else None, utcnow())
+    table = exports.Table(
+        v.t("readout_list"),
+        [v.t("obis"), v.t("address"), v.t("value"), v.t("unit"), v.t("value_time")],
+        [
+            [
+                ln.obis,
+                ln.address,
+                ln.number if ln.number is not None else ln.value,
+                ln.unit,
+                _fmt_dt(v, ln.value_time),
+            ]
+            for ln in (readout.lines if readout else ())
+        ],
+        note=f"{screen.sp.no} · {_fmt_dt(v, readout.read_at) if readout else ''}",
+    )
+    return {"readout": readout, "dates": dates, "minutes_ago": minutes}, table
+
+
+def _ykp_range(request: Request, default_day: dt.date) -> tuple[dt.date, dt.date, int]:
+    q = request.query_params
+    step = 15 if q.get("step") == "15" else 60
+    first = _day(q.get("from"), default_day)
+    last = _day(q.get("to"), first)
+    if last < first:
+        first, last = last, first
+    if (last - first).days + 1 > MAX_DAYS[step]:
+        last = first + dt.timedelta(days=MAX_DAYS[step] - 1)
+    return first, last, step
+
+
+def _default_day(session: Session, screen: Screen) -> dt.date:
+    last = queries.last_profile_end(session, screen.sp)
+    if last is None:
+        return _today() - dt.timedelta(days=1)
+    return (last - dt.timedelta(seconds=1)).astimezone(LOCAL_TZ).date()
+
+
+def _build_ykp(request: Request, session: Session, v: Viewer, screen: Screen) -> Built:
+    first, last, step = _ykp_range(request, _default_day(session, screen))
+    start = queries.local_day_start(first)
+    end = queries.local_day_start(last + dt.timedelta(days=1))
+    parts = _parts(session, v, screen, start, end, "ykp")
+    rows = queries.clipped_intervals(session, screen.sp, parts, step)
+    totals = queries.totals(rows)
+    headers = [
+        v.t("interval_start"),
+        v.t("interval_end"),
+        v.t("withdrawal_kwh"),
+        v.t("supply_kwh"),
+        v.t("inductive_kvarh"),
+        v.t("capacitive_kvarh"),
+        v.t("index") + " 1.8.0",
+        v.t("index") + " 2.8.0",
+        v.t("index") + " 5.8.0",
+        v.t("index") + " 8.8.0",
+        v.t("multiplier"),
+        v.t("meter_serial"),
+        v.t("source"),
+    ]
+    body: list[list[exports.Cell]] = [
+        [
+            _fmt_dt(v, r.start),
+            _fmt_dt(v, r.end),
+            r.withdrawal_kwh,
+            r.supply_kwh,
+            r.inductive_kvarh,
+            r.capacitive_kvarh,
+            r.indexes.get("1.8.0"),
+            r.indexes.get("2.8.0"),
+            r.indexes.get("5.8.0"),
+            r.indexes.get("8.8.0"),
+            r.multiplier,
+            r.meter_serial,
+            _src(v, r.source),
+        ]
+        for r in rows
+    ]
+    body.append(
+        [
+            v.t("total"),
+            "",
+            totals.withdrawal_kwh,
+            totals.supply_kwh,
+            totals.inductive_kvarh,
+            totals.capacitive_kvarh,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "",
+        ]
+    )
+    table = exports.Table(
+        "YKP",
+        headers,
+        body,
+        note=f"{screen.sp.no} · {formatting.local_date(first, v.language)} – "
+        f"{formatting.local_date(last, v.language)} · {step} {v.t('minutes')}",
+    )
+
+    def shifted(days: int = 0, months: int = 0) -> str:
+        if months:
+            a = queries.add_months(queries.local_day_start(first.replace(day=1)), months)
+            a_day = a.astimezone(LOCAL_TZ).date()
+            b_day = queries.add_months(a, 1).astimezone(LOCAL_TZ).date() - dt.timedelta(days=1)
+        else:
+            a_day, b_day = first + dt.timedelta(days=days), last + dt.timedelta(days=days)
+        return f"?from={a_day.isoformat()}&to={b_day.isoformat()}&step={step}"
+
+    chart = charts.line_chart(
+        [charts.Series(v.t("withdrawal_kwh"), [r.withdrawal_kwh for r in rows], "s1")],
+        [
+            formatting.local_datetime(r.start, False, v.language)[: -3 if step == 60 else None]
+            for r in rows
+        ],
+        unit="kWh",
+        bars=len(rows) <= 48,
+        title=v.t("ykp_list"),
+    )
+    window_start = min(w[0] for w in screen.windows)
+    context = {
+        "rows": rows,
+        "totals": totals,
+        "first": first,
+        "last": last,
+        "step": step,
+        "chart": chart,
+        "prev_day": shifted(-1),
+        "next_day": shifted(1),
+        "prev_week": shifted(-7),
+        "next_week": shifted(7),
+        "prev_month": shifted(months=-1),
+        "next_month": shifted(months=1),
+        "max_day": _today().isoformat(),
+        "min_day": max(window_start, queries.local_day_start(dt.date(2000, 1, 1)))
+        .astimezone(LOCAL_TZ)
+        .date()
+        .isoformat(),
+        "max_days": MAX_DAYS[step],
+        "src": lambda s: _src(v, s),
+        "query": f"?from={first.isoformat()}&to={last.isoformat()}&step={step}",
+    }
+    return context, table
+
+
+def _build_endeks(request: Request, session: Session, v: Viewer, screen: Screen) -> Built:
+    points = month_end_indexes(session, screen.sp.id, 3, now=utcnow())
+    points = [
+        p
+        for p in points
+        if any(
+            w_start <= p.at and (w_end is None or p.at <= w_end)
+            for w_start, w_end in screen.windows
+        )
+    ]
+    if not points and screen.windows[0][0] != UNBOUNDED_START:
+        _parts(session, v, screen, utcnow(), utcnow(), "endeks")
+    headers = [v.t("register")]
+    for p in points:
+        label = (
+            formatting.local_datetime(p.at - dt.timedelta(seconds=1), True, v.language)
+            if (p.kind == "month_end")
+            else _fmt_dt(v, p.at)
+        )
+        headers += [f"{v.t('index')} {label}", f"{v.t('consumption')} {label}"]
+    body: list[list[exports.Cell]] = []
+    for obis in ENDEX_REGISTERS:
+        line: list[exports.Cell] = [obis]
+        for p in points:
+            mark = " *" if obis in p.estimated else ""
+            value = p.indexes.get(obis)
+            line.append(value if not mark or value is None else f"{value}{mark}")
+            line.append(p.consumption.get(obis))
+        body.append(line)
+    table = exports.Table(v.t("index_info"), headers, body, note=v.t("estimated_mark_note"))
+    return {"points": points, "registers": ENDEX_REGISTERS}, table
+
+
+def _chosen_period(request: Request) -> str:
+    default = period_of(month_start_before(utcnow(), 1))
+    text = request.query_params.get("ay", default)
+    try:
+        month_bounds(text)
+    except ValueError:
+        return default
+    return text
+
+
+def _report(
+    request: Request, session: Session, v: Viewer, screen: Screen, period: str, name: str
+) -> MonthlyReport:
+    if not _visible_period(screen, period):
+        record_denied(
+            session,
+            v,
+            "view",
+            object_type="service_point",
+            object_id=screen.sp.no,
+            detail={"screen": name, "period": period},
+        )
+        raise NotFound("month outside the supply period")
+    return monthly_report(session, screen.sp.no, period, settings_of(request))
+
+
+def _history(
+    request: Request, session: Session, screen: Screen, months: int, upto: str | None = None
+) -> list[MonthlyReport]:
+    last = month_start_before(utcnow(), 1) if upto is None else month_bounds(upto)[0]
+    periods = [period_of(month_start_before(last, k)) for k in range(months - 1, -1, -1)]
+    settings = settings_of(request)
+    return [
+        monthly_report(session, screen.sp.no, p, settings)
+        for p in periods
+        if _visible_period(screen, p)
+    ]
+
+
+def _level(ratio: Decimal | None, limit: Decimal | None, exceeded: bool) -> str:
+    if exceeded:
+        return "over"
+    if ratio is not None and limit is not None and ratio >= limit * Decimal("0.8"):
+        return "near"
+    return "ok"
+
+
+def _build_oranlar(request: Request, session: Session, v: Viewer, screen: Screen) -> Built:
+    period = _chosen_period(request)
+    report = _report(request, session, v, screen, period, "oranlar")
+    start, end = month_bounds(period)
+    rows = queries.clipped_intervals(session, screen.sp, clip_range(screen.windows, start, end), 60)
+    daily = daily_ratios(rows)
+    r = report.reactive
+    series = [
+        charts.Series(v.t("inductive_ratio"), [d[1] for d in daily], "s1"),
+        charts.Series(v.t("capacitive_ratio"), [d[2] for d in daily], "s2"),
+    ]
+    limits = []
+    if r.inductive_limit is not None:
+        limits.append(
+            charts.Limit(
+                f"{v.t('inductive_limit')} %{r.inductive_limit}", r.inductive_limit, "limit"
+            )
+        )
+    if r.capacitive_limit is not None:
+        limits.append(
+            charts.Limit(
+                f"{v.t('capacitive_limit')} %{r.capacitive_limit}", r.capacitive_limit, "limit2"
+            )
+        )
+    chart = charts.line_chart(
+        series,
+        [formatting.local_date(d[0], v.language)[:5] for d in daily],
+        limits=limits,
+        unit="%",
+        title=v.t("ratios"),
+    )
+    history = _history(request, session, screen, 6, upto=period)
+    headers = [
+        v.t("period"),
+        v.t("active_kwh"),
+        v.t("inductive_kvarh"),
+        v.t("capacitive_kvarh"),
+        v.t("inductive_ratio"),
+        v.t("inductive_limit"),
+        v.t("capacitive_ratio"),
+        v.t("capacitive_limit"),
+        v.t("estimated"),
+    ]
+    body: list[list[exports.Cell]] = [
+        [
+            h.period,
+            h.consumption.get("1.8.0"),
+            h.consumption.get("5.8.0"),
+            h.consumption.get("8.8.0"),
+            h.reactive.inductive_ratio,
+            h.reactive.inductive_limit,
+            h.reactive.capacitive_ratio,
+            h.reactive.capacitive_limit,
+            v.t("yes") if h.estimated else v.t("no"),
+        ]
+        for h in history
+    ]
+    table = exports.Table(v.t("ratios"), headers, body, note=screen.sp.no)
+    daily_table = [(d[0], d[1], d[2]) for d in daily]
+    return {
+        "report": report,
+        "period": period,
+        "chart": chart,
+        "history": history,
+        "ind_level": _level(r.inductive_ratio, r.inductive_limit, r.inductive_exceeded),
+        "cap_level": _level(r.capacitive_ratio, r.capacitive_limit, r.capacitive_exceeded),
+        "daily": daily_table,
+    }, table
+
+
+def _build_yuk(request: Request, session: Session, v: Viewer, screen: Screen) -> Built:
+    q = request.query_params
+    default = _default_day(session, screen)
+    first = _day(q.get("from"), default)
+    last = _day(q.get("to"), first)
+    if last < first:
+        first, last = last, first
+    last = min(last, first + dt.timedelta(days=30))
+    start = queries.local_day_start(first)
+    end = queries.local_day_start(last + dt.timedelta(days=1))
+    parts = _parts(session, v, screen, start, end, "yuk-profili")
+    load = queries.clipped_intervals(session, screen.sp, parts, 15)
+    phases = queries.phase_rows(session, screen.sp, parts)
+    latest = next((r for r in reversed(load) if r.indexes), None)
+    latest_phase = phases[-1] if phases else None
+    four = Decimal(4)
+    kw = [None if r.withdrawal_kwh is None else r.withdrawal_kwh * four for r in load]
+    labels = [formatting.local_datetime(r.start, False, v.language) for r in load]
+    load_chart = charts.line_chart(
+        [charts.Series(v.t("load_kw"), kw, "s1")], labels, unit="kW", title=v.t("load_profile")
+    )
+    has_phases = any(any(x is not None for x in p.voltages) for p in phases)
+    volt_chart = (
+        charts.line_chart(
+            [
+                charts.Series(f"V {name}", [p.voltages[i] for p in phases], f"s{i + 1}")
+                for i, name in enumerate(("L1", "L2", "L3"))
+            ],
+            [formatting.local_datetime(p.end, False, v.language) for p in phases],
+            unit="V",
+            title=v.t("voltages"),
+        )
+        if has_phases
+        else None
+    )
+    amp_chart = (
+        charts.line_chart(
+            [
+                charts.Series(f"I {name}", [p.currents[i] for p in phases], f"s{i + 1}")
+                for i, name in enumerate(("L1", "L2", "L3"))
+            ],
+            [formatting.local_datetime(p.end, False, v.language) for p in phases],
+            unit="A",
+            title=v.t("currents"),
+        )
+        if has_phases
+        else None
+    )
+    headers = [
+        v.t("interval_end"),
+        v.t("load_kw"),
+        "V L1",
+        "V L2",
+        "V L3",
+        "I L1",
+        "I L2",
+        "I L3",
+        v.t("source"),
+    ]
+    by_end = {p.end: p for p in phases}
+    body: list[list[exports.Cell]] = []
+    for r, value in zip(load, kw, strict=True):
+        p = by_end.get(r.end)
+        body.append(
+            [
+                _fmt_dt(v, r.end),
+                value,
+                *(p.voltages if p else (None, None, None)),
+                *(p.currents if p else (None, None, None)),
+                _src(v, r.source),
+            ]
+        )
+    table = exports.Table(v.t("load_profile"), headers, body, note=screen.sp.no)
+    return {
+        "first": first,
+        "last": last,
+        "latest": latest,
+        "latest_phase": latest_phase,
+        "load_chart": load_chart,
+        "volt_chart": volt_chart,
+        "amp_chart": amp_chart,
+        "has_phases": has_phases,
+        "rows": body[-96:],
+        "query": f"?from={first.isoformat()}&to={last.isoformat()}",
+        "max_day": _today().isoformat(),
+    }, table
+
+
+def _build_aylik(request: Request, session: Session, v: Viewer, screen: Screen) -> Built:
+    history = _history(request, session, screen, 12)
+    headers = [
+        v.t("period"),
+        "T1 kWh",
+        "T2 kWh",
+        "T3 kWh",
+        v.t("total") + " 1.8.0 kWh",
+        "2.8.0 kWh",
+        v.t("max_active_power") + " (1.6.0) kW",
+        v.t("occurred_at"),
+        v.t("max_demand_export") + " (2.6.0) kW",
+        v.t("occurred_at"),
+        v.t("estimated"),
+    ]
+    body: list[list[exports.Cell]] = []
+    for h in history:
+        imp, exp = h.max_demand.get("1.6.0"), h.max_demand.get("2.6.0")
+        body.append(
+            [
+                h.period,
+                h.consumption.get("1.8.1"),
+                h.consumption.get("1.8.2"),
+                h.consumption.get("1.8.3"),
+                h.consumption.get("1.8.0"),
+                h.consumption.get("2.8.0"),
+                imp.value if imp else None,
+                _fmt_dt(v, imp.time) if imp else "",
+                exp.value if exp else None,
+                _fmt_dt(v, exp.time) if exp else "",
+                v.t("yes") if h.estimated else v.t("no"),
+            ]
+        )
+    chart = charts.line_chart(
+        [
+            charts.Series(label, [h.consumption.get(obis) for h in history], f"s{i + 1}")
+            for i, (obis, label) in enumerate(TARIFFS)
+        ],
+        [h.period for h in history],
+        unit="kWh",
+        bars=True,
+        title=v.t("monthly"),
+    )
+    demand_chart = charts.line_chart(
+        [
+            charts.Series(
+                "1.6.0",
+                [
+                    (h.max_demand.get("1.6.0").value if h.max_demand.get("1.6.0") else None)  # type: ignore[union-attr]
+                    for h in history
+                ],
+                "s1",
+            )
+        ],
+        [h.period for h in history],
+        unit="kW",
+        bars=True,
+        title=v.t("max_active_power"),
+    )
+    table = exports.Table(v.t("monthly"), headers, body, note=screen.sp.no)
+    return {"history": history, "chart": chart, "demand_chart": demand_chart, "rows": body}, table
+
+
+BUILDERS: dict[str, tuple[Builder, str]] = {
+    "readout": (_build_readout, "readout.html"),
+    "ykp": (_build_ykp, "ykp.html"),
+    "endeks": (_build_endeks, "endeks.html"),
+    "oranlar": (_build_oranlar, "oranlar.html"),
+    "yuk-profili": (_build_yuk, "yuk.html"),
+    "aylik": (_build_aylik, "aylik.html"),
+}
+FILE_LABELS = {
+    "readout": "Readout",
+    "ykp": "YKP",
+    "endeks": "Endeks",
+    "oranlar": "Oranlar",
+    "yuk-profili": "YukProfili",
+    "aylik": "Aylik",
+}
+
+
+@router.get("/hn/{no}/{screen_name}.{fmt}")
+def screen_export(
+    request: Request, v: User, session: DB, no: str, screen_name: str, fmt: str
+) -> Response:
+    if screen_name not in BUILDERS or fmt not in ("xlsx", "csv"):
+        raise NotFound(screen_name)
+    screen = _open(request, session, v, no, screen_name)
+    builder, _template = BUILDERS[screen_name]
+    context, table = builder(request, session, v, screen)
+    _audit(
+        session,
+        v,
+        screen,
+        screen_name,
+        action="export",
+        format=fmt,
+        query=str(request.url.query),
+        rows=len(table.rows),
+    )
+    extra = ""
+    if "first" in context and "last" in context:
+        extra = f"{context['first'].isoformat()}_{context['last'].isoformat()}"
+        if "step" in context:
+            extra += f"_{context['step']}dk"
+    elif "period" in context:
+        extra = str(context["period"])
+    name = exports.safe_name(FILE_LABELS[screen_name], screen.sp.no, extra) + f".{fmt}"
+    content = exports.to_xlsx(table) if fmt == "xlsx" else exports.to_csv(table)
+    media = exports.XLSX_TYPE if fmt == "xlsx" else exports.CSV_TYPE
+    return Response(
+        content,
+        media_type=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/hn/{no}/{screen_name}", response_class=HTMLResponse)
+def screen_page(request: Request, v: User, session: DB, no: str, screen_name: str) -> Response:
+    if screen_name not in BUILDERS:
+        raise NotFound(screen_name)
+    screen = _open(request, session, v, no, screen_name)
+    builder, template = BUILDERS[screen_name]
+    context, _table = builder(request, session, v, screen)
+    _audit(session, v, screen, screen_name, query=str(request.url.query))
+    return render(
+        request,
+        v,
+        template,
+        {
+            "sp": screen.sp,
+            "screen": screen_name,
+            "screens": SCREENS,
+            "supplier_windows": [w for w in screen.windows if w[0] != UNBOUNDED_START],
+            "query": "",
+            **context,
+        },
+    )
+
+
+def service_point_nos(session: Session, ids: set[int]) -> list[str]:
+    return list(session.scalars(select(ServicePoint.no).where(ServicePoint.id.in_(ids))))
