@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
-
-from osos.protocol.iec62056_21.messages import IdentificationMessage
-from osos.timeutil import LOCAL_TZ
 
 from .conftest import by_address, capture, sample
 

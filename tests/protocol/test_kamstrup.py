@@ -8,7 +8,7 @@ from decimal import Decimal
 from osos.protocol.iec62056_21.messages import IdentificationMessage
 from osos.timeutil import LOCAL_TZ
 
-from .conftest import by_address, capture, sample
+from .conftest import by_address, capture
 
 
 def test_kamstrup_identification_with_space_after_baud() -> None:
