@@ -132,7 +132,7 @@ def test_frame_buffer_and_decode_only_raise_typed_errors(chunks: list[bytes]) ->
             assert_names_problem(exc)
 
 
-@settings(max_examples=2000, **FAST)
+@settings(max_examples=1600, **FAST)
 @given(mutated(SAMPLE_FRAMES))
 def test_mutated_real_frames_decode_or_raise_frame_error(frame: bytes) -> None:
     try:
@@ -203,7 +203,7 @@ def test_timestamps_only_raise_timestamp_error(text: str) -> None:
         assert_names_problem(exc)
 
 
-@settings(max_examples=800, **FAST)
+@settings(max_examples=600, **FAST)
 @given(st.lists(protocol_bytes | mutated(SAMPLE_FRAMES), max_size=6))
 def test_sessions_fed_garbage_only_raise_typed_errors(chunks: list[bytes]) -> None:
     client = ClientSession()

@@ -2,7 +2,7 @@
 
 Usage — the caller moves bytes, the session decides::
 
-    session = ClientSession(address="", password="00000000")
+    session = ClientSession(address="")          # profile looked up from the identification
     transport.write(session.send_request())          # '/?!' CR LF
     while True:
         event = session.next_event()
