@@ -204,20 +204,28 @@ def claim_jobs(
     meter_ids: Sequence[int] | None = None,
     dial_out_only: bool = True,
 ) -> list[JobView]:
-    """Take up to ``limit`` due jobs (all jobs of a meter together) and mark them running."""
-    query = (
-        select(ReadJob)
+    """Take the due jobs of up to ``limit`` meters (all due jobs of a meter together, so one
+    session serves them) and mark them running."""
+    due = (ReadJob.state == PENDING) & (ReadJob.next_attempt_at <= now)
+    meters = (
+        select(ReadJob.meter_id)
         .join(Meter, Meter.id == ReadJob.meter_id)
-        .where(ReadJob.state == PENDING, ReadJob.next_attempt_at <= now)
-        .order_by(ReadJob.next_attempt_at, ReadJob.id)
+        .where(due)
+        .group_by(ReadJob.meter_id)
+        .order_by(func.min(ReadJob.next_attempt_at), ReadJob.meter_id)
         .limit(limit)
     )
     if meter_ids is not None:
-        query = query.where(ReadJob.meter_id.in_(list(meter_ids)))
+        meters = meters.where(ReadJob.meter_id.in_(list(meter_ids)))
     if dial_out_only:
-        query = query.where(Meter.comm_mode == CommMode.DIAL_OUT)
+        meters = meters.where(Meter.comm_mode == CommMode.DIAL_OUT)
+    chosen = list(session.scalars(meters))
+    if not chosen:
+        return []
+    query = select(ReadJob).where(due, ReadJob.meter_id.in_(chosen)).order_by(ReadJob.id)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=ReadJob)
+        # Another worker holding a meter's jobs is skipped, never waited for.
+        query = query.with_for_update(skip_locked=True)
     jobs = list(session.scalars(query))
     views = []
     for job in jobs:

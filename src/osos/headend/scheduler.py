@@ -125,7 +125,7 @@ class Scheduler:
             jobs.release_stale(session, now, config.stale_after)
             created = jobs.create_due_jobs(session, now, max_attempts=config.max_attempts)
             claimed = (
-                jobs.claim_jobs(session, now, worker=config.worker, limit=2 * free) if free else []
+                jobs.claim_jobs(session, now, worker=config.worker, limit=free) if free else []
             )
             targets = jobs.meter_targets(session, {job.meter_id for job in claimed})
             return created, claimed, targets
@@ -171,9 +171,11 @@ class Scheduler:
         return reports
 
     async def run_once(self) -> list[MeterReadReport]:
-        """One tick and the sessions it started."""
-        await self.tick()
-        return await self.drain()
+        """Read every meter that is due now (ticks until nothing due is left), then return."""
+        reports: list[MeterReadReport] = []
+        while await self.tick():
+            reports += await self.drain()
+        return reports + await self.drain()
 
     async def cancel(self) -> None:
         for task in list(self._tasks):
