@@ -214,7 +214,6 @@ def test_bad_bcc_nak_and_re_request() -> None:
     event = client.next_event()
     assert isinstance(event, BadBcc)
     assert client.bcc_errors == 1 and client.state is State.AWAIT_READOUT
-    meter.state = MeterState.IDENTIFIED  # this meter waits for the head-end's verdict
     repeated = meter.receive_data(client.send_nak())
     client.receive_data(repeated)
     assert isinstance(client.next_event(), ReadoutReceived)

@@ -193,8 +193,9 @@ class MeterSession:
             self.password_attempts = 0
             return self._reply(self.provider.identification().to_bytes())
         if isinstance(message, Nak):
-            return self._last_reply if self.state is not MeterState.IDLE else b""
+            return self._last_reply  # repeat, also a readout the meter already signed off after
         if isinstance(message, CommandMessage) and message.command == "B":
+            self._last_reply = b""
             self._fire("break")
             self.baud = INITIAL_BAUD
             return b""
