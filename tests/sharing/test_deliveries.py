@@ -269,3 +269,29 @@ def test_calendar_moves_the_deadline_and_status_cli(
     assert text.exit_code != 0 and "--period" in text.output
     board = CliRunner().invoke(app, ["deliver", "board", "--json"])
     assert board.exit_code == 0 and json.loads(board.output)[0]["state"] == "late"
+
+
+def test_headend_hook_throttles_and_idles_without_url(
+    runtime: Runtime, tmp_path: Path, fake_source: FakeSource
+) -> None:
+    from osos.headend.scheduler import AFTER_TICK
+    from osos.sharing.deliveries import DeliveryHook, register_with_headend
+
+    _registry(runtime, fake_source)
+    hook = DeliveryHook(config=CONFIG, source=fake_source)
+    assert hook(runtime, parse_local("2026-10-05T01:00")) is None  # no OSOS_DELIVERY_URL
+    drop = tmp_path / "drop"
+    with_url = Runtime(dataclasses.replace(runtime.settings, delivery_url=f"file://{drop}"))
+    try:
+        first = hook(with_url, parse_local("2026-10-05T01:00"))
+        assert first is not None and first.sent > 0
+        assert hook(with_url, parse_local("2026-10-05T01:04")) is None  # within 5 minutes
+        assert hook(with_url, parse_local("2026-10-05T01:05")) is not None
+    finally:
+        with_url.close()
+    before = list(AFTER_TICK)
+    try:
+        registered = register_with_headend()
+        assert register_with_headend() is registered and AFTER_TICK.count(registered) == 1
+    finally:
+        AFTER_TICK[:] = before

@@ -450,3 +450,54 @@ def run_due(
     return run_due_in_session(
         runtime_or_session, now, transport=transport, config=config, source=source
     )
+
+
+class DeliveryHook:
+    """The head-end's after-tick hook: ``run_due`` at most once per ``every``, on the tick's
+    clock, and silently idle while ``OSOS_DELIVERY_URL`` is not set (logged once).
+
+    Register it with :func:`register_with_headend`, or pass ``after_tick=[DeliveryHook()]`` to
+    ``osos.headend.scheduler.run_headend``.
+    """
+
+    def __init__(
+        self,
+        every: dt.timedelta = dt.timedelta(minutes=5),
+        config: SharingConfig | None = None,
+        source: IntervalSource | None = None,
+    ) -> None:
+        self.every = every
+        self.config = config
+        self.source = source
+        self.last_run: dt.datetime | None = None
+        self._warned = False
+
+    def __call__(self, runtime: Runtime, now: dt.datetime) -> RunSummary | None:
+        if self.last_run is not None and now - self.last_run < self.every:
+            return None
+        if not runtime.settings.delivery_url:
+            if not self._warned:
+                log.info("deliveries idle: OSOS_DELIVERY_URL is not set")
+                self._warned = True
+            return None
+        self.last_run = now
+        from osos.sharing.config import load_sharing_config
+
+        summary = run_due(
+            runtime, now, config=self.config or load_sharing_config(), source=self.source
+        )
+        if summary.sent or summary.sent_late or summary.failed or summary.alerts:
+            log.info("deliveries: %s", summary.to_json())
+        return summary
+
+
+def register_with_headend(hook: DeliveryHook | None = None) -> DeliveryHook:
+    """Add the delivery hook to the head-end's ``AFTER_TICK`` list (once)."""
+    from osos.headend.scheduler import AFTER_TICK
+
+    for existing in AFTER_TICK:
+        if isinstance(existing, DeliveryHook):
+            return existing
+    hook = hook or DeliveryHook()
+    AFTER_TICK.append(hook)
+    return hook
