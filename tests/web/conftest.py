@@ -1,0 +1,137 @@
+"""Fixtures of the panel tests: a registry with generated data, demo users, a logged-in client."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from osos.runtime import Runtime
+from osos.store.db import transaction
+from osos.store.models import Organisation, ServicePoint, SupplyPeriod
+from osos.web import passwords
+from osos.web.app import create_app
+from osos.web.demo import DemoLogin, ensure_demo_users
+from tests.conftest import _fresh_pg, make_settings
+from tests.web import data
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+# Service points of the demo registry the tests use.
+ABONE_SP = "2000104137"  # the demo Abone's (first metered point)
+KURUMSAL_SP = "2000106603"  # Trakya Gıda A.Ş. (corporate)
+OTHER_SP = "2000104274"  # Trakya Perakende's customer: nobody's in the tests but staff
+LATE_SP = "2000104548"  # supplied by Boğaziçi (the demo supplier) only from World.late_from
+
+
+@dataclass(frozen=True)
+class World:
+    runtime: Runtime
+    logins: dict[str, DemoLogin]
+    end: dt.datetime
+    late_from: dt.datetime
+
+
+def build_world(runtime: Runtime, days: int) -> World:
+    with transaction(runtime.sessions) as session:
+        data.load_registry(session)
+        end = None
+        for seed, no in enumerate((ABONE_SP, KURUMSAL_SP, OTHER_SP, LATE_SP), start=1):
+            end = data.generate(
+                session, no, days=days, seed=seed, gaps=(5, 6, 7), estimated=(20, 21)
+            )
+        assert end is not None
+        late_from = data.quarter_floor(end - dt.timedelta(days=max(1, days // 3)))
+        late_from = late_from.replace(minute=0)
+        sp_id = session.scalar(select(ServicePoint.id).where(ServicePoint.no == LATE_SP))
+        session.execute(
+            update(SupplyPeriod)
+            .where(SupplyPeriod.service_point_id == sp_id)
+            .values(valid_from=late_from)
+        )
+        logins = {d.kind.value: d for d in ensure_demo_users(session)}
+    return World(runtime, logins, end, late_from)
+
+
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with test-sized cost (the real cost, ~0.4 s a hash here, is for production)."""
+    monkeypatch.setattr(passwords, "_HASHER", CHEAP_HASHER)
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def shared_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """One world per module and backend, for tests that only read (and log in)."""
+    home = tmp_path_factory.mktemp("web")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(passwords, "_HASHER", CHEAP_HASHER)
+        if request.param == "sqlite":
+            path = home / "osos.sqlite3"
+            shutil.copy(request.getfixturevalue("sqlite_template"), path)
+            urls: Iterator[str] = iter([f"sqlite:///{path}"])
+        else:
+            urls = _fresh_pg(request.getfixturevalue("pg_template"))
+        url = next(urls)
+        runtime = Runtime(make_settings(url, home))
+        try:
+            yield build_world(runtime, days=3)
+        finally:
+            runtime.close()
+            for _ in urls:  # drops the PostgreSQL database
+                pass
+
+
+@pytest.fixture
+def world(runtime: Runtime) -> World:
+    return build_world(runtime, days=3)
+
+
+@pytest.fixture
+def app_client(world: World) -> Iterator[TestClient]:
+    with TestClient(create_app(world.runtime)) as client:
+        yield client
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def login(client: TestClient, world: World, kind: str) -> None:
+    demo = world.logins[kind]
+    page = client.get("/personel/giris" if kind in ("operator", "admin") else "/giris")
+    tip = "personel" if kind in ("operator", "admin") else kind
+    response = client.post(
+        "/giris",
+        data={
+            "tip": tip,
+            "login": demo.login,
+            "password": demo.password,
+            "csrf_token": csrf_of(page.text),
+            "next": "/",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:500]
+
+
+def organisation_id(world: World, name: str) -> int:
+    with transaction(world.runtime.sessions) as session:
+        value = session.scalar(select(Organisation.id).where(Organisation.name == name))
+    assert value is not None
+    return value

@@ -1,0 +1,149 @@
+"""Never one customer's data to another: by URL, by export and by form, a 404 that is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from osos.store.db import transaction
+from osos.store.models import AuditEntry
+from osos.timeutil import LOCAL_TZ
+from osos.web.app import create_app
+from tests.web.conftest import ABONE_SP, KURUMSAL_SP, LATE_SP, OTHER_SP, World, login
+
+SCREENS = ("readout", "ykp", "endeks", "oranlar", "yuk-profili", "aylik")
+
+
+@pytest.fixture
+def client_for(shared_world: World) -> Iterator[object]:
+    clients: list[TestClient] = []
+
+    def make(kind: str) -> TestClient:
+        client = TestClient(create_app(shared_world.runtime))
+        clients.append(client)
+        login(client, shared_world, kind)
+        return client
+
+    yield make
+    for c in clients:
+        c.close()
+
+
+def _denied(world: World, actor: str, object_id: str) -> int:
+    with transaction(world.runtime.sessions) as session:
+        return len(
+            session.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.actor == actor,
+                    AuditEntry.object_id == object_id,
+                    AuditEntry.outcome == "denied",
+                )
+            ).all()
+        )
+
+
+def _day(at: dt.datetime) -> str:
+    return at.astimezone(LOCAL_TZ).date().isoformat()
+
+
+@pytest.mark.parametrize(
+    ("kind", "own", "foreign"),
+    [
+        ("abone", ABONE_SP, OTHER_SP),
+        ("abone", ABONE_SP, KURUMSAL_SP),
+        ("tedarikci", ABONE_SP, KURUMSAL_SP),
+        ("tedarikci", ABONE_SP, OTHER_SP),
+        ("kurumsal", KURUMSAL_SP, ABONE_SP),
+    ],
+)
+def test_foreign_service_point_is_404_and_audited(
+    shared_world: World, client_for: object, kind: str, own: str, foreign: str
+) -> None:
+    client = client_for(kind)  # type: ignore[operator]
+    actor = shared_world.logins[kind].login
+    before = _denied(shared_world, actor, foreign)
+    for screen in SCREENS:
+        unknown = client.get(f"/hn/9999999999/{screen}")
+        assert unknown.status_code == 404
+        assert client.get(f"/hn/{own}/{screen}").status_code == 200, screen
+        page = client.get(f"/hn/{foreign}/{screen}")
+        assert page.status_code == 404, screen
+        # nothing tells a foreign number from an unknown one (the path itself is echoed back)
+        assert page.text.replace(foreign, "N") == unknown.text.replace("9999999999", "N")
+        for fmt in ("xlsx", "csv"):
+            assert client.get(f"/hn/{foreign}/{screen}.{fmt}").status_code == 404
+    # the YKP form (GET with its fields) for a foreign point
+    day = _day(shared_world.end - dt.timedelta(days=1))
+    form = client.get(f"/hn/{foreign}/ykp", params={"from": day, "to": day, "step": "15"})
+    assert form.status_code == 404
+    assert _denied(shared_world, actor, foreign) == before + 6 * 3 + 1
+
+
+def test_supplier_outside_its_supply_dates_gets_404(
+    shared_world: World, client_for: object
+) -> None:
+    client = client_for("tedarikci")  # type: ignore[operator]
+    actor = shared_world.logins["tedarikci"].login
+    before = _denied(shared_world, actor, LATE_SP)
+    early = _day(shared_world.late_from - dt.timedelta(days=1))
+    inside = _day(shared_world.late_from + dt.timedelta(days=1))
+    for fmt in ("", ".xlsx", ".csv"):
+        out = client.get(f"/hn/{LATE_SP}/ykp{fmt}", params={"from": early, "to": early})
+        assert out.status_code == 404, fmt
+        assert (
+            client.get(
+                f"/hn/{LATE_SP}/yuk-profili{fmt}", params={"from": early, "to": early}
+            ).status_code
+            == 404
+        )
+        ok = client.get(f"/hn/{LATE_SP}/ykp{fmt}", params={"from": inside, "to": inside})
+        assert ok.status_code == 200, fmt
+    # a range that starts before the supply: only the supplied part is shown
+    both = client.get(f"/hn/{LATE_SP}/ykp.csv", params={"from": early, "to": inside, "step": "60"})
+    assert both.status_code == 200
+    first_row = both.content.decode("utf-8-sig").splitlines()[1]
+    local_from = shared_world.late_from.astimezone(LOCAL_TZ)
+    assert first_row.startswith(local_from.strftime("%d.%m.%Y %H:%M"))
+    # months not wholly supplied are not shown to the supplier
+    month = shared_world.late_from.astimezone(LOCAL_TZ).strftime("%Y-%m")
+    if shared_world.late_from.astimezone(LOCAL_TZ).day != 1:
+        assert client.get(f"/hn/{LATE_SP}/oranlar", params={"ay": month}).status_code == 404
+    assert _denied(shared_world, actor, LATE_SP) >= before + 6
+
+
+def test_customers_cannot_open_the_back_office(shared_world: World, client_for: object) -> None:
+    for kind in ("abone", "tedarikci", "kurumsal"):
+        client = client_for(kind)  # type: ignore[operator]
+        for path in ("/yonetim", "/yonetim/denetim", "/yonetim/kullanicilar"):
+            assert client.get(path).status_code == 403
+    with transaction(shared_world.runtime.sessions) as session:
+        denied = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "backoffice", AuditEntry.outcome == "denied"
+            )
+        ).all()
+    assert len(denied) >= 9
+
+
+def test_views_and_exports_are_audited(shared_world: World, client_for: object) -> None:
+    client = client_for("abone")  # type: ignore[operator]
+    client.get(f"/hn/{ABONE_SP}/ykp")
+    client.get(f"/hn/{ABONE_SP}/ykp.xlsx")
+    with transaction(shared_world.runtime.sessions) as session:
+        actions = session.scalars(
+            select(AuditEntry.action).where(
+                AuditEntry.object_id == ABONE_SP, AuditEntry.outcome == "ok"
+            )
+        ).all()
+    assert "view" in actions and "export" in actions
+
+
+def test_anonymous_visitors_are_sent_to_login(shared_world: World) -> None:
+    with TestClient(create_app(shared_world.runtime)) as client:
+        response = client.get(f"/hn/{ABONE_SP}/ykp.xlsx", follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/giris")
