@@ -116,6 +116,9 @@ class ScopeConfig:
     limit_kwh: Decimal = Decimal("50000")  # TREDAŞ: 50 MWh/year (Board-approved, per company)
     rulesets: tuple[RuleSet, ...] = DEFAULT_RULESETS
     min_coverage_days: int = 28  # less stored data than this: the annual figure is unknown
+    # (assumption) without stored data, annual kWh ≈ contract power × 8760 h × this factor;
+    # None turns the estimate off (no data: not above the limit)
+    contract_load_factor: Decimal | None = Decimal("0.30")
 
     def ruleset_at(self, at: dt.date) -> RuleSet:
         """The version in force on ``at``; before the first one, the first one."""
@@ -142,6 +145,7 @@ class ServicePointFacts:
     exchange_point: bool = False
     linked_generation: Generation | None = None  # the kind of the plant a consumption meter serves
     annual_kwh: Decimal | None = None  # the last 12 months (annualised), None when unknown
+    annual_from_contract: bool = False  # annual_kwh estimated from the contract power
     group_key: str | None = None  # meters behind one modem share a key
     group_annual_kwh: Decimal | None = None
     group_size: int = 1
@@ -219,7 +223,10 @@ def _reason_part(rule: str, facts: ServicePointFacts, ruleset: RuleSet, limit: D
     turkish, english = REASONS[rule]
     text = f"{turkish} / {english}"
     if rule == ABOVE_LIMIT and facts.annual_kwh is not None:
-        text += f" ({_kwh(facts.annual_kwh)} > {_kwh(limit)})"
+        text += f" ({_kwh(facts.annual_kwh)} > {_kwh(limit)}"
+        if facts.annual_from_contract:
+            text += ", sözleşme gücünden tahmin / estimated from contract power"
+        text += ")"
     elif rule == GROUP_ABOVE_LIMIT and facts.group_annual_kwh is not None:
         text += (
             f" ({facts.group_size} sayaç/meters {facts.group_key}: "

@@ -38,6 +38,7 @@ from osos.timeutil import to_local
 
 READABLE = (CommMode.DIAL_OUT, CommMode.DIAL_IN)
 YEAR = dt.timedelta(days=365)
+HOURS_PER_YEAR = Decimal(8760)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,15 @@ def annual_consumption_kwh(
     )
 
 
+def contract_estimate_kwh(sp: ServicePoint, config: ScopeConfig) -> Decimal | None:
+    """Annual kWh from the contract power when nothing is stored yet (a new connection)."""
+    if config.contract_load_factor is None or not sp.contract_power_kw:
+        return None
+    return (sp.contract_power_kw * HOURS_PER_YEAR * config.contract_load_factor).quantize(
+        Decimal("0.001")
+    )
+
+
 def _group_key(meter: Meter) -> str | None:
     if meter.host and meter.port:
         return f"{meter.host}:{meter.port}"
@@ -146,18 +156,22 @@ def gather_facts(
         )
     )
     decided = set(session.scalars(select(ScopeCompanyDecision.service_point_id)))
-    partial: list[tuple[ServicePoint, Decimal | None, str | None, bool]] = []
+    partial: list[tuple[ServicePoint, Decimal | None, bool, str | None, bool]] = []
     groups: dict[str, list[Decimal | None]] = defaultdict(list)
     for sp in points:
         current = [i for i in sp.installations if _current(i, at)]
         readable = any(i.meter.comm_mode in READABLE for i in current)
         key = next((k for i in current if (k := _group_key(i.meter))), None)
         annual = annual_consumption_kwh(session, sp, at, config)
-        partial.append((sp, annual, key, readable))
+        from_contract = False
+        if annual is None:
+            annual = contract_estimate_kwh(sp, config)
+            from_contract = annual is not None
+        partial.append((sp, annual, from_contract, key, readable))
         if key is not None:
             groups[key].append(annual)
     facts = []
-    for sp, annual, key, readable in partial:
+    for sp, annual, from_contract, key, readable in partial:
         members = groups.get(key, []) if key else []
         group_total = sum((v for v in members if v is not None), Decimal(0)) if members else None
         linked = generation_of.get(sp.linked_generation_id) if sp.linked_generation_id else None
@@ -171,6 +185,7 @@ def gather_facts(
                 exchange_point=sp.exchange_point,
                 linked_generation=linked if linked is not Generation.NONE else None,
                 annual_kwh=annual,
+                annual_from_contract=from_contract,
                 group_key=key,
                 group_annual_kwh=group_total,
                 group_size=max(1, len(members)),
