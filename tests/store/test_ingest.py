@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from osos.store.ingest import (
     IntervalRecord,
     ProfileIngestResult,
     ReadValue,
+    ingest_capture,
     interval_row,
     last_profile_end,
     store_profile,
@@ -210,3 +212,46 @@ def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
         IntervalRecord(dt.datetime(2026, 1, 1), {})
     assert ReadValue(address="1-0:2.8.0*255", value="1").obis == "2.8.0"
+
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def test_ingest_capture_readout_and_profile(runtime: Runtime) -> None:
+    meter_id = _meter(runtime, "80221569")
+    raw = (DATA / "makel-c520.txt").read_bytes()
+    with runtime.sessions.begin() as session:
+        first = ingest_capture(
+            session, meter_id=meter_id, raw=raw, read_at=READ_AT, source=ReadSource.INGEST
+        )
+    with runtime.sessions.begin() as session:
+        again = ingest_capture(
+            session, meter_id=meter_id, raw=raw, read_at=READ_AT, source=ReadSource.INGEST
+        )
+    assert first.created and first.values == 70 and not again.created
+    assert first.readout_id == again.readout_id
+    with runtime.sessions() as session:
+        readout = session.get(Readout, first.readout_id)
+        assert readout is not None and readout.raw == raw and readout.source == ReadSource.INGEST
+        values = {v.obis: v for v in session.scalars(select(ReadoutValue))}
+    assert values["1.8.0"].number == Decimal("70.677") and values["1.8.0"].unit == "kWh"
+    assert values["0.0.0"].value == "80221569"
+    assert values["1.6.0"].value_time == dt.datetime(2023, 6, 6, 15, 45, tzinfo=UTC)
+
+    profile_raw = (DATA / "emh-lzqj-p01-6ch.txt").read_bytes()
+    with runtime.sessions.begin() as session:
+        loaded = ingest_capture(
+            session, meter_id=meter_id, raw=profile_raw, read_at=READ_AT, source=ReadSource.INGEST
+        )
+    with runtime.sessions.begin() as session:
+        reloaded = ingest_capture(
+            session, meter_id=meter_id, raw=profile_raw, read_at=READ_AT, source=ReadSource.INGEST
+        )
+    assert loaded.profile.inserted > 0 and loaded.profile.conflicts == 0
+    assert reloaded.profile.inserted == 0
+    assert reloaded.profile.unchanged == loaded.profile.inserted
+    rows = _rows(runtime, meter_id)
+    assert len(rows) == loaded.profile.inserted
+    # 2022-08-23 16:15 local is the first stamp; "1.5" (kW demand) is kept as exact text
+    assert rows[0]["end_at"] == dt.datetime(2022, 8, 23, 13, 15, tzinfo=UTC)
+    assert json.loads(str(rows[0]["extra"]))["1.5"] == "0.18374"

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from osos.errors import CommunicationError, ProtocolError
-from osos.protocol.iec62056_21.datasets import DataSet, tokenize
+from osos.protocol.iec62056_21.datasets import tokenize
 from osos.protocol.iec62056_21.errors import SessionError
 from osos.protocol.iec62056_21.framing import ParityCodec
 from osos.protocol.iec62056_21.messages import DataMessage
 from osos.protocol.iec62056_21.meter_profiles import MeterProfile
-from osos.protocol.iec62056_21.profile import LoadProfile, scan_profile
+from osos.protocol.iec62056_21.profile import scan_profile
 from osos.protocol.iec62056_21.session import (
     PROGRAMMING,
     READOUT,
@@ -46,13 +46,20 @@ from osos.protocol.iec62056_21.session import (
     SessionClosed,
     WriteAccepted,
 )
-from osos.store.ingest import IntervalRecord, ReadValue
-from osos.timeutil import LOCAL_TZ, UTC, Clock, SystemClock
+from osos.store.ingest import (
+    IntervalRecord,
+    ReadValue,
+    interval_records,
+    meter_clock,
+    parse_meter_clock,
+    read_values,
+    serial_matches,
+)
+from osos.timeutil import LOCAL_TZ, Clock, SystemClock
 from osos.transport.base import Transport, TransportError, loop_time
 
 log = logging.getLogger(__name__)
 
-SERIAL_REGISTERS = ("0.0.0", "96.1.0", "C.1.0")
 READOUT_ATTEMPTS = 3  # sign-ons per readout when its BCC fails (mode C cannot repeat one)
 
 
@@ -158,62 +165,6 @@ class ReadOutcome:
         if self.error is None:
             return "ok"
         return "partial" if self.readout_ok or self.profile_chunks else "failed"
-
-
-def read_values(data_sets: tuple[DataSet, ...]) -> tuple[ReadValue, ...]:
-    """Data sets → values to store: exact text, Decimal where numeric, second-group time."""
-    return tuple(
-        ReadValue(
-            address=ds.address,
-            value=ds.first.text,
-            number=ds.number,
-            unit=ds.unit,
-            value_time=ds.time.astimezone(UTC) if ds.time is not None else None,
-        )
-        for ds in data_sets
-    )
-
-
-def interval_records(profile: LoadProfile) -> tuple[IntervalRecord, ...]:
-    """Codec records (meter-stamped end times, meter zone) → UTC interval records."""
-    return tuple(
-        IntervalRecord(
-            end_at=record.time.astimezone(UTC), values=dict(record.values), status=record.status
-        )
-        for record in profile.records
-    )
-
-
-def _meter_time_of(
-    values: tuple[ReadValue, ...], meter_profile: MeterProfile
-) -> dt.datetime | None:
-    by_obis = {v.obis: v.value for v in values}
-    time_text = by_obis.get(meter_profile.time_address)
-    date_text = by_obis.get(meter_profile.date_address)
-    if not time_text or not date_text:
-        return None
-    return parse_meter_clock(date_text, time_text, meter_profile)
-
-
-def parse_meter_clock(
-    date_text: str, time_text: str, meter_profile: MeterProfile
-) -> dt.datetime | None:
-    """0.9.2 and 0.9.1 texts in the profile's formats → aware UTC; None if unparseable."""
-    try:
-        day = dt.datetime.strptime(date_text.strip(), meter_profile.date_format).date()
-        clock = dt.datetime.strptime(time_text.strip(), meter_profile.time_format).time()
-    except ValueError:
-        return None
-    return dt.datetime.combine(day, clock, tzinfo=LOCAL_TZ).astimezone(UTC)
-
-
-def _serial_matches(serial: str, values: tuple[ReadValue, ...]) -> bool:
-    """False only when the readout names a serial and it is not this meter's (modem swapped)."""
-    named = [v.value.strip() for v in values if v.obis in SERIAL_REGISTERS and v.value.strip()]
-    if not named:
-        return True
-    wanted = serial.strip().lstrip("0")
-    return any(text.lstrip("0") == wanted or text.endswith(serial) for text in named)
 
 
 class MeterReader:
@@ -332,13 +283,13 @@ class MeterReader:
         if not isinstance(event, ReadoutReceived):
             raise ReadFailed("readout", f"unexpected {type(event).__name__}")
         values = read_values(event.data_sets)
-        if not _serial_matches(self.request.serial, values):
+        if not serial_matches(self.request.serial, values):
             raise ReadFailed("readout", "the meter that answered is not this meter (serial)")
         data = ReadoutData(
             raw=event.raw,
             identification=self.outcome.identification or "",
             values=values,
-            meter_time=_meter_time_of(values, self.session.profile),
+            meter_time=meter_clock(values, self.session.profile),
             errors=event.errors,
         )
         await self.sink.readout(data)
