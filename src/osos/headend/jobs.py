@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session
 
 from osos.domain import CommMode
@@ -80,7 +80,9 @@ def meter_targets(session: Session, meter_ids: Iterable[int] | None = None) -> l
     ]
 
 
-def meter_classes(session: Session, at: dt.datetime) -> dict[int, str]:
+def meter_classes(
+    session: Session, at: dt.datetime, meter_ids: Sequence[int] | None = None
+) -> dict[int, str]:
     """Remotely read meters → plan class of the service point they are installed at."""
     query = (
         select(Meter.id, ServicePoint.balancing_unit, ServicePoint.generation)
@@ -93,6 +95,8 @@ def meter_classes(session: Session, at: dt.datetime) -> dict[int, str]:
         .outerjoin(ServicePoint, ServicePoint.id == Installation.service_point_id)
         .where(Meter.comm_mode != CommMode.NONE)
     )
+    if meter_ids is not None:
+        query = query.where(Meter.id.in_(list(meter_ids)))
     classes: dict[int, str] = {}
     for meter_id, balancing, generation in session.execute(query):
         found = service_class(balancing_unit=bool(balancing), generation=generation)
@@ -110,25 +114,32 @@ def plans(session: Session) -> dict[tuple[str, str], ReadPlan]:
     }
 
 
-def create_due_jobs(session: Session, now: dt.datetime, *, max_attempts: int = 6) -> int:
+def create_due_jobs(
+    session: Session,
+    now: dt.datetime,
+    *,
+    max_attempts: int = 6,
+    meter_ids: Sequence[int] | None = None,
+) -> int:
     """One job per meter and purpose whose plan slot has come, unless one is still open."""
     by_plan = plans(session)
+    only = ReadJob.meter_id.in_(list(meter_ids)) if meter_ids is not None else true()
     latest = {
         (meter_id, purpose): due
         for meter_id, purpose, due in session.execute(
             select(ReadJob.meter_id, ReadJob.purpose, func.max(ReadJob.due_at))
-            .where(ReadJob.due_at.is_not(None))
+            .where(ReadJob.due_at.is_not(None), only)
             .group_by(ReadJob.meter_id, ReadJob.purpose)
         )
     }
     open_jobs = {
         (meter_id, purpose)
         for meter_id, purpose in session.execute(
-            select(ReadJob.meter_id, ReadJob.purpose).where(ReadJob.state.in_(OPEN_STATES))
+            select(ReadJob.meter_id, ReadJob.purpose).where(ReadJob.state.in_(OPEN_STATES), only)
         )
     }
     created = 0
-    for meter_id, klass in meter_classes(session, now).items():
+    for meter_id, klass in meter_classes(session, now, meter_ids).items():
         for purpose in PURPOSES:
             plan = by_plan.get((klass, purpose))
             if plan is None or (meter_id, purpose) in open_jobs:

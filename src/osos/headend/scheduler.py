@@ -460,7 +460,9 @@ class Scheduler:
                     transcript=None,
                 )
                 return None, []
-            jobs.create_due_jobs(session, now, max_attempts=self.config.max_attempts)
+            jobs.create_due_jobs(
+                session, now, max_attempts=self.config.max_attempts, meter_ids=[meter_id]
+            )
             claimed = jobs.claim_jobs(
                 session,
                 now,
