@@ -20,6 +20,7 @@ from osos.timeutil import local_iso, month_bounds, parse_local, to_local, utcnow
 
 deliver_app = typer.Typer(help="Deliveries to the market operator: run what is due, report status.")
 tokens_app = typer.Typer(help="API tokens of market participants: create, revoke.")
+SHOWN_ALERTS = 20
 
 
 def _when(text: str, option: str) -> dt.datetime:
@@ -66,8 +67,14 @@ def run(
         f"{summary.waiting} waiting for data, {summary.failed} failed, "
         f"corrections queued {summary.corrections_queued} / sent {summary.corrections_sent}"
     )
-    for alert in summary.alerts:
-        typer.echo(f"ALERT {alert}")
+    if summary.alerts:
+        at_risk = sum(1 for a in summary.alerts if a.startswith("at_risk"))
+        typer.echo(
+            f"{len(summary.alerts)} new alert(s): {at_risk} at risk, "
+            f"{len(summary.alerts) - at_risk} overdue (osos deliver board shows them all)"
+        )
+        for alert in summary.alerts[:SHOWN_ALERTS]:
+            typer.echo(f"ALERT {alert}")
 
 
 @deliver_app.command("status")

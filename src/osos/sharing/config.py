@@ -47,6 +47,10 @@ class SharingConfig:
     alert_margin: dt.timedelta = dt.timedelta(minutes=30)
     # how far back run_due plans obligations it has not seen (a head-end that was down)
     lookback: dt.timedelta = dt.timedelta(days=3)
+    # a delivery still missing this long after its deadline is no longer retried each run
+    # (it stays missing in the ledger; ``osos deliver run`` after a back-fill still finds it
+    # when the window is widened)
+    give_up_after: dt.timedelta = dt.timedelta(days=40)
     # how long after delivery a changed estimate still makes a correction
     correction_window: dt.timedelta = dt.timedelta(days=62)
     # HTTP transport

@@ -265,7 +265,11 @@ def _send_pending(
 ) -> None:
     pending = session.scalars(
         select(Delivery)
-        .where(Delivery.status == "pending", Delivery.period_end <= now)
+        .where(
+            Delivery.status == "pending",
+            Delivery.period_end <= now,
+            Delivery.due_at >= now - config.give_up_after,
+        )
         .order_by(Delivery.due_at, Delivery.id)
     ).all()
     for delivery in pending:
