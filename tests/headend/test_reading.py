@@ -13,6 +13,7 @@ from osos.headend.reading import (
     ReadRequest,
     Timeouts,
 )
+from osos.protocol.iec62056_21.framing import add_even_parity, strip_parity
 from osos.protocol.iec62056_21.messages import DataMessage
 from osos.timeutil import UTC, FixedClock
 from osos.transport import MockTransport
@@ -145,3 +146,13 @@ async def test_drop_mid_profile_keeps_whole_blocks() -> None:
     assert not chunk.complete and len(chunk.records) > 5
     assert all(r.values["1.8.0"] == index_at(r.end_at) for r in chunk.records)
     assert all(r.values["5.8.0"] == Decimal("1.500") for r in chunk.records)
+
+
+async def test_software_parity_on_the_wire() -> None:
+    meter = FakeMeter("1", FixedClock(NOW))
+    session = meter_session(meter)
+    link = MockTransport(lambda data: add_even_parity(session.receive_data(strip_parity(data))))
+    request = ReadRequest("1", software_parity=True)
+    outcome = await MeterReader(link, request, Sink(), timeouts=FAST).run()
+    assert outcome.outcome == "ok"
+    assert link.sent[0] == add_even_parity(b"/?!\r\n") != b"/?!\r\n"
