@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from osos.runtime import Runtime
 from osos.store.db import transaction
 from osos.store.models import Organisation, ServicePoint, SupplyPeriod
+from osos.timeutil import utcnow
 from osos.web import passwords
 from osos.web.app import create_app
 from osos.web.demo import DemoLogin, ensure_demo_users
@@ -42,12 +43,13 @@ class World:
 def build_world(runtime: Runtime, days: int) -> World:
     with transaction(runtime.sessions) as session:
         data.load_registry(session)
-        end = None
+        end = data.quarter_floor(utcnow())
         for seed, no in enumerate((ABONE_SP, KURUMSAL_SP, OTHER_SP, LATE_SP), start=1):
+            if not days:
+                break
             end = data.generate(
                 session, no, days=days, seed=seed, gaps=(5, 6, 7), estimated=(20, 21)
             )
-        assert end is not None
         late_from = data.quarter_floor(end - dt.timedelta(days=max(1, days // 3)))
         late_from = late_from.replace(minute=0)
         sp_id = session.scalar(select(ServicePoint.id).where(ServicePoint.no == LATE_SP))
@@ -97,7 +99,14 @@ def shared_world(
 
 @pytest.fixture
 def world(runtime: Runtime) -> World:
+    """A fresh world on each database (for tests that change data)."""
     return build_world(runtime, days=3)
+
+
+@pytest.fixture
+def light_world(sqlite_runtime: Runtime) -> World:
+    """Registry and accounts only, on SQLite: for login and form rules, not about storage."""
+    return build_world(sqlite_runtime, days=0)
 
 
 @pytest.fixture

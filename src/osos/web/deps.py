@@ -138,6 +138,8 @@ def viewer(request: Request, session: DB) -> Viewer:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         info = load_session(session, token, max_age_s=settings.session_max_age_s)
+        if info is None:
+            session.commit()  # the expired row is deleted even though the request is refused
     lang = request.cookies.get(LANG_COOKIE) or (info.user.language if info else DEFAULT_LANGUAGE)
     if lang not in LANGUAGES:
         lang = DEFAULT_LANGUAGE

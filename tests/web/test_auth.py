@@ -1,0 +1,301 @@
+"""Logins, lock-out, throttling, sessions, CSRF, password policy and reset, cookies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from osos.domain import UserKind
+from osos.store.db import transaction
+from osos.store.models import AuditEntry, User
+from osos.store.models.web import OutboxMessage, WebSession
+from osos.timeutil import utcnow
+from osos.web import accounts
+from osos.web.app import create_app
+from osos.web.passwords import hash_password, policy_problems, verify_password
+from tests.web.conftest import ABONE_SP, World, csrf_of, login
+
+
+@pytest.fixture
+def world(light_world: World) -> World:
+    return light_world
+
+
+@pytest.fixture
+def client(world: World) -> TestClient:
+    return TestClient(create_app(world.runtime))
+
+
+def _post_login(client: TestClient, tip: str, user: str, password: str) -> object:
+    page = client.get("/giris")
+    return client.post(
+        "/giris",
+        data={"tip": tip, "login": user, "password": password, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+
+
+def test_login_page_offers_the_three_types(client: TestClient) -> None:
+    page = client.get("/giris")
+    assert page.status_code == 200
+    for text in ("Giriş Tipi", "Abone", "Tedarikçi", "Kurumsal", 'name="csrf_token"'):
+        assert text in page.text
+    assert "faturalamaya esas değildir" in page.text
+    english = client.get("/giris", cookies={"osos_lang": "en"})
+    assert "Login type" in english.text
+
+
+def test_each_kind_logs_in_with_its_type_only(world: World, client: TestClient) -> None:
+    abone = world.logins["abone"]
+    wrong_type = _post_login(client, "kurumsal", abone.login, abone.password)
+    assert wrong_type.status_code == 401  # type: ignore[attr-defined]
+    right = _post_login(client, "abone", abone.login, abone.password)
+    assert right.status_code == 303  # type: ignore[attr-defined]
+    assert right.headers["location"] == "/"  # type: ignore[attr-defined]
+    home = client.get("/", follow_redirects=False)
+    assert home.headers["location"] == f"/hn/{ABONE_SP}/readout"  # one point: straight to it
+    for kind in ("tedarikci", "kurumsal", "operator", "admin"):
+        other = TestClient(create_app(world.runtime))
+        login(other, world, kind)
+        assert other.get("/").status_code == 200
+
+
+def test_session_cookie_flags(world: World, client: TestClient) -> None:
+    demo = world.logins["abone"]
+    response = _post_login(client, "abone", demo.login, demo.password)
+    cookie = response.headers["set-cookie"]  # type: ignore[attr-defined]
+    assert "osos_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Secure" not in cookie  # plain http in tests
+    secure = TestClient(create_app(world.runtime), base_url="https://panel.test")
+    page = secure.get("/giris")
+    response = secure.post(
+        "/giris",
+        data={
+            "tip": "abone",
+            "login": demo.login,
+            "password": demo.password,
+            "csrf_token": csrf_of(page.text),
+        },
+        follow_redirects=False,
+    )
+    assert "Secure" in response.headers["set-cookie"]
+    assert page.headers["x-frame-options"] == "DENY"
+
+
+def test_account_locks_after_repeated_failures(world: World, client: TestClient) -> None:
+    demo = world.logins["kurumsal"]
+    for _ in range(accounts.MAX_FAILURES - 1):
+        assert _post_login(client, "kurumsal", demo.login, "wrong-Password1").status_code == 401  # type: ignore[attr-defined]
+    locked = _post_login(client, "kurumsal", demo.login, "wrong-Password1")
+    assert locked.status_code == 423  # type: ignore[attr-defined]
+    assert "kilitlendi" in locked.text  # type: ignore[attr-defined]
+    # the right password does not open a locked account
+    again = _post_login(client, "kurumsal", demo.login, demo.password)
+    assert again.status_code == 423  # type: ignore[attr-defined]
+    with transaction(world.runtime.sessions) as session:
+        denied = session.scalars(
+            select(AuditEntry).where(AuditEntry.actor == demo.login, AuditEntry.outcome == "denied")
+        ).all()
+        assert len(denied) == accounts.MAX_FAILURES + 1
+        # when the lock has run out, the right password works again
+        session.execute(
+            update(User)
+            .where(User.login == demo.login)
+            .values(locked_until=utcnow() - dt.timedelta(seconds=1))
+        )
+    assert _post_login(client, "kurumsal", demo.login, demo.password).status_code == 303  # type: ignore[attr-defined]
+
+
+def test_many_failures_from_one_address_are_throttled(world: World) -> None:
+    with transaction(world.runtime.sessions) as session:
+        for n in range(accounts.IP_MAX_FAILURES):
+            with pytest.raises(accounts.LoginFailed):
+                accounts.authenticate(
+                    session,
+                    kinds=(UserKind.ABONE,),
+                    login=f"nobody{n}",
+                    password="x",
+                    ip="10.0.0.9",
+                )
+        with pytest.raises(accounts.Throttled):
+            accounts.authenticate(
+                session,
+                kinds=(UserKind.ABONE,),
+                login=world.logins["abone"].login,
+                password=world.logins["abone"].password,
+                ip="10.0.0.9",
+            )
+
+
+def test_session_expires_when_idle_and_on_logout(world: World, client: TestClient) -> None:
+    login(client, world, "abone")
+    assert client.get(f"/hn/{ABONE_SP}/readout").status_code == 200
+    with transaction(world.runtime.sessions) as session:
+        session.execute(update(WebSession).values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+    expired = client.get(f"/hn/{ABONE_SP}/readout", follow_redirects=False)
+    assert expired.status_code == 303 and expired.headers["location"].startswith("/giris")
+    with transaction(world.runtime.sessions) as session:
+        assert session.scalars(select(WebSession)).all() == []  # the expired row is gone
+    login(client, world, "abone")
+    page = client.get(f"/hn/{ABONE_SP}/readout")
+    out = client.post("/cikis", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    assert out.status_code == 303
+    assert client.get(f"/hn/{ABONE_SP}/readout", follow_redirects=False).status_code == 303
+
+
+def test_sessions_slide_and_have_an_absolute_limit(world: World) -> None:
+    now = utcnow()
+    with transaction(world.runtime.sessions) as session:
+        user = accounts.find_user(session, world.logins["abone"].login)
+        assert user is not None
+        token, _ = accounts.open_session(session, user, ip="t", max_age_s=600, now=now)
+        later = now + dt.timedelta(seconds=500)
+        slid = accounts.load_session(session, token, max_age_s=600, now=later)
+        assert slid is not None and slid.expires_at == later + dt.timedelta(seconds=600)
+        assert (
+            accounts.load_session(
+                session, token, max_age_s=600, now=later + dt.timedelta(seconds=601)
+            )
+            is None
+        )
+        token2, _ = accounts.open_session(session, user, ip="t", max_age_s=600, now=now)
+        t = now
+        while t < now + accounts.SESSION_ABSOLUTE - dt.timedelta(minutes=5):
+            t += dt.timedelta(minutes=5)
+            assert accounts.load_session(session, token2, max_age_s=600, now=t) is not None
+        assert (
+            accounts.load_session(session, token2, max_age_s=600, now=t + dt.timedelta(minutes=5))
+            is None
+        )
+
+
+def test_disabled_account_loses_its_sessions(world: World, client: TestClient) -> None:
+    login(client, world, "abone")
+    with transaction(world.runtime.sessions) as session:
+        accounts.set_active(session, world.logins["abone"].login, False)
+    assert client.get(f"/hn/{ABONE_SP}/readout", follow_redirects=False).status_code == 303
+
+
+def test_every_form_needs_its_csrf_token(world: World, client: TestClient) -> None:
+    demo = world.logins["abone"]
+    no_token = client.post(
+        "/giris", data={"tip": "abone", "login": demo.login, "password": demo.password}
+    )
+    assert no_token.status_code == 403
+    page = client.get("/giris")
+    forged = client.post(
+        "/giris",
+        data={
+            "tip": "abone",
+            "login": demo.login,
+            "password": demo.password,
+            "csrf_token": "forged",
+        },
+    )
+    assert forged.status_code == 403
+    # a token without its cookie (another browser) is refused too
+    other = TestClient(create_app(world.runtime))
+    stolen = other.post(
+        "/giris",
+        data={
+            "tip": "abone",
+            "login": demo.login,
+            "password": demo.password,
+            "csrf_token": csrf_of(page.text),
+        },
+    )
+    assert stolen.status_code == 403
+    assert client.post("/sifre-sifirla", data={"login": demo.login}).status_code == 403
+    assert client.post("/basvuru", data={"kind": "abone"}).status_code == 403
+    login(client, world, "admin")
+    assert client.post("/cikis").status_code == 403
+    assert (
+        client.post(f"/yonetim/kullanicilar/{demo.login}/durum", data={"active": "0"}).status_code
+        == 403
+    )
+    # after logging in, the anonymous token no longer works: forms carry the session's
+    assert client.post("/cikis", data={"csrf_token": csrf_of(page.text)}).status_code == 403
+
+
+def test_password_policy_and_hashing() -> None:
+    assert policy_problems("kisa1") == ["pw_too_short"]
+    assert "pw_letters_digits" in policy_problems("onlyletterslong")
+    assert "pw_contains_login" in policy_problems("ali.veli2026x", "ali.veli@firma.com")
+    assert "pw_common" in policy_problems("password1234")
+    assert policy_problems("Demo2026!abone", "2000104137") == []
+    hashed = hash_password("Demo2026!abone")
+    assert hashed.startswith("$argon2id$")
+    assert verify_password(hashed, "Demo2026!abone")
+    assert not verify_password(hashed, "Demo2026!abonE")
+    assert not verify_password("not-a-hash", "x")
+
+
+def test_password_reset_by_time_limited_link(world: World, client: TestClient) -> None:
+    demo = world.logins["tedarikci"]
+    page = client.get("/sifre-sifirla")
+    sent = client.post(
+        "/sifre-sifirla", data={"login": demo.login, "csrf_token": csrf_of(page.text)}
+    )
+    assert sent.status_code == 200
+    unknown = client.post(
+        "/sifre-sifirla", data={"login": "x@y.z", "csrf_token": csrf_of(page.text)}
+    )
+    assert unknown.text == sent.text  # no hint which logins exist
+    with transaction(world.runtime.sessions) as session:
+        mail = session.scalars(select(OutboxMessage)).one()
+    assert mail.to_address == demo.login and mail.sent_at is None  # no SMTP: kept
+    link = re.search(r"http://testserver(/sifre-sifirla/\S+)", mail.body)
+    assert link
+    form = client.get(link.group(1))
+    weak = client.post(
+        link.group(1),
+        data={"password": "short", "password2": "short", "csrf_token": csrf_of(form.text)},
+    )
+    assert weak.status_code == 400 and "10 karakter" in weak.text
+    done = client.post(
+        link.group(1),
+        data={
+            "password": "Gunes-Dogan-2027",
+            "password2": "Gunes-Dogan-2027",
+            "csrf_token": csrf_of(form.text),
+        },
+    )
+    assert done.status_code == 200
+    reused = client.post(
+        link.group(1),
+        data={
+            "password": "Ay-Isigi-2028x",
+            "password2": "Ay-Isigi-2028x",
+            "csrf_token": csrf_of(form.text),
+        },
+    )
+    assert reused.status_code == 400  # single use
+    assert _post_login(client, "tedarikci", demo.login, "Gunes-Dogan-2027").status_code == 303  # type: ignore[attr-defined]
+    with transaction(world.runtime.sessions) as session:
+        created = accounts.create_reset_token(
+            session, demo.login, now=utcnow() - accounts.RESET_VALID
+        )
+        assert created is not None
+        with pytest.raises(accounts.AccountError):
+            accounts.reset_password(session, created[0], "Gec-Kalan-2029")
+
+
+def test_open_redirect_is_refused(world: World, client: TestClient) -> None:
+    demo = world.logins["abone"]
+    page = client.get("/giris")
+    response = client.post(
+        "/giris",
+        data={
+            "tip": "abone",
+            "login": demo.login,
+            "password": demo.password,
+            "csrf_token": csrf_of(page.text),
+            "next": "//evil.example/x",
+        },
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
