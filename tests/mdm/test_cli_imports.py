@@ -6,7 +6,6 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -155,11 +154,6 @@ def test_ingest_unknown_meter(runtime: Runtime, tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "unknown meter 'NOPE'" in missing.output
 
 
-@pytest.mark.xfail(
-    reason="store.ingest.ingest_capture passes the IdentificationMessage object as text "
-    "(head-end's module; reported)",
-    strict=False,
-)
 def test_ingest_capture(runtime: Runtime, tmp_path: Path) -> None:
     _setup(runtime)
     capture = tmp_path / "readout.txt"

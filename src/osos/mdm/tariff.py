@@ -33,11 +33,24 @@ def zone_of(interval_start: dt.datetime) -> str:
     return _BY_HOUR[interval_start.astimezone(LOCAL_TZ).hour]
 
 
+_ZONE_CACHE: dict[dt.datetime, str] = {}
+
+
+def _cached_zone(start: dt.datetime) -> str:
+    """zone_of, remembered: a month's interval starts are the same for every meter."""
+    zone = _ZONE_CACHE.get(start)
+    if zone is None:
+        if len(_ZONE_CACHE) > 200_000:
+            _ZONE_CACHE.clear()
+        zone = _ZONE_CACHE[start] = zone_of(start)
+    return zone
+
+
 def split_by_zone(deltas: Iterable[tuple[dt.datetime, int]]) -> dict[str, int]:
     """Sum interval consumptions (start, milli-units) per tariff zone; every zone present."""
     totals = dict.fromkeys(ZONES, 0)
     for start, delta in deltas:
-        totals[_BY_HOUR[start.astimezone(LOCAL_TZ).hour]] += delta
+        totals[_cached_zone(start)] += delta
     return totals
 
 
