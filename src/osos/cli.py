@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from osos import __version__
+from osos import demo as demo_cli
 from osos.headend import cli as headend_cli
 from osos.mdm import cli as mdm_cli
 from osos.protocol.iec62056_21 import cli as iec_cli
@@ -25,6 +26,7 @@ import_app = typer.Typer(help="Import registry, readings and load profiles from 
 import_app.add_typer(registry_cli.import_app)
 import_app.add_typer(mdm_cli.import_app)
 
+app.add_typer(demo_cli.app)
 app.add_typer(store_cli.app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(iec_cli.app, name="iec")

@@ -117,7 +117,6 @@ def test_history_rows_split_installations(runtime: Runtime) -> None:
         old, new = sp.installations
         assert old.removed_at == new.installed_at == dt.datetime(2026, 9, 15, 8, 30, tzinfo=UTC)
         assert old.meter.serial != new.meter.serial == changed_meter["meter_serial"]
-        assert new.install_index is not None and '"1.8.0": "0"' in new.install_index
         sp = session.scalar(
             select(ServicePoint).where(ServicePoint.no == changed_ratio["service_point_no"])
         )
@@ -136,6 +135,7 @@ def test_meter_swap_in_a_later_file_records_a_meter_change(
     _import(runtime, REGISTRY)
     row = dict(_rows()[0], meter_serial="99999001", installed_at="2026-11-02T14:00:00+03:00")
     row["removal_index"] = "1.8.0=123456.789 5.8.0=1000"
+    row["install_index"] = "1.8.0=0,5 5.8.0=0"
     report = _import(runtime, _write(tmp_path / "swap.csv", [row]))
     assert report.meter_changes == 1  # type: ignore[attr-defined]
     with runtime.sessions() as session:
@@ -144,6 +144,7 @@ def test_meter_swap_in_a_later_file_records_a_meter_change(
         assert old.removed_at == dt.datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
         assert old.removal_index == '{"1.8.0": "123456.789", "5.8.0": "1000"}'
         assert new.meter.serial == "99999001" and new.removed_at is None
+        assert new.install_index == '{"1.8.0": "0.5", "5.8.0": "0"}'
 
 
 def test_bad_rows_are_reported_and_nothing_is_imported(runtime: Runtime, tmp_path: Path) -> None:

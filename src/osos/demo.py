@@ -1,0 +1,145 @@
+"""``osos demo``: the whole system on one machine — registry, simulated fleet, head-end, panel.
+
+Everything runs in one asyncio process: the virtual modems listen on loopback (dial-out) or
+call the head-end's listener (dial-in), the head-end reads them on its plans and back-fills
+their load profiles, deliveries go to a folder under ``OSOS_HOME``, and the panel serves on
+http://127.0.0.1:8000.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from osos.domain import CommMode
+from osos.errors import ImportFailed
+from osos.runtime import Runtime, open_runtime
+from osos.store.db import transaction
+from osos.store.models import Installation, Meter, ServicePoint
+
+app = typer.Typer()
+
+DIAL_IN_PORT = 4059
+log = logging.getLogger("osos.demo")
+
+
+@app.command()
+def demo(
+    host: str = typer.Option("127.0.0.1", help="Address of the panel."),
+    port: int = typer.Option(8000, help="Port of the panel."),
+    registry: Path = typer.Option(
+        Path("examples/registry.csv"), help="Registry to import when the database is empty."
+    ),
+    backfill_days: int = typer.Option(
+        40, help="Days of load profile the head-end reads from each meter on first contact."
+    ),
+    dial_in_port: int = typer.Option(DIAL_IN_PORT, help="Head-end listener for dial-in modems."),
+) -> None:
+    """Run the demo: migrate, import the registry, start the simulated fleet, head-end, panel."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    runtime = open_runtime(upgrade=True)
+    if not runtime.settings.delivery_url:
+        folder = runtime.settings.home / "deliveries"
+        folder.mkdir(parents=True, exist_ok=True)
+        runtime.settings = dataclasses.replace(runtime.settings, delivery_url=folder.as_uri())
+    try:
+        _prepare(runtime, registry)
+        asyncio.run(_run(runtime, host, port, dial_in_port, backfill_days))
+    except KeyboardInterrupt:
+        typer.echo("demo stopped")
+    finally:
+        runtime.close()
+
+
+def _prepare(runtime: Runtime, registry: Path) -> None:
+    from osos.registry.importer import import_registry
+    from osos.web.demo import ensure_demo_users
+
+    with transaction(runtime.sessions) as session:
+        if session.scalar(select(ServicePoint.id).limit(1)) is None:
+            try:
+                report = import_registry(session, registry, actor="demo")
+            except ImportFailed as exc:
+                for line in exc.errors:
+                    typer.echo(line, err=True)
+                raise typer.Exit(1) from exc
+            typer.echo(f"imported {registry}: {report.imported_rows} rows")
+        logins = ensure_demo_users(session)
+    typer.echo("demo logins (Giriş Tipi — login — password):")
+    for login in logins:
+        typer.echo(f"  {login.kind.value:<10} {login.login:<32} {login.password}   ({login.note})")
+
+
+def _meter_rows(session: Session) -> list[dict[str, Any]]:
+    """The meters installed now that a modem can reach, with what shapes their load."""
+    rows = session.execute(
+        select(Meter, ServicePoint, Installation.installed_at)
+        .join(Installation, Installation.meter_id == Meter.id)
+        .join(ServicePoint, ServicePoint.id == Installation.service_point_id)
+        .where(Installation.removed_at.is_(None), Meter.comm_mode != CommMode.NONE)
+    ).all()
+    return [
+        {
+            "serial": meter.serial,
+            "flag": meter.flag,
+            "model": meter.model,
+            "port": meter.port if meter.comm_mode is CommMode.DIAL_OUT else None,
+            "password": meter.password,
+            "device_address": meter.device_address,
+            "tariff_group": sp.tariff_group,
+            "generation": sp.generation,
+            "balancing_unit": sp.balancing_unit,
+            "install_date": installed_at,
+        }
+        for meter, sp, installed_at in rows
+    ]
+
+
+async def _run(runtime: Runtime, host: str, port: int, dial_in_port: int, days: int) -> None:
+    import uvicorn
+
+    from osos.headend.scheduler import HeadendConfig, run_headend
+    from osos.sharing.deliveries import DeliveryHook
+    from osos.simulator import Fleet, specs_from_meters
+    from osos.web.app import create_app
+
+    with runtime.sessions() as session:
+        specs = specs_from_meters(_meter_rows(session))
+    stop = asyncio.Event()
+    async with Fleet(specs, host="127.0.0.1") as fleet:
+        dial_in = [s.serial for s in specs if s.port is None]
+        typer.echo(
+            f"simulated fleet: {len(specs) - len(dial_in)} dial-out meters on 127.0.0.1, "
+            f"{len(dial_in)} dial-in modems calling 127.0.0.1:{dial_in_port}"
+        )
+        if dial_in:
+            fleet.dial_in("127.0.0.1", dial_in_port, interval=900, stagger=5, serials=dial_in)
+        config = HeadendConfig(
+            initial_backfill=dt.timedelta(days=days), max_backfill=dt.timedelta(days=days)
+        )
+        headend = asyncio.create_task(
+            run_headend(
+                runtime,
+                stop=stop,
+                concurrency=50,
+                listen=("127.0.0.1", dial_in_port),
+                tick_s=5.0,
+                config=config,
+                after_tick=[DeliveryHook()],
+            )
+        )
+        server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port))
+        typer.echo(f"osos panel on http://{host}:{port}/ — Ctrl-C stops the demo")
+        try:
+            await server.serve()
+        finally:
+            stop.set()
+            await headend
