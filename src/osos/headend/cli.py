@@ -13,7 +13,13 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from osos.errors import NotFound
 from osos.headend.commlog import comm_status
-from osos.headend.scheduler import HeadendConfig, MeterReadReport, Scheduler, run_headend
+from osos.headend.scheduler import (
+    HeadendConfig,
+    MeterReadReport,
+    Scheduler,
+    parse_listen,
+    run_headend,
+)
 from osos.runtime import Runtime, open_runtime
 from osos.timeutil import local_iso, parse_local
 from osos.transport.tcp import install_uvloop
@@ -35,8 +41,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _runtime() -> Runtime:
-    runtime = open_runtime()
-    return runtime
+    return open_runtime()
 
 
 @app.command("headend")
@@ -53,6 +58,11 @@ def headend(
     _logging(verbose)
     if install_uvloop():
         logging.getLogger(__name__).info("using uvloop")
+    if listen is not None:
+        try:
+            parse_listen(listen)
+        except ValueError as exc:
+            raise _fail(str(exc)) from exc
     runtime = _runtime()
     try:
         if once:
@@ -81,7 +91,19 @@ async def _serve(runtime: Runtime, *, concurrency: int, listen: str | None, tick
         concurrency,
         f", dial-in on {listen}" if listen else "",
     )
-    await run_headend(runtime, stop=stop, concurrency=concurrency, listen=listen, tick_s=tick)
+    hooks = []
+    with contextlib.suppress(ImportError):  # market-operator deliveries, when that layer exists
+        from osos.sharing.deliveries import DeliveryHook
+
+        hooks.append(DeliveryHook())
+    await run_headend(
+        runtime,
+        stop=stop,
+        concurrency=concurrency,
+        listen=listen,
+        tick_s=tick,
+        after_tick=hooks,
+    )
     logging.getLogger(__name__).info("head-end stopped")
 
 
