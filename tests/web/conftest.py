@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -40,11 +40,15 @@ class World:
     late_from: dt.datetime
 
 
-def build_world(runtime: Runtime, days: int) -> World:
+def build_world(
+    runtime: Runtime,
+    days: int,
+    points: tuple[str, ...] = (ABONE_SP, KURUMSAL_SP, OTHER_SP, LATE_SP),
+) -> World:
     with transaction(runtime.sessions) as session:
         data.load_registry(session)
         end = data.quarter_floor(utcnow())
-        for seed, no in enumerate((ABONE_SP, KURUMSAL_SP, OTHER_SP, LATE_SP), start=1):
+        for seed, no in enumerate(points, start=1):
             if not days:
                 break
             end = data.generate(
@@ -71,13 +75,12 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(passwords, "_HASHER", CHEAP_HASHER)
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def shared_world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+def module_world(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    build: Callable[[Runtime], World],
 ) -> Iterator[World]:
-    """One world per module and backend, for tests that only read (and log in)."""
+    """A world built once for a module on the backend named by ``request.param``."""
     home = tmp_path_factory.mktemp("web")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(passwords, "_HASHER", CHEAP_HASHER)
@@ -90,11 +93,22 @@ def shared_world(
         url = next(urls)
         runtime = Runtime(make_settings(url, home))
         try:
-            yield build_world(runtime, days=3)
+            yield build(runtime)
         finally:
             runtime.close()
             for _ in urls:  # drops the PostgreSQL database
                 pass
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """One world per module and backend, for tests that only read (and log in)."""
+    yield from module_world(request, tmp_path_factory, lambda rt: build_world(rt, days=3))
 
 
 @pytest.fixture

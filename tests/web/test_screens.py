@@ -1,0 +1,161 @@
+"""The screens show the MDM's numbers, and each download holds exactly what its screen shows."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from osos.mdm.model import month_start_before, period_of
+from osos.mdm.service import interval_consumption, monthly_report
+from osos.store.db import transaction
+from osos.store.models import ServicePoint
+from osos.timeutil import LOCAL_TZ, month_bounds, utcnow
+from osos.web.app import create_app
+from osos.web.formatting import number
+from tests.web.conftest import ABONE_SP, BACKENDS, World, build_world, login, module_world
+
+DAYS = 64  # the previous month is always complete
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def month_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    yield from module_world(
+        request, tmp_path_factory, lambda rt: build_world(rt, days=DAYS, points=(ABONE_SP,))
+    )
+
+
+@pytest.fixture
+def client(month_world: World) -> Iterator[TestClient]:
+    with TestClient(create_app(month_world.runtime)) as c:
+        login(c, month_world, "abone")
+        yield c
+
+
+def _xlsx_rows(content: bytes) -> list[tuple[object, ...]]:
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    assert sheet is not None
+    return [tuple(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def _dec(value: object) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.001"))
+
+
+def _previous_month() -> str:
+    return period_of(month_start_before(utcnow(), 1))
+
+
+def test_ykp_excel_and_csv_equal_the_screen_and_the_month_report(
+    month_world: World, client: TestClient
+) -> None:
+    period = _previous_month()
+    start, end = month_bounds(period)
+    first = start.astimezone(LOCAL_TZ).date()
+    last = (end - dt.timedelta(seconds=1)).astimezone(LOCAL_TZ).date()
+    params = {"from": first.isoformat(), "to": last.isoformat(), "step": "60"}
+    page = client.get(f"/hn/{ABONE_SP}/ykp", params=params)
+    assert page.status_code == 200
+    shown = re.search(r'data-testid="total-withdrawal">([^<]+)<', page.text)
+    assert shown
+    xlsx = client.get(f"/hn/{ABONE_SP}/ykp.xlsx", params=params)
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    name = xlsx.headers["content-disposition"]
+    assert f"YKP_{ABONE_SP}_{first.isoformat()}_{last.isoformat()}_60dk.xlsx" in name
+    rows = _xlsx_rows(xlsx.content)
+    header = rows[3]
+    assert header[0] == "Başlangıç zamanı" and header[2] == "Çekiş (kWh)"
+    body, total = rows[4:-1], rows[-1]
+    days = (last - first).days + 1
+    assert len(body) == days * 24
+    assert body[0][0] == f"{first:%d.%m.%Y} 00:00:00"  # local time, named by its start
+    with transaction(month_world.runtime.sessions) as session:
+        sp_id = session.scalars(select(ServicePoint.id).where(ServicePoint.no == ABONE_SP)).one()
+        expected = interval_consumption(session, sp_id, start, end, minutes=60)
+        report = monthly_report(session, ABONE_SP, period, month_world.runtime.settings)
+    for row, interval in zip(body, expected, strict=True):
+        if interval.withdrawal_kwh is None:
+            assert row[2] is None and row[-1] == "eksik"
+        else:
+            assert _dec(row[2]) == interval.withdrawal_kwh
+    assert _dec(total[2]) == sum((i.withdrawal_kwh or Decimal(0) for i in expected), Decimal(0))
+    assert shown.group(1) == number(_dec(total[2]))  # the screen's total, Turkish format
+    consumption = report.consumption["1.8.0"]
+    assert consumption is not None and _dec(total[2]) == consumption
+    # the CSV holds the same rows
+    text = client.get(f"/hn/{ABONE_SP}/ykp.csv", params=params).content.decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert len(lines) == 1 + len(body) + 1
+    assert Decimal(lines[-1][2].replace(",", ".")) == consumption
+
+
+def test_gaps_and_estimates_are_marked(month_world: World, client: TestClient) -> None:
+    day = (month_world.end - dt.timedelta(minutes=1)).astimezone(LOCAL_TZ).date().isoformat()
+    page = client.get(f"/hn/{ABONE_SP}/ykp", params={"from": day, "to": day, "step": "15"})
+    assert 'class="gap"' in page.text and "veri yok" in page.text
+    assert "tahmini" in page.text
+    rows = _xlsx_rows(
+        client.get(
+            f"/hn/{ABONE_SP}/ykp.xlsx", params={"from": day, "to": day, "step": "15"}
+        ).content
+    )
+    sources = {r[-1] for r in rows[4:-1]}
+    assert {"okunan", "eksik", "tahmini"} <= sources
+
+
+def test_monthly_screens_show_the_month_report(month_world: World, client: TestClient) -> None:
+    period = _previous_month()
+    with transaction(month_world.runtime.sessions) as session:
+        report = monthly_report(session, ABONE_SP, period, month_world.runtime.settings)
+    oranlar = client.get(f"/hn/{ABONE_SP}/oranlar", params={"ay": period})
+    assert oranlar.status_code == 200
+    ratio = report.reactive.inductive_ratio
+    assert ratio is not None
+    assert number(ratio, 2) in oranlar.text
+    assert "<svg" in oranlar.text and 'class="limit"' in oranlar.text
+    assert "25.000 kVA" in oranlar.text  # the installed power the limits are for
+    aylik = client.get(f"/hn/{ABONE_SP}/aylik")
+    assert aylik.status_code == 200
+    rows = _xlsx_rows(client.get(f"/hn/{ABONE_SP}/aylik.xlsx").content)
+    ours = next(r for r in rows if r[0] == period)
+    assert _dec(ours[4]) == report.consumption["1.8.0"]
+    for column, obis in ((1, "1.8.1"), (2, "1.8.2"), (3, "1.8.3")):
+        assert _dec(ours[column]) == report.consumption[obis]
+    demand = report.max_demand["1.6.0"]
+    assert demand is not None and _dec(ours[6]) == demand.value
+    endeks = client.get(f"/hn/{ABONE_SP}/endeks")
+    assert endeks.status_code == 200 and "23:59:59" in endeks.text
+    month_end = report.month_end_index["1.8.0"]
+    assert month_end is not None and number(month_end.decimal) in endeks.text
+
+
+def test_readout_and_load_profile_screens(month_world: World, client: TestClient) -> None:
+    readout = client.get(f"/hn/{ABONE_SP}/readout")
+    assert "dakika önce okundu" in readout.text and "1.8.0" in readout.text
+    for label in (
+        "Hizmet Noktası No",
+        "Sayaç Seri No",
+        "Flag",
+        "ETSO",
+        "Bölge",
+        "Merkez",
+        "İlçe",
+        "Tanım",
+    ):
+        assert label in readout.text
+    yuk = client.get(f"/hn/{ABONE_SP}/yuk-profili")
+    assert yuk.status_code == 200 and "Gerilimler" in yuk.text and "<svg" in yuk.text
+    csv_text = client.get(f"/hn/{ABONE_SP}/yuk-profili.csv").content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("Bitiş zamanı;Yük (kW);V L1")
+    english = client.get(f"/hn/{ABONE_SP}/ykp", cookies={"osos_lang": "en"})
+    assert "Load profile list" in english.text and "Import (kWh)" in english.text
