@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from osos.domain import Generation
 from osos.headend.commlog import comm_log, comm_status
-from osos.headend.jobs import MeterTarget
+from osos.headend.jobs import MeterTarget, add_job
 from osos.headend.plans import Backoff
 from osos.headend.reading import Timeouts
 from osos.headend.scheduler import HeadendConfig, Scheduler, run_headend
@@ -177,3 +177,19 @@ async def test_run_headend_stops_and_calls_hooks(runtime: Runtime) -> None:
     with runtime.sessions() as session:
         (entry,) = comm_log(session)
     assert (entry.serial, entry.outcome) == ("600", "ok")
+
+
+async def test_nothing_missing_means_no_call(runtime: Runtime) -> None:
+    clock = FixedClock(NOW)
+    ids = add_meters(runtime, [MeterRow("700")])
+    fleet = MockFleet(clock, ["700"])
+    scheduler = Scheduler(runtime, clock=clock, config=CONFIG, connector=fleet.connect)
+    assert [r.outcome for r in await scheduler.run_once()] == ["ok"]
+    with runtime.sessions.begin() as session:
+        add_job(session, ids["700"], "profile", NOW)  # asks for the gap: there is none
+    fleet.down.add("700")  # a call would fail
+    (report,) = await scheduler.run_once()
+    assert report.outcome == "ok" and report.comm_log_id is None
+    assert report.profile_range is None
+    with runtime.sessions() as session:
+        assert len(comm_log(session, ids["700"])) == 1

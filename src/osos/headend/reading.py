@@ -102,6 +102,10 @@ class ReadRequest:
     def wants_programming(self) -> bool:
         return self.profile_from is not None or self.clock_check
 
+    @property
+    def needs_call(self) -> bool:
+        return self.readout or self.wants_programming
+
 
 @dataclass(frozen=True)
 class ReadoutData:

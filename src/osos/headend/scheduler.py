@@ -78,7 +78,7 @@ class MeterReadReport:
     profile: ProfileIngestResult
     profile_range: tuple[dt.datetime, dt.datetime] | None
     clock: ClockCheck | None
-    comm_log_id: int
+    comm_log_id: int | None  # None: nothing was missing, no call was made
     jobs: tuple[tuple[int, str], ...] = ()  # (job id, state after this attempt)
 
 
@@ -111,7 +111,10 @@ class Scheduler:
         self._sessions = asyncio.Semaphore(self.config.concurrency)
         self._modems: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks: set[asyncio.Task[MeterReadReport | None]] = set()
-        self.reports: list[MeterReadReport] = []  # of the last drain (for --once and tests)
+        # Reports since the last drain (for --once, osos read and tests); run_headend turns this
+        # off so that a long-running head-end keeps no history in memory.
+        self.keep_reports = True
+        self.reports: list[MeterReadReport] = []
 
     # -- the loop
 
@@ -160,7 +163,7 @@ class Scheduler:
             log.error("meter session crashed: %r", exc, exc_info=exc)
             return
         report = task.result()
-        if report is not None:
+        if report is not None and self.keep_reports:
             self.reports.append(report)
 
     async def drain(self) -> list[MeterReadReport]:
@@ -238,6 +241,11 @@ class Scheduler:
             request = self._request(
                 target, job_list, profile_range, readout=readout, clock_check=clock_check
             )
+            if link is None and not request.needs_call:
+                # Nothing missing since the last read: the job is done without a call.
+                return await self._finish(
+                    target, job_list, request, ReadOutcome(), None, None, 0, 0, b""
+                )
             direction = CommMode.DIAL_IN if link is not None else CommMode.DIAL_OUT
             purpose = ",".join(sorted(purposes)) or "dial_in"
             peer = link.peer if link is not None else f"{target.host}:{target.port}"
@@ -293,8 +301,6 @@ class Scheduler:
         link: Transport | None,
     ) -> tuple[ReadOutcome, int, int, bytes]:
         timeouts = self._timeouts(target)
-        if not request.readout and request.profile_from is None and not request.clock_check:
-            return ReadOutcome(), 0, 0, b""  # nothing missing: no call needed
         try:
             link = link or self.connector(target)
         except NotFound as exc:
@@ -317,28 +323,30 @@ class Scheduler:
         job_list: Sequence[JobView],
         request: ReadRequest,
         outcome: ReadOutcome,
-        sink: StoreSink,
-        log_id: int,
+        sink: StoreSink | None,
+        log_id: int | None,
         sent: int,
         received: int,
         transcript: bytes,
     ) -> MeterReadReport:
         now = self.clock.now()
         profile_done = request.profile_from is None or outcome.profile_ok
-        resume = sink.last_end + dt.timedelta(minutes=1) if sink.last_end else None
+        last_end = sink.last_end if sink is not None else None
+        resume = last_end + dt.timedelta(minutes=1) if last_end else None
 
         def work(session: Session) -> list[tuple[int, str]]:
-            commlog.finish_attempt(
-                session,
-                log_id,
-                ended_at=now,
-                outcome=outcome.outcome,
-                error=outcome.error,
-                bytes_sent=sent,
-                bytes_received=received,
-                transcript=transcript or None,
-                last_profile_end=sink.last_end,
-            )
+            if log_id is not None:
+                commlog.finish_attempt(
+                    session,
+                    log_id,
+                    ended_at=now,
+                    outcome=outcome.outcome,
+                    error=outcome.error,
+                    bytes_sent=sent,
+                    bytes_received=received,
+                    transcript=transcript or None,
+                    last_profile_end=last_end,
+                )
             states = []
             for job in job_list:
                 ok = outcome.readout_ok if job.purpose == "readout" else profile_done
@@ -359,29 +367,31 @@ class Scheduler:
             return states
 
         states = await self.db.run(work)
+        values = sink.values if sink is not None else ()
+        ingested = sink.ingested if sink is not None else ProfileIngestResult()
         log.log(
             logging.INFO if outcome.error is None else logging.WARNING,
             "meter %s: %s%s; %d value(s), intervals +%d =%d !%d",
             target.serial,
             outcome.outcome,
             f" ({outcome.error})" if outcome.error else "",
-            len(sink.values),
-            sink.ingested.inserted,
-            sink.ingested.unchanged,
-            sink.ingested.conflicts,
+            len(values),
+            ingested.inserted,
+            ingested.unchanged,
+            ingested.conflicts,
         )
         return MeterReadReport(
             serial=target.serial,
             outcome=outcome.outcome,
             error=outcome.error,
-            values=sink.values,
-            profile=sink.ingested,
+            values=values,
+            profile=ingested,
             profile_range=(
                 (request.profile_from, request.profile_to or now)
                 if request.profile_from is not None
                 else None
             ),
-            clock=sink.clock_check,
+            clock=sink.clock_check if sink is not None else None,
             comm_log_id=log_id,
             jobs=tuple(states),
         )
@@ -481,7 +491,8 @@ class Scheduler:
         report = await self.read_meter(
             target, job_list, link=link, profile=True if not job_list else None
         )
-        self.reports.append(report)
+        if self.keep_reports:
+            self.reports.append(report)
 
 
 def _job_profile_to(session: Session, job_id: int) -> dt.datetime | None:
@@ -535,6 +546,7 @@ async def run_headend(
     """
     config = replace(config or HeadendConfig(), concurrency=concurrency)
     scheduler = Scheduler(runtime, clock=clock or SystemClock(), config=config, connector=connector)
+    scheduler.keep_reports = False
     listener: DialInListener | None = None
     if listen is not None:
         host, port = parse_listen(listen)
