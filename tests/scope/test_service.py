@@ -111,3 +111,27 @@ def test_cli_json_and_plan(runtime: Runtime) -> None:
     assert "GENCONS" in plan and "LAMP" in plan and "TR1" not in plan
     bad = CliRunner().invoke(app, ["scope", "evaluate", "--at", "yesterday"])
     assert bad.exit_code != 0 and "--at" in bad.output
+
+
+def test_cli_voluntary_and_company_decision(runtime: Runtime) -> None:
+    with db.transaction(runtime.sessions) as s:
+        f.service_point(s, "V1", comm_mode=None)
+        f.service_point(s, "C1", comm_mode=None)
+    runner = CliRunner()
+    out = runner.invoke(app, ["scope", "request", "V1", "--by", "Tedarikçi A"])
+    assert out.exit_code == 0, out.output
+    request_id = out.output.split()[2]
+    before = json.loads(runner.invoke(app, ["scope", "evaluate", "--json"]).output)
+    assert {r["service_point"]: r["rules"] for r in before}["V1"] == []  # not yet approved
+    assert runner.invoke(app, ["scope", "decide", request_id, "approve"]).exit_code == 0
+    assert runner.invoke(app, ["scope", "require", "C1", "--reason", "kritik yük"]).exit_code == 0
+    after = {
+        r["service_point"]: r
+        for r in json.loads(runner.invoke(app, ["scope", "evaluate", "--json"]).output)
+    }
+    assert after["V1"]["rules"] == ["voluntary"] and after["C1"]["rules"] == ["company_decision"]
+    assert after["C1"]["must_include"] and not after["C1"]["in_osos"]
+    missing = runner.invoke(app, ["scope", "require", "NOPE", "--reason", "x"])
+    assert missing.exit_code == 2 and "NOPE" in missing.output
+    bad = runner.invoke(app, ["scope", "decide", request_id, "maybe"])
+    assert bad.exit_code != 0

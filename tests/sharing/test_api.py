@@ -238,13 +238,27 @@ def test_rate_limit(runtime: Runtime, world: World) -> None:
 
 def test_priced_requests_and_fee_report(client: TestClient, world: World, runtime: Runtime) -> None:
     h = _h(world, "Tedarikçi A")
+    fee = CliRunner().invoke(
+        cli_app,
+        [
+            "deliver",
+            "fee-set",
+            "outside_portfolio",
+            "275.00",
+            "--from",
+            "2026-01-01",
+            "--justification",
+            "ek okuma",
+        ],
+    )
+    assert fee.exit_code == 0, fee.output
     outside = client.post(
         "/api/v1/requests",
         headers=h,
         json={"service_point": "SP3", "start": "2026-09-30", "end": "2026-10-01", "format": "csv"},
     )
     assert outside.status_code == 201, outside.text
-    assert outside.json()["reason"] == "outside_portfolio" and outside.json()["fee"] == "250.00"
+    assert outside.json()["reason"] == "outside_portfolio" and outside.json()["fee"] == "275.00"
     period = client.post(
         "/api/v1/requests",
         headers=h,

@@ -15,7 +15,7 @@ from osos.domain import Generation
 from osos.runtime import Runtime
 from osos.sharing.board import compliance_report, delivery_board
 from osos.sharing.config import SharingConfig
-from osos.sharing.deliveries import record_correction_answer, run_due, set_settlement_calendar
+from osos.sharing.deliveries import run_due, set_settlement_calendar
 from osos.sharing.payload import canonical
 from osos.sharing.transport import HttpPost
 from osos.store import db
@@ -204,9 +204,11 @@ def test_actual_read_after_estimate_makes_a_correction(
     with db.transaction(runtime.sessions) as s:
         (correction,) = s.query(DeliveryCorrection).all()
         assert correction.status == "pending" and correction.sent_at is not None
-        record_correction_answer(
-            s, correction.id, approved=True, by="EPİAŞ", at=parse_local("2026-10-06")
-        )
+        correction_id = correction.id
+    listed = CliRunner().invoke(app, ["deliver", "corrections", "--json"])
+    assert [c["status"] for c in json.loads(listed.output)] == ["pending"]
+    answered = CliRunner().invoke(app, ["deliver", "correction", str(correction_id), "approved"])
+    assert answered.exit_code == 0, answered.output
     with db.transaction(runtime.sessions) as s:
         (rule1, _, _) = compliance_report(s, "2026-10", parse_local("2026-10-06"))
         assert rule1.corrections == {"approved": 1} and rule1.estimated == 1

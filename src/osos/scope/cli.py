@@ -6,9 +6,15 @@ import json
 
 import typer
 
+from osos.errors import NotFound
 from osos.runtime import open_runtime
 from osos.scope.rules import work_plan
-from osos.scope.service import evaluate_scope
+from osos.scope.service import (
+    add_company_decision,
+    decide_inclusion,
+    evaluate_scope,
+    request_inclusion,
+)
 from osos.store import db
 from osos.timeutil import parse_local, utcnow
 
@@ -49,3 +55,66 @@ def evaluate(
     typer.echo(f"Work plan — must be added to OSOS ({len(missing)}):")
     for e in missing:
         typer.echo(f"  {e.service_point}: {e.reason}")
+
+
+@app.command("request")
+def request(
+    service_point: str = typer.Argument(..., help="The service point number."),
+    by: str = typer.Option(..., "--by", help="Who asks (participant or consumer)."),
+    note: str = typer.Option("", "--note", help="E.g. the equipment they provide."),
+) -> None:
+    """Record a voluntary inclusion request (the requester provides the equipment)."""
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            request_id = request_inclusion(
+                session, service_point, requested_by=by, at=utcnow(), note=note
+            )
+    except NotFound as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        runtime.close()
+    typer.echo(f"inclusion request {request_id} recorded for {service_point}")
+
+
+@app.command("decide")
+def decide(
+    request_id: int = typer.Argument(..., help="The inclusion request's id."),
+    answer: str = typer.Argument(..., help="approve or reject."),
+    by: str = typer.Option("cli", "--by", help="Who decides."),
+) -> None:
+    """Approve or reject a voluntary inclusion request (back office)."""
+    if answer not in ("approve", "reject"):
+        raise typer.BadParameter("use approve or reject", param_hint="ANSWER")
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            decide_inclusion(
+                session, request_id, approve=answer == "approve", decided_by=by, at=utcnow()
+            )
+    except NotFound as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        runtime.close()
+    typer.echo(f"inclusion request {request_id}: {answer}d")
+
+
+@app.command("require")
+def require(
+    service_point: str = typer.Argument(..., help="The service point number."),
+    reason: str = typer.Option(..., "--reason", help="Why the company deems it necessary."),
+    by: str = typer.Option("cli", "--by", help="Who decides."),
+) -> None:
+    """The company names a service point that must be in OSOS (company decision)."""
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            add_company_decision(session, service_point, reason=reason, decided_by=by, at=utcnow())
+    except NotFound as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        runtime.close()
+    typer.echo(f"{service_point}: company decision recorded")

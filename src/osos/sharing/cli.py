@@ -11,9 +11,14 @@ import typer
 from osos.errors import ConfigError, NotFound
 from osos.runtime import open_runtime
 from osos.sharing.board import compliance_report, delivery_board
-from osos.sharing.config import load_sharing_config
-from osos.sharing.deliveries import run_due, set_settlement_calendar
-from osos.sharing.requests import decide_request, fee_report, fulfil_request
+from osos.sharing.config import DEFAULT_FEES, load_sharing_config
+from osos.sharing.deliveries import (
+    list_corrections,
+    record_correction_answer,
+    run_due,
+    set_settlement_calendar,
+)
+from osos.sharing.requests import decide_request, fee_report, fulfil_request, set_fee
 from osos.sharing.tokens import create_token, list_tokens, revoke_token
 from osos.store import db
 from osos.timeutil import local_iso, month_bounds, parse_local, to_local, utcnow
@@ -260,3 +265,75 @@ def list_tokens_command() -> None:
     for t in tokens:
         state = f"revoked {local_iso(t.revoked_at)}" if t.revoked_at else "active"
         typer.echo(f"{t.id:>4} {t.organisation:<40} {t.prefix}…  {state}")
+
+
+@deliver_app.command("corrections")
+def corrections(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Corrections of delivered data (queued, pending at the operator, approved, rejected)."""
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            rows = list_corrections(session)
+    finally:
+        runtime.close()
+    if as_json:
+        typer.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        typer.echo(
+            f"#{r.id:<5} {r.status:<9} rule {r.rule} {r.service_point:<14} "
+            f"{local_iso(r.period_start)}  {r.reason or ''}"
+        )
+
+
+@deliver_app.command("correction")
+def correction_answer(
+    correction_id: int = typer.Argument(..., help="The correction's id."),
+    answer: str = typer.Argument(..., help="The market operator's answer: approved or rejected."),
+    by: str = typer.Option("EPİAŞ", "--by", help="Who answered."),
+) -> None:
+    """Record the market operator's answer to a correction."""
+    if answer not in ("approved", "rejected"):
+        raise typer.BadParameter("use approved or rejected", param_hint="ANSWER")
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            record_correction_answer(
+                session, correction_id, approved=answer == "approved", by=by, at=utcnow()
+            )
+    except NotFound as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        runtime.close()
+    typer.echo(f"correction {correction_id} {answer}")
+
+
+@deliver_app.command("fee-set")
+def fee_set(
+    reason: str = typer.Argument(
+        ..., help="other_period, other_resolution, outside_portfolio or utility_meter."
+    ),
+    amount: str = typer.Argument(..., help="The fee, e.g. 175.50."),
+    valid_from: str = typer.Option("", "--from", help="Local date it applies from; default now."),
+    justification: str = typer.Option(..., "--justification", help="Why (for the regulator)."),
+) -> None:
+    """Set the fee for a reason from a date (the fee table; earlier fees stay for the past)."""
+    if reason not in DEFAULT_FEES:
+        raise typer.BadParameter(f"unknown reason {reason!r}", param_hint="REASON")
+    try:
+        value = Decimal(amount)
+    except ArithmeticError as exc:
+        raise typer.BadParameter(f"not an amount: {amount!r}", param_hint="AMOUNT") from exc
+    if not value.is_finite() or value < 0:
+        raise typer.BadParameter(f"not an amount: {amount!r}", param_hint="AMOUNT")
+    when = _when(valid_from, "--from")
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            set_fee(session, reason, value, valid_from=when, justification=justification)
+    finally:
+        runtime.close()
+    typer.echo(f"fee for {reason}: {value} from {local_iso(when)}")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from osos.domain import Generation
@@ -123,7 +124,7 @@ def plan(session: Session, now: dt.datetime, config: SharingConfig) -> int:
         rule = rule_of(sp, sp.id in osos)
         if rule is not None:
             by_rule[rule].append(sp)
-    created = 0
+    new: list[Delivery] = []
     for rule, sps in by_rule.items():
         if not sps:
             continue
@@ -147,7 +148,7 @@ def plan(session: Session, now: dt.datetime, config: SharingConfig) -> int:
             for sp in sps:
                 if (sp.id, period.start) in existing:
                     continue
-                session.add(
+                new.append(
                     Delivery(
                         rule=int(rule),
                         service_point_id=sp.id,
@@ -158,9 +159,19 @@ def plan(session: Session, now: dt.datetime, config: SharingConfig) -> int:
                         created_at=now,
                     )
                 )
-                created += 1
-    session.flush()
-    return created
+    if not new:
+        return 0
+    if session.get_bind().dialect.name != "postgresql":
+        session.add_all(new)  # SQLite: one writer at a time, no race to lose
+        session.flush()
+        return len(new)
+    try:
+        with session.begin_nested():
+            session.add_all(new)
+    except IntegrityError:
+        log.info("deliveries: another run planned the same obligations; theirs stand")
+        return 0
+    return len(new)
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,6 +282,7 @@ def _send_pending(
             Delivery.due_at >= now - config.give_up_after,
         )
         .order_by(Delivery.due_at, Delivery.id)
+        .with_for_update(skip_locked=True)  # two head-ends never send the same delivery
     ).all()
     for delivery in pending:
         sp = session.get(ServicePoint, delivery.service_point_id)
@@ -505,3 +517,50 @@ def register_with_headend(hook: DeliveryHook | None = None) -> DeliveryHook:
     hook = hook or DeliveryHook()
     AFTER_TICK.append(hook)
     return hook
+
+
+@dataclass(frozen=True)
+class CorrectionView:
+    id: int
+    delivery_id: int
+    rule: int
+    service_point: str
+    period_start: dt.datetime
+    status: str
+    reason: str | None
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    decided_at: dt.datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "delivery_id": self.delivery_id,
+            "rule": self.rule,
+            "service_point": self.service_point,
+            "period_start": local_iso(self.period_start),
+            "status": self.status,
+            "reason": self.reason,
+            "created_at": local_iso(self.created_at),
+            "sent_at": local_iso(self.sent_at),
+            "decided_at": local_iso(self.decided_at),
+        }
+
+
+def list_corrections(session: Session, status: str | None = None) -> list[CorrectionView]:
+    """Corrections with their delivery, newest first (for the back office)."""
+    query = (
+        select(DeliveryCorrection, Delivery.rule, Delivery.period_start, ServicePoint.no)
+        .join(Delivery, Delivery.id == DeliveryCorrection.delivery_id)
+        .join(ServicePoint, ServicePoint.id == Delivery.service_point_id)
+        .order_by(DeliveryCorrection.id.desc())
+    )
+    if status is not None:
+        query = query.where(DeliveryCorrection.status == status)
+    return [
+        CorrectionView(
+            c.id, c.delivery_id, rule, no, start, c.status, c.reason, c.created_at, c.sent_at,
+            c.decided_at,
+        )
+        for c, rule, start, no in session.execute(query)
+    ]  # fmt: skip
