@@ -121,7 +121,7 @@ def profile_tariffs(segment: Segment, meter: MeterData) -> tuple[dict[str, int],
     )
     if deltas is None:
         return None
-    return tariff.split_by_zone(deltas.items), deltas.estimated
+    return tariff.split_by_zone(deltas.starts, deltas.values), deltas.estimated
 
 
 def segment_tariffs(

@@ -8,7 +8,7 @@ channel, or its energy × 4. A profile interval is named by its start (DESIGN.md
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import operator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -114,7 +114,7 @@ def _contiguous_max(
     values = energy[first : last + 1]
     if None in values:
         return None
-    deltas = [b - a for a, b in itertools.pairwise(values)]  # type: ignore[operator]
+    deltas = list(map(operator.sub, values[1:], values[:-1]))
     top = max(deltas)
     if min(deltas) < 0:
         return None

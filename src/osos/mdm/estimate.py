@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from osos.mdm.model import INTERVAL, ProfileSeries
@@ -60,8 +61,13 @@ class Deltas:
     ``estimated`` says whether any share had to be estimated (a gap or a stored estimate).
     """
 
-    items: tuple[tuple[dt.datetime, int], ...]
+    starts: tuple[dt.datetime, ...]
+    values: tuple[int, ...]
     estimated: bool
+
+    @property
+    def items(self) -> Iterator[tuple[dt.datetime, int]]:
+        return zip(self.starts, self.values, strict=True)
 
 
 def shape_weights(
@@ -138,7 +144,7 @@ def interval_deltas(
                 weights = [int((points[j + 1] - points[j]).total_seconds()) for j in range(last, k)]
             items.extend(zip(starts, distribute(total, weights), strict=True))
         last = k
-    return Deltas(tuple(items), estimated)
+    return Deltas(tuple(t for t, _ in items), tuple(v for _, v in items), estimated)
 
 
 def _contiguous_deltas(
@@ -160,11 +166,11 @@ def _contiguous_deltas(
     if None in values:
         return None
     values[0], values[-1] = start_value, end_value
-    deltas = [b - a for a, b in itertools.pairwise(values)]  # type: ignore[operator]
+    deltas = tuple(map(operator.sub, values[1:], values[:-1]))
     if deltas and min(deltas) < 0:
         return None
     estimated = "estimated" in profile.sources[i + 1 : j + 1]
-    return Deltas(tuple(zip(profile.ends[i:j], deltas, strict=True)), estimated)
+    return Deltas(profile.ends[i:j], deltas, estimated)
 
 
 @dataclass(frozen=True)

@@ -94,10 +94,14 @@ def _series(rows: list[Any], obis: Sequence[str], times: _Times) -> ProfileSerie
     if not rows:
         return ProfileSeries()
     columns = list(zip(*rows, strict=True))
-    ends = tuple(map(times, columns[1]))
+    ends = times.convert(columns[1])
     sources = tuple(map(str, columns[2]))
     statuses = tuple(columns[3])
-    values = {o: tuple(columns[4 + k]) for k, o in enumerate(obis)}
+    values = {}
+    for k, o in enumerate(obis):
+        column = columns[4 + k]
+        if column.count(None) != len(column):  # a channel this meter does not record: absent
+            values[o] = tuple(column)
     return ProfileSeries(ends, values, sources, statuses)
 
 
@@ -111,13 +115,13 @@ class _Times:
     def __init__(self) -> None:
         self._seen: dict[Any, dt.datetime] = {}
 
-    def __call__(self, value: Any) -> dt.datetime:
-        found = self._seen.get(value)
-        if found is None:
-            found = as_utc(value)
-            assert found is not None
-            self._seen[value] = found
-        return found
+    def convert(self, values: Sequence[Any]) -> tuple[dt.datetime, ...]:
+        seen = self._seen
+        for value in set(values).difference(seen):
+            converted = as_utc(value)
+            assert converted is not None
+            seen[value] = converted
+        return tuple(map(seen.__getitem__, values))
 
 
 def profile_series(
@@ -147,7 +151,8 @@ def profile_series(
     )
     grouped: dict[int, list[Any]] = {m: [] for m in ids}
     result = session.execute(statement, {"ids": ids, "start": start, "end": end})
-    for row in result:
+    # The DBAPI rows as they come (plain tuples): nothing here needs per-row processing.
+    for row in result.cursor.fetchall():  # type: ignore[attr-defined]
         grouped[row[0]].append(row)
     times = _Times()
     return {m: _series(rows, obis, times) for m, rows in grouped.items()}

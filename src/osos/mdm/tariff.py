@@ -8,11 +8,13 @@ per zone instead.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
+from itertools import compress
 
 from osos.timeutil import LOCAL_TZ
 
 T1, T2, T3 = "1.8.1", "1.8.2", "1.8.3"
+_STEP = dt.timedelta(minutes=15)
 ZONES: tuple[str, ...] = (T1, T2, T3)
 
 
@@ -33,24 +35,38 @@ def zone_of(interval_start: dt.datetime) -> str:
     return _BY_HOUR[interval_start.astimezone(LOCAL_TZ).hour]
 
 
-_ZONE_CACHE: dict[dt.datetime, str] = {}
+_MASKS: dict[
+    tuple[dt.datetime, int], tuple[tuple[dt.datetime, ...], tuple[tuple[bool, ...], ...]]
+] = {}
 
 
-def _cached_zone(start: dt.datetime) -> str:
-    """zone_of, remembered: a month's interval starts are the same for every meter."""
-    zone = _ZONE_CACHE.get(start)
-    if zone is None:
-        if len(_ZONE_CACHE) > 200_000:
-            _ZONE_CACHE.clear()
-        zone = _ZONE_CACHE[start] = zone_of(start)
-    return zone
+def _masks(starts: Sequence[dt.datetime]) -> tuple[tuple[bool, ...], ...] | None:
+    """Per-zone masks of a run of interval starts 15 minutes apart, computed once per run
+    (every meter of a month has the same starts); None when the starts are not such a run."""
+    n = len(starts)
+    if not n:
+        return None
+    key = (starts[0], n)
+    cached = _MASKS.get(key)
+    if cached is None:
+        expected = tuple(starts[0] + k * _STEP for k in range(n))
+        zones = [zone_of(t) for t in expected]
+        masks = tuple(tuple(z == zone for z in zones) for zone in ZONES)
+        if len(_MASKS) > 1000:
+            _MASKS.clear()
+        cached = _MASKS[key] = (expected, masks)
+    expected, masks = cached
+    return masks if tuple(starts) == expected else None
 
 
-def split_by_zone(deltas: Iterable[tuple[dt.datetime, int]]) -> dict[str, int]:
-    """Sum interval consumptions (start, milli-units) per tariff zone; every zone present."""
+def split_by_zone(starts: Sequence[dt.datetime], values: Sequence[int]) -> dict[str, int]:
+    """Sum interval consumptions (milli-units, by interval start) per tariff zone."""
+    masks = _masks(starts)
+    if masks is not None:
+        return {zone: sum(compress(values, mask)) for zone, mask in zip(ZONES, masks, strict=True)}
     totals = dict.fromkeys(ZONES, 0)
-    for start, delta in deltas:
-        totals[_cached_zone(start)] += delta
+    for start, delta in zip(starts, values, strict=True):
+        totals[zone_of(start)] += delta
     return totals
 
 
