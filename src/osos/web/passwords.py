@@ -37,7 +37,8 @@ def policy_problems(password: str, login: str = "") -> list[str]:
     if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
         problems.append("pw_letters_digits")
     lowered = password.casefold()
-    if login and len(login) >= 4 and login.casefold().split("@")[0] in lowered:
+    name = login.casefold().split("@")[0]
+    if len(name) >= 4 and name in lowered:
         problems.append("pw_contains_login")
     if any(word in lowered for word in _COMMON if len(word) >= 5) or lowered in _COMMON:
         problems.append("pw_common")

@@ -1,0 +1,279 @@
+"""Applications with documents, the operator's decisions, the back office pages, the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from osos.cli import app as cli
+from osos.store.db import transaction
+from osos.store.models import CommLogEntry, Meter, MeterCommStatus
+from osos.store.models.web import AccountApplication, OutboxMessage
+from osos.timeutil import utcnow
+from osos.web.app import create_app
+from osos.web.demo import ensure_demo_users
+from tests.web.conftest import ABONE_SP, World, csrf_of, login
+from tests.web.data import REGISTRY
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def world(light_world: World) -> World:
+    return light_world
+
+
+def _apply(client: TestClient, files: list[tuple[str, bytes, str]], **fields: str) -> object:
+    page = client.get("/basvuru")
+    assert page.status_code == 200
+    data = {"csrf_token": csrf_of(page.text), **fields}
+    return client.post("/basvuru", data=data, files=[("documents", (n, c, t)) for n, c, t in files])
+
+
+def test_application_is_checked_reviewed_and_approved(world: World) -> None:
+    applicant = TestClient(create_app(world.runtime))
+    fields = {
+        "kind": "abone",
+        "service_point_nos": "2000104274",
+        "contact_name": "Ayşe Yılmaz",
+        "email": "ayse@example.com",
+        "phone": "0555",
+    }
+    fake = _apply(applicant, [("kimlik.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")], **fields)
+    assert fake.status_code == 400 and "PDF, PNG veya JPEG" in fake.text  # type: ignore[attr-defined]
+    big = _apply(applicant, [("b.pdf", PDF + b"0" * (5 * 2**20), "application/pdf")], **fields)
+    assert big.status_code == 400  # type: ignore[attr-defined]
+    none = _apply(applicant, [], **fields)
+    assert none.status_code in (400, 422)  # type: ignore[attr-defined]
+    ok = _apply(
+        applicant,
+        [("kimlik.pdf", PDF, "application/pdf"), ("fatura.png", PNG, "image/png")],
+        **fields,
+    )
+    assert ok.status_code == 200  # type: ignore[attr-defined]
+    reference = re.search(r"BSV-\d{8}-[0-9A-F]{6}", ok.text)  # type: ignore[attr-defined]
+    assert reference
+    with transaction(world.runtime.sessions) as session:
+        application = session.scalars(select(AccountApplication)).one()
+    assert application.reference == reference.group(0)
+    stored = list((world.runtime.settings.home / "uploads" / application.reference).iterdir())
+    assert sorted(p.name for p in stored) == ["1.pdf", "2.png"]
+
+    operator = TestClient(create_app(world.runtime))
+    login(operator, world, "operator")
+    listing = operator.get("/yonetim/basvurular")
+    assert application.reference in listing.text
+    detail = operator.get(f"/yonetim/basvurular/{application.id}")
+    assert "kimlik.pdf" in detail.text
+    doc = re.search(r'href="(/yonetim/belge/\d+)"', detail.text)
+    assert doc and operator.get(doc.group(1)).content == PDF
+    more = operator.post(
+        f"/yonetim/basvurular/{application.id}",
+        data={
+            "decision": "more_info",
+            "note": "Vekaletname eksik",
+            "csrf_token": csrf_of(detail.text),
+        },
+        follow_redirects=False,
+    )
+    assert more.status_code == 303
+    approve = operator.post(
+        f"/yonetim/basvurular/{application.id}",
+        data={"decision": "approve", "note": "", "csrf_token": csrf_of(detail.text)},
+        follow_redirects=False,
+    )
+    assert approve.status_code == 303
+    with transaction(world.runtime.sessions) as session:
+        mails = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [m.to_address for m in mails] == ["ayse@example.com"] * 2
+    assert "Vekaletname eksik" in mails[0].body
+    password = re.search(r"Şifre: (\S+)", mails[1].body)
+    assert password and "Kullanıcı adı: 2000104274" in mails[1].body
+    assert "Kullanıcı adı: 2000104274" in operator.get("/yonetim/giden-posta").text
+    # the new account works and sees exactly its point
+    new = TestClient(create_app(world.runtime))
+    page = new.get("/giris")
+    response = new.post(
+        "/giris",
+        data={
+            "tip": "abone",
+            "login": "2000104274",
+            "password": password.group(1),
+            "csrf_token": csrf_of(page.text),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert new.get("/hn/2000104274/readout").status_code == 200
+    assert new.get(f"/hn/{ABONE_SP}/readout").status_code == 404
+    again = operator.post(
+        f"/yonetim/basvurular/{application.id}",
+        data={"decision": "reject", "csrf_token": csrf_of(detail.text)},
+    )
+    assert again.status_code == 400  # already decided
+
+
+def test_supplier_application_needs_a_company(world: World) -> None:
+    client = TestClient(create_app(world.runtime))
+    response = _apply(
+        client,
+        [("yetki.pdf", PDF, "application/pdf")],
+        kind="tedarikci",
+        contact_name="Ali",
+        email="ali@tedarik.example",
+    )
+    assert response.status_code == 400 and "Firma" in response.text  # type: ignore[attr-defined]
+
+
+def test_back_office_pages(world: World) -> None:
+    with transaction(world.runtime.sessions) as session:
+        meter = session.scalars(select(Meter).where(Meter.serial == "30246633")).one()
+        now = utcnow()
+        session.add(
+            CommLogEntry(
+                meter_id=meter.id,
+                started_at=now - dt.timedelta(minutes=1),
+                ended_at=now,
+                direction="dial_out",
+                purpose="profile",
+                outcome="failed",
+                error="timeout after 30 s",
+                bytes_sent=12,
+                bytes_received=0,
+                peer="127.0.0.1:41001",
+                transcript=b"/?!\r\n",
+            )
+        )
+        session.add(
+            MeterCommStatus(
+                meter_id=meter.id,
+                last_attempt_at=now,
+                consecutive_failures=3,
+                last_error="timeout after 30 s",
+            )
+        )
+    client = TestClient(create_app(world.runtime))
+    login(client, world, "operator")
+    home = client.get("/yonetim")
+    assert home.status_code == 200 and "timeout after 30 s" in home.text
+    assert 'data-testid="coverage"' in home.text
+    found = client.get("/yonetim/hizmet-noktalari", params={"q": "saray"})
+    assert "2000104137" in found.text and "2000104274" not in found.text
+    by_meter = client.get("/yonetim/hizmet-noktalari", params={"q": "30246633"})
+    assert "2000104137" in by_meter.text
+    meter_page = client.get("/yonetim/sayac/30246633")
+    assert "timeout after 30 s" in meter_page.text
+    link = re.search(r'href="(/yonetim/iletisim/\d+/transcript)"', meter_page.text)
+    assert link and client.get(link.group(1)).text == "/?!\r\n"
+    for path in (
+        "/yonetim/bulgular",
+        "/yonetim/duzeltmeler",
+        "/yonetim/kullanicilar",
+        "/yonetim/denetim?sonuc=ok",
+        "/yonetim/kayit-aktar",
+    ):
+        assert client.get(path).status_code == 200, path
+    # registry upload: a bad file is refused with row errors, the demo file imports
+    form = client.get("/yonetim/kayit-aktar")
+    bad = client.post(
+        "/yonetim/kayit-aktar",
+        data={"csrf_token": csrf_of(form.text)},
+        files={"registry": ("r.csv", b"service_point_no;title\n;x\n", "text/csv")},
+    )
+    assert bad.status_code == 400
+    # (the fixture moved one supply start, so the demo file now has one row to skip)
+    good = client.post(
+        "/yonetim/kayit-aktar",
+        data={"csrf_token": csrf_of(form.text), "skip_invalid": "true"},
+        files={"registry": ("registry.csv", REGISTRY.read_bytes(), "text/csv")},
+    )
+    assert good.status_code == 200, good.text[-2000:]
+    assert "Aktarım tamamlandı" in good.text
+    # an operator may not disable users; an administrator may
+    users = client.get("/yonetim/kullanicilar")
+    denied = client.post(
+        f"/yonetim/kullanicilar/{world.logins['abone'].login}/durum",
+        data={"active": "0", "csrf_token": csrf_of(users.text)},
+    )
+    assert denied.status_code == 403
+    admin = TestClient(create_app(world.runtime))
+    login(admin, world, "admin")
+    page = admin.get("/yonetim/kullanicilar")
+    done = admin.post(
+        f"/yonetim/kullanicilar/{world.logins['abone'].login}/durum",
+        data={"active": "0", "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert "Devre dışı" in admin.get("/yonetim/kullanicilar").text
+
+
+def test_demo_users_are_idempotent(world: World) -> None:
+    with transaction(world.runtime.sessions) as session:
+        first = ensure_demo_users(session)
+        second = ensure_demo_users(session)
+    assert first == second
+    assert [d.kind.value for d in first] == ["abone", "tedarikci", "kurumsal", "operator", "admin"]
+    assert first[0].login == ABONE_SP
+
+
+def test_users_cli(world: World) -> None:
+    runner = CliRunner()
+    added = runner.invoke(
+        cli,
+        [
+            "users",
+            "add",
+            "--type",
+            "kurumsal",
+            "--login",
+            "Enerji@Firma.example",
+            "--organisation",
+            "Marmara Cam Sanayi A.Ş.",
+            "--password-stdin",
+        ],
+        input="Cam-Fabrika-2026\n",
+    )
+    assert added.exit_code == 0, added.output
+    assert "enerji@firma.example" in added.output
+    weak = runner.invoke(
+        cli,
+        ["users", "add", "--type", "operator", "--login", "op2@x.example", "--password-stdin"],
+        input="short\n",
+    )
+    assert weak.exit_code == 2 and "at least 10 characters" in weak.output
+    wrong_org = runner.invoke(
+        cli,
+        [
+            "users",
+            "add",
+            "--type",
+            "tedarikci",
+            "--login",
+            "t@x.example",
+            "--organisation",
+            "Trakya Gıda A.Ş.",
+            "--password-stdin",
+        ],
+        input="Tedarik-Anahtar9\n",
+    )
+    assert wrong_org.exit_code == 2 and "not a supplier" in wrong_org.output
+    unknown_sp = runner.invoke(
+        cli,
+        ["users", "add", "--type", "abone", "--login", "123", "--password-stdin"],
+        input="Abone-Anahtar-99x\n",
+    )
+    assert unknown_sp.exit_code == 2 and "no service point" in unknown_sp.output
+    listing = runner.invoke(cli, ["users", "list"])
+    assert "enerji@firma.example" in listing.output and "Marmara Cam" in listing.output
+    disabled = runner.invoke(cli, ["users", "disable", "enerji@firma.example"])
+    assert disabled.exit_code == 0
+    assert "disabled" in runner.invoke(cli, ["users", "list"]).output
+    missing = runner.invoke(cli, ["users", "disable", "nobody@x"])
+    assert missing.exit_code == 2 and "no account" in missing.output
