@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
+from sqlalchemy.orm import Session
 
 from osos.errors import NotFound
 from osos.runtime import open_runtime
@@ -19,6 +22,20 @@ from osos.store import db
 from osos.timeutil import parse_local, utcnow
 
 app = typer.Typer(help="Which service points must be in OSOS, and why.")
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """One unit of work for a command; a bad id or state is a clear error and exit code 2."""
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            yield session
+    except (NotFound, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        runtime.close()
 
 
 @app.command()
@@ -36,12 +53,8 @@ def evaluate(
         when = parse_local(at) if at else utcnow()
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--at") from exc
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            evaluations = evaluate_scope(session, when)
-    finally:
-        runtime.close()
+    with _session() as session:
+        evaluations = evaluate_scope(session, when)
     missing = work_plan(evaluations)
     shown = missing if plan_only else evaluations
     if as_json:
@@ -64,17 +77,10 @@ def request(
     note: str = typer.Option("", "--note", help="E.g. the equipment they provide."),
 ) -> None:
     """Record a voluntary inclusion request (the requester provides the equipment)."""
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            request_id = request_inclusion(
-                session, service_point, requested_by=by, at=utcnow(), note=note
-            )
-    except NotFound as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    finally:
-        runtime.close()
+    with _session() as session:
+        request_id = request_inclusion(
+            session, service_point, requested_by=by, at=utcnow(), note=note
+        )
     typer.echo(f"inclusion request {request_id} recorded for {service_point}")
 
 
@@ -87,17 +93,10 @@ def decide(
     """Approve or reject a voluntary inclusion request (back office)."""
     if answer not in ("approve", "reject"):
         raise typer.BadParameter("use approve or reject", param_hint="ANSWER")
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            decide_inclusion(
-                session, request_id, approve=answer == "approve", decided_by=by, at=utcnow()
-            )
-    except NotFound as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    finally:
-        runtime.close()
+    with _session() as session:
+        decide_inclusion(
+            session, request_id, approve=answer == "approve", decided_by=by, at=utcnow()
+        )
     typer.echo(f"inclusion request {request_id}: {answer}d")
 
 
@@ -108,13 +107,6 @@ def require(
     by: str = typer.Option("cli", "--by", help="Who decides."),
 ) -> None:
     """The company names a service point that must be in OSOS (company decision)."""
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            add_company_decision(session, service_point, reason=reason, decided_by=by, at=utcnow())
-    except NotFound as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    finally:
-        runtime.close()
+    with _session() as session:
+        add_company_decision(session, service_point, reason=reason, decided_by=by, at=utcnow())
     typer.echo(f"{service_point}: company decision recorded")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import typer
+from sqlalchemy.orm import Session
 
 from osos.errors import ConfigError, NotFound
 from osos.runtime import open_runtime
@@ -26,6 +29,20 @@ from osos.timeutil import local_iso, month_bounds, parse_local, to_local, utcnow
 deliver_app = typer.Typer(help="Deliveries to the market operator: run what is due, report status.")
 tokens_app = typer.Typer(help="API tokens of market participants: create, revoke.")
 SHOWN_ALERTS = 20
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """One unit of work for a command; a bad id or state is a clear error and exit code 2."""
+    runtime = open_runtime()
+    try:
+        with db.transaction(runtime.sessions) as session:
+            yield session
+    except (NotFound, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        runtime.close()
 
 
 def _when(text: str, option: str) -> dt.datetime:
@@ -90,12 +107,8 @@ def status(
     """Compliance report per rule: due, on time, late with delay, missing, estimated, corrected."""
     now = utcnow()
     period = _period(period) if period else to_local(now).strftime("%Y-%m")
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            report = compliance_report(session, period, now)
-    finally:
-        runtime.close()
+    with _session() as session:
+        report = compliance_report(session, period, now)
     if as_json:
         typer.echo(json.dumps({"period": period, "rules": [r.to_json() for r in report]}, indent=2))
         return
@@ -115,12 +128,8 @@ def board(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Unsent and recently sent deliveries, late first, with the countdown to each deadline."""
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            rows = delivery_board(session, utcnow())
-    finally:
-        runtime.close()
+    with _session() as session:
+        rows = delivery_board(session, utcnow())
     if as_json:
         typer.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
         return
@@ -145,12 +154,8 @@ def calendar(
         pre = dt.date.fromisoformat(pre_settlement) if pre_settlement else None
     except ValueError as exc:
         raise typer.BadParameter(f"not a date YYYY-MM-DD: {exc}") from exc
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            set_settlement_calendar(session, period, last, pre)
-    finally:
-        runtime.close()
+    with _session() as session:
+        set_settlement_calendar(session, period, last, pre)
     typer.echo(f"settlement calendar {period}: last day {last.isoformat()}")
 
 
@@ -162,12 +167,8 @@ def fees(
     """Fee report for the regulator: fees charged for data outside the plan, with reasons."""
     period = _period(period)
     config = load_sharing_config()
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            lines = fee_report(session, period)
-    finally:
-        runtime.close()
+    with _session() as session:
+        lines = fee_report(session, period)
     total = sum((line.fee for line in lines), Decimal(0))
     if as_json:
         typer.echo(
@@ -201,20 +202,13 @@ def decide(
     """Back office: approve, reject or fulfil (build the file of) a priced data request."""
     if action not in ("approve", "reject", "fulfil"):
         raise typer.BadParameter("use approve, reject or fulfil", param_hint="ACTION")
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            if action == "fulfil":
-                name = fulfil_request(session, request_id, at=utcnow())
-                typer.echo(f"request {request_id} fulfilled: {name}")
-            else:
-                decide_request(session, request_id, approve=action == "approve", by=by, at=utcnow())
-                typer.echo(f"request {request_id} {action}d")
-    except (NotFound, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    finally:
-        runtime.close()
+    with _session() as session:
+        if action == "fulfil":
+            name = fulfil_request(session, request_id, at=utcnow())
+            typer.echo(f"request {request_id} fulfilled: {name}")
+        else:
+            decide_request(session, request_id, approve=action == "approve", by=by, at=utcnow())
+            typer.echo(f"request {request_id} {action}d")
 
 
 @tokens_app.command("create")
@@ -223,15 +217,8 @@ def create(
     name: str = typer.Option("", "--name", help="A label for the token."),
 ) -> None:
     """Create an API token for an organisation; the token is shown once, only here."""
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            issued = create_token(session, organisation, at=utcnow(), created_by="cli", name=name)
-    except NotFound as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    finally:
-        runtime.close()
+    with _session() as session:
+        issued = create_token(session, organisation, at=utcnow(), created_by="cli", name=name)
     typer.echo(f"token {issued.id} for {issued.organisation} (shown once, keep it safe):")
     typer.echo(issued.token)
 
@@ -241,27 +228,16 @@ def revoke(
     token_id: int = typer.Argument(..., help="The token's id (from create or list)."),
 ) -> None:
     """Revoke an API token at once."""
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            revoke_token(session, token_id, at=utcnow())
-    except NotFound as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    finally:
-        runtime.close()
+    with _session() as session:
+        revoke_token(session, token_id, at=utcnow())
     typer.echo(f"token {token_id} revoked")
 
 
 @tokens_app.command("list")
 def list_tokens_command() -> None:
     """List API tokens (never the secrets): id, organisation, prefix, state."""
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            tokens = list_tokens(session)
-    finally:
-        runtime.close()
+    with _session() as session:
+        tokens = list_tokens(session)
     for t in tokens:
         state = f"revoked {local_iso(t.revoked_at)}" if t.revoked_at else "active"
         typer.echo(f"{t.id:>4} {t.organisation:<40} {t.prefix}…  {state}")
@@ -272,12 +248,8 @@ def corrections(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Corrections of delivered data (queued, pending at the operator, approved, rejected)."""
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            rows = list_corrections(session)
-    finally:
-        runtime.close()
+    with _session() as session:
+        rows = list_corrections(session)
     if as_json:
         typer.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
         return
@@ -297,17 +269,10 @@ def correction_answer(
     """Record the market operator's answer to a correction."""
     if answer not in ("approved", "rejected"):
         raise typer.BadParameter("use approved or rejected", param_hint="ANSWER")
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            record_correction_answer(
-                session, correction_id, approved=answer == "approved", by=by, at=utcnow()
-            )
-    except NotFound as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    finally:
-        runtime.close()
+    with _session() as session:
+        record_correction_answer(
+            session, correction_id, approved=answer == "approved", by=by, at=utcnow()
+        )
     typer.echo(f"correction {correction_id} {answer}")
 
 
@@ -330,10 +295,6 @@ def fee_set(
     if not value.is_finite() or value < 0:
         raise typer.BadParameter(f"not an amount: {amount!r}", param_hint="AMOUNT")
     when = _when(valid_from, "--from")
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            set_fee(session, reason, value, valid_from=when, justification=justification)
-    finally:
-        runtime.close()
+    with _session() as session:
+        set_fee(session, reason, value, valid_from=when, justification=justification)
     typer.echo(f"fee for {reason}: {value} from {local_iso(when)}")
