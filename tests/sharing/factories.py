@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from osos.channels import to_milli
-from osos.domain import CommMode, OrganisationKind
+from osos.domain import CommMode, MeterKind, OrganisationKind
 from osos.store.models import (
     Installation,
     Meter,
@@ -38,6 +38,7 @@ def service_point(
     host: str | None = None,
     port: int | None = None,
     ct: Decimal = Decimal(1),
+    meter_kind: MeterKind = MeterKind.ELECTRICITY,
     **fields: Any,
 ) -> ServicePoint:
     """A service point; with ``comm_mode`` also a meter installed there since 2025."""
@@ -45,7 +46,9 @@ def service_point(
     session.add(sp)
     session.flush()
     if comm_mode is not None:
-        meter = Meter(serial=f"M{no}", flag="MSY", comm_mode=comm_mode, host=host, port=port)
+        meter = Meter(
+            serial=f"M{no}", flag="MSY", comm_mode=comm_mode, host=host, port=port, kind=meter_kind
+        )
         session.add(meter)
         session.flush()
         session.add(

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from osos.cli import app as cli_app
-from osos.domain import CommMode, OrganisationKind, ReadSource
+from osos.domain import CommMode, MeterKind, OrganisationKind, ReadSource
 from osos.runtime import Runtime
 from osos.sharing import api
 from osos.sharing.config import SharingConfig
@@ -335,3 +335,41 @@ def test_through_the_panel_app(runtime: Runtime, world: World) -> None:
         hidden = c.get("/api/v1/service-points/SP3/monthly/2026-09", headers=h)
         assert hidden.status_code == 404 and hidden.json()["detail"].endswith("not found")
         assert "/api/v1/portfolio" in c.get("/openapi.json").json()["paths"]
+
+
+def test_water_meter_data_for_the_water_utility(runtime: Runtime, world: World) -> None:
+    with db.transaction(runtime.sessions) as s:
+        water = f.organisation(s, "Tekirdağ Su (TESKİ)", OrganisationKind.CORPORATE)
+        sp = f.service_point(s, "W1", meter_kind=MeterKind.WATER, customer_organisation_id=water.id)
+        store_readout(
+            s,
+            meter_id=f.meter_id(s, sp),
+            read_at=parse_local("2026-10-31T23:00"),
+            raw=b"w1",
+            values=[ReadValue("8.0", value="00123.4", number=Decimal("123.4"), unit="m3")],
+            source=ReadSource.HEADEND,
+        )
+        token = create_token(s, water.name, at=NOW, created_by="test").token
+    with TestClient(small_app(runtime)) as c:
+        h = {"Authorization": f"Bearer {token}"}
+        asked = c.post(
+            "/api/v1/requests",
+            headers=h,
+            json={
+                "service_point": "W1",
+                "start": "2026-10-01",
+                "end": "2026-11-01",
+                "format": "csv",
+            },
+        )
+        assert asked.status_code == 201, asked.text
+        assert asked.json()["reason"] == "utility_meter" and asked.json()["fee"] == "300.00"
+        rid = asked.json()["id"]
+        with db.transaction(runtime.sessions) as s:
+            decide_request(s, rid, approve=True, by="operator", at=NOW)
+            fulfil_request(s, rid, at=NOW)
+        got = c.get(f"/api/v1/requests/{rid}/file", headers=h)
+        assert got.status_code == 200
+        lines = got.content.decode("utf-8-sig").splitlines()
+        assert lines[0] == "Okuma zamanı;OBIS;Değer;Birim"
+        assert lines[1] == "2026-10-31T23:00:00;8.0;00123.4;m3"
