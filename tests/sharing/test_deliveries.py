@@ -297,3 +297,30 @@ def test_headend_hook_throttles_and_idles_without_url(
         assert register_with_headend() is registered and AFTER_TICK.count(registered) == 1
     finally:
         AFTER_TICK[:] = before
+
+
+def test_one_failing_service_point_does_not_stop_the_run(
+    runtime: Runtime, receiver: Receiver, fake_source: FakeSource
+) -> None:
+    from osos.errors import NotFound
+
+    ids = _registry(runtime, fake_source)
+
+    def flaky(
+        session: object, sp_id: int, start: dt.datetime, end: dt.datetime, minutes: int
+    ) -> list[object]:
+        if sp_id == ids["gen"]:
+            raise NotFound("no installation")
+        return list(fake_source(session, sp_id, start, end, minutes))
+
+    summary = run_due(
+        runtime,
+        parse_local("2026-10-05T01:00"),
+        transport=HttpPost(receiver.url, backoff_s=0),
+        config=CONFIG,
+        source=flaky,
+    )  # type: ignore[arg-type]
+    assert summary.sent >= 2 and summary.waiting == 1
+    with db.transaction(runtime.sessions) as s:
+        broken = s.query(Delivery).filter_by(service_point_id=ids["gen"]).one()
+        assert broken.status == "pending" and "no installation" in (broken.error or "")

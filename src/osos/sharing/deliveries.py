@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from osos.domain import Generation
-from osos.errors import NotFound
+from osos.errors import NotFound, OsosError
 from osos.runtime import Runtime
 from osos.scope.service import in_osos_ids
 from osos.sharing.config import SharingConfig
@@ -287,7 +287,13 @@ def _send_pending(
     for delivery in pending:
         sp = session.get(ServicePoint, delivery.service_point_id)
         assert sp is not None
-        payload, missing, estimated = _payload(session, delivery, sp, source, now)
+        try:
+            payload, missing, estimated = _payload(session, delivery, sp, source, now)
+        except (OsosError, ValueError) as exc:  # one bad service point must not stop the rest
+            log.error("delivery %s of %s: data unavailable: %s", delivery.id, sp.no, exc)
+            delivery.error = f"data unavailable: {exc}"
+            summary.waiting += 1
+            continue
         if payload is None:
             summary.waiting += 1
             if now > delivery.due_at:
@@ -337,7 +343,11 @@ def _queue_corrections(
     for delivery in candidates:
         sp = session.get(ServicePoint, delivery.service_point_id)
         assert sp is not None
-        payload, _missing, estimated = _payload(session, delivery, sp, source, now)
+        try:
+            payload, _missing, estimated = _payload(session, delivery, sp, source, now)
+        except (OsosError, ValueError) as exc:
+            log.error("correction check of delivery %s: %s", delivery.id, exc)
+            continue
         if payload is None:
             continue
         new_hash = data_hash(payload)
