@@ -167,3 +167,56 @@ def test_ingest_capture(runtime: Runtime, tmp_path: Path) -> None:
     with db.transaction(runtime.sessions) as s:
         raw = s.execute(select(Readout.raw)).scalar_one()
         assert raw == capture.read_bytes()
+
+
+def test_xlsx_profile_import_validates_what_it_brought(runtime: Runtime, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from osos.mdm.vee import list_findings
+
+    _setup(runtime)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["meter_serial", "time", "1.8.0", "1.6.0"])
+    sheet.append(["IM1", "2026-10-01 00:15", "100.000", "1.2"])
+    sheet.append(["IM1", "2026-10-01 00:30", "100.300", "1.2"])
+    sheet.append(["IM1", "2026-10-01 01:00", "100.250", "1.0"])  # 00:45 missing, backwards
+    path = tmp_path / "profile.xlsx"
+    book.save(path)
+    result = runner.invoke(app, ["import", "profile", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "intervals +3" in result.output
+    with db.transaction(runtime.sessions) as s:
+        found = {(f.code, f.register) for f in list_findings(s, meter_serial="IM1")}
+        stored = s.execute(
+            select(profile_intervals.c.r1_8_0, profile_intervals.c.r1_6_0).order_by(
+                profile_intervals.c.end_at
+            )
+        ).all()
+    assert found == {("missing_intervals", ""), ("index_backwards", "1.8.0")}
+    assert [tuple(r) for r in stored] == [(100000, 1200), (100300, 1200), (100250, 1000)]
+
+
+def test_profile_import_refuses_bad_rows(runtime: Runtime, tmp_path: Path) -> None:
+    _setup(runtime)
+    path = tmp_path / "profile.csv"
+    path.write_text(
+        "meter_serial,time,1.8.0,9.9.9\nIM1,2026-10-01 00:15,1.0001,\nIM1,2026-10-01 00:20,1.0,\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["import", "profile", str(path)])
+    assert result.exit_code == 1
+    assert "row 1, column 9.9.9: not a profile channel" in result.output
+    path.write_text(
+        "meter_serial,time,1.8.0\nIM1,2026-10-01 00:15,1.0001\nIM1,2026-10-01 00:20,1.0\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["import", "profile", str(path)])
+    assert result.exit_code == 1
+    assert "row 2, column 1.8.0: 1.0001 has more than three decimals" in result.output
+    assert "row 3, column time: 2026-10-01 00:20 is not the end of a 15-minute interval" in (
+        result.output
+    )
+    with db.transaction(runtime.sessions) as s:
+        assert s.execute(select(func.count()).select_from(profile_intervals)).scalar_one() == 0

@@ -167,7 +167,11 @@ def monthly(
                 else:
                     _print_report(report.to_json())
                 return
-            reports = service.monthly_all(session, period, runtime.settings)
+
+            def progress(done: int, total: int) -> None:
+                typer.echo(f"\r{done:,} / {total:,} service points", err=True, nl=False)
+
+            reports = service.monthly_all(session, period, runtime.settings, progress=progress)
             if fmt == "xlsx":
                 assert output is not None
                 count = export.write_xlsx(reports, output)
@@ -178,7 +182,7 @@ def monthly(
                 else:
                     with output.open("w", encoding="utf-8", newline="") as out:
                         count = writer(reports, out)
-            typer.echo(f"{count} service points, {period}", err=True)
+            typer.echo(f"\n{count} service points, {period}", err=True)
     finally:
         runtime.close()
 

@@ -93,6 +93,13 @@ class _Reading:
     value: ReadValue
 
 
+def validate_meter(session: Session, meter_id: int, start: dt.datetime, end: dt.datetime) -> None:
+    """Validate what an import brought in (findings stored for the operators)."""
+    from osos.mdm.vee import validate_meter as run
+
+    run(session, meter_id, start, end)
+
+
 def import_readings(session: Session, path: Path) -> ImportReport:
     """One register value a row: meter_serial, time, obis, value, unit, value_time."""
     table = read_table(path)
@@ -175,6 +182,7 @@ def import_readings(session: Session, path: Path) -> ImportReport:
             created += 1
             values += len(group)
             mark_dirty(session, meter_id, read_at - dt.timedelta(days=32), read_at)
+            validate_meter(session, meter_id, read_at - dt.timedelta(days=1), read_at)
     return ImportReport(len(table.rows), created, values)
 
 
@@ -271,6 +279,7 @@ def import_profile(session: Session, path: Path) -> ImportReport:
         replaced += result.replaced_estimates
         if result.inserted or result.replaced_estimates:
             mark_dirty(session, meter_id, first - INTERVAL, last)
+            validate_meter(session, meter_id, first - INTERVAL, last)
     return ImportReport(len(table.rows), created, 0, inserted, unchanged, conflicts, replaced)
 
 
@@ -286,5 +295,7 @@ def ingest_file(
     )
     if summary.created or summary.profile.inserted or summary.profile.replaced_estimates:
         first = read_at - dt.timedelta(days=32)
-        mark_dirty(session, meter_id, first, max(read_at, summary.last_end or read_at))
+        last = max(read_at, summary.last_end or read_at)
+        mark_dirty(session, meter_id, first, last)
+        validate_meter(session, meter_id, read_at - dt.timedelta(days=1), last)
     return summary

@@ -7,7 +7,7 @@ hands frozen values to the pure modules (billing, segments, tariff, reactive, de
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -450,7 +450,12 @@ def month_end_indexes(
 
 
 def monthly_all(
-    session: Session, period: str, settings: Settings, *, chunk: int = 500
+    session: Session,
+    period: str,
+    settings: Settings,
+    *,
+    chunk: int = 500,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[MonthlyReport]:
     """Every service point's month, read in bulk per chunk of service points (one query per
     table per chunk) so memory stays bounded while the database does few round trips."""
@@ -468,3 +473,5 @@ def monthly_all(
                 month_input(sp, period, start, end, spans[sp.id], meters),
                 settings.reactive_limits,
             )
+        if progress is not None:
+            progress(min(k + chunk, len(sps)), len(sps))
