@@ -4,8 +4,10 @@ become log rows and retries."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from osos.domain import Generation
@@ -193,3 +195,26 @@ async def test_nothing_missing_means_no_call(runtime: Runtime) -> None:
     assert report.profile_range is None
     with runtime.sessions() as session:
         assert len(comm_log(session, ids["700"])) == 1
+
+
+async def test_two_workers_never_read_a_meter_twice(runtime: Runtime) -> None:
+    if runtime.settings.is_sqlite:
+        pytest.skip("several workers share jobs on PostgreSQL (SKIP LOCKED); SQLite has one")
+    clock = FixedClock(NOW)
+    serials = [f"8{k:03d}" for k in range(40)]
+    ids = add_meters(runtime, [MeterRow(s) for s in serials])
+    fleet = MockFleet(clock, serials)
+    workers = [
+        Scheduler(
+            runtime,
+            clock=clock,
+            config=dataclasses.replace(CONFIG, worker=f"w{n}"),
+            connector=fleet.connect,
+        )
+        for n in range(2)
+    ]
+    first, second = await asyncio.gather(*(w.run_once() for w in workers))
+    assert sorted(r.serial for r in [*first, *second]) == serials
+    with runtime.sessions() as session:
+        for serial in serials:
+            assert len(comm_log(session, ids[serial])) == 1

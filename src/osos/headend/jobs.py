@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import func, select, true, update
+from sqlalchemy import Table, func, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from osos.domain import CommMode
@@ -138,7 +141,7 @@ def create_due_jobs(
             select(ReadJob.meter_id, ReadJob.purpose).where(ReadJob.state.in_(OPEN_STATES), only)
         )
     }
-    created = 0
+    rows = []
     for meter_id, klass in meter_classes(session, now, meter_ids).items():
         for purpose in PURPOSES:
             plan = by_plan.get((klass, purpose))
@@ -148,22 +151,26 @@ def create_due_jobs(
             last = latest.get((meter_id, purpose))
             if last is not None and _utc(last) >= slot:
                 continue
-            session.add(
-                ReadJob(
-                    meter_id=meter_id,
-                    purpose=purpose,
-                    due_at=slot,
-                    state=PENDING,
-                    attempts=0,
-                    max_attempts=max_attempts,
-                    next_attempt_at=slot,
-                    clock_check=plan.clock_check,
-                    created_at=now,
-                )
+            rows.append(
+                {
+                    "meter_id": meter_id,
+                    "purpose": purpose,
+                    "due_at": slot,
+                    "state": PENDING,
+                    "attempts": 0,
+                    "max_attempts": max_attempts,
+                    "next_attempt_at": slot,
+                    "clock_check": plan.clock_check,
+                    "created_at": now,
+                }
             )
-            created += 1
-    session.flush()
-    return created
+    if not rows:
+        return 0
+    # Another worker may plan the same slot at the same moment: the unique key decides.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = cast(Table, ReadJob.__table__)
+    result = session.execute(insert(table).on_conflict_do_nothing(), rows)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def add_job(
