@@ -16,7 +16,7 @@ from typing import Any
 
 from osos.config import ReactiveLimits
 from osos.mdm import demand, reactive, tariff
-from osos.mdm.estimate import interval_deltas
+from osos.mdm.estimate import distribute, interval_deltas
 from osos.mdm.model import (
     REGISTERS,
     TARIFF_REGISTERS,
@@ -112,16 +112,31 @@ def _sum(parts: list[Decimal | None]) -> Decimal | None:
 
 
 def profile_tariffs(segment: Segment, meter: MeterData) -> tuple[dict[str, int], bool] | None:
-    """T1/T2/T3 of a segment (milli-units, raw) from its profile by tariff zone."""
+    """T1/T2/T3 of a segment (milli-units, raw) from its profile by tariff zone.
+
+    The split is anchored at the segment's 1.8.0 indexes so the zones add up to the total.
+    When those (a frozen register, a removal index) disagree with the profile so much that an
+    edge interval would go negative, the profile's own split is kept and the difference shared
+    over the zones in proportion — and the split is marked estimated.
+    """
     first, last = segment.start_index.get("1.8.0"), segment.end_index.get("1.8.0")
     if first is None or last is None:
         return None
-    deltas = interval_deltas(
-        meter.profile, "1.8.0", segment.start, segment.end, first.value, last.value
-    )
-    if deltas is None:
+    profile = meter.profile
+    deltas = interval_deltas(profile, "1.8.0", segment.start, segment.end, first.value, last.value)
+    if deltas is not None:
+        return tariff.split_by_zone(deltas.starts, deltas.values), deltas.estimated
+    own_first = profile.value("1.8.0", segment.start)
+    own_last = profile.value("1.8.0", segment.end)
+    if own_first is None or own_last is None or last.value < first.value:
         return None
-    return tariff.split_by_zone(deltas.starts, deltas.values), deltas.estimated
+    own = interval_deltas(profile, "1.8.0", segment.start, segment.end, own_first[0], own_last[0])
+    if own is None:
+        return None
+    zones = tariff.split_by_zone(own.starts, own.values)
+    remainder = (last.value - first.value) - sum(zones.values())
+    shares = distribute(remainder, [zones[z] for z in tariff.ZONES])
+    return {z: zones[z] + d for z, d in zip(tariff.ZONES, shares, strict=True)}, True
 
 
 def segment_tariffs(
