@@ -124,6 +124,15 @@ def test_monthly_screens_show_the_month_report(month_world: World, client: TestC
     assert number(ratio, 2) in oranlar.text
     assert "<svg" in oranlar.text and 'class="limit"' in oranlar.text
     assert "25.000 kVA" in oranlar.text  # the installed power the limits are for
+    assert f"oranlar.xlsx?ay={period}" in oranlar.text
+    chart = client.get(f"/hn/{ABONE_SP}/oranlar.csv", params={"ay": period, "veri": "grafik"})
+    assert "Oranlar-grafik_" in chart.headers["content-disposition"]
+    chart_rows = chart.content.decode("utf-8-sig").splitlines()
+    assert chart_rows[0].startswith("Gün;İndüktif oran;İndüktif sınır")
+    start, end = month_bounds(period)
+    assert len(chart_rows) == 1 + (end - start).days  # one row a day of the month
+    last_ratio = Decimal(chart_rows[-1].split(";")[1].replace(",", "."))
+    assert last_ratio == ratio  # the cumulative ratio at month end is the month's ratio
     aylik = client.get(f"/hn/{ABONE_SP}/aylik")
     assert aylik.status_code == 200
     rows = _xlsx_rows(client.get(f"/hn/{ABONE_SP}/aylik.xlsx").content)

@@ -5,6 +5,7 @@ Gaps stay gaps (a missing value breaks the line), limit lines are dashed and lab
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,8 +13,10 @@ from html import escape
 
 from markupsafe import Markup
 
+from osos.timeutil import to_local
+
 W, H = 760, 260
-PAD_L, PAD_R, PAD_T, PAD_B = 56, 12, 14, 30
+PAD_L, PAD_R, PAD_T, PAD_B = 64, 12, 24, 30
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,25 @@ def _nice_max(value: float) -> float:
     return 10.0 * magnitude
 
 
+def _tick(value: float) -> str:
+    """Axis numbers in Turkish style (1.234,5), at most one decimal."""
+    text = f"{value:,.1f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:,.0f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def time_labels(times: Sequence[dt.datetime]) -> list[str]:
+    """Short local labels: the hour within one day, day and hour over a few days, else the day."""
+    if not times:
+        return []
+    local = [to_local(t) for t in times]
+    days = (local[-1].date() - local[0].date()).days
+    if days == 0:
+        return [f"{t:%H:%M}" for t in local]
+    if days <= 3:
+        return [f"{t:%d.%m %H:%M}" for t in local]
+    return [f"{t:%d.%m}" for t in local]
+
+
 def line_chart(
     series: Sequence[Series],
     x_labels: Sequence[str],
@@ -52,13 +74,18 @@ def line_chart(
     unit: str = "",
     bars: bool = False,
     title: str = "",
+    from_zero: bool = True,
 ) -> Markup:
     """A line (or bar) chart of equally spaced points; None values leave gaps."""
     n = max((len(s.values) for s in series), default=0)
     values = [float(v) for s in series for v in s.values if v is not None]
     values += [float(lim.value) for lim in limits]
-    lo = min([0.0, *values])
-    hi = _nice_max(max(values, default=1.0) * 1.05)
+    if from_zero or not values:
+        lo = min([0.0, *values])
+        hi = _nice_max(max(values, default=1.0) * 1.05)
+    else:  # voltages: the interesting part is near the nominal value
+        span = (max(values) - min(values)) or 1.0
+        lo, hi = min(values) - span * 0.2, max(values) + span * 0.2
     plot_w, plot_h = W - PAD_L - PAD_R, H - PAD_T - PAD_B
 
     def x(i: float) -> float:
@@ -77,11 +104,13 @@ def line_chart(
             f'<line class="grid" x1="{PAD_L}" x2="{W - PAD_R}" '
             f'y1="{_fmt(y(tick))}" y2="{_fmt(y(tick))}"/>'
             f'<text class="axis" x="{PAD_L - 6}" y="{_fmt(y(tick) + 4)}" text-anchor="end">'
-            f"{tick:g}</text>"
+            f"{_tick(tick)}</text>"
         )
     if unit:
-        parts.append(f'<text class="axis" x="4" y="{PAD_T + 4}">{escape(unit)}</text>')
-    step = max(1, n // 8)
+        parts.append(
+            f'<text class="axis" x="{PAD_L - 6}" y="12" text-anchor="end">{escape(unit)}</text>'
+        )
+    step = max(1, -(-n // 7))
     for i in range(0, n, step):
         if i < len(x_labels):
             parts.append(

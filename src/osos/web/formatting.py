@@ -20,7 +20,11 @@ def number(value: Decimal | int | None, places: int = 3, language: str = "tr") -
 
 
 def percent(value: Decimal | None, language: str = "tr") -> str:
-    return "" if value is None else number(value, 2, language) + " %"
+    """Turkish writes the sign first (%17,35), English after (17.35 %)."""
+    if value is None:
+        return ""
+    text = number(value, 2, language)
+    return "%" + text if language == "tr" else text + " %"
 
 
 def local_datetime(value: dt.datetime | None, seconds: bool = True, language: str = "tr") -> str:

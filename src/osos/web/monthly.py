@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
+from osos.mdm.reactive import ratio
 from osos.timeutil import LOCAL_TZ
 from osos.web.queries import Interval
 
@@ -38,8 +39,4 @@ def _ratio_point(
 ) -> tuple[dt.date, Decimal | None, Decimal | None]:
     if active == 0:
         return day, None, None
-    return (
-        day,
-        (ind / active * 100).quantize(Decimal("0.01")),
-        (cap / active * 100).quantize(Decimal("0.01")),
-    )
+    return day, ratio(ind, active), ratio(cap, active)

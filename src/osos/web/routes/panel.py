@@ -328,10 +328,7 @@ def _build_ykp(request: Request, session: Session, v: Viewer, screen: Screen) ->
 
     chart = charts.line_chart(
         [charts.Series(v.t("withdrawal_kwh"), [r.withdrawal_kwh for r in rows], "s1")],
-        [
-            formatting.local_datetime(r.start, False, v.language)[: -3 if step == 60 else None]
-            for r in rows
-        ],
+        charts.time_labels([r.start for r in rows]),
         unit="kWh",
         bars=len(rows) <= 48,
         title=v.t("ykp_list"),
@@ -501,7 +498,29 @@ def _build_oranlar(request: Request, session: Session, v: Viewer, screen: Screen
     ]
     table = exports.Table(v.t("ratios"), headers, body, note=screen.sp.no)
     daily_table = [(d[0], d[1], d[2]) for d in daily]
+    chart_table = exports.Table(
+        v.t("ratio_development"),
+        [
+            v.t("day"),
+            v.t("inductive_ratio"),
+            v.t("inductive_limit"),
+            v.t("capacitive_ratio"),
+            v.t("capacitive_limit"),
+        ],
+        [
+            [
+                formatting.local_date(d[0], v.language),
+                d[1],
+                r.inductive_limit,
+                d[2],
+                r.capacitive_limit,
+            ]
+            for d in daily
+        ],
+        note=f"{screen.sp.no} · {period}",
+    )
     return {
+        "chart_table": chart_table,
         "report": report,
         "period": period,
         "chart": chart,
@@ -529,7 +548,7 @@ def _build_yuk(request: Request, session: Session, v: Viewer, screen: Screen) ->
     latest_phase = phases[-1] if phases else None
     four = Decimal(4)
     kw = [None if r.withdrawal_kwh is None else r.withdrawal_kwh * four for r in load]
-    labels = [formatting.local_datetime(r.start, False, v.language) for r in load]
+    labels = charts.time_labels([r.start for r in load])
     load_chart = charts.line_chart(
         [charts.Series(v.t("load_kw"), kw, "s1")], labels, unit="kW", title=v.t("load_profile")
     )
@@ -540,8 +559,9 @@ def _build_yuk(request: Request, session: Session, v: Viewer, screen: Screen) ->
                 charts.Series(f"V {name}", [p.voltages[i] for p in phases], f"s{i + 1}")
                 for i, name in enumerate(("L1", "L2", "L3"))
             ],
-            [formatting.local_datetime(p.end, False, v.language) for p in phases],
+            charts.time_labels([p.end for p in phases]),
             unit="V",
+            from_zero=False,
             title=v.t("voltages"),
         )
         if has_phases
@@ -553,7 +573,7 @@ def _build_yuk(request: Request, session: Session, v: Viewer, screen: Screen) ->
                 charts.Series(f"I {name}", [p.currents[i] for p in phases], f"s{i + 1}")
                 for i, name in enumerate(("L1", "L2", "L3"))
             ],
-            [formatting.local_datetime(p.end, False, v.language) for p in phases],
+            charts.time_labels([p.end for p in phases]),
             unit="A",
             title=v.t("currents"),
         )
@@ -690,6 +710,9 @@ def screen_export(
     screen = _open(request, session, v, no, screen_name)
     builder, _template = BUILDERS[screen_name]
     context, table = builder(request, session, v, screen)
+    chart_data = request.query_params.get("veri") == "grafik" and "chart_table" in context
+    if chart_data:
+        table = context["chart_table"]
     _audit(
         session,
         v,
@@ -707,7 +730,8 @@ def screen_export(
             extra += f"_{context['step']}dk"
     elif "period" in context:
         extra = str(context["period"])
-    name = exports.safe_name(FILE_LABELS[screen_name], screen.sp.no, extra) + f".{fmt}"
+    label = FILE_LABELS[screen_name] + ("-grafik" if chart_data else "")
+    name = exports.safe_name(label, screen.sp.no, extra) + f".{fmt}"
     content = exports.to_xlsx(table) if fmt == "xlsx" else exports.to_csv(table)
     media = exports.XLSX_TYPE if fmt == "xlsx" else exports.CSV_TYPE
     return Response(
