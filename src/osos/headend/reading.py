@@ -387,6 +387,9 @@ class MeterReader:
         if not isinstance(event, ProfileReceived):
             raise ReadFailed("profile", f"unexpected {type(event).__name__}")
         records = interval_records(event.profile)
+        if event.errors:
+            self.outcome.notes.append(f"P.01 {start:%Y-%m-%d %H:%M}: {event.errors[0]}")
+            log.warning("meter %s: P.01 parse problems: %s", self.request.serial, event.errors)
         await self.sink.profile(
             ProfileChunk(
                 raw=event.raw,

@@ -284,7 +284,7 @@ class Scheduler:
         if explicit is not None and explicit.resume_from is not None:
             end = await self.db.run(lambda s: _job_profile_to(s, explicit.id))
             return (explicit.resume_from, end or now)
-        last = await self.db.run(lambda s: last_profile_end(s, target.meter_id))
+        last = await self.db.run(lambda s: last_profile_end(s, target.meter_id, until=now))
         return profile_gap(
             last,
             now,

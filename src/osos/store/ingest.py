@@ -419,13 +419,18 @@ def _record_conflict(session: Session, new: Mapping[str, Any]) -> None:
         session.execute(insert(ProfileConflict).values(**values))
 
 
-def last_profile_end(session: Session, meter_id: int) -> dt.datetime | None:
-    """The newest stored actual interval end of a meter: where the next profile read starts."""
+def last_profile_end(
+    session: Session, meter_id: int, *, until: dt.datetime | None = None
+) -> dt.datetime | None:
+    """The newest stored actual interval end of a meter (at or before ``until``): where the
+    next profile read starts. ``until`` keeps intervals a fast meter clock stamped in the
+    future from hiding the gap before them."""
     table = profile_intervals
+    conditions = [table.c.meter_id == meter_id, table.c.source != DataSource.ESTIMATED.value]
+    if until is not None:
+        conditions.append(table.c.end_at <= until)
     value = session.execute(
-        select(func.max(table.c.end_at)).where(
-            table.c.meter_id == meter_id, table.c.source != DataSource.ESTIMATED.value
-        )
+        select(func.max(table.c.end_at)).where(*conditions)
     ).scalar_one_or_none()
     if value is None:
         return None
