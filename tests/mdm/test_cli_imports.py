@@ -220,3 +220,22 @@ def test_profile_import_refuses_bad_rows(runtime: Runtime, tmp_path: Path) -> No
     )
     with db.transaction(runtime.sessions) as s:
         assert s.execute(select(func.count()).select_from(profile_intervals)).scalar_one() == 0
+
+
+def test_validate_estimate_and_findings_commands(runtime: Runtime, tmp_path: Path) -> None:
+    _setup(runtime)
+    path = tmp_path / "profile.csv"
+    path.write_text(
+        "meter_serial;time;1.8.0\nIM1;2026-10-01 00:15;100.000\nIM1;2026-10-01 01:15;101.000\n",
+        encoding="utf-8",
+    )
+    assert runner.invoke(app, ["import", "profile", str(path)]).exit_code == 0
+    listed = runner.invoke(app, ["report", "findings", "--meter", "IM1"])
+    assert listed.exit_code == 0 and "missing_intervals" in listed.output
+    assert "3 interval(s) missing" in listed.output
+    done = runner.invoke(app, ["estimate", "--meter", "IM1", "--period", "2026-10"])
+    assert done.exit_code == 0 and "3 interval(s) estimated" in done.output
+    checked = runner.invoke(app, ["validate", "--meter", "IM1", "--period", "2026-10"])
+    assert checked.exit_code == 0 and "0 finding(s)" in checked.output
+    bad = runner.invoke(app, ["validate", "--meter", "NOPE", "--period", "2026-10"])
+    assert bad.exit_code == 2 and "unknown meter 'NOPE'" in bad.output

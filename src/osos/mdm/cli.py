@@ -11,7 +11,7 @@ import typer
 from osos.errors import ImportFailed, NotFound, OsosError
 from osos.runtime import open_runtime
 from osos.store.db import transaction
-from osos.timeutil import parse_local, utcnow
+from osos.timeutil import local_iso, parse_local, utcnow
 
 app = typer.Typer()  # top-level commands (ingest)
 import_app = typer.Typer()  # merged into `osos import`
@@ -199,3 +199,86 @@ def refresh() -> None:
     finally:
         runtime.close()
     typer.echo(f"{count} month(s) recomputed")
+
+
+def _meter_month(session: Any, serial: str, period: str) -> tuple[int, Any, Any]:
+    from sqlalchemy import select
+
+    from osos.mdm.service import parse_period
+    from osos.store.models import Meter
+
+    try:
+        start, end = parse_period(period)
+    except ValueError as exc:
+        raise _fail(f"--period: {exc}") from exc
+    meter_id = session.execute(select(Meter.id).where(Meter.serial == serial)).scalar()
+    if meter_id is None:
+        raise _fail(f"unknown meter {serial!r}")
+    return meter_id, start, end
+
+
+@app.command("validate")
+def validate_cmd(
+    meter: str = typer.Option(..., "--meter", help="Serial number of the meter."),
+    period: str = typer.Option(..., "--period", help="Month as YYYY-MM."),
+) -> None:
+    """Validate a meter's month and store the findings (the data is never changed)."""
+    from osos.mdm.vee import validate_meter
+
+    runtime = open_runtime(upgrade=True)
+    try:
+        with transaction(runtime.sessions) as session:
+            meter_id, start, end = _meter_month(session, meter, period)
+            findings = validate_meter(session, meter_id, start, end)
+    finally:
+        runtime.close()
+    for f in findings:
+        typer.echo(f"{f.code.value:<20} {f.register or '-':<6} {local_iso(f.start)} → "
+                   f"{local_iso(f.end)}  {f.detail}")  # fmt: skip
+    typer.echo(f"{len(findings)} finding(s) for {meter} in {period}")
+
+
+@app.command("estimate")
+def estimate_cmd(
+    meter: str = typer.Option(..., "--meter", help="Serial number of the meter."),
+    period: str = typer.Option(..., "--period", help="Month as YYYY-MM."),
+) -> None:
+    """Store estimates for a meter's missing intervals in a month (flagged as estimated)."""
+    from osos.mdm.vee import estimate_meter
+
+    runtime = open_runtime(upgrade=True)
+    try:
+        with transaction(runtime.sessions) as session:
+            meter_id, start, end = _meter_month(session, meter, period)
+            count = estimate_meter(session, meter_id, start, end, actor="cli")
+    finally:
+        runtime.close()
+    typer.echo(f"{count} interval(s) estimated for {meter} in {period}")
+
+
+@report_app.command("findings")
+def findings_cmd(
+    meter: str = typer.Option("", "--meter", help="Only this meter (serial number)."),
+    state: str = typer.Option("open", "--state", help="open, resolved or all."),
+    code: str = typer.Option("", "--code", help="Only this finding code."),
+) -> None:
+    """Validation findings for the operators, newest first."""
+    from osos.mdm.vee import list_findings
+
+    if state not in ("open", "resolved", "all"):
+        raise _fail(f"--state must be open, resolved or all, got {state!r}")
+    runtime = open_runtime(upgrade=True)
+    try:
+        with transaction(runtime.sessions) as session:
+            views = list_findings(
+                session,
+                state=None if state == "all" else state,
+                meter_serial=meter or None,
+                code=code or None,
+            )
+    finally:
+        runtime.close()
+    for v in views:
+        typer.echo(f"#{v.id:<6} {v.state:<8} {v.meter_serial:<12} {v.code:<20} "
+                   f"{local_iso(v.start)} → {local_iso(v.end)}  {v.detail}")  # fmt: skip
+    typer.echo(f"{len(views)} finding(s)")
