@@ -1,0 +1,176 @@
+"""Panel benchmark: the YKP page and its Excel export for one meter-month of 15-minute data,
+under concurrent users, against a static file served by the same server in the same run.
+
+    .venv/bin/python bench/bench_panel.py [--users 1,4,16] [--requests 48] [--days 31]
+
+Prints, per concurrency, requests per second and latency (p50, p95) of each target and the
+ratio of its mean latency to the static file's. OSOS_BENCH_DATABASE_URL selects PostgreSQL;
+the default is a fresh SQLite file in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import re
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.web.conftest import ABONE_SP, build_world  # noqa: E402
+
+from osos.config import Settings  # noqa: E402
+from osos.runtime import Runtime  # noqa: E402
+from osos.store import db  # noqa: E402
+from osos.timeutil import LOCAL_TZ  # noqa: E402
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(url: str, home: str, port: int) -> None:
+    import uvicorn
+
+    from osos.web.app import create_app
+
+    runtime = Runtime(Settings(home=Path(home), database_url=url, secret_key="b" * 40))
+    uvicorn.run(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
+
+
+async def _run(client: httpx.AsyncClient, path: str, users: int, total: int) -> list[float]:
+    times: list[float] = []
+    queue: asyncio.Queue[int] = asyncio.Queue(maxsize=total)
+    for n in range(total):
+        queue.put_nowait(n)
+
+    async def user() -> None:
+        while True:
+            try:
+                queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            t = time.perf_counter()
+            response = await client.get(path)
+            response.raise_for_status()
+            times.append(time.perf_counter() - t)
+
+    await asyncio.gather(*(user() for _ in range(users)))
+    return times
+
+
+def _summary(times: list[float], wall: float) -> tuple[float, float, float, float]:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return (
+        len(times) / wall,
+        statistics.median(ordered) * 1000,
+        p95 * 1000,
+        statistics.mean(ordered),
+    )
+
+
+async def _bench(
+    base: str, cookie: dict[str, str], targets: dict[str, str], args: argparse.Namespace
+) -> None:
+    limits = httpx.Limits(max_connections=max(args.users) + 2)
+    async with httpx.AsyncClient(base_url=base, cookies=cookie, timeout=300, limits=limits) as c:
+        for path in targets.values():  # warm up
+            (await c.get(path)).raise_for_status()
+        print(
+            f"{'users':>5} {'target':<10} {'req/s':>8} {'p50 ms':>9} {'p95 ms':>9} {'× static':>9}"
+        )
+        for users in args.users:
+            results = {}
+            for name, path in targets.items():
+                total = args.requests if name != "excel" else max(users, args.requests // 2)
+                t = time.perf_counter()
+                times = await _run(c, path, users, total)
+                results[name] = _summary(times, time.perf_counter() - t)
+            static_mean = results["static"][3]
+            for name, (rps, p50, p95, mean) in results.items():
+                print(
+                    f"{users:>5} {name:<10} {rps:>8.1f} {p50:>9.1f} {p95:>9.1f} "
+                    f"{mean / static_mean:>9.1f}"
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", default="1,4,16", help="Concurrency levels, comma-separated.")
+    parser.add_argument("--requests", type=int, default=48, help="Requests per target and level.")
+    parser.add_argument("--days", type=int, default=31, help="Days of 15-minute data to show.")
+    args = parser.parse_args()
+    args.users = [int(u) for u in args.users.split(",")]
+    with tempfile.TemporaryDirectory() as home:
+        url = os.environ.get("OSOS_BENCH_DATABASE_URL") or f"sqlite:///{home}/bench.sqlite3"
+        db.upgrade(url)
+        runtime = Runtime(Settings(home=Path(home), database_url=url, secret_key="b" * 40))
+        t = time.perf_counter()
+        world = build_world(runtime, days=args.days + 1, points=(ABONE_SP,))
+        runtime.close()
+        print(
+            f"data: {args.days + 1} days of 15-minute rows for {ABONE_SP} "
+            f"({time.perf_counter() - t:.1f} s to generate), database {url.split(':')[0]}"
+        )
+        port = _free_port()
+        server = multiprocessing.get_context("spawn").Process(
+            target=_serve, args=(url, home, port), daemon=True
+        )
+        server.start()
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(base + "/saglik", timeout=1).raise_for_status()
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            demo = world.logins["abone"]
+            with httpx.Client(base_url=base) as c:
+                token = CSRF.search(c.get("/giris").text)
+                assert token
+                c.post(
+                    "/giris",
+                    data={
+                        "tip": "abone",
+                        "login": demo.login,
+                        "password": demo.password,
+                        "csrf_token": token.group(1),
+                    },
+                )
+                cookie = {"osos_session": c.cookies["osos_session"]}
+            last = (world.end.astimezone(LOCAL_TZ)).date()
+            first = last.fromordinal(last.toordinal() - args.days + 1)
+            query = f"?from={first.isoformat()}&to={last.isoformat()}&step=15"
+            targets = {
+                "static": "/static/osos.css",
+                "ykp": f"/hn/{ABONE_SP}/ykp{query}",
+                "excel": f"/hn/{ABONE_SP}/ykp.xlsx{query}",
+            }
+            print(f"range {first} – {last}, 15-minute rows: {args.days * 96}")
+            asyncio.run(_bench(base, cookie, targets, args))
+        finally:
+            server.terminate()
+            server.join(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
