@@ -15,6 +15,9 @@ from osos.store.models import Installation, Meter, ServicePoint
 from osos.timeutil import LOCAL_TZ, UTC
 
 Q = dt.timedelta(minutes=15)
+# The hand-computed pattern's registers at the start of its first interval.
+START_INDEXES = {"1.8.0": Decimal("1000.000"), "2.8.0": Decimal(0), "5.8.0": Decimal("100.000"),
+                 "8.8.0": Decimal("50.000")}  # fmt: skip
 ZONE_STEP = {"T1": Decimal("0.250"), "T2": Decimal("0.500"), "T3": Decimal("0.100")}
 
 

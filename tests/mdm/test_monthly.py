@@ -17,6 +17,7 @@ from osos.runtime import Runtime
 from osos.store import db
 
 from .builders import (
+    START_INDEXES,
     add_meter,
     add_readout,
     add_service_point,
@@ -29,8 +30,7 @@ from .builders import (
 OCT = local(2026, 10, 1)
 NOV = local(2026, 11, 1)
 MID = local(2026, 10, 16)
-START = {"1.8.0": Decimal("1000.000"), "2.8.0": Decimal(0), "5.8.0": Decimal("100.000"),
-         "8.8.0": Decimal("50.000")}  # fmt: skip
+START = START_INDEXES
 
 
 def test_plain_month_with_frozen_registers(runtime: Runtime) -> None:

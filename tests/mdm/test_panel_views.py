@@ -11,6 +11,7 @@ from osos.runtime import Runtime
 from osos.store import db
 
 from .builders import (
+    START_INDEXES,
     Q,
     add_meter,
     add_readout,
@@ -21,8 +22,7 @@ from .builders import (
     store_intervals,
 )
 
-START = {"1.8.0": Decimal("1000.000"), "2.8.0": Decimal(0), "5.8.0": Decimal("100.000"),
-         "8.8.0": Decimal("50.000")}  # fmt: skip
+START = START_INDEXES
 
 
 def test_month_end_indexes_and_latest_read(runtime: Runtime) -> None:

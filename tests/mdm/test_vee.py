@@ -18,6 +18,7 @@ from osos.store.models import AuditEntry, ProfileIntervalHistory, profile_interv
 from osos.store.models.mdm import BillingDeterminant
 
 from .builders import (
+    START_INDEXES,
     Q,
     add_meter,
     add_service_point,
@@ -29,8 +30,7 @@ from .builders import (
 
 OCT, NOV = local(2026, 10, 1), local(2026, 11, 1)
 GAP_START, GAP_END = local(2026, 10, 10, 10), local(2026, 10, 10, 12)
-START = {"1.8.0": Decimal("1000.000"), "2.8.0": Decimal(0), "5.8.0": Decimal("100.000"),
-         "8.8.0": Decimal("50.000")}  # fmt: skip
+START = START_INDEXES
 
 
 def _in_gap(end: object) -> bool:

@@ -217,6 +217,17 @@ def _meter_month(session: Any, serial: str, period: str) -> tuple[int, Any, Any]
     return meter_id, start, end
 
 
+def _run_for_meter_month(meter: str, period: str, work: Any) -> Any:
+    """Run ``work(session, meter_id, start, end)`` in one transaction for a meter's month."""
+    runtime = open_runtime(upgrade=True)
+    try:
+        with transaction(runtime.sessions) as session:
+            meter_id, start, end = _meter_month(session, meter, period)
+            return work(session, meter_id, start, end)
+    finally:
+        runtime.close()
+
+
 @app.command("validate")
 def validate_cmd(
     meter: str = typer.Option(..., "--meter", help="Serial number of the meter."),
@@ -225,13 +236,7 @@ def validate_cmd(
     """Validate a meter's month and store the findings (the data is never changed)."""
     from osos.mdm.vee import validate_meter
 
-    runtime = open_runtime(upgrade=True)
-    try:
-        with transaction(runtime.sessions) as session:
-            meter_id, start, end = _meter_month(session, meter, period)
-            findings = validate_meter(session, meter_id, start, end)
-    finally:
-        runtime.close()
+    findings = _run_for_meter_month(meter, period, validate_meter)
     for f in findings:
         typer.echo(f"{f.code.value:<20} {f.register or '-':<6} {local_iso(f.start)} → "
                    f"{local_iso(f.end)}  {f.detail}")  # fmt: skip
@@ -246,13 +251,10 @@ def estimate_cmd(
     """Store estimates for a meter's missing intervals in a month (flagged as estimated)."""
     from osos.mdm.vee import estimate_meter
 
-    runtime = open_runtime(upgrade=True)
-    try:
-        with transaction(runtime.sessions) as session:
-            meter_id, start, end = _meter_month(session, meter, period)
-            count = estimate_meter(session, meter_id, start, end, actor="cli")
-    finally:
-        runtime.close()
+    def work(session: Any, meter_id: int, start: Any, end: Any) -> int:
+        return estimate_meter(session, meter_id, start, end, actor="cli")
+
+    count = _run_for_meter_month(meter, period, work)
     typer.echo(f"{count} interval(s) estimated for {meter} in {period}")
 
 

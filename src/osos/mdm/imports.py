@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -80,6 +80,14 @@ def _missing_columns(columns: Iterable[str], required: Iterable[str]) -> list[st
     return [f"row 1: missing column {c!r}" for c in required if c not in have]
 
 
+def _serial_problems(number: int, serial: str, meters: Mapping[str, int]) -> list[str]:
+    if not serial:
+        return [f"row {number}, column meter_serial: empty"]
+    if serial not in meters:
+        return [f"row {number}, column meter_serial: unknown meter {serial!r}"]
+    return []
+
+
 def _header(rows: list[int]) -> bytes:
     """The line before the file's bytes in each readout's raw: which rows it holds."""
     return f"#osos import rows {','.join(map(str, rows))}\n".encode()
@@ -110,12 +118,8 @@ def import_readings(session: Session, path: Path) -> ImportReport:
     readings: list[_Reading] = []
     seen: dict[tuple[str, dt.datetime, str], int] = {}
     for number, cells in table.rows:
-        problems: list[str] = []
         serial = cells.get("meter_serial", "")
-        if not serial:
-            problems.append(f"row {number}, column meter_serial: empty")
-        elif serial not in meters:
-            problems.append(f"row {number}, column meter_serial: unknown meter {serial!r}")
+        problems = _serial_problems(number, serial, meters)
         read_at = value_time = None
         try:
             read_at = parse_local(cells.get("time", ""))
@@ -204,12 +208,8 @@ def import_profile(session: Session, path: Path) -> ImportReport:
     per_meter: dict[str, list[tuple[int, IntervalRecord]]] = defaultdict(list)
     seen: dict[tuple[str, dt.datetime], int] = {}
     for number, cells in table.rows:
-        problems: list[str] = []
         serial = cells.get("meter_serial", "")
-        if not serial:
-            problems.append(f"row {number}, column meter_serial: empty")
-        elif serial not in meters:
-            problems.append(f"row {number}, column meter_serial: unknown meter {serial!r}")
+        problems = _serial_problems(number, serial, meters)
         end_at = None
         try:
             end_at = parse_local(cells.get("time", ""))
