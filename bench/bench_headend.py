@@ -4,8 +4,9 @@ Not a test. ``python bench/bench_headend.py --meters 100 --concurrency 50 --late
 starts a simulated fleet (one TCP port per meter, ``--latency`` seconds before every answer,
 like a GPRS modem), then reads every meter (readout, clock check, ``--hours`` of load profile)
 with the head-end twice, each time into a fresh SQLite database: once strictly sequentially
-(concurrency 1, the baseline) and once at ``--concurrency``. It prints meters per minute for
-both and the ratio. The simulator runs in the same process and shares its CPU.
+(concurrency 1, the baseline, on the first ``--sample`` meters) and once at ``--concurrency``.
+It prints meters per minute for both and the ratio. The simulator runs in the same process
+and shares its CPU (1000 meters at concurrency 1000 with 1 s latency: about 110x).
 """
 
 from __future__ import annotations
@@ -88,6 +89,12 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=60, help="sessions at once")
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per modem answer")
     parser.add_argument("--hours", type=int, default=6, help="hours of load profile per meter")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=20,
+        help="meters read sequentially for the baseline (its rate is per meter)",
+    )
     args = parser.parse_args()
 
     clock = FixedClock(NOW)
@@ -96,9 +103,13 @@ async def main() -> None:
         directory = Path(tmp)
         async with Fleet(specs, clock=clock, latency=args.latency) as fleet:
             results = {}
-            for label, concurrency in (("sequential", 1), ("concurrent", args.concurrency)):
+            runs = (
+                ("sequential", 1, specs[: args.sample]),
+                ("concurrent", args.concurrency, specs),
+            )
+            for label, concurrency, chosen in runs:
                 runtime = _runtime(directory, f"{label}.sqlite3")
-                _register(runtime, specs, fleet)
+                _register(runtime, chosen, fleet)
                 results[label] = await _read_all(runtime, clock, concurrency, args.hours)
                 runtime.close()
     print(
