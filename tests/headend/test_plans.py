@@ -39,6 +39,9 @@ def test_backoff_grows_and_is_capped() -> None:
     assert backoff.delay(1000) == dt.timedelta(minutes=10)
     with pytest.raises(ValueError):
         backoff.delay(0)
+    spread = {backoff.delay(3, key=job) for job in range(1, 200)}
+    assert len(spread) > 50  # retries of meters that failed together are spread out
+    assert all(dt.timedelta(minutes=4) * 0.8 <= d <= dt.timedelta(minutes=4) for d in spread)
 
 
 def test_profile_gap() -> None:

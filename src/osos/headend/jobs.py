@@ -294,7 +294,7 @@ def finish_job(
         job.finished_at = now
     else:
         job.state = PENDING
-        job.next_attempt_at = now + backoff.delay(job.attempts)
+        job.next_attempt_at = now + backoff.delay(job.attempts, key=job.id)
     return job.state
 
 

@@ -49,19 +49,26 @@ def next_due(now: dt.datetime, every_minutes: int, offset_minutes: int = 0) -> d
 
 @dataclass(frozen=True)
 class Backoff:
-    """Retry delays: ``base × factor^(attempt-1)``, capped; attempts are bounded elsewhere."""
+    """Retry delays: ``base × factor^(attempt-1)``, capped; attempts are bounded elsewhere.
+
+    ``jitter`` shortens each delay by up to that fraction, spread by ``key`` (the job id), so
+    that a thousand meters that failed together (an APN outage) do not all call again in the
+    same second. Never longer than the nominal delay; ``key`` 0 gives the nominal delay.
+    """
 
     base: dt.timedelta = dt.timedelta(minutes=1)
     factor: int = 2
     cap: dt.timedelta = dt.timedelta(hours=1)
+    jitter: float = 0.2
 
-    def delay(self, attempt: int) -> dt.timedelta:
+    def delay(self, attempt: int, key: int = 0) -> dt.timedelta:
         """The wait after the ``attempt``-th failed attempt (1-based)."""
         if attempt < 1:
             raise ValueError(f"attempts count from 1, got {attempt}")
         exponent = min(attempt - 1, 30)  # beyond this the cap applies anyway
-        delay: dt.timedelta = self.base * self.factor**exponent
-        return min(self.cap, delay)
+        delay: dt.timedelta = min(self.cap, self.base * self.factor**exponent)
+        spread = (key * 2654435761 % 1000) / 1000  # Knuth's multiplicative hash, in [0, 1)
+        return delay * (1 - self.jitter * spread)
 
 
 def floor_to(when: dt.datetime, period: dt.timedelta) -> dt.datetime:
