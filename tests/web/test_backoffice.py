@@ -277,3 +277,90 @@ def test_users_cli(world: World) -> None:
     assert "disabled" in runner.invoke(cli, ["users", "list"]).output
     missing = runner.invoke(cli, ["users", "disable", "nobody@x"])
     assert missing.exit_code == 2 and "no account" in missing.output
+
+
+def test_edits_findings_and_deliveries(world: World) -> None:
+    from osos.store.models.mdm import ValidationFinding
+
+    client = TestClient(create_app(world.runtime))
+    login(client, world, "operator")
+    page = client.get("/yonetim/duzeltmeler")
+    form = {
+        "serial": "30246633",
+        "end_at": "2026-11-01T00:15",
+        "obis": "1.8.0",
+        "value": "12,5",
+        "reason": "",
+        "csrf_token": csrf_of(page.text),
+    }
+    refused = client.post("/yonetim/duzeltmeler", data=form)
+    assert refused.status_code == 400 and "reason" in refused.text
+    for value, reason in (("12,5", "sayaç değişimi"), ("12,625", "el terminali okuması")):
+        done = client.post(
+            "/yonetim/duzeltmeler",
+            data={**form, "value": value, "reason": reason},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text[-1500:]
+    listing = client.get("/yonetim/duzeltmeler")
+    assert "el terminali okuması" in listing.text  # the superseded version, with its reason
+    with transaction(world.runtime.sessions) as session:
+        meter = session.scalars(select(Meter).where(Meter.serial == "30246633")).one()
+        finding = ValidationFinding(
+            code="gap",
+            meter_id=meter.id,
+            register="1.8.0",
+            start_at=utcnow() - dt.timedelta(hours=2),
+            end_at=utcnow(),
+            detail="8 intervals",
+        )
+        session.add(finding)
+        session.flush()
+        finding_id = finding.id
+    findings = client.get("/yonetim/bulgular")
+    assert "8 intervals" in findings.text
+    resolved = client.post(
+        f"/yonetim/bulgular/{finding_id}",
+        data={"resolution": "modem değişti", "csrf_token": csrf_of(findings.text)},
+        follow_redirects=False,
+    )
+    assert resolved.status_code == 303
+    assert "modem değişti" in client.get("/yonetim/bulgular?durum=resolved").text
+    assert client.get("/yonetim/teslimler").status_code == 200
+
+
+def test_every_message_key_is_in_both_catalogues() -> None:
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "src" / "osos" / "web"
+    tr = json.loads((root / "i18n" / "tr.json").read_text(encoding="utf-8"))
+    en = json.loads((root / "i18n" / "en.json").read_text(encoding="utf-8"))
+    assert tr.keys() == en.keys()
+    used: set[str] = set()
+    for path in [*root.glob("templates/*.html"), *root.glob("**/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"""(?:\b_|\.t)\(\s*["']([a-z0-9_-]+)["']""", text))
+    used = {k for k in used if not k.endswith("_")}  # prefixes of the families below
+    families = {
+        "screen_": ("readout", "ykp", "endeks", "oranlar", "yuk-profili", "aylik"),
+        "bo_": (
+            "home",
+            "points",
+            "import",
+            "findings",
+            "edits",
+            "deliveries",
+            "applications",
+            "users",
+            "outbox",
+            "audit",
+        ),
+        "status_": ("all", "submitted", "more_info", "approved", "rejected"),
+        "type_": ("abone", "tedarikci", "kurumsal", "operator", "admin"),
+        "delivery_": ("late", "at_risk", "waiting", "sent", "sent_late"),
+        "src_": ("actual", "estimated", "edited", "missing"),
+    }
+    used |= {prefix + name for prefix, names in families.items() for name in names}
+    missing = sorted(k for k in used if k not in tr)
+    assert missing == []

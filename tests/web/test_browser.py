@@ -287,5 +287,3 @@ def test_back_office(browser: Any, base_url: str, browser_world: World) -> None:
     page.goto(f"/hn/{ABONE_SP}/readout")  # staff may open any point's screens
     assert page.get_by_text(ABONE_SP).first.is_visible()
     page.context.close()
-
-

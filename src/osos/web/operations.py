@@ -1,4 +1,6 @@
-"""What the back office shows: search, communication state, coverage, findings, edits, audit."""
+"""What the back office shows beyond the other layers' own views: search across the registry,
+every meter's communication state (with meters never tried), today's coverage, the edit history
+and the audit log. Findings, edits and the comm log come from the MDM and head-end modules."""
 
 from __future__ import annotations
 
@@ -18,7 +20,6 @@ from osos.store.models import (
     ServicePoint,
     profile_intervals,
 )
-from osos.store.models.mdm import ValidationFinding
 from osos.timeutil import LOCAL_TZ, UTC, utcnow
 
 
@@ -50,21 +51,6 @@ class MeterStatusRow:
 
 
 @dataclass(frozen=True)
-class CommRow:
-    id: int
-    started_at: dt.datetime
-    ended_at: dt.datetime | None
-    direction: str
-    purpose: str
-    outcome: str
-    error: str | None
-    bytes_sent: int
-    bytes_received: int
-    peer: str | None
-    has_transcript: bool
-
-
-@dataclass(frozen=True)
 class Coverage:
     meters: int
     read_today: int
@@ -73,19 +59,6 @@ class Coverage:
     @property
     def percent(self) -> int:
         return 0 if self.meters == 0 else round(100 * self.read_today / self.meters)
-
-
-@dataclass(frozen=True)
-class FindingRow:
-    id: int
-    code: str
-    meter_serial: str
-    register: str
-    start_at: dt.datetime
-    end_at: dt.datetime
-    detail: str
-    state: str
-    resolution: str | None
 
 
 @dataclass(frozen=True)
@@ -198,31 +171,6 @@ def meter_statuses(session: Session, serial: str | None = None) -> list[MeterSta
     return rows
 
 
-def comm_log(session: Session, meter_id: int, limit: int = 100) -> list[CommRow]:
-    rows = session.scalars(
-        select(CommLogEntry)
-        .where(CommLogEntry.meter_id == meter_id)
-        .order_by(CommLogEntry.started_at.desc())
-        .limit(limit)
-    )
-    return [
-        CommRow(
-            c.id,
-            c.started_at,
-            c.ended_at,
-            c.direction.value,
-            c.purpose,
-            c.outcome,
-            c.error,
-            c.bytes_sent,
-            c.bytes_received,
-            c.peer,
-            c.transcript is not None,
-        )
-        for c in rows
-    ]
-
-
 def transcript(session: Session, comm_id: int) -> bytes | None:
     value: bytes | None = session.scalar(
         select(CommLogEntry.transcript).where(CommLogEntry.id == comm_id)
@@ -250,33 +198,6 @@ def coverage_today(session: Session, now: dt.datetime | None = None) -> Coverage
         or 0
     )
     return Coverage(meters, read, failing)
-
-
-def findings(session: Session, state: str = "open", limit: int = 300) -> list[FindingRow]:
-    rows = session.execute(
-        select(ValidationFinding, Meter.serial)
-        .join(Meter, Meter.id == ValidationFinding.meter_id)
-        .where(ValidationFinding.state == state)
-        .order_by(ValidationFinding.detected_at.desc())
-        .limit(limit)
-    ).all()
-    return [
-        FindingRow(
-            f.id, f.code, serial, f.register, f.start_at, f.end_at, f.detail, f.state, f.resolution
-        )
-        for f, serial in rows
-    ]
-
-
-def resolve_finding(session: Session, finding_id: int, by: str, resolution: str) -> bool:
-    f = session.get(ValidationFinding, finding_id)
-    if f is None or f.state != "open":
-        return False
-    f.state = "resolved"
-    f.resolved_at = utcnow()
-    f.resolved_by = by
-    f.resolution = resolution
-    return True
 
 
 def edits(session: Session, limit: int = 300) -> list[EditRow]:

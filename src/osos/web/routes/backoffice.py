@@ -4,6 +4,8 @@ applications, users, outbox and the audit log."""
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +14,10 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from osos import audit
 from osos.errors import ImportFailed, NotFound
+from osos.headend.commlog import comm_log
+from osos.mdm.vee import EditRefused, edit_interval, list_findings, resolve_finding
+from osos.sharing.board import delivery_board
+from osos.timeutil import parse_local, utcnow
 from osos.web import accounts, applications, operations, outbox
 from osos.web.deps import DB, Admin, Csrf, Staff, render, settings_of
 
@@ -29,7 +35,8 @@ def dashboard(request: Request, v: Staff, session: DB) -> Response:
             "coverage": operations.coverage_today(session),
             "statuses": statuses[:200],
             "open_applications": len(applications.list_applications(session, "submitted")),
-            "open_findings": len(operations.findings(session, "open")),
+            "open_findings": len(list_findings(session, state="open")),
+            "deliveries": Counter(r.state for r in delivery_board(session, utcnow())),
             "unsent": sum(1 for m in outbox.recent(session) if m.sent_at is None),
             "section": "home",
         },
@@ -48,7 +55,7 @@ def meter(request: Request, v: Staff, session: DB, serial: str) -> Response:
     if not statuses:
         raise NotFound(serial)
     status = statuses[0]
-    log = operations.comm_log(session, status.meter_id)
+    log = comm_log(session, status.meter_id, limit=100)
     audit.record(
         session,
         actor=v.login,
@@ -123,7 +130,7 @@ async def import_upload(
 
 @router.get("/bulgular", response_class=HTMLResponse)
 def findings(request: Request, v: Staff, session: DB, durum: str = "open") -> Response:
-    rows = operations.findings(session, "resolved" if durum == "resolved" else "open")
+    rows = list_findings(session, state="resolved" if durum == "resolved" else "open")
     return render(
         request, v, "bo_findings.html", {"rows": rows, "state": durum, "section": "findings"}
     )
@@ -131,16 +138,7 @@ def findings(request: Request, v: Staff, session: DB, durum: str = "open") -> Re
 
 @router.post("/bulgular/{finding_id}", dependencies=[Csrf])
 def resolve(v: Staff, session: DB, finding_id: int, resolution: Annotated[str, Form()]) -> Response:
-    if operations.resolve_finding(session, finding_id, v.login, resolution.strip()[:2000]):
-        audit.record(
-            session,
-            actor=v.login,
-            action="finding_resolved",
-            object_type="finding",
-            object_id=finding_id,
-            user_id=v.user_id,
-            ip=v.ip,
-        )
+    resolve_finding(session, finding_id, user=v.login, resolution=resolution.strip()[:2000])
     return RedirectResponse("/yonetim/bulgular", status_code=303)
 
 
@@ -149,6 +147,62 @@ def edits(request: Request, v: Staff, session: DB) -> Response:
     return render(
         request, v, "bo_edits.html", {"rows": operations.edits(session), "section": "edits"}
     )
+
+
+@router.post("/duzeltmeler", dependencies=[Csrf])
+def edit(
+    request: Request,
+    v: Staff,
+    session: DB,
+    serial: Annotated[str, Form()],
+    end_at: Annotated[str, Form()],
+    obis: Annotated[str, Form()],
+    value: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """An operator's correction of one interval (the MDM keeps the old version and audits)."""
+    statuses = operations.meter_statuses(session, serial.strip())
+    try:
+        if not statuses:
+            raise EditRefused(f"unknown meter {serial!r}")
+        when = parse_local(end_at)
+        amount = Decimal(value.strip().replace(",", "."))
+        edit_interval(
+            session,
+            statuses[0].meter_id,
+            when,
+            {obis.strip(): amount},
+            user=v.login,
+            reason=reason,
+            user_id=v.user_id,
+        )
+    except (EditRefused, ValueError, InvalidOperation) as exc:
+        session.rollback()
+        return render(
+            request,
+            v,
+            "bo_edits.html",
+            {
+                "rows": operations.edits(session),
+                "section": "edits",
+                "error": str(exc),
+                "form": {
+                    "serial": serial,
+                    "end_at": end_at,
+                    "obis": obis,
+                    "value": value,
+                    "reason": reason,
+                },
+            },
+            400,
+        )
+    return RedirectResponse("/yonetim/duzeltmeler", status_code=303)
+
+
+@router.get("/teslimler", response_class=HTMLResponse)
+def deliveries(request: Request, v: Staff, session: DB) -> Response:
+    rows = delivery_board(session, utcnow())
+    return render(request, v, "bo_deliveries.html", {"rows": rows, "section": "deliveries"})
 
 
 @router.get("/basvurular", response_class=HTMLResponse)
