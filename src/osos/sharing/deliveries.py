@@ -513,7 +513,18 @@ class DeliveryHook:
             runtime, now, config=self.config or load_sharing_config(), source=self.source
         )
         if summary.sent or summary.sent_late or summary.failed or summary.alerts:
-            log.info("deliveries: %s", summary.to_json())
+            log.info(
+                "deliveries: planned %d, sent %d on time and %d late, %d waiting, %d failed, "
+                "%d new alert(s), corrections queued %d / sent %d",
+                summary.planned,
+                summary.sent,
+                summary.sent_late,
+                summary.waiting,
+                summary.failed,
+                len(summary.alerts),
+                summary.corrections_queued,
+                summary.corrections_sent,
+            )
         return summary
 
 
