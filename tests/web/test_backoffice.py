@@ -364,3 +364,14 @@ def test_every_message_key_is_in_both_catalogues() -> None:
     used |= {prefix + name for prefix, names in families.items() for name in names}
     missing = sorted(k for k in used if k not in tr)
     assert missing == []
+
+
+def test_lagging_data_is_announced(world: World) -> None:
+    from tests.web import data
+
+    with transaction(world.runtime.sessions) as session:
+        data.generate(session, ABONE_SP, days=1, end=utcnow() - dt.timedelta(days=2))
+    client = TestClient(create_app(world.runtime))
+    login(client, world, "abone")
+    page = client.get(f"/hn/{ABONE_SP}/ykp")
+    assert 'data-testid="lagging"' in page.text and "güncellenmedi" in page.text

@@ -168,3 +168,17 @@ def test_readout_and_load_profile_screens(month_world: World, client: TestClient
     assert csv_text.splitlines()[0].startswith("Bitiş zamanı;Yük (kW);V L1")
     english = client.get(f"/hn/{ABONE_SP}/ykp", cookies={"osos_lang": "en"})
     assert "Load profile list" in english.text and "Import (kWh)" in english.text
+
+
+def test_period_totals_at_a_glance_add_up(month_world: World, client: TestClient) -> None:
+    page = client.get(f"/hn/{ABONE_SP}/readout")
+    shown = re.search(r'data-testid="month-total">([^<]+)<', page.text)
+    assert shown and "Bugün" in page.text and "Geçen ay" in page.text
+    today = utcnow().astimezone(LOCAL_TZ).date()
+    ykp = client.get(
+        f"/hn/{ABONE_SP}/ykp",
+        params={"from": today.replace(day=1).isoformat(), "to": today.isoformat(), "step": "15"},
+    )
+    total = re.search(r'data-testid="total-withdrawal">([^<]+)<', ykp.text)
+    assert total and total.group(1) == shown.group(1)
+    assert 'data-testid="lagging"' not in page.text  # read a moment ago

@@ -21,7 +21,13 @@ from osos.errors import AccessDenied, NotFound, OsosError
 from osos.store.models import Organisation, ServicePoint, User
 from osos.store.models.web import LoginAttempt, PasswordResetToken, WebSession
 from osos.timeutil import utcnow
-from osos.web.passwords import hash_password, needs_rehash, policy_problems, verify_password
+from osos.web.passwords import (
+    burn_verify,
+    hash_password,
+    needs_rehash,
+    policy_problems,
+    verify_password,
+)
 
 MAX_FAILURES = 5  # consecutive wrong passwords before an account locks
 LOCK_MINUTES = 15
@@ -263,6 +269,8 @@ def authenticate(
             detail={"reason": "locked"},
         )
         raise AccountLocked(user.locked_until)
+    if user is None:
+        burn_verify(password)
     if user is None or not user.active or not verify_password(user.password_hash, password):
         session.add(LoginAttempt(at=now, ip=ip, login=normal[:200]))
         if user is not None:

@@ -25,6 +25,21 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def burn_verify(password: str) -> None:
+    """Spend the time of a real check when there is no account, so timing reveals nothing."""
+    verify_password(_dummy_hash(_HASHER), password)
+
+
+_DUMMIES: dict[int, str] = {}
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    key = id(hasher)
+    if key not in _DUMMIES:
+        _DUMMIES[key] = hasher.hash("osos-dummy-password-0")
+    return _DUMMIES[key]
+
+
 def needs_rehash(password_hash: str) -> bool:
     return _HASHER.check_needs_rehash(password_hash)
 

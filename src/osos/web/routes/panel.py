@@ -33,6 +33,7 @@ from osos.errors import NotFound
 from osos.mdm.billing import MonthlyReport
 from osos.mdm.model import month_start_before, period_of
 from osos.mdm.service import month_end_indexes, monthly_report
+from osos.mdm.tariff import ZONES, zone_of
 from osos.store.models import ServicePoint
 from osos.timeutil import LOCAL_TZ, UTC, month_bounds, utcnow
 from osos.web import charts, exports, formatting, queries
@@ -43,6 +44,7 @@ router = APIRouter(include_in_schema=False)
 
 SCREENS = ("readout", "ykp", "endeks", "oranlar", "yuk-profili", "aylik")
 MAX_DAYS = {15: 31, 60: 93}
+LAG = dt.timedelta(hours=3)  # profile data older than this: "lagging behind since …"
 SOURCE_KEYS = {
     "actual": "src_actual",
     "estimated": "src_estimated",
@@ -230,7 +232,54 @@ def _build_readout(request: Request, session: Session, v: Viewer, screen: Screen
         ],
         note=f"{screen.sp.no} · {_fmt_dt(v, readout.read_at) if readout else ''}",
     )
-    return {"readout": readout, "dates": dates, "minutes_ago": minutes}, table
+    return {
+        "readout": readout,
+        "dates": dates,
+        "minutes_ago": minutes,
+        "glance": _at_a_glance(request, session, screen),
+    }, table
+
+
+@dataclass(frozen=True)
+class Glance:
+    """Period totals at a glance: today and this month so far, per tariff, and last month."""
+
+    today: dict[str, Decimal]
+    month: dict[str, Decimal]
+    last_month: MonthlyReport | None
+    period: str
+    last_period: str
+
+
+def _zone_totals(rows: list[queries.Interval]) -> dict[str, Decimal]:
+    totals = dict.fromkeys((*ZONES, "1.8.0"), Decimal(0))
+    for r in rows:
+        if r.withdrawal_kwh is not None:
+            totals[zone_of(r.start)] += r.withdrawal_kwh
+            totals["1.8.0"] += r.withdrawal_kwh
+    return totals
+
+
+def _at_a_glance(request: Request, session: Session, screen: Screen) -> Glance:
+    now = utcnow()
+    month = month_start_before(now)
+    local = now.astimezone(LOCAL_TZ)
+    midnight = queries.local_day_start(local.date())
+    parts = clip_range(screen.windows, month, _quarter_floor(now))
+    rows = queries.clipped_intervals(session, screen.sp, parts, 15) if parts else []
+    last_period = period_of(month_start_before(now, 1))
+    last = (
+        monthly_report(session, screen.sp.no, last_period, settings_of(request))
+        if _visible_period(screen, last_period)
+        else None
+    )
+    return Glance(
+        today=_zone_totals([r for r in rows if r.start >= midnight]),
+        month=_zone_totals(rows),
+        last_month=last,
+        period=period_of(month),
+        last_period=last_period,
+    )
 
 
 def _ykp_range(request: Request, default_day: dt.date) -> tuple[dt.date, dt.date, int]:
@@ -752,6 +801,8 @@ def screen_page(request: Request, v: User, session: DB, no: str, screen_name: st
     builder, template = BUILDERS[screen_name]
     context, _table = builder(request, session, v, screen)
     _audit(session, v, screen, screen_name, query=str(request.url.query))
+    last = queries.last_profile_end(session, screen.sp)
+    lagging = last is not None and utcnow() - last > LAG
     return render(
         request,
         v,
@@ -762,6 +813,7 @@ def screen_page(request: Request, v: User, session: DB, no: str, screen_name: st
             "screens": SCREENS,
             "supplier_windows": [w for w in screen.windows if w[0] != UNBOUNDED_START],
             "query": "",
+            "lag_since": last if lagging else None,
             **context,
         },
     )
