@@ -1,1 +1,59 @@
-"""simulator layer of osos (see docs/design.md)."""
+"""Virtual meters that speak IEC 62056-21 mode C over TCP, as GPRS modems do.
+
+They stand in for real meters in the demo, the tests and the benchmarks. Each meter's state is
+a deterministic function of its spec and time (:mod:`.model`, :mod:`.consumption`); how it
+writes that state is its family's data (:mod:`.families`); the protocol is the codec's
+``MeterSession`` driven by :class:`~.meter.VirtualMeter`; :class:`Fleet` moves the bytes.
+
+The API for the head-end, the demo and the tests::
+
+    from osos.simulator import Fault, Fleet, MeterSpec, specs_for, specs_from_meters
+
+    specs = specs_for(100, port_base=41000, seed=1)    # mixed fleet, meter i on 41000 + i
+    specs = specs_from_meters(rows)                    # registry/DB rows (mappings or objects):
+        # serial, flag, model, port, password, device_address, tariff_group, generation,
+        # balancing_unit[, install_date, family]
+    async with Fleet(specs, clock=FixedClock(t), host="127.0.0.1", latency=0.0) as fleet:
+        fleet.port(serial)                             # the real port (spec port 0 = any free)
+        fleet.meter(serial).registers_at(t)            # MeterModel: expected values, any time
+        fleet.meter(serial).snapshot(t)                # everything a readout shows
+        fleet.meter(serial).profile(start, end, now)   # (stamp, registers, phases) records
+        fleet.set_fault(serial, Fault.DROP, count=1)   # next call only; None = until cleared
+        fleet.clear_fault(serial)
+        fleet.dial_in("127.0.0.1", 4059, interval=300) # modems call the head-end: ID:<serial>
+
+``MeterSpec`` fields: ``serial``, ``family`` (``makel-c520``, ``emh-lzqj``, ``luna``), ``kind``
+(:class:`CustomerKind`), ``seed``, ``password`` (8 digits, P1), ``port`` (None: no listening
+port; 0: any free), ``flag`` (default: the family's), ``device_address`` (accepted in
+``/?addr!`` besides an empty address; default: the serial), ``parity`` (7E1 on the wire),
+``drift_s`` (clock offset), ``install_date`` (00:00 local), ``initial_wh`` (1.8.0 at
+installation), ``peak_w``, ``reset_base`` (0.1.0 at installation).
+
+Registers in the model are integer Wh / varh (``Registers`` tuple: T1, T2, T3, export, QI–QIV;
+1.8.0 = T1 + T2 + T3 via :func:`~.model.import_total`); ``families.register_value`` and
+``families.quantity`` map OBIS codes to them. Energy accrues in true time; time stamps the
+meter writes use its own clock (``model.meter_time``), which W1/W2/W5 writes of 0.9.1 / 0.9.2
+set.
+"""
+
+from .consumption import CustomerKind
+from .faults import Fault
+from .fleet import Fleet
+from .meter import VirtualMeter
+from .model import MeterModel, Registers, Snapshot, import_total
+from .spec import MeterSpec, kind_for, specs_for, specs_from_meters
+
+__all__ = [
+    "CustomerKind",
+    "Fault",
+    "Fleet",
+    "MeterModel",
+    "MeterSpec",
+    "Registers",
+    "Snapshot",
+    "VirtualMeter",
+    "import_total",
+    "kind_for",
+    "specs_for",
+    "specs_from_meters",
+]

@@ -2,6 +2,154 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import typer
 
+from osos.domain import CommMode
+from osos.timeutil import local_iso, utcnow
+
+from .faults import Fault, parse_fault_option
+from .fleet import Fleet
+from .spec import MeterSpec, specs_for, specs_from_meters
+
 app = typer.Typer()
+
+
+def _headend(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise typer.BadParameter(f"--dial-in must be HOST:PORT, got {text!r}")
+    return host, int(port)
+
+
+@app.command("simulate")
+def simulate(
+    meters: int = typer.Option(10, "--meters", "-n", min=1, help="How many meters to simulate."),
+    port_base: int | None = typer.Option(
+        None, "--port-base", help="Meter i listens on PORT_BASE+i (default 41000 unless --dial-in)."
+    ),
+    seed: int = typer.Option(1, "--seed", help="Seed of the generated fleet and its faults."),
+    dial_in: str | None = typer.Option(
+        None, "--dial-in", help="HOST:PORT of the head-end listener the modems call."
+    ),
+    interval: float = typer.Option(300.0, "--interval", help="Seconds between dial-in calls."),
+    latency: float = typer.Option(0.0, "--latency", min=0, help="Modem latency per answer, s."),
+    emulate_baud: bool = typer.Option(
+        False, "--emulate-baud", help="Pace bytes as the negotiated baud rate would."
+    ),
+    faults: list[str] = typer.Option(
+        [],
+        "--faults",
+        help="SERIAL=kind[,kind…] (repeatable); kinds: " + ", ".join(f.value for f in Fault),
+    ),
+    fault_rate: float = typer.Option(
+        0.0, "--fault-rate", min=0.0, max=1.0, help="Share of meters given a random fault."
+    ),
+    from_db: bool = typer.Option(
+        False, "--from-db", help="Simulate the dial-out/dial-in meters of the configured database."
+    ),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address the modems listen on."),
+) -> None:
+    """Serve virtual meters (IEC 62056-21 mode C over TCP) until Ctrl-C."""
+    headend = _headend(dial_in) if dial_in else None
+    dialing: set[str] | None = None
+    if from_db:
+        specs, dialing = _specs_from_db()
+        if not specs:
+            typer.echo("the database has no dial_out or dial_in meters", err=True)
+            raise typer.Exit(1)
+    else:
+        if port_base is None and headend is None:
+            port_base = 41000
+        specs = specs_for(meters, port_base, seed)
+    try:
+        pairs = [pair for option in faults for pair in parse_fault_option(option)]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--faults") from exc
+    known = {s.serial for s in specs}
+    unknown = sorted({serial for serial, _ in pairs} - known)
+    if unknown:
+        raise typer.BadParameter(f"no such meter(s): {', '.join(unknown)}", param_hint="--faults")
+    try:
+        asyncio.run(
+            _serve(
+                specs,
+                headend,
+                dialing,
+                host,
+                latency,
+                emulate_baud,
+                interval,
+                pairs,
+                fault_rate,
+                seed,
+            )
+        )
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+
+
+def _specs_from_db() -> tuple[list[MeterSpec], set[str]]:
+    from osos.runtime import open_runtime
+
+    from .fromdb import meter_rows
+
+    runtime = open_runtime()
+    try:
+        with runtime.sessions() as session:
+            rows = meter_rows(session)
+    finally:
+        runtime.close()
+    dialing = {row["serial"] for row in rows if row["comm_mode"] == CommMode.DIAL_IN}
+    return specs_from_meters(rows), dialing
+
+
+async def _serve(
+    specs: list[MeterSpec],
+    headend: tuple[str, int] | None,
+    dialing: set[str] | None,
+    host: str,
+    latency: float,
+    emulate_baud: bool,
+    interval: float,
+    pairs: list[tuple[str, Fault]],
+    fault_rate: float,
+    seed: int,
+) -> None:
+    async with Fleet(
+        specs, host=host, latency=latency, emulate_baud=emulate_baud, seed=seed
+    ) as fleet:
+        for serial, fault in pairs:
+            fleet.set_fault(serial, fault)
+        chosen: dict[str, list[str]] = {}
+        if fault_rate:
+            for serial, fault in fleet.random_faults(fault_rate, seed).items():
+                chosen.setdefault(serial, []).append(fault.value)
+        for serial, fault in pairs:
+            chosen.setdefault(serial, []).append(fault.value)
+        ports = fleet.ports
+        typer.echo(f"{'serial':<12} {'flag':<4} {'family':<11} {'kind':<10} {'port':>6}  fault")
+        for spec in specs:
+            port = str(ports.get(spec.serial, "-"))
+            fault_name = ",".join(chosen.get(spec.serial, []))
+            typer.echo(
+                f"{spec.serial:<12} {spec.meter_flag:<4} {spec.family:<11} {spec.kind:<10} "
+                f"{port:>6}  {fault_name}"
+            )
+        if headend is not None:
+            serials = dialing if dialing is not None else None
+            fleet.dial_in(
+                headend[0],
+                headend[1],
+                interval=interval,
+                stagger=min(interval, 10.0),
+                serials=serials,
+            )
+            typer.echo(f"modems dial in to {headend[0]}:{headend[1]} every {interval:g} s")
+        elif dialing:
+            typer.echo(f"{len(dialing)} dial-in meter(s) need --dial-in HOST:PORT", err=True)
+        typer.echo(f"{len(specs)} meters served from {local_iso(utcnow())}; Ctrl-C to stop")
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.Event().wait()

@@ -81,6 +81,7 @@ class Family:
     profile_channels: tuple[ProfileChannel, ...]  # in the order of the P.01 values
     profile_status: str | None
     profile_depth_days: int = 60
+    profile_whole_days: bool = False  # the P.01 range names days: ``to`` means its whole day
 
     @property
     def protocol(self) -> MeterProfile:
@@ -328,6 +329,7 @@ LUNA = Family(
         ProfileChannel("14.7.0", "Hz", "14.7.0"),
     ),
     profile_status=None,
+    profile_whole_days=True,
 )
 
 FAMILIES: Final[Mapping[str, Family]] = {f.key: f for f in (MAKEL_C520, EMH_LZQJ, LUNA)}

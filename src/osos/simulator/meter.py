@@ -61,6 +61,8 @@ class VirtualMeter:
         return render_readout(self.family, snap, self.spec.serial)
 
     def profile(self, start: dt.datetime | None, end: dt.datetime | None) -> LoadProfile:
+        if end is not None and self.family.profile_whole_days:
+            end += dt.timedelta(days=1)
         rows = self.model.profile(
             start,
             end,

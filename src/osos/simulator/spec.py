@@ -110,7 +110,7 @@ def specs_for(
         meter_seed = mix(seed, 100, i) & 0x7FFFFFFF
         specs.append(
             MeterSpec(
-                serial=f"{prefix}{i:05d}" if family != "luna" else f"{prefix}{i:05d}0",
+                serial=f"{prefix}{i:05d}" if family == "luna" else f"{prefix}{i:04d}",
                 family=family,
                 kind=kind,
                 seed=meter_seed,

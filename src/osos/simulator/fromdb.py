@@ -1,0 +1,42 @@
+"""The meters of the configured database that the simulator should stand in for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from osos.domain import CommMode
+from osos.store.models.core import Installation, Meter, ServicePoint
+
+
+def meter_rows(session: Session) -> list[dict[str, Any]]:
+    """One row per remotely read meter (dial-out or dial-in) with its current installation's
+    service point: the fields :func:`~.spec.specs_from_meters` reads, plus ``comm_mode``."""
+    query = (
+        select(Meter, Installation, ServicePoint)
+        .outerjoin(
+            Installation,
+            (Installation.meter_id == Meter.id) & Installation.removed_at.is_(None),
+        )
+        .outerjoin(ServicePoint, ServicePoint.id == Installation.service_point_id)
+        .where(Meter.comm_mode.in_([CommMode.DIAL_OUT, CommMode.DIAL_IN]))
+        .order_by(Meter.serial)
+    )
+    rows: dict[str, dict[str, Any]] = {}
+    for meter, installation, point in session.execute(query):
+        rows[meter.serial] = {
+            "serial": meter.serial,
+            "flag": meter.flag,
+            "model": meter.model,
+            "port": meter.port if meter.comm_mode is CommMode.DIAL_OUT else None,
+            "password": meter.password,
+            "device_address": meter.device_address,
+            "comm_mode": meter.comm_mode,
+            "install_date": installation.installed_at if installation else None,
+            "tariff_group": point.tariff_group if point else None,
+            "generation": point.generation if point else None,
+            "balancing_unit": point.balancing_unit if point else False,
+        }
+    return list(rows.values())
