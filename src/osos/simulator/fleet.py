@@ -253,6 +253,10 @@ class Fleet:
             await self._converse(meter, reader, writer)
         except OSError as exc:
             log.debug("meter %s: call dropped: %s", meter.serial, exc)
+        except asyncio.CancelledError:
+            # The fleet is stopping. This task ends here; ending it normally keeps asyncio's
+            # stream callback from logging the cancellation as an error.
+            pass
         finally:
             meter.busy = False
             if task is not None:
@@ -326,9 +330,10 @@ class Fleet:
             return True
         chunk = max(1, pace // 100)  # about 0.1 s of characters per write
         for start in range(0, len(data), chunk):
-            writer.write(data[start : start + chunk])
+            piece = data[start : start + chunk]
+            await asyncio.sleep(len(piece) * 10 / pace)  # 7E1: 10 bits a character
+            writer.write(piece)
             await writer.drain()
-            await asyncio.sleep(len(data[start : start + chunk]) * 10 / pace)  # 7E1: 10 bits
         return True
 
     def _latency(self) -> float:
