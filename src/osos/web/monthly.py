@@ -1,4 +1,5 @@
-"""How a month developed, for the Oranlar chart (the month's verdicts come from the MDM)."""
+"""How a range developed: cumulative ratios per day (Oranlar) and daily peak demand (Yük
+Profili). The month's own verdicts and maximum demand come from the MDM."""
 
 from __future__ import annotations
 
@@ -40,3 +41,22 @@ def _ratio_point(
     if active == 0:
         return day, None, None
     return day, ratio(ind, active), ratio(cap, active)
+
+
+FOUR = Decimal(4)  # a quarter's energy × 4 = its average power
+
+
+def daily_peaks(rows: Sequence[Interval]) -> list[tuple[dt.date, Decimal, dt.datetime]]:
+    """Each local day's highest 15-minute average power (kW) and the quarter's start.
+
+    Clock-aligned quarters from the load profile, after the multiplier.
+    """
+    best: dict[dt.date, tuple[Decimal, dt.datetime]] = {}
+    for r in rows:
+        if r.withdrawal_kwh is None or r.end - r.start != dt.timedelta(minutes=15):
+            continue
+        day = r.start.astimezone(LOCAL_TZ).date()
+        kw = r.withdrawal_kwh * FOUR
+        if day not in best or kw > best[day][0]:
+            best[day] = (kw, r.start)
+    return [(day, kw, at) for day, (kw, at) in sorted(best.items())]

@@ -38,7 +38,7 @@ from osos.store.models import ServicePoint
 from osos.timeutil import LOCAL_TZ, UTC, month_bounds, utcnow
 from osos.web import charts, exports, formatting, queries
 from osos.web.deps import DB, User, Viewer, record_denied, render, settings_of
-from osos.web.monthly import daily_ratios
+from osos.web.monthly import daily_peaks, daily_ratios
 
 router = APIRouter(include_in_schema=False)
 
@@ -663,10 +663,20 @@ def _build_yuk(request: Request, session: Session, v: Viewer, screen: Screen) ->
         "volt_chart": volt_chart,
         "amp_chart": amp_chart,
         "has_phases": has_phases,
-        "rows": body[-96:],
+        "peaks": daily_peaks(load),
         "query": f"?from={first.isoformat()}&to={last.isoformat()}",
         "max_day": _today().isoformat(),
     }, table
+
+
+def _change(before: MonthlyReport | None, after: MonthlyReport) -> Decimal | None:
+    """Percent change of 1.8.0 consumption from the month before (None without both)."""
+    if before is None:
+        return None
+    a, b = before.consumption.get("1.8.0"), after.consumption.get("1.8.0")
+    if a is None or b is None or a == 0:
+        return None
+    return ((b - a) / a * 100).quantize(Decimal("0.1"))
 
 
 def _build_aylik(request: Request, session: Session, v: Viewer, screen: Screen) -> Built:
@@ -683,10 +693,14 @@ def _build_aylik(request: Request, session: Session, v: Viewer, screen: Screen) 
         v.t("max_demand_export") + " (2.6.0) kW",
         v.t("occurred_at"),
         v.t("estimated"),
+        v.t("change_pct"),
     ]
     body: list[list[exports.Cell]] = []
+    previous: MonthlyReport | None = None
     for h in history:
         imp, exp = h.max_demand.get("1.6.0"), h.max_demand.get("2.6.0")
+        change = _change(previous, h)
+        previous = h
         body.append(
             [
                 h.period,
@@ -700,6 +714,7 @@ def _build_aylik(request: Request, session: Session, v: Viewer, screen: Screen) 
                 exp.value if exp else None,
                 _fmt_dt(v, exp.time) if exp else "",
                 v.t("yes") if h.estimated else v.t("no"),
+                change,
             ]
         )
     chart = charts.line_chart(
