@@ -182,3 +182,21 @@ def test_period_totals_at_a_glance_add_up(month_world: World, client: TestClient
     total = re.search(r'data-testid="total-withdrawal">([^<]+)<', ykp.text)
     assert total and total.group(1) == shown.group(1)
     assert 'data-testid="lagging"' not in page.text  # read a moment ago
+
+
+def test_a_range_off_the_hour_sums_whole_hours_plus_its_edges(
+    month_world: World, client: TestClient
+) -> None:
+    day = (utcnow().astimezone(LOCAL_TZ) - dt.timedelta(days=2)).date().isoformat()
+    common = {"from": day, "to": day, "from_time": "10:15", "to_time": "13:45"}
+    hourly = client.get(f"/hn/{ABONE_SP}/ykp.csv", params={**common, "step": "60"})
+    quarters = client.get(f"/hn/{ABONE_SP}/ykp.csv", params={**common, "step": "15"})
+    assert "T1015_" in hourly.headers["content-disposition"]
+    h_rows = hourly.content.decode("utf-8-sig").splitlines()[1:]
+    q_rows = quarters.content.decode("utf-8-sig").splitlines()[1:]
+    starts = [r.split(";")[0][-8:-3] for r in h_rows[:-1]]
+    assert starts == ["10:15", "10:30", "10:45", "11:00", "12:00", "13:00", "13:15", "13:30"]
+    assert len(q_rows) - 1 == 14
+    assert h_rows[-1].split(";")[2] == q_rows[-1].split(";")[2]  # the same total
+    page = client.get(f"/hn/{ABONE_SP}/ykp", params={**common, "step": "60"})
+    assert 'value="10:15"' in page.text and "from_time=10:15" in page.text

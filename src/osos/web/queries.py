@@ -98,6 +98,45 @@ def clipped_intervals(
     return rows
 
 
+def bucketed_intervals(
+    session: Session,
+    sp: ServicePointView,
+    parts: Sequence[tuple[dt.datetime, dt.datetime]],
+    minutes: int,
+) -> list[Interval]:
+    """Rows of ``minutes`` for whole buckets, and quarters for the partial edges of a range
+    that does not start or end on a bucket boundary — so any range sums exactly."""
+    if minutes == 15:
+        return clipped_intervals(session, sp, parts, 15)
+    step = dt.timedelta(minutes=minutes)
+    rows: list[Interval] = []
+    for lo, hi in parts:
+        first = _ceil(lo, step)
+        last = _floor(hi, step)
+        if first >= last:
+            rows.extend(intervals(session, sp, lo, hi, 15))
+            continue
+        if lo < first:
+            rows.extend(intervals(session, sp, lo, first, 15))
+        rows.extend(intervals(session, sp, first, last, minutes))
+        if last < hi:
+            rows.extend(intervals(session, sp, last, hi, 15))
+    return rows
+
+
+def _floor(at: dt.datetime, step: dt.timedelta) -> dt.datetime:
+    """Down to a bucket boundary of local time (Turkey's offsets are whole hours)."""
+    local = at.astimezone(LOCAL_TZ)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    buckets = (local - midnight) // step
+    return (midnight + buckets * step).astimezone(UTC)
+
+
+def _ceil(at: dt.datetime, step: dt.timedelta) -> dt.datetime:
+    floor = _floor(at, step)
+    return floor if floor == at else floor + step
+
+
 @dataclass(frozen=True)
 class Totals:
     withdrawal_kwh: Decimal

@@ -301,12 +301,38 @@ def _default_day(session: Session, screen: Screen) -> dt.date:
     return (last - dt.timedelta(seconds=1)).astimezone(LOCAL_TZ).date()
 
 
+def _clock(text: str | None) -> dt.timedelta | None:
+    """'HH:MM' → time of day, down to its quarter; None when empty or not a time."""
+    if not text:
+        return None
+    try:
+        hours, minutes = (int(p) for p in text.split(":")[:2])
+    except ValueError:
+        return None
+    if not (0 <= hours <= 24 and 0 <= minutes < 60) or (hours == 24 and minutes):
+        return None
+    return dt.timedelta(hours=hours, minutes=minutes - minutes % 15)
+
+
+def _hhmm(value: dt.timedelta) -> str:
+    minutes = int(value.total_seconds() // 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def _build_ykp(request: Request, session: Session, v: Viewer, screen: Screen) -> Built:
     first, last, step = _ykp_range(request, _default_day(session, screen))
-    start = queries.local_day_start(first)
-    end = queries.local_day_start(last + dt.timedelta(days=1))
+    from_time = _clock(request.query_params.get("from_time"))
+    to_time = _clock(request.query_params.get("to_time"))
+    start = queries.local_day_start(first) + (from_time or dt.timedelta(0))
+    end = (
+        queries.local_day_start(last) + to_time
+        if to_time
+        else queries.local_day_start(last + dt.timedelta(days=1))
+    )
+    if end <= start:
+        end = start + dt.timedelta(minutes=step)
     parts = _parts(session, v, screen, start, end, "ykp")
-    rows = queries.clipped_intervals(session, screen.sp, parts, step)
+    rows = queries.bucketed_intervals(session, screen.sp, parts, step)
     totals = queries.totals(rows)
     headers = [
         v.t("interval_start"),
@@ -403,7 +429,12 @@ def _build_ykp(request: Request, session: Session, v: Viewer, screen: Screen) ->
         .isoformat(),
         "max_days": MAX_DAYS[step],
         "src": lambda s: _src(v, s),
-        "query": f"?from={first.isoformat()}&to={last.isoformat()}&step={step}",
+        "query": f"?from={first.isoformat()}&to={last.isoformat()}&step={step}"
+        + (f"&from_time={_hhmm(from_time)}" if from_time else "")
+        + (f"&to_time={_hhmm(to_time)}" if to_time else ""),
+        "from_time": _hhmm(from_time) if from_time else "",
+        "to_time": _hhmm(to_time) if to_time else "",
+        "times": (_hhmm(from_time) if from_time else "", _hhmm(to_time) if to_time else ""),
     }
     return context, table
 
@@ -789,7 +820,11 @@ def screen_export(
     )
     extra = ""
     if "first" in context and "last" in context:
-        extra = f"{context['first'].isoformat()}_{context['last'].isoformat()}"
+        times = context.get("times", ("", ""))
+        extra = (
+            f"{context['first'].isoformat()}{'T' + times[0] if times[0] else ''}_"
+            f"{context['last'].isoformat()}{'T' + times[1] if times[1] else ''}"
+        ).replace(":", "")
         if "step" in context:
             extra += f"_{context['step']}dk"
     elif "period" in context:
