@@ -360,6 +360,7 @@ def test_every_message_key_is_in_both_catalogues() -> None:
         "type_": ("abone", "tedarikci", "kurumsal", "operator", "admin"),
         "delivery_": ("late", "at_risk", "waiting", "sent", "sent_late"),
         "src_": ("actual", "estimated", "edited", "missing"),
+        "comm_": ("dial_out", "dial_in", "none"),
     }
     used |= {prefix + name for prefix, names in families.items() for name in names}
     missing = sorted(k for k in used if k not in tr)

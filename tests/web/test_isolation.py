@@ -112,7 +112,24 @@ def test_supplier_outside_its_supply_dates_gets_404(
     month = shared_world.late_from.astimezone(LOCAL_TZ).strftime("%Y-%m")
     if shared_world.late_from.astimezone(LOCAL_TZ).day != 1:
         assert client.get(f"/hn/{LATE_SP}/oranlar", params={"ay": month}).status_code == 404
-    assert _denied(shared_world, actor, LATE_SP) >= before + 6
+    # Endeks: no month-end before the supply began, no consumption from before it
+    endeks = client.get(f"/hn/{LATE_SP}/endeks.csv").content.decode("utf-8-sig").splitlines()
+    headers = endeks[0].split(";")
+    shown_at = [
+        dt.datetime.strptime(h.removeprefix("Endeks "), "%d.%m.%Y %H:%M:%S").replace(
+            tzinfo=LOCAL_TZ
+        )
+        for h in headers
+        if h.startswith("Endeks ")
+    ]
+    assert shown_at and all(
+        at >= shared_world.late_from - dt.timedelta(seconds=1) for at in shown_at
+    )
+    for line in endeks[1:]:
+        cells = line.split(";")
+        assert all(cells[k] == "" for k, h in enumerate(headers) if h.startswith("Tüketim"))
+    assert client.get(f"/hn/{LATE_SP}/readout", params={"id": "999999"}).status_code == 404
+    assert _denied(shared_world, actor, LATE_SP) >= before + 7
 
 
 def test_customers_cannot_open_the_back_office(shared_world: World, client_for: object) -> None:

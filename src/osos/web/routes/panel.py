@@ -214,6 +214,14 @@ def _build_readout(request: Request, session: Session, v: Viewer, screen: Screen
     readout_id = int(raw_id) if raw_id and raw_id.isdigit() else None
     readout = queries.readout(session, screen.sp, readout_id, everything)
     if readout_id is not None and readout is None:
+        record_denied(
+            session,
+            v,
+            "view",
+            object_type="service_point",
+            object_id=screen.sp.no,
+            detail={"screen": "readout", "readout": readout_id},
+        )
         raise NotFound("no such readout")
     dates = queries.readout_dates(session, screen.sp, everything)
     minutes = formatting.ago_minutes(readout.read_at if readout else None, utcnow())
@@ -439,18 +447,20 @@ def _build_ykp(request: Request, session: Session, v: Viewer, screen: Screen) ->
     return context, table
 
 
+def _inside(windows: list[Window], at: dt.datetime) -> bool:
+    return any(lo <= at and (hi is None or at <= hi) for lo, hi in windows)
+
+
 def _build_endeks(request: Request, session: Session, v: Viewer, screen: Screen) -> Built:
-    points = month_end_indexes(session, screen.sp.id, 3, now=utcnow())
-    points = [
-        p
-        for p in points
-        if any(
-            w_start <= p.at and (w_end is None or p.at <= w_end)
-            for w_start, w_end in screen.windows
-        )
-    ]
-    if not points and screen.windows[0][0] != UNBOUNDED_START:
-        _parts(session, v, screen, utcnow(), utcnow(), "endeks")
+    everything = month_end_indexes(session, screen.sp.id, 3, now=utcnow())
+    points = []
+    shown = []  # whether the consumption up to the point lies in the visible windows too
+    for i, p in enumerate(everything):
+        if not _inside(screen.windows, p.at):
+            continue
+        since = everything[i - 1].at if i else month_start_before(p.at - dt.timedelta(seconds=1))
+        points.append(p)
+        shown.append(_inside(screen.windows, since))
     headers = [v.t("register")]
     for p in points:
         label = (
@@ -458,18 +468,17 @@ def _build_endeks(request: Request, session: Session, v: Viewer, screen: Screen)
             if (p.kind == "month_end")
             else _fmt_dt(v, p.at)
         )
-        headers += [f"{v.t('index')} {label}", f"{v.t('consumption')} {label}"]
+        headers += [f"{v.t('index')} {label}", f"{v.t('consumption')} {label}", v.t("estimated")]
     body: list[list[exports.Cell]] = []
     for obis in ENDEX_REGISTERS:
         line: list[exports.Cell] = [obis]
-        for p in points:
-            mark = " *" if obis in p.estimated else ""
-            value = p.indexes.get(obis)
-            line.append(value if not mark or value is None else f"{value}{mark}")
-            line.append(p.consumption.get(obis))
+        for p, show in zip(points, shown, strict=True):
+            line.append(p.indexes.get(obis))
+            line.append(p.consumption.get(obis) if show else None)
+            line.append(v.t("yes") if obis in p.estimated else "")
         body.append(line)
-    table = exports.Table(v.t("index_info"), headers, body, note=v.t("estimated_mark_note"))
-    return {"points": points, "registers": ENDEX_REGISTERS}, table
+    table = exports.Table(v.t("index_info"), headers, body, note=screen.sp.no)
+    return {"points": points, "shown": shown, "registers": ENDEX_REGISTERS}, table
 
 
 def _chosen_period(request: Request) -> str:
