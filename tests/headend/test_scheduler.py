@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from osos.domain import Generation
 from osos.headend.commlog import comm_log, comm_status
-from osos.headend.jobs import MeterTarget, add_job
+from osos.headend.jobs import MeterTarget, add_job, create_due_jobs
 from osos.headend.plans import Backoff
 from osos.headend.reading import Timeouts
 from osos.headend.scheduler import HeadendConfig, Scheduler, run_headend
@@ -145,6 +145,13 @@ async def test_read_now_with_profile_range_and_clock_audit(runtime: Runtime) -> 
     assert report.clock is not None and report.clock.drift == dt.timedelta(minutes=-5)
     assert report.clock.set_to == NOW and report.clock.accepted
     assert again.clock is not None and again.clock.set_to is None  # set the first time
+    # planned jobs that are due meanwhile are left to the scheduler, not held by osos read
+    with runtime.sessions.begin() as session:
+        assert create_due_jobs(session, NOW) == 2
+    assert (await scheduler.read_now("500")).outcome == "ok"
+    with runtime.sessions() as session:
+        planned = list(session.scalars(select(ReadJob).where(ReadJob.due_at.is_not(None))))
+        assert [j.state for j in planned] == ["pending", "pending"]
     with runtime.sessions() as session:
         (entry,) = session.scalars(select(AuditEntry))
     assert (entry.action, entry.actor, entry.object_id) == (

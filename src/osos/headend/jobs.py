@@ -169,8 +169,8 @@ def create_due_jobs(
     # Another worker may plan the same slot at the same moment: the unique key decides.
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = cast(Table, ReadJob.__table__)
-    result = session.execute(insert(table).on_conflict_do_nothing(), rows)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    statement = insert(table).on_conflict_do_nothing().returning(table.c.id)
+    return len(session.execute(statement, rows).all())
 
 
 def add_job(
@@ -220,11 +220,14 @@ def claim_jobs(
     worker: str,
     limit: int,
     meter_ids: Sequence[int] | None = None,
+    job_ids: Sequence[int] | None = None,
     dial_out_only: bool = True,
 ) -> list[JobView]:
     """Take the due jobs of up to ``limit`` meters (all due jobs of a meter together, so one
     session serves them) and mark them running."""
     due = (ReadJob.state == PENDING) & (ReadJob.next_attempt_at <= now)
+    if job_ids is not None:
+        due = due & ReadJob.id.in_(list(job_ids))
     meters = (
         select(ReadJob.meter_id)
         .join(Meter, Meter.id == ReadJob.meter_id)

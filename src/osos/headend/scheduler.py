@@ -434,12 +434,13 @@ class Scheduler:
                 session,
                 now,
                 worker=self.config.worker,
-                limit=len(ids),
+                limit=1,
                 meter_ids=[meter_id],
+                job_ids=ids,
                 dial_out_only=False,
             )
             (target,) = jobs.meter_targets(session, [meter_id])
-            return target, [job for job in claimed if job.id in ids]
+            return target, claimed
 
         target, job_list = await self.db.run(prepare)
         return await self.read_meter(target, job_list, profile=profile_from is not None)
