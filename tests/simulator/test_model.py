@@ -19,6 +19,7 @@ from osos.simulator.consumption import (
     CustomerKind,
     MeterCharacter,
     build_pattern,
+    day_totals,
     zone_of_slot,
 )
 from osos.simulator.families import FAMILIES, render_readout
@@ -244,3 +245,13 @@ def test_mixed_fleet_is_deterministic_and_varied() -> None:
     assert {s.kind for s in specs} == set(CustomerKind)
     assert len({s.serial for s in specs}) == 30
     assert [s.port for s in specs] == list(range(41000, 41030))
+
+
+@settings(max_examples=30, deadline=None)
+@given(kinds, seeds, st.integers(1, 12), st.integers(0, 2), st.integers(0, 7))
+def test_day_totals_shortcut_equals_the_full_pattern(
+    kind: CustomerKind, seed: int, month: int, dtype: int, level: int
+) -> None:
+    char = MeterCharacter.from_seed(kind, seed)
+    key = (month, dtype, level)
+    assert day_totals(char, key) == build_pattern(char, key).totals

@@ -16,13 +16,15 @@ zone of its start, and 15-minute intervals never straddle a zone edge.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
 SLOTS: Final = 96  # 15-minute intervals per local day (Turkey keeps UTC+3 all year)
 SLOT_MINUTES: Final = 15
-LEVELS: Final = (880, 920, 960, 1000, 1000, 1040, 1080, 1120)  # day-to-day factor, permille
+LEVELS: Final = (880, 920, 960, 1000, 1000, 1040, 1080, 1120)  # day factor, permille (8)
 
 # Register positions in every register tuple.
 T1, T2, T3, EXPORT, Q1, Q2, Q3, Q4 = range(8)
@@ -144,7 +146,7 @@ class MeterCharacter:
     capacitive: int  # 8.8.0 / 1.8.0, permille
     q2: int  # 6.8.0 / 2.8.0 (or of import when there is no export), permille
     q3: int  # 7.8.0 / 2.8.0, permille
-    variant: int  # 0..3: shifts the noise pattern so meters of one kind differ
+    variant: int  # 0..15: picks the noise pattern, so meters of one kind differ
     power_factor: int  # permille, for currents
 
     @classmethod
@@ -180,13 +182,14 @@ class MeterCharacter:
             capacitive=capacitive,
             q2=mix(seed, 6) % 12,
             q3=mix(seed, 7) % 8,
-            variant=mix(seed, 8) % 4,
+            variant=mix(seed, 8) % 16,
             power_factor=900 + mix(seed, 9) % 90,
         )
 
     def level(self, day_number: int) -> int:
         """Index into :data:`LEVELS` for a day (day number = proleptic ordinal)."""
-        return mix(self.seed, 10, day_number) % len(LEVELS)
+        # Fibonacci hashing of (day, salt): one multiplication, the top three bits (8 levels).
+        return (((day_number + self.seed * 7919) * 0x9E3779B97F4A7C15) & _MASK) >> 61
 
     def pattern_key(self, day: dt.date) -> tuple[int, int, int]:
         if self.kind in (CustomerKind.GENERATION, CustomerKind.LIGHTING):
@@ -199,63 +202,96 @@ class DayPattern:
     """The 96 intervals of one kind of day, with prefix sums for O(1) indexes at any slot.
 
     ``energy[r][s]`` is register r's energy (Wh / varh) in slot s; ``prefix[r][s]`` the sum of
-    slots < s; ``import_max[s]`` / ``export_max[s]`` the (energy, slot) maximum over slots < s
-    (slot −1 when none), the earliest slot winning ties.
+    slots < s; ``imports`` / ``exports`` the active energy per slot and ``import_max[s]`` /
+    ``export_max[s]`` their running maximum over slots < s.
     """
 
     energy: tuple[tuple[int, ...], ...]
     prefix: tuple[tuple[int, ...], ...]
-    import_max: tuple[tuple[int, int], ...]
-    export_max: tuple[tuple[int, int], ...]
+    imports: tuple[int, ...]
+    exports: tuple[int, ...]
+    import_max: tuple[int, ...]
+    export_max: tuple[int, ...]
+    totals: tuple[int, ...]  # the day's energy per register
 
-    @property
-    def totals(self) -> tuple[int, ...]:
-        return tuple(p[SLOTS] for p in self.prefix)
+    def best(self, export: bool, slots: int = SLOTS) -> tuple[int, int]:
+        """(energy, slot) of the largest interval among the first ``slots``; the earliest wins
+        a tie; (0, −1) when they are all zero."""
+        value = (self.export_max if export else self.import_max)[slots]
+        if value == 0:
+            return 0, -1
+        return value, (self.exports if export else self.imports).index(value)
+
+
+@functools.cache
+def base_shape(
+    kind: CustomerKind, variant: int, key: tuple[int, int, int]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Import and export per slot as shape × day level × jitter (10^9 = the peak), shared by
+    every meter of one kind and variant; a meter scales it by its peak power."""
+    month, dtype, level = key
+    factor = LEVELS[level]
+    state = mix(list(CustomerKind).index(kind), variant, month, dtype, level)
+    imports: list[int] = []
+    exports: list[int] = []
+    for slot in range(SLOTS):
+        imp_shape, exp_shape = shape(kind, month or 1, dtype, slot)
+        state = (state * 6364136223846793005 + 1442695040888963407) & _MASK  # LCG step
+        scale = factor * (920 + (state >> 33) % 161)
+        imports.append(scale * imp_shape)
+        exports.append(scale * exp_shape)
+    return tuple(imports), tuple(exports)
+
+
+_ZONE_MASKS: Final = tuple(tuple(int(z == zone) for z in ZONES) for zone in (T1, T2, T3))
+_NO_ENERGY: Final = (0,) * SLOTS
+
+
+def day_totals(char: MeterCharacter, key: tuple[int, int, int]) -> tuple[int, ...]:
+    """The day's energy per register — what :func:`build_pattern` gives as ``totals``, for the
+    many days of a long history whose intervals nobody asks for, at a fraction of the cost."""
+    imp_base, exp_base = base_shape(char.kind, char.variant, key)
+    peak = char.peak_w
+    imports = [peak * b // 4_000_000_000 for b in imp_base]
+    t1 = sum(imports[_T1_SLOTS])
+    t2 = sum(imports[_T2_SLOTS])
+    t3 = sum(imports) - t1 - t2
+    q1 = sum([v * char.inductive // 1000 for v in imports])
+    q4 = sum([v * char.capacitive // 1000 for v in imports])
+    if not any(exp_base):
+        return t1, t2, t3, 0, q1, sum([v * char.q2 // 1000 for v in imports]), 0, q4
+    exports = [peak * b // 4_000_000_000 for b in exp_base]
+    q2 = sum([(e or i) * char.q2 // 1000 for i, e in zip(imports, exports, strict=True)])
+    q3 = sum([e * char.q3 // 1000 for e in exports])
+    return t1, t2, t3, sum(exports), q1, q2, q3, q4
+
+
+_T1_SLOTS: Final = slice(6 * 4, 17 * 4)
+_T2_SLOTS: Final = slice(17 * 4, 22 * 4)
 
 
 def build_pattern(char: MeterCharacter, key: tuple[int, int, int]) -> DayPattern:
-    """Compute one day pattern: integer arithmetic only, so every sum is exact."""
-    month, dtype, level = key
-    factor = LEVELS[level]
-    imports: list[int] = []
-    exports: list[int] = []
-    state = mix(char.seed, char.variant, month, dtype, level)
-    for slot in range(SLOTS):
-        imp_shape, exp_shape = shape(char.kind, month or 1, dtype, slot)
-        state = (state * 6364136223846793005 + 1442695040888963407) & _MASK  # LCG step
-        jitter = 920 + (state >> 33) % 161
-        scale = char.peak_w * factor * jitter
-        # Wh in 15 minutes = W / 4; shapes, factor and jitter are permille (10^9 together).
-        imports.append(scale * imp_shape // 4_000_000_000)
-        exports.append(scale * exp_shape // 4_000_000_000)
-    regs: list[list[int]] = [[0] * SLOTS for _ in range(REGISTERS)]
-    for slot in range(SLOTS):
-        imp, exp = imports[slot], exports[slot]
-        regs[ZONES[slot]][slot] = imp
-        regs[EXPORT][slot] = exp
-        regs[Q1][slot] = imp * char.inductive // 1000
-        regs[Q4][slot] = imp * char.capacitive // 1000
-        regs[Q2][slot] = (exp or imp) * char.q2 // 1000
-        regs[Q3][slot] = exp * char.q3 // 1000
-    prefix: list[tuple[int, ...]] = []
-    for values in regs:
-        running = [0]
-        for value in values:
-            running.append(running[-1] + value)
-        prefix.append(tuple(running))
+    """One day pattern of one meter: integer arithmetic only, so every sum is exact."""
+    imp_base, exp_base = base_shape(char.kind, char.variant, key)
+    peak = char.peak_w
+    # Wh in 15 minutes = W / 4; the base is in 10^-9 of the peak.
+    imports = tuple([peak * b // 4_000_000_000 for b in imp_base])
+    exports = tuple([peak * b // 4_000_000_000 for b in exp_base]) if any(exp_base) else _NO_ENERGY
+    regs: list[tuple[int, ...]] = [
+        *(tuple([v * m for v, m in zip(imports, mask, strict=True)]) for mask in _ZONE_MASKS),
+        exports,
+        tuple([v * char.inductive // 1000 for v in imports]),
+        tuple([(e or i) * char.q2 // 1000 for i, e in zip(imports, exports, strict=True)]),
+        tuple([e * char.q3 // 1000 for e in exports]),
+        tuple([v * char.capacitive // 1000 for v in imports]),
+    ]
+    prefix = tuple(tuple(itertools.accumulate(r, initial=0)) for r in regs)
     return DayPattern(
-        energy=tuple(tuple(v) for v in regs),
-        prefix=tuple(prefix),
-        import_max=_running_max(imports),
-        export_max=_running_max(exports),
+        energy=tuple(regs),
+        prefix=prefix,
+        totals=tuple(p[SLOTS] for p in prefix),
+        imports=imports,
+        exports=exports,
+        import_max=tuple(itertools.accumulate(imports, max, initial=0)),
+        export_max=tuple(itertools.accumulate(exports, max, initial=0)),
     )
-
-
-def _running_max(values: list[int]) -> tuple[tuple[int, int], ...]:
-    best = (0, -1)
-    out = [best]
-    for slot, value in enumerate(values):
-        if value > best[0]:
-            best = (value, slot)
-        out.append(best)
-    return tuple(out)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ from .consumption import (
     DayPattern,
     MeterCharacter,
     build_pattern,
+    day_totals,
     mix,
 )
 
@@ -41,6 +43,7 @@ INTERVAL = dt.timedelta(minutes=SLOT_MINUTES)
 FIRST_DAY = dt.date(2016, 9, 8)  # Turkey on UTC+3 all year from here on
 
 Registers = tuple[int, ...]  # T1, T2, T3, export, Q1..Q4 (Wh / varh), see consumption.py
+_Best = tuple[int, dt.datetime | None]  # (interval energy, true end time of the interval)
 
 
 def local_midnight(day: dt.date) -> dt.datetime:
@@ -177,6 +180,8 @@ class MeterModel:
         self.clock = ClockLine.fixed(drift)
         self._patterns: dict[tuple[int, int, int], DayPattern] = {}
         self._day_starts: list[Registers] = [self.initial]
+        self._totals: dict[tuple[int, int, int], Registers] = {}
+        self._best_cache: dict[dt.date, tuple[_Best, _Best]] = {}
 
     # --- energy -----------------------------------------------------------------------------
 
@@ -195,9 +200,13 @@ class MeterModel:
         starts = self._day_starts
         while len(starts) <= offset:
             current = self.install_date + dt.timedelta(days=len(starts) - 1)
-            totals = self.pattern(current).totals
-            last = starts[-1]
-            starts.append(tuple(a + b for a, b in zip(last, totals, strict=True)))
+            key = self.character.pattern_key(current)
+            totals = self._totals.get(key)
+            if totals is None:
+                known = self._patterns.get(key)
+                totals = known.totals if known else day_totals(self.character, key)
+                self._totals[key] = totals
+            starts.append(tuple(map(operator.add, starts[-1], totals)))
         return starts[offset]
 
     def registers_at(self, when: dt.datetime) -> Registers:
@@ -244,28 +253,39 @@ class MeterModel:
     def max_demand(self, start: dt.datetime, end: dt.datetime) -> tuple[Demand, Demand]:
         """(import, export) maximum 15-minute average power over the whole intervals between
         ``start`` (a local midnight) and ``end``; the earliest interval wins a tie."""
-        best_imp: tuple[int, dt.datetime | None] = (0, None)  # (energy, true end time)
-        best_exp: tuple[int, dt.datetime | None] = (0, None)
-        last_end = floor_interval(end)
+        best_imp: _Best = (0, None)
+        best_exp: _Best = (0, None)
+        last_local = local_naive(floor_interval(end))
+        last_day = last_local.date()
         day = max(local_naive(start).date(), self.install_date)
-        last_local = local_naive(last_end)
-        while day <= last_local.date():
-            midnight = local_midnight(day)
-            slots = SLOTS
-            if day == last_local.date():
+        while day <= last_day:
+            if day == last_day:
                 slots = (last_local.hour * 60 + last_local.minute) // SLOT_MINUTES
-            if slots:
-                pattern = self.pattern(day)
-                imp = pattern.import_max[slots]
-                exp = pattern.export_max[slots]
-                if imp[0] > best_imp[0]:
-                    best_imp = (imp[0], midnight + INTERVAL * (imp[1] + 1))
-                if exp[0] > best_exp[0]:
-                    best_exp = (exp[0], midnight + INTERVAL * (exp[1] + 1))
+                imp, exp = self._day_best(day, slots)
+            else:
+                found = self._best_cache.get(day)
+                if found is None:
+                    found = self._best_cache[day] = self._day_best(day, SLOTS)
+                imp, exp = found
+            if imp[0] > best_imp[0]:
+                best_imp = imp
+            if exp[0] > best_exp[0]:
+                best_exp = exp
             day += dt.timedelta(days=1)
         return self._demand(best_imp), self._demand(best_exp)
 
-    def _demand(self, best: tuple[int, dt.datetime | None]) -> Demand:
+    def _day_best(self, day: dt.date, slots: int) -> tuple[_Best, _Best]:
+        if not slots:
+            return (0, None), (0, None)
+        pattern = self.pattern(day)
+        midnight = local_midnight(day)
+        out: list[_Best] = []
+        for export in (False, True):
+            energy, slot = pattern.best(export, slots)
+            out.append((energy, midnight + INTERVAL * (slot + 1) if slot >= 0 else None))
+        return out[0], out[1]
+
+    def _demand(self, best: _Best) -> Demand:
         energy, when = best
         if when is None:
             return Demand()
