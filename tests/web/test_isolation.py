@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -76,11 +77,14 @@ def test_foreign_service_point_is_404_and_audited(
         assert page.text.replace(foreign, "N") == unknown.text.replace("9999999999", "N")
         for fmt in ("xlsx", "csv"):
             assert client.get(f"/hn/{foreign}/{screen}.{fmt}").status_code == 404
+    # the service-point picker (a form) with a foreign number
+    picked = client.get("/sec", params={"no": foreign, "ekran": "ykp"})
+    assert picked.status_code == 404
     # the YKP form (GET with its fields) for a foreign point
     day = _day(shared_world.end - dt.timedelta(days=1))
     form = client.get(f"/hn/{foreign}/ykp", params={"from": day, "to": day, "step": "15"})
     assert form.status_code == 404
-    assert _denied(shared_world, actor, foreign) == before + 6 * 3 + 1
+    assert _denied(shared_world, actor, foreign) == before + 6 * 3 + 2
 
 
 def test_supplier_outside_its_supply_dates_gets_404(
@@ -164,3 +168,14 @@ def test_anonymous_visitors_are_sent_to_login(shared_world: World) -> None:
         response = client.get(f"/hn/{ABONE_SP}/ykp.xlsx", follow_redirects=False)
         assert response.status_code == 303
         assert response.headers["location"].startswith("/giris")
+
+
+def test_the_picker_lists_only_own_points(shared_world: World, client_for: object) -> None:
+    client = client_for("kurumsal")  # type: ignore[operator]
+    page = client.get(f"/hn/{KURUMSAL_SP}/oranlar")
+    options = re.findall(r'<option value="(\d+)"', page.text)
+    assert len(options) == 4 and KURUMSAL_SP in options and ABONE_SP not in options
+    moved = client.get(
+        "/sec", params={"no": options[1], "ekran": "oranlar"}, follow_redirects=False
+    )
+    assert moved.headers["location"] == f"/hn/{options[1]}/oranlar"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -199,7 +200,24 @@ def _quarter_floor(at: dt.datetime) -> dt.datetime:
 
 @router.get("/hn/{no}")
 def service_point_home(no: str) -> Response:
-    return RedirectResponse(f"/hn/{no}/readout", status_code=303)
+    return RedirectResponse(f"/hn/{quote(no)}/readout", status_code=303)
+
+
+@router.get("/sec")
+def pick(v: User, no: str = "", ekran: str = "readout") -> Response:
+    """The service-point picker of the screens: the same screen for another point."""
+    screen = ekran if ekran in SCREENS else "readout"
+    return RedirectResponse(f"/hn/{quote(no.strip())}/{screen}", status_code=303)
+
+
+def _choices(session: Session, v: Viewer) -> list[tuple[str, str]]:
+    """(number, title) of the points a customer with several may switch between."""
+    if v.principal.is_staff or v.principal.kind == "abone":
+        return []
+    ids = allowed_service_point_ids(session, v.principal)
+    if len(ids) < 2:
+        return []
+    return sorted((p.no, p.title or "") for p in (service_point_view(session, i) for i in ids) if p)
 
 
 # ---------------------------------------------------------------------------- the screens
@@ -873,6 +891,7 @@ def screen_page(request: Request, v: User, session: DB, no: str, screen_name: st
             "supplier_windows": [w for w in screen.windows if w[0] != UNBOUNDED_START],
             "query": "",
             "lag_since": last if lagging else None,
+            "choices": _choices(session, v),
             **context,
         },
     )
