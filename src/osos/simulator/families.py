@@ -4,8 +4,8 @@ Each :class:`Family` says how one make and model writes what the model computes;
 that renders a readout or a profile reads these tables and never branches on the make. The
 Makel C520 readout follows ``tests/data/makel-c520.txt`` line for line (plus the export and
 QII/QIII registers a kombi meter has); the EMH family follows the EMH EM4T II / LZQJ captures
-(full OBIS addresses, ``\\@`` VDEW identification, P.01 with a header); Luna is single-phase
-with a row profile that carries its own date and time groups.
+(full OBIS addresses, ``\\@`` VDEW identification, P.01 with a header); Luna writes a row
+profile that carries its own date and time groups.
 """
 
 from __future__ import annotations
@@ -219,8 +219,12 @@ LUNA_READOUT: Final = (
     Line("1.6.0", "demand", "1.6.0"),
     Line("1.6.0*1", "demand", "1.6.0*1"),
     Line("32.7.0", "voltage", "1"),
+    Line("52.7.0", "voltage", "2"),
+    Line("72.7.0", "voltage", "3"),
     Line("31.7.0", "current", "1"),
-    Line("14.7.0", "text", "50.00*Hz"),
+    Line("51.7.0", "current", "2"),
+    Line("71.7.0", "current", "3"),
+    Line("34.7.0", "text", "50.00*Hz"),
     Line("96.50", "text", "06001700220099999999999999999999"),
     Line("96.60", "text", "31230000"),
     Line("96.71", "text", "00-00-00,00:00)(00"),
@@ -309,7 +313,7 @@ LUNA = Family(
     ident="LUN{serial}",
     enhanced=None,
     generation="1",
-    phases=1,
+    phases=3,
     protocol_profile="luna",
     energy_digits=6,
     demand_digits=3,
@@ -325,8 +329,8 @@ LUNA = Family(
     profile_channels=(
         *(ProfileChannel(c, u, c) for c, u in _ENERGY_CHANNELS),
         ProfileChannel("32.7.0", "V", "32.7.0"),
-        ProfileChannel("31.7.0", "A", "31.7.0"),
-        ProfileChannel("14.7.0", "Hz", "14.7.0"),
+        ProfileChannel("52.7.0", "V", "52.7.0"),
+        ProfileChannel("72.7.0", "V", "72.7.0"),
     ),
     profile_status=None,
     profile_whole_days=True,
@@ -384,8 +388,6 @@ def register_value(code: str, registers: Registers) -> int:
 
 def quantity(code: str, registers: Registers, phases: PhaseValues) -> Decimal:
     """A profile channel's value: energy in kWh / kvarh (3 decimals), V or A (2 decimals)."""
-    if code == "14.7.0":
-        return Decimal("50.00")
     if code in _PHASE_OF:
         kind, index = _PHASE_OF[code]
         values = phases.volts if kind == "volts" else phases.amps
