@@ -138,6 +138,7 @@ def test_session_expires_when_idle_and_on_logout(world: World, client: TestClien
         session.execute(update(WebSession).values(expires_at=utcnow() - dt.timedelta(seconds=1)))
     expired = client.get(f"/hn/{ABONE_SP}/readout", follow_redirects=False)
     assert expired.status_code == 303 and expired.headers["location"].startswith("/giris")
+    assert "oturumunuzun süresi doldu" in client.get(expired.headers["location"]).text.lower()
     with transaction(world.runtime.sessions) as session:
         assert session.scalars(select(WebSession)).all() == []  # the expired row is gone
     login(client, world, "abone")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,7 @@ from osos.store.db import transaction
 from osos.store.models import AuditEntry
 from osos.timeutil import LOCAL_TZ
 from osos.web.app import create_app
+from osos.web.formatting import number
 from tests.web.conftest import ABONE_SP, KURUMSAL_SP, LATE_SP, OTHER_SP, World, login
 
 SCREENS = ("readout", "ykp", "endeks", "oranlar", "yuk-profili", "aylik")
@@ -179,3 +181,21 @@ def test_the_picker_lists_only_own_points(shared_world: World, client_for: objec
         "/sec", params={"no": options[1], "ekran": "oranlar"}, follow_redirects=False
     )
     assert moved.headers["location"] == f"/hn/{options[1]}/oranlar"
+
+
+def test_the_list_of_points_exports_with_its_totals(
+    shared_world: World, client_for: object
+) -> None:
+    client = client_for("kurumsal")  # type: ignore[operator]
+    home = client.get("/")
+    lines = client.get("/liste.csv").content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 4 + 1 and ABONE_SP not in "".join(lines)
+    values = [Decimal(line.split(";")[5].replace(",", ".")) for line in lines[1:]]
+    assert sum(values[:-1]) == values[-1]
+    assert number(values[-1]) in home.text
+    supplier = client_for("tedarikci")  # type: ignore[operator]
+    rows = supplier.get("/liste.csv").content.decode("utf-8-sig").splitlines()
+    assert any(r.startswith(LATE_SP) for r in rows) and not any(
+        r.startswith(KURUMSAL_SP) for r in rows
+    )
+    assert rows[0].endswith("Tedarik dönemi")

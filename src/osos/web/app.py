@@ -7,6 +7,7 @@ import importlib.util
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import request_validation_exception_handler
@@ -112,7 +113,9 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
-        response = RedirectResponse(f"/giris?next={request.url.path}", status_code=303)
+        expired = "&sure=doldu" if request.cookies.get(SESSION_COOKIE) else ""
+        target = f"/giris?next={quote(request.url.path)}{expired}"
+        response = RedirectResponse(target, status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 

@@ -31,10 +31,17 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/giris", response_class=HTMLResponse)
-def login_form(request: Request, v: Who, next: str = "/", tip: str = "abone") -> Response:
+def login_form(
+    request: Request, v: Who, next: str = "/", tip: str = "abone", sure: str = ""
+) -> Response:
     if v.session is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, v, "login.html", {"next": next, "tip": tip, "staff": False})
+    return render(
+        request,
+        v,
+        "login.html",
+        {"next": next, "tip": tip, "staff": False, "expired": sure == "doldu"},
+    )
 
 
 @router.get("/personel/giris", response_class=HTMLResponse)

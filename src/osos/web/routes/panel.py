@@ -148,33 +148,48 @@ def _fmt_dt(v: Viewer, value: dt.datetime | None) -> str:
 # ------------------------------------------------------------------------------------ home
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, v: User, session: DB) -> Response:
+@dataclass(frozen=True)
+class Portfolio:
+    """A customer's or supplier's service points, with this month's consumption (Kurumsal)."""
+
+    points: list[ServicePointView]
+    totals: dict[str, Decimal]
+    grand: Decimal
+    windows: dict[str, list[Window]]
+    period: str
+
+
+def _portfolio(session: Session, v: Viewer) -> Portfolio:
     principal = v.principal
-    if principal.is_staff:
-        return RedirectResponse("/yonetim", status_code=303)
     ids = sorted(allowed_service_point_ids(session, principal))
     points = [p for p in (service_point_view(session, i) for i in ids) if p is not None]
     points.sort(key=lambda p: p.no)
-    if len(points) == 1 and principal.kind == "abone":
-        return RedirectResponse(f"/hn/{points[0].no}/readout", status_code=303)
-    totals: dict[str, Decimal | None] = {}
-    grand = Decimal(0)
+    totals: dict[str, Decimal] = {}
     now = utcnow()
     month_start = month_start_before(now)
     if principal.kind == "kurumsal":
-        for p in points[:100]:
-            rows = queries.intervals(session, p, month_start, _quarter_floor(now), 60)
-            total = queries.totals(rows).withdrawal_kwh
-            totals[p.no] = total
-            grand += total
+        for p in points[:200]:
+            rows = queries.intervals(session, p, month_start, _quarter_floor(now), 15)
+            totals[p.no] = queries.totals(rows).withdrawal_kwh
     windows = {p.no: supply_windows(session, principal, p.id) for p in points}
+    return Portfolio(
+        points, totals, sum(totals.values(), Decimal(0)), windows, period_of(month_start)
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, v: User, session: DB) -> Response:
+    if v.principal.is_staff:
+        return RedirectResponse("/yonetim", status_code=303)
+    data = _portfolio(session, v)
+    if len(data.points) == 1 and v.principal.kind == "abone":
+        return RedirectResponse(f"/hn/{quote(data.points[0].no)}/readout", status_code=303)
     audit.record(
         session,
         actor=v.login,
         action="view",
         object_type="service_point_list",
-        detail={"count": len(points)},
+        detail={"count": len(data.points)},
         user_id=v.user_id,
         ip=v.ip,
     )
@@ -183,12 +198,60 @@ def home(request: Request, v: User, session: DB) -> Response:
         v,
         "home.html",
         {
-            "points": points,
-            "totals": totals,
-            "grand": grand,
-            "windows": windows,
-            "unbounded": UNBOUNDED_START,
-            "period": period_of(month_start),
+            "points": data.points,
+            "totals": data.totals,
+            "grand": data.grand,
+            "windows": data.windows,
+            "period": data.period,
+        },
+    )
+
+
+@router.get("/liste.{fmt}")
+def home_export(v: User, session: DB, fmt: str) -> Response:
+    """The service-point list as a file (with this month's totals for a Kurumsal user)."""
+    if fmt not in ("xlsx", "csv") or v.principal.is_staff:
+        raise NotFound(fmt)
+    data = _portfolio(session, v)
+    headers = [v.t("hn_no"), v.t("title"), v.t("meter_serial"), "ETSO", v.t("district")]
+    if data.totals:
+        headers.append(f"{v.t('this_month_kwh')} ({data.period})")
+    if v.principal.kind == "tedarikci":
+        headers.append(v.t("supply_window"))
+    body: list[list[exports.Cell]] = []
+    for p in data.points:
+        line: list[exports.Cell] = [p.no, p.title, p.meter_serial, p.etso_code, p.district]
+        if data.totals:
+            line.append(data.totals.get(p.no))
+        if v.principal.kind == "tedarikci":
+            line.append(
+                "; ".join(
+                    f"{formatting.local_date(lo, v.language)} – "
+                    f"{formatting.local_date(hi, v.language) if hi else v.t('open_ended')}"
+                    for lo, hi in data.windows[p.no]
+                )
+            )
+        body.append(line)
+    if data.totals:
+        body.append([v.t("total"), None, None, None, None, data.grand])
+    table = exports.Table(v.t("my_service_points"), headers, body, note=v.login)
+    audit.record(
+        session,
+        actor=v.login,
+        action="export",
+        object_type="service_point_list",
+        detail={"count": len(data.points), "format": fmt},
+        user_id=v.user_id,
+        ip=v.ip,
+    )
+    name = exports.safe_name("HizmetNoktalari", data.period) + f".{fmt}"
+    content = exports.to_xlsx(table) if fmt == "xlsx" else exports.to_csv(table)
+    return Response(
+        content,
+        media_type=exports.XLSX_TYPE if fmt == "xlsx" else exports.CSV_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
         },
     )
 
