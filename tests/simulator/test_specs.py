@@ -68,6 +68,8 @@ async def test_specs_from_the_demo_registry_in_the_database(runtime: Runtime) ->
     specs = specs_from_meters(rows)
     assert {s.family for s in specs} == {"makel-c520", "emh-lzqj", "luna"}
     assert all(s.port is None or 41000 < s.port < 42000 for s in specs)
+    ports = [s.port for s in specs if s.port is not None]
+    assert len(ports) == len(set(ports))  # a replaced meter's modem is not simulated twice
     assert any(s.port is None for s in specs)  # a dial-in modem
     assert any(s.kind is CustomerKind.GENERATION for s in specs)
     # the simulated meter answers with the registry's serial and password

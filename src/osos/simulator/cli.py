@@ -11,7 +11,7 @@ from osos.domain import CommMode
 from osos.timeutil import local_iso, utcnow
 
 from .faults import Fault, parse_fault_option
-from .fleet import Fleet
+from .fleet import Fleet, ListenFailed
 from .spec import MeterSpec, specs_for, specs_from_meters
 
 app = typer.Typer()
@@ -89,6 +89,9 @@ def simulate(
         )
     except KeyboardInterrupt:
         typer.echo("stopped")
+    except ListenFailed as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
 
 
 def _specs_from_db() -> tuple[list[MeterSpec], set[str]]:
@@ -150,6 +153,8 @@ async def _serve(
             typer.echo(f"modems dial in to {headend[0]}:{headend[1]} every {interval:g} s")
         elif dialing:
             typer.echo(f"{len(dialing)} dial-in meter(s) need --dial-in HOST:PORT", err=True)
-        typer.echo(f"{len(specs)} meters served from {local_iso(utcnow())}; Ctrl-C to stop")
+        typer.echo(
+            f"{len(specs)} meters served from {local_iso(utcnow().replace(microsecond=0))}; Ctrl-C to stop"
+        )
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.Event().wait()

@@ -20,6 +20,7 @@ import random
 from collections.abc import Iterable
 from types import TracebackType
 
+from osos.errors import OsosError
 from osos.protocol.iec62056_21.errors import IecError
 from osos.protocol.iec62056_21.framing import add_even_parity, strip_parity
 from osos.protocol.iec62056_21.messages import EOT, ETX, STX
@@ -32,6 +33,11 @@ from .model import MeterModel
 from .spec import MeterSpec
 
 log = logging.getLogger(__name__)
+
+
+class ListenFailed(OsosError):
+    """A virtual modem could not open its port (in use, not allowed, bad address)."""
+
 
 #: A reply longer than this is where DROP cuts the line (a readout or a profile).
 DROP_AFTER_BYTES = 256
@@ -98,12 +104,18 @@ class Fleet:
             for meter in self.meters.values():
                 if meter.spec.port is None:
                     continue
-                server = await asyncio.start_server(
-                    functools.partial(self._answer, meter),
-                    self.host,
-                    meter.spec.port,
-                    reuse_address=True,
-                )
+                try:
+                    server = await asyncio.start_server(
+                        functools.partial(self._answer, meter),
+                        self.host,
+                        meter.spec.port,
+                        reuse_address=True,
+                    )
+                except OSError as exc:
+                    raise ListenFailed(
+                        f"meter {meter.serial}: cannot listen on {self.host}:{meter.spec.port}: "
+                        f"{exc.strerror or exc}"
+                    ) from exc
                 self._servers.append(server)
                 self._ports[meter.serial] = server.sockets[0].getsockname()[1]
         except BaseException:

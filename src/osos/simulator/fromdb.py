@@ -12,15 +12,16 @@ from osos.store.models.core import Installation, Meter, ServicePoint
 
 
 def meter_rows(session: Session) -> list[dict[str, Any]]:
-    """One row per remotely read meter (dial-out or dial-in) with its current installation's
-    service point: the fields :func:`~.spec.specs_from_meters` reads, plus ``comm_mode``."""
+    """One row per remotely read meter (dial-out or dial-in) that is installed now (a removed
+    meter has no modem any more), with its service point: the fields
+    :func:`~.spec.specs_from_meters` reads, plus ``comm_mode``."""
     query = (
         select(Meter, Installation, ServicePoint)
-        .outerjoin(
+        .join(
             Installation,
             (Installation.meter_id == Meter.id) & Installation.removed_at.is_(None),
         )
-        .outerjoin(ServicePoint, ServicePoint.id == Installation.service_point_id)
+        .join(ServicePoint, ServicePoint.id == Installation.service_point_id)
         .where(Meter.comm_mode.in_([CommMode.DIAL_OUT, CommMode.DIAL_IN]))
         .order_by(Meter.serial)
     )
@@ -34,9 +35,9 @@ def meter_rows(session: Session) -> list[dict[str, Any]]:
             "password": meter.password,
             "device_address": meter.device_address,
             "comm_mode": meter.comm_mode,
-            "install_date": installation.installed_at if installation else None,
-            "tariff_group": point.tariff_group if point else None,
-            "generation": point.generation if point else None,
-            "balancing_unit": point.balancing_unit if point else False,
+            "install_date": installation.installed_at,
+            "tariff_group": point.tariff_group,
+            "generation": point.generation,
+            "balancing_unit": point.balancing_unit,
         }
     return list(rows.values())
