@@ -153,8 +153,7 @@ async def _serve(
             typer.echo(f"modems dial in to {headend[0]}:{headend[1]} every {interval:g} s")
         elif dialing:
             typer.echo(f"{len(dialing)} dial-in meter(s) need --dial-in HOST:PORT", err=True)
-        typer.echo(
-            f"{len(specs)} meters served from {local_iso(utcnow().replace(microsecond=0))}; Ctrl-C to stop"
-        )
+        since = local_iso(utcnow().replace(microsecond=0))
+        typer.echo(f"{len(specs)} meters served from {since}; Ctrl-C to stop")
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.Event().wait()
