@@ -15,12 +15,26 @@ The API for the head-end, the demo and the tests::
         # balancing_unit[, install_date, family]
     async with Fleet(specs, clock=FixedClock(t), host="127.0.0.1", latency=0.0) as fleet:
         fleet.port(serial)                             # the real port (spec port 0 = any free)
+        fleet.ports                                    # {serial: port} of the listening meters
         fleet.meter(serial).registers_at(t)            # MeterModel: expected values, any time
         fleet.meter(serial).snapshot(t)                # everything a readout shows
-        fleet.meter(serial).profile(start, end, now)   # (stamp, registers, phases) records
+        fleet.meter(serial).meter_time(t)              # the meter's clock at true time t
+        fleet.device(serial).profile(start, end)       # VirtualMeter: the LoadProfile a P.01
+        fleet.device(serial).readout_data_sets()       #   read / a readout would give now
         fleet.set_fault(serial, Fault.DROP, count=1)   # next call only; None = until cleared
-        fleet.clear_fault(serial)
-        fleet.dial_in("127.0.0.1", 4059, interval=300) # modems call the head-end: ID:<serial>
+        fleet.clear_fault(serial)                      # all faults (or one: fault=Fault.X)
+        fleet.random_faults(0.1, seed=1)               # {serial: Fault} for 10 % of the meters
+        fleet.dial_in("127.0.0.1", 4059, interval=300, retry=5, stagger=10, serials=None)
+        await fleet.stop_dial_in()                     # modems call the head-end: ID:<serial>
+
+``Fleet`` options: ``latency`` (seconds, or a (low, high) range drawn per answer),
+``emulate_baud`` (pace bytes at 300 Bd, then the negotiated rate), ``idle_timeout`` (a silent
+call is hung up), ``option_timeout`` (no option select after the identification: the meter
+sends its readout at 300 Bd), ``seed``. ``Fleet.start`` raises :class:`ListenFailed` when a
+port is taken. Faults (:class:`Fault`): ``no_answer``, ``drop`` (halfway through the first
+long block), ``bad_bcc``, ``wrong_password``, ``garbage``, ``noise``, ``slow_baud``,
+``clock_off`` (the clock jumps 2 h 17 min ahead until the head-end sets it, or the fault is
+cleared). A session-scoped fault counts calls (one TCP connection = one call).
 
 ``MeterSpec`` fields: ``serial``, ``family`` (``makel-c520``, ``emh-lzqj``, ``luna``), ``kind``
 (:class:`CustomerKind`), ``seed``, ``password`` (8 digits, P1), ``port`` (None: no listening
@@ -38,7 +52,7 @@ set.
 
 from .consumption import CustomerKind
 from .faults import Fault
-from .fleet import Fleet
+from .fleet import Fleet, ListenFailed
 from .meter import VirtualMeter
 from .model import MeterModel, Registers, Snapshot, import_total
 from .spec import MeterSpec, kind_for, specs_for, specs_from_meters
@@ -47,6 +61,7 @@ __all__ = [
     "CustomerKind",
     "Fault",
     "Fleet",
+    "ListenFailed",
     "MeterModel",
     "MeterSpec",
     "Registers",
