@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from osos.obis import normalize_obis
+from osos.protocol.iec62056_21.datasets import format_data_sets, parse_data_sets
 from osos.simulator.consumption import (
     EXPORT,
     REGISTERS,
@@ -255,3 +256,22 @@ def test_day_totals_shortcut_equals_the_full_pattern(
     char = MeterCharacter.from_seed(kind, seed)
     key = (month, dtype, level)
     assert day_totals(char, key) == build_pattern(char, key).totals
+
+
+@settings(max_examples=20, deadline=None)
+@given(kinds, seeds, families, quarters, st.integers(-5000, 5000))
+def test_every_readout_parses_strictly_with_exact_energy(
+    kind: CustomerKind, seed: int, family: str, quarter: int, drift: int
+) -> None:
+    spec = MeterSpec("42", family=family, kind=kind, seed=seed, drift_s=drift)
+    model = spec.build_model()
+    now = at(quarter)
+    text = format_data_sets(render_readout(FAMILIES[family], model.snapshot(now), "42"))
+    parsed = parse_data_sets(text)
+    assert len(parsed) == len(FAMILIES[family].readout)
+    for data_set in parsed:
+        if data_set.unit in ("kWh", "kVArh", "kvarh", "kW"):
+            assert len(data_set.first.text.split(".")[1]) == 3, data_set
+    clock = next(ds for ds in parsed if normalize_obis(ds.address) == "0.9.1")
+    shown = (now + dt.timedelta(seconds=drift, hours=3)).strftime(FAMILIES[family].time_format)
+    assert clock.value == shown
