@@ -126,6 +126,12 @@ def generate(
                 unit="kW",
                 value_time=read_at - dt.timedelta(hours=5),
             ),
+            # an event register that only looks like a number (as Makel meters send it)
+            ReadValue(
+                address="96.50",
+                value="06001700220099999999999999999999",
+                number=Decimal("6001700220099999999999999999999"),
+            ),
         ]
         raw = "\r\n".join(f"{v.address}({v.value})" for v in lines).encode()
         store_readout(

@@ -36,6 +36,8 @@ def test_turkish_numbers_and_times() -> None:
     assert formatting.number(Decimal("-0.5"), 0) == "-1"
     assert formatting.number(Decimal("1234.5"), 1, "en") == "1,234.5"
     assert formatting.number(None) == ""
+    huge = Decimal("6001700220099999999999999999999")
+    assert formatting.number(huge) == "6001700220099999999999999999999"
     assert formatting.percent(Decimal("17.345")) == "%17,35"
     assert formatting.percent(Decimal("17.345"), "en") == "17.35 %"
     at = dt.datetime(2026, 10, 31, 20, 59, 59, tzinfo=UTC)

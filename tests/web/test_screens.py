@@ -151,6 +151,7 @@ def test_monthly_screens_show_the_month_report(month_world: World, client: TestC
 def test_readout_and_load_profile_screens(month_world: World, client: TestClient) -> None:
     readout = client.get(f"/hn/{ABONE_SP}/readout")
     assert "dakika önce okundu" in readout.text and "1.8.0" in readout.text
+    assert "06001700220099999999999999999999" in readout.text  # kept as the meter sent it
     for label in (
         "Hizmet Noktası No",
         "Sayaç Seri No",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from osos.timeutil import to_local
 
@@ -13,7 +13,10 @@ def number(value: Decimal | int | None, places: int = 3, language: str = "tr") -
     if value is None:
         return ""
     quantum = Decimal(1).scaleb(-places)
-    text = f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+    try:
+        text = f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+    except InvalidOperation:  # beyond the decimal context (e.g. a 32-digit event register)
+        return str(value)
     if language == "tr":
         return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text

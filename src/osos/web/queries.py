@@ -51,6 +51,14 @@ class ReadoutLine:
     unit: str | None
     value_time: dt.datetime | None
 
+    @property
+    def quantity(self) -> Decimal | None:
+        """The value as a number when it is a measurement; status words and event registers
+        that only look numeric (``06001700220099999999…``) stay text."""
+        if self.number is None or not self.number.is_finite() or abs(self.number) >= 10**12:
+            return None
+        return self.number
+
 
 @dataclass(frozen=True)
 class ReadoutView:

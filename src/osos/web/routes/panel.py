@@ -313,7 +313,7 @@ def _build_readout(request: Request, session: Session, v: Viewer, screen: Screen
             [
                 ln.obis,
                 ln.address,
-                ln.number if ln.number is not None else ln.value,
+                ln.quantity if ln.quantity is not None else ln.value,
                 ln.unit,
                 _fmt_dt(v, ln.value_time),
             ]
