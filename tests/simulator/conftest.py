@@ -91,6 +91,9 @@ SPECS = (
     ),
     MeterSpec("669205929", "luna", CustomerKind.RESIDENCE, seed=13, password="11112222", port=0),
     MeterSpec(
+        "30131001", "metcom-mcs301", CustomerKind.COMMERCE, seed=15, password="31313131", port=0
+    ),
+    MeterSpec(
         "80229999",
         "makel-c520",
         CustomerKind.COMMERCE,

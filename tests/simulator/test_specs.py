@@ -97,3 +97,6 @@ def test_cli_refuses_bad_options() -> None:
     result = runner.invoke(app, ["simulate", "--dial-in", "localhost"])
     assert result.exit_code != 0
     assert "HOST:PORT" in result.output
+    result = runner.invoke(app, ["simulate", "--latency", "3-1"])
+    assert result.exit_code != 0
+    assert "not a valid range" in result.output

@@ -35,6 +35,7 @@ def kwh(value: int) -> Decimal:
         ("80221569", "/MSY5<1>C520.KMY.2251"),
         ("03878504", "/EMH5\\@LZQJ03878504"),
         ("669205929", "/LUN5<1>LUN669205929"),
+        ("30131001", "/MCS5\\@MCS301-30131001"),
     ],
 )
 async def test_readout_parses_and_equals_the_model(fleet: Fleet, serial: str, ident: str) -> None:
@@ -82,7 +83,7 @@ async def test_makel_readout_has_every_register_of_the_real_dump(fleet: Fleet) -
     assert values["5.8.0"].unit == "kVArh"
 
 
-@pytest.mark.parametrize("serial", ["80221569", "03878504", "669205929"])
+@pytest.mark.parametrize("serial", ["80221569", "03878504", "669205929", "30131001"])
 async def test_profile_gives_the_model_interval_indexes(fleet: Fleet, serial: str) -> None:
     device = fleet.device(serial)
     client = await Client.connect(fleet.port(serial))
@@ -104,11 +105,13 @@ async def test_profile_gives_the_model_interval_indexes(fleet: Fleet, serial: st
     assert [r.time for r in records] == expected_times
     for record in records:
         registers = model.registers_at(record.time)
-        values = dict(record.values)
+        values = {normalize_obis(code): value for code, value in record.values.items()}
         if serial == "669205929":  # positional channels: 1.8.0 first, 2.8.0 fifth
             values = {"1.8.0": values["ch1"], "1.8.3": values["ch4"], "2.8.0": values["ch5"]}
         assert values["1.8.0"] == kwh(import_total(registers))
         assert values["2.8.0"] == kwh(register_value("2.8.0", registers))
+    if serial == "30131001":  # full OBIS names in the header, two-digit status
+        assert b"(00)(15)(6)(1-0:1.8.0)(kWh)" in client.raw
     if serial == "03878504":
         last = records[-1]
         assert (

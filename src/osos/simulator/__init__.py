@@ -36,7 +36,8 @@ long block), ``bad_bcc``, ``wrong_password``, ``garbage``, ``noise``, ``slow_bau
 ``clock_off`` (the clock jumps 2 h 17 min ahead until the head-end sets it, or the fault is
 cleared). A session-scoped fault counts calls (one TCP connection = one call).
 
-``MeterSpec`` fields: ``serial``, ``family`` (``makel-c520``, ``emh-lzqj``, ``luna``), ``kind``
+``MeterSpec`` fields: ``serial``, ``family`` (``makel-c520``, ``emh-lzqj``, ``luna``,
+``metcom-mcs301``), ``kind``
 (:class:`CustomerKind`), ``seed``, ``password`` (8 digits, P1), ``port`` (None: no listening
 port; 0: any free), ``flag`` (default: the family's), ``device_address`` (accepted in
 ``/?addr!`` besides an empty address; default: the serial), ``parity`` (7E1 on the wire),

@@ -24,6 +24,19 @@ def _headend(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def _latency(text: str) -> float | tuple[float, float]:
+    low, dash, high = text.strip().partition("-")
+    try:
+        values = (float(low), float(high)) if dash else (float(low), float(low))
+    except ValueError:
+        raise typer.BadParameter(
+            f"must be seconds or a range like 1-3, got {text!r}", param_hint="--latency"
+        ) from None
+    if values[0] < 0 or values[1] < values[0]:
+        raise typer.BadParameter(f"not a valid range: {text!r}", param_hint="--latency")
+    return values if dash else values[0]
+
+
 @app.command("simulate")
 def simulate(
     meters: int = typer.Option(10, "--meters", "-n", min=1, help="How many meters to simulate."),
@@ -35,7 +48,9 @@ def simulate(
         None, "--dial-in", help="HOST:PORT of the head-end listener the modems call."
     ),
     interval: float = typer.Option(300.0, "--interval", help="Seconds between dial-in calls."),
-    latency: float = typer.Option(0.0, "--latency", min=0, help="Modem latency per answer, s."),
+    latency: str = typer.Option(
+        "0", "--latency", help="Modem latency per answer in seconds: 2, or a range 1-3."
+    ),
     emulate_baud: bool = typer.Option(
         False, "--emulate-baud", help="Pace bytes as the negotiated baud rate would."
     ),
@@ -54,6 +69,7 @@ def simulate(
 ) -> None:
     """Serve virtual meters (IEC 62056-21 mode C over TCP) until Ctrl-C."""
     headend = _headend(dial_in) if dial_in else None
+    delay = _latency(latency)
     dialing: set[str] | None = None
     if from_db:
         specs, dialing = _specs_from_db()
@@ -79,7 +95,7 @@ def simulate(
                 headend,
                 dialing,
                 host,
-                latency,
+                delay,
                 emulate_baud,
                 interval,
                 pairs,
@@ -114,7 +130,7 @@ async def _serve(
     headend: tuple[str, int] | None,
     dialing: set[str] | None,
     host: str,
-    latency: float,
+    latency: float | tuple[float, float],
     emulate_baud: bool,
     interval: float,
     pairs: list[tuple[str, Fault]],

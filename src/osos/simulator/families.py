@@ -10,6 +10,7 @@ profile that carries its own date and time groups.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -336,13 +337,36 @@ LUNA = Family(
     profile_whole_days=True,
 )
 
-FAMILIES: Final[Mapping[str, Family]] = {f.key: f for f in (MAKEL_C520, EMH_LZQJ, LUNA)}
+# MetCom MCS301: VDEW like EMH, but the P.01 header names channels with full OBIS codes and
+# the status has two hex digits (tests/data/metcom-mcs301-p01-1.txt).
+METCOM_MCS301 = dataclasses.replace(
+    EMH_LZQJ,
+    key="metcom-mcs301",
+    make="MetCom",
+    model="MCS301",
+    flag="MCS",
+    ident="MCS301-{serial}",
+    protocol_profile="metcom",
+    time_format="%H:%M:%S",
+    date_format="%y-%m-%d",
+    profile_channels=tuple(
+        ProfileChannel(f"1-0:{c}", u, c)
+        for c, u in _ENERGY_CHANNELS
+        if c in ("1.8.0", "2.8.0", "5.8.0", "6.8.0", "7.8.0", "8.8.0")
+    ),
+    profile_status="00",
+)
+
+FAMILIES: Final[Mapping[str, Family]] = {
+    f.key: f for f in (MAKEL_C520, EMH_LZQJ, LUNA, METCOM_MCS301)
+}
 #: Which family stands in for a meter known by its flag (and model), e.g. from the registry.
 BY_FLAG: Final[Mapping[str, str]] = {
     "MSY": "makel-c520",
     "MKS": "makel-c520",
     "EMH": "emh-lzqj",
     "LUN": "luna",
+    "MCS": "metcom-mcs301",
 }
 
 
