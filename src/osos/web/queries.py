@@ -55,9 +55,22 @@ class ReadoutLine:
     def quantity(self) -> Decimal | None:
         """The value as a number when it is a measurement; status words and event registers
         that only look numeric (``06001700220099999999…``) stay text."""
-        if self.number is None or not self.number.is_finite() or abs(self.number) >= 10**12:
-            return None
+        if (
+            self.unit is None
+            or self.number is None
+            or not self.number.is_finite()
+            or abs(self.number) >= 10**12
+        ):
+            return None  # serial numbers, counters, status words: the meter's text
         return self.number
+
+    @property
+    def places(self) -> int:
+        """As many decimals as the meter sent (119200.831 → 3, 15 → 0)."""
+        if self.number is None or not self.number.is_finite():
+            return 0
+        exponent = self.number.as_tuple().exponent
+        return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 @dataclass(frozen=True)
