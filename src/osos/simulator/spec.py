@@ -93,8 +93,7 @@ _MIX: tuple[tuple[CustomerKind, str, str], ...] = (
     (CustomerKind.LIGHTING, "makel-c520", "8026"),
     (CustomerKind.COMMERCE, "luna", "6693"),
     (CustomerKind.GENERATION, "emh-lzqj", "0389"),
-    (CustomerKind.COMMERCE, "metcom-mcs301", "4610"),
-)
+)  # metcom-mcs301 is used by name only, so generated fleets keep their composition
 
 
 def specs_for(
