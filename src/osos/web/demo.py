@@ -52,68 +52,56 @@ def _busiest_organisation(session: Session, kind: OrganisationKind) -> Organisat
     )
 
 
+@dataclass(frozen=True)
+class _Wanted:
+    login: DemoLogin
+    service_point_nos: tuple[str, ...] = ()
+    organisation: str | None = None
+    full_name: str | None = None
+
+
 def ensure_demo_users(session: Session) -> list[DemoLogin]:
     """One account of each kind on the registry's data; existing demo accounts are kept."""
-    wanted: list[tuple[DemoLogin, dict[str, object]]] = []
+    wanted: list[_Wanted] = []
     sp = _first_metered_point(session)
     if sp is not None:
-        wanted.append(
-            (
-                DemoLogin(UserKind.ABONE, sp.no, "Demo2026!abone", f"hizmet noktası {sp.no}"),
-                {"service_point_nos": [sp.no], "full_name": sp.title},
-            )
-        )
+        note = f"hizmet noktası {sp.no}"
+        demo = DemoLogin(UserKind.ABONE, sp.no, "Demo2026!abone", note)
+        wanted.append(_Wanted(demo, (sp.no,), full_name=sp.title))
     supplier = _busiest_organisation(session, OrganisationKind.SUPPLIER)
     if supplier is not None:
-        wanted.append(
-            (
-                DemoLogin(
-                    UserKind.TEDARIKCI,
-                    "tedarikci.demo@osos.local",
-                    "Demo2026!tedarik",
-                    supplier.name,
-                ),
-                {"organisation": supplier.name},
-            )
+        demo = DemoLogin(
+            UserKind.TEDARIKCI, "tedarikci.demo@osos.local", "Demo2026!tedarik", supplier.name
         )
+        wanted.append(_Wanted(demo, organisation=supplier.name))
     corporate = _busiest_organisation(session, OrganisationKind.CORPORATE)
     if corporate is not None:
-        wanted.append(
-            (
-                DemoLogin(
-                    UserKind.KURUMSAL,
-                    "kurumsal.demo@osos.local",
-                    "Demo2026!kurumsal",
-                    corporate.name,
-                ),
-                {"organisation": corporate.name},
-            )
+        demo = DemoLogin(
+            UserKind.KURUMSAL, "kurumsal.demo@osos.local", "Demo2026!kurumsal", corporate.name
         )
+        wanted.append(_Wanted(demo, organisation=corporate.name))
     wanted.append(
-        (
+        _Wanted(
             DemoLogin(
                 UserKind.OPERATOR, "operator.demo@osos.local", "Demo2026!isletme", "back office"
-            ),
-            {},
+            )
         )
     )
     wanted.append(
-        (
-            DemoLogin(UserKind.ADMIN, "admin.demo@osos.local", "Demo2026!yonetici", "back office"),
-            {},
+        _Wanted(
+            DemoLogin(UserKind.ADMIN, "admin.demo@osos.local", "Demo2026!yonetici", "back office")
         )
     )
-    logins: list[DemoLogin] = []
-    for demo, extra in wanted:
-        exists = session.scalar(select(User.id).where(User.login == demo.login))
-        if exists is None:
+    for w in wanted:
+        if session.scalar(select(User.id).where(User.login == w.login.login)) is None:
             create_user(
                 session,
-                kind=demo.kind,
-                login=demo.login,
-                password=demo.password,
-                **extra,  # type: ignore[arg-type]
+                kind=w.login.kind,
+                login=w.login.login,
+                password=w.login.password,
+                service_point_nos=w.service_point_nos,
+                organisation=w.organisation,
+                full_name=w.full_name,
             )
-        logins.append(demo)
     session.flush()
-    return logins
+    return [w.login for w in wanted]

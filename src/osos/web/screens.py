@@ -659,6 +659,11 @@ def _change(before: MonthlyReport | None, after: MonthlyReport) -> Decimal | Non
     return ((b - a) / a * 100).quantize(Decimal("0.1"))
 
 
+def _demand(report: MonthlyReport, obis: str) -> Decimal | None:
+    demand = report.max_demand.get(obis)
+    return None if demand is None else demand.value
+
+
 def _build_aylik(request: Request, session: Session, v: Viewer, screen: Screen) -> Built:
     history = _history(request, session, screen, 12)
     headers = [
@@ -711,10 +716,7 @@ def _build_aylik(request: Request, session: Session, v: Viewer, screen: Screen) 
         [
             charts.Series(
                 "1.6.0",
-                [
-                    (h.max_demand.get("1.6.0").value if h.max_demand.get("1.6.0") else None)  # type: ignore[union-attr]
-                    for h in history
-                ],
+                [_demand(h, "1.6.0") for h in history],
                 "s1",
             )
         ],
