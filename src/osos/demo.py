@@ -13,17 +13,14 @@ import dataclasses
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Any
 
 import typer
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from osos.domain import CommMode
 from osos.errors import ImportFailed
 from osos.runtime import Runtime, open_runtime
 from osos.store.db import transaction
-from osos.store.models import Installation, Meter, ServicePoint
+from osos.store.models import ServicePoint
 
 app = typer.Typer()
 
@@ -78,41 +75,17 @@ def _prepare(runtime: Runtime, registry: Path) -> None:
         typer.echo(f"  {login.kind.value:<10} {login.login:<32} {login.password}   ({login.note})")
 
 
-def _meter_rows(session: Session) -> list[dict[str, Any]]:
-    """The meters installed now that a modem can reach, with what shapes their load."""
-    rows = session.execute(
-        select(Meter, ServicePoint, Installation.installed_at)
-        .join(Installation, Installation.meter_id == Meter.id)
-        .join(ServicePoint, ServicePoint.id == Installation.service_point_id)
-        .where(Installation.removed_at.is_(None), Meter.comm_mode != CommMode.NONE)
-    ).all()
-    return [
-        {
-            "serial": meter.serial,
-            "flag": meter.flag,
-            "model": meter.model,
-            "port": meter.port if meter.comm_mode is CommMode.DIAL_OUT else None,
-            "password": meter.password,
-            "device_address": meter.device_address,
-            "tariff_group": sp.tariff_group,
-            "generation": sp.generation,
-            "balancing_unit": sp.balancing_unit,
-            "install_date": installed_at,
-        }
-        for meter, sp, installed_at in rows
-    ]
-
-
 async def _run(runtime: Runtime, host: str, port: int, dial_in_port: int, days: int) -> None:
     import uvicorn
 
     from osos.headend.scheduler import HeadendConfig, run_headend
     from osos.sharing.deliveries import DeliveryHook
     from osos.simulator import Fleet, specs_from_meters
+    from osos.simulator.fromdb import meter_rows
     from osos.web.app import create_app
 
     with runtime.sessions() as session:
-        specs = specs_from_meters(_meter_rows(session))
+        specs = specs_from_meters(meter_rows(session))
     stop = asyncio.Event()
     async with Fleet(specs, host="127.0.0.1") as fleet:
         dial_in = [s.serial for s in specs if s.port is None]
