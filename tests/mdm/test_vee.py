@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from osos.domain import DataSource
@@ -159,3 +160,28 @@ def test_findings_resolved(runtime: Runtime) -> None:
         assert vee.list_findings(s) == []
         [closed] = vee.list_findings(s, state="resolved")
         assert (closed.resolved_by, closed.resolution) == ("op", "modem replaced")
+
+
+def test_storing_a_month_twice_at_once_keeps_one_row(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two panel requests store the same month: the second finds the row only on insert."""
+    with db.transaction(runtime.sessions) as s:
+        sp = add_service_point(s, "3009")
+        install(s, sp, add_meter(s, "E9"), local(2026, 1, 1))
+        monthly_report(s, "3009", "2026-10", runtime.settings)
+    real = determinants._row
+    calls = {"n": 0}
+
+    def not_yet_visible(session: object, sp_id: int, period: str) -> object:
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real(session, sp_id, period)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(determinants, "_row", not_yet_visible)
+    with db.transaction(runtime.sessions) as s:
+        report = monthly_report(s, "3009", "2026-10", runtime.settings)
+    monkeypatch.setattr(determinants, "_row", real)
+    with db.transaction(runtime.sessions) as s:
+        rows = s.execute(select(BillingDeterminant)).scalars().all()
+        assert len(rows) == 1 and rows[0].version == 2
+        assert json.loads(rows[0].data or "{}") == report.to_json()

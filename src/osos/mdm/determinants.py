@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from osos.config import Settings
@@ -84,13 +85,28 @@ def _row(session: Session, service_point_id: int, period: str) -> BillingDetermi
     ).scalar_one_or_none()
 
 
+def _get_or_create(session: Session, service_point_id: int, period: str) -> BillingDeterminant:
+    """The month's row, created when missing; a concurrent creator (two panel requests for
+    the same month) is tolerated: the loser of the race reads the winner's row."""
+    row = _row(session, service_point_id, period)
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            row = BillingDeterminant(
+                service_point_id=service_point_id, period=period, dirty=True, estimated=False,
+                version=0,
+            )  # fmt: skip
+            session.add(row)
+    except IntegrityError:
+        row = _row(session, service_point_id, period)
+        assert row is not None
+    return row
+
+
 def store(session: Session, service_point_id: int, report: MonthlyReport) -> None:
     """Keep a computed month with the fingerprint of its data."""
-    row = _row(session, service_point_id, report.period)
-    if row is None:
-        row = BillingDeterminant(service_point_id=service_point_id, period=report.period)
-        session.add(row)
-        row.version = 0
+    row = _get_or_create(session, service_point_id, report.period)
     row.data = json.dumps(report.to_json(), ensure_ascii=False)
     row.estimated = report.estimated
     row.dirty = False
@@ -122,16 +138,7 @@ def mark_dirty(session: Session, meter_id: int, start: dt.datetime, end: dt.date
     count = 0
     for sp_id in set(sp_ids):
         for period in periods:
-            row = _row(session, sp_id, period)
-            if row is None:
-                session.add(
-                    BillingDeterminant(
-                        service_point_id=sp_id, period=period, dirty=True, estimated=False,
-                        version=0,
-                    )
-                )  # fmt: skip
-            else:
-                row.dirty = True
+            _get_or_create(session, sp_id, period).dirty = True
             count += 1
     session.flush()
     return count
