@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from osos.domain import Generation
 from osos.headend.commlog import comm_log, comm_status
-from osos.headend.jobs import MeterTarget, add_job, create_due_jobs
+from osos.headend.jobs import MeterTarget, add_job, claim_jobs, create_due_jobs
 from osos.headend.plans import Backoff
 from osos.headend.reading import Timeouts
 from osos.headend.scheduler import HeadendConfig, Scheduler, run_headend
@@ -225,3 +225,18 @@ async def test_two_workers_never_read_a_meter_twice(runtime: Runtime) -> None:
     with runtime.sessions() as session:
         for serial in serials:
             assert len(comm_log(session, ids[serial])) == 1
+
+
+async def test_jobs_of_a_crashed_worker_are_released(runtime: Runtime) -> None:
+    clock = FixedClock(NOW)
+    ids = add_meters(runtime, [MeterRow("900")])
+    with runtime.sessions.begin() as session:
+        create_due_jobs(session, NOW)
+        held = claim_jobs(session, NOW, worker="crashed", limit=10)
+        assert {j.meter_id for j in held} == {ids["900"]}
+    fleet = MockFleet(clock, ["900"])
+    scheduler = Scheduler(runtime, clock=clock, config=CONFIG, connector=fleet.connect)
+    assert await scheduler.run_once() == []  # still held
+    clock.advance(CONFIG.stale_after + dt.timedelta(seconds=1))
+    (report,) = await scheduler.run_once()
+    assert report.outcome == "ok" and {state for _, state in report.jobs} == {"done"}

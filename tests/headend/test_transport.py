@@ -12,6 +12,7 @@ from osos.transport import (
     DialInListener,
     MockTransport,
     ReceiveTimeout,
+    SendTimeout,
     TcpTransport,
     Transport,
 )
@@ -84,3 +85,20 @@ async def test_dial_in_greeting_hands_the_link_over() -> None:
         assert await reader.read() == b""
         writer.close()
     assert seen == [("12345678", b"/XYZ5FAKE\r\n")]
+
+
+async def test_send_is_bounded_and_a_broken_line_is_named() -> None:
+    class Stuck(MockTransport):
+        async def _write(self, data: bytes) -> None:
+            await asyncio.Event().wait()  # the other side never reads
+
+    class Broken(MockTransport):
+        async def _write(self, data: bytes) -> None:
+            raise ConnectionResetError("reset by peer")
+
+    stuck = Stuck(lambda _data: b"", peer="stuck")
+    stuck.write_timeout = 0.01
+    with pytest.raises(SendTimeout, match="stuck: the line took no data"):
+        await stuck.send(b"/?!\r\n")
+    with pytest.raises(ConnectionClosed, match="reset by peer"):
+        await Broken(lambda _data: b"").send(b"/?!\r\n")

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from osos.domain import DataSource, ReadSource
+from osos.errors import ProtocolError
 from osos.runtime import Runtime
 from osos.store.ingest import (
     IntervalRecord,
@@ -255,3 +256,17 @@ def test_ingest_capture_readout_and_profile(runtime: Runtime) -> None:
     # 2022-08-23 16:15 local is the first stamp; "1.5" (kW demand) is kept as exact text
     assert rows[0]["end_at"] == dt.datetime(2022, 8, 23, 13, 15, tzinfo=UTC)
     assert json.loads(str(rows[0]["extra"]))["1.5"] == "0.18374"
+
+
+def test_ingest_capture_refuses_what_is_no_readout(runtime: Runtime) -> None:
+    meter_id = _meter(runtime)
+    with runtime.sessions.begin() as session, pytest.raises(ProtocolError):
+        ingest_capture(
+            session,
+            meter_id=meter_id,
+            raw=b"hello, this is not a meter\r\n",
+            read_at=READ_AT,
+            source=ReadSource.INGEST,
+        )
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Readout)) == 0

@@ -4,6 +4,7 @@ from osos.transport.base import (
     ConnectFailed,
     ConnectionClosed,
     ReceiveTimeout,
+    SendTimeout,
     Transport,
     TransportError,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "DialInListener",
     "MockTransport",
     "ReceiveTimeout",
+    "SendTimeout",
     "StreamTransport",
     "TcpTransport",
     "Transport",

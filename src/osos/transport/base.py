@@ -34,6 +34,10 @@ class ReceiveTimeout(TransportError):
     """Nothing arrived within the inter-byte timeout, or the deadline passed."""
 
 
+class SendTimeout(TransportError):
+    """The line took none of our bytes for too long (the other side stopped reading)."""
+
+
 def loop_time() -> float:
     return asyncio.get_running_loop().time()
 
@@ -48,8 +52,9 @@ def remaining(deadline: float | None, default: float) -> float:
 class Transport(abc.ABC):
     """One open link to a meter (or to the modem in front of it)."""
 
-    def __init__(self, peer: str) -> None:
+    def __init__(self, peer: str, *, write_timeout: float = 30.0) -> None:
         self.peer = peer
+        self.write_timeout = write_timeout
         self.bytes_sent = 0
         self.bytes_received = 0
         self._transcript = bytearray()
@@ -77,9 +82,17 @@ class Transport(abc.ABC):
     # -- shared behaviour
 
     async def send(self, data: bytes) -> None:
+        """Write ``data``; a line that takes no bytes for ``write_timeout`` s is given up."""
         if not data:
             return
-        await self._write(data)
+        try:
+            async with asyncio.timeout(self.write_timeout):
+                await self._write(data)
+        except TimeoutError:
+            message = f"{self.peer}: the line took no data for {self.write_timeout:.0f} s"
+            raise SendTimeout(message) from None
+        except OSError as exc:
+            raise ConnectionClosed(f"{self.peer}: {exc}") from exc
         self.bytes_sent += len(data)
         self._record(b">", data)
 
