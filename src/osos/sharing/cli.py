@@ -26,7 +26,10 @@ from osos.sharing.tokens import create_token, list_tokens, revoke_token
 from osos.store import db
 from osos.timeutil import local_iso, month_bounds, parse_local, to_local, utcnow
 
-deliver_app = typer.Typer(help="Deliveries to the market operator: run what is due, report status.")
+deliver_app = typer.Typer(
+    help="Deliveries to the market operator (run, status, board, calendar, corrections) and "
+    "priced data requests (fees report for the regulator, fee table, request decisions)."
+)
 tokens_app = typer.Typer(help="API tokens of market participants: create, revoke.")
 SHOWN_ALERTS = 20
 
