@@ -300,3 +300,26 @@ def test_open_redirect_is_refused(world: World, client: TestClient) -> None:
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
+
+
+def test_expired_sessions_and_old_attempts_are_cleaned_up(world: World) -> None:
+    now = utcnow()
+    with transaction(world.runtime.sessions) as session:
+        user = accounts.find_user(session, world.logins["abone"].login)
+        assert user is not None
+        accounts.open_session(session, user, ip="t", max_age_s=600, now=now)
+        accounts.open_session(session, user, ip="t", max_age_s=600, now=now + dt.timedelta(hours=1))
+        assert len(session.scalars(select(WebSession)).all()) == 1
+        for minutes in (60, 0):
+            with pytest.raises(accounts.LoginFailed):
+                accounts.authenticate(
+                    session,
+                    kinds=(UserKind.ABONE,),
+                    login="nobody",
+                    password="x",
+                    ip="10.1.1.1",
+                    now=now - dt.timedelta(minutes=minutes),
+                )
+        from osos.store.models.web import LoginAttempt
+
+        assert len(session.scalars(select(LoginAttempt)).all()) == 1

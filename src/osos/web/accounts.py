@@ -272,6 +272,9 @@ def authenticate(
     if user is None:
         burn_verify(password)
     if user is None or not user.active or not verify_password(user.password_hash, password):
+        session.execute(  # forget what no longer counts, so the table stays small
+            delete(LoginAttempt).where(LoginAttempt.ip == ip, LoginAttempt.at <= now - IP_WINDOW)
+        )
         session.add(LoginAttempt(at=now, ip=ip, login=normal[:200]))
         if user is not None:
             user.failed_logins = (user.failed_logins or 0) + 1
@@ -305,6 +308,9 @@ def open_session(
 ) -> tuple[str, SessionInfo]:
     """A new session for the user; returns the cookie token (only its hash is stored)."""
     now = now or utcnow()
+    session.execute(  # the user's expired sessions go when a new one starts
+        delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at <= now)
+    )
     token = secrets.token_urlsafe(32)
     row = WebSession(
         token_sha256=_sha(token),
