@@ -11,6 +11,7 @@ and the rows it produced together, so a failure leaves nothing half-stored.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -173,6 +174,14 @@ def store_readout(
 # Load profile
 
 
+@functools.lru_cache(maxsize=4096)
+def _target(obis: str) -> tuple[str, str | None]:
+    """A channel name as the meter wrote it → (normalised OBIS, typed column or None)."""
+    code = normalize_obis(obis)
+    channel = BY_OBIS.get(code)
+    return code, channel.column if channel is not None else None
+
+
 def interval_row(
     meter_id: int,
     record: IntervalRecord,
@@ -185,12 +194,11 @@ def interval_row(
     row: dict[str, Any] = dict.fromkeys(CHANNEL_COLUMNS)
     extra: dict[str, str] = {}
     for obis, value in record.values.items():
-        code = normalize_obis(obis)
-        channel = BY_OBIS.get(code)
-        if channel is None:
+        code, column = _target(obis)
+        if column is None:
             extra[code] = format(value, "f")
         else:
-            row[channel.column] = to_milli(value)
+            row[column] = to_milli(value)
     row.update(
         meter_id=meter_id,
         end_at=record.end_at,
