@@ -145,7 +145,7 @@ def quarter_floor(at: dt.datetime) -> dt.datetime:
     return at - dt.timedelta(minutes=at.minute % 15)
 
 
-Built = tuple[dict[str, Any], exports.Table]
+Built = tuple[dict[str, Any], Callable[[], exports.Table]]  # the file is built on demand
 Builder = Callable[[Request, Session, Viewer, Screen], Built]
 
 
@@ -186,7 +186,7 @@ def _build_readout(request: Request, session: Session, v: Viewer, screen: Screen
         "dates": dates,
         "minutes_ago": minutes,
         "glance": _at_a_glance(request, session, screen),
-    }, table
+    }, lambda: table
 
 
 @dataclass(frozen=True)
@@ -311,63 +311,65 @@ def _build_ykp(request: Request, session: Session, v: Viewer, screen: Screen) ->
     parts = _parts(session, v, screen, start, end, "ykp")
     rows = queries.bucketed_intervals(session, screen.sp, parts, step)
     totals = queries.totals(rows)
-    headers = [
-        v.t("interval_start"),
-        v.t("interval_end"),
-        v.t("withdrawal_kwh"),
-        v.t("supply_kwh"),
-        v.t("inductive_kvarh"),
-        v.t("capacitive_kvarh"),
-        v.t("index") + " 1.8.0",
-        v.t("index") + " 2.8.0",
-        v.t("index") + " 5.8.0",
-        v.t("index") + " 8.8.0",
-        v.t("multiplier"),
-        v.t("meter_serial"),
-        v.t("source"),
-    ]
-    body: list[list[exports.Cell]] = [
-        [
-            _fmt_dt(v, r.start),
-            _fmt_dt(v, r.end),
-            r.withdrawal_kwh,
-            r.supply_kwh,
-            r.inductive_kvarh,
-            r.capacitive_kvarh,
-            r.indexes.get("1.8.0"),
-            r.indexes.get("2.8.0"),
-            r.indexes.get("5.8.0"),
-            r.indexes.get("8.8.0"),
-            r.multiplier,
-            r.meter_serial,
-            _src(v, r.source),
+
+    def ykp_file() -> exports.Table:
+        headers = [
+            v.t("interval_start"),
+            v.t("interval_end"),
+            v.t("withdrawal_kwh"),
+            v.t("supply_kwh"),
+            v.t("inductive_kvarh"),
+            v.t("capacitive_kvarh"),
+            v.t("index") + " 1.8.0",
+            v.t("index") + " 2.8.0",
+            v.t("index") + " 5.8.0",
+            v.t("index") + " 8.8.0",
+            v.t("multiplier"),
+            v.t("meter_serial"),
+            v.t("source"),
         ]
-        for r in rows
-    ]
-    body.append(
-        [
-            v.t("total"),
-            "",
-            totals.withdrawal_kwh,
-            totals.supply_kwh,
-            totals.inductive_kvarh,
-            totals.capacitive_kvarh,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            "",
+        body: list[list[exports.Cell]] = [
+            [
+                _fmt_dt(v, r.start),
+                _fmt_dt(v, r.end),
+                r.withdrawal_kwh,
+                r.supply_kwh,
+                r.inductive_kvarh,
+                r.capacitive_kvarh,
+                r.indexes.get("1.8.0"),
+                r.indexes.get("2.8.0"),
+                r.indexes.get("5.8.0"),
+                r.indexes.get("8.8.0"),
+                r.multiplier,
+                r.meter_serial,
+                _src(v, r.source),
+            ]
+            for r in rows
         ]
-    )
-    table = exports.Table(
-        "YKP",
-        headers,
-        body,
-        note=f"{screen.sp.no} · {formatting.local_date(first, v.language)} – "
-        f"{formatting.local_date(last, v.language)} · {step} {v.t('minutes')}",
-    )
+        body.append(
+            [
+                v.t("total"),
+                "",
+                totals.withdrawal_kwh,
+                totals.supply_kwh,
+                totals.inductive_kvarh,
+                totals.capacitive_kvarh,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                "",
+            ]
+        )
+        return exports.Table(
+            "YKP",
+            headers,
+            body,
+            note=f"{screen.sp.no} · {formatting.local_date(first, v.language)} – "
+            f"{formatting.local_date(last, v.language)} · {step} {v.t('minutes')}",
+        )
 
     def shifted(days: int = 0, months: int = 0) -> str:
         if months:
@@ -413,7 +415,7 @@ def _build_ykp(request: Request, session: Session, v: Viewer, screen: Screen) ->
         "to_time": _hhmm(to_time) if to_time else "",
         "times": (_hhmm(from_time) if from_time else "", _hhmm(to_time) if to_time else ""),
     }
-    return context, table
+    return context, ykp_file
 
 
 def _inside(windows: list[Window], at: dt.datetime) -> bool:
@@ -447,7 +449,7 @@ def _build_endeks(request: Request, session: Session, v: Viewer, screen: Screen)
             line.append(v.t("yes") if obis in p.estimated else "")
         body.append(line)
     table = exports.Table(v.t("index_info"), headers, body, note=screen.sp.no)
-    return {"points": points, "shown": shown, "registers": ENDEX_REGISTERS}, table
+    return {"points": points, "shown": shown, "registers": ENDEX_REGISTERS}, lambda: table
 
 
 def _chosen_period(request: Request) -> str:
@@ -586,7 +588,7 @@ def _build_oranlar(request: Request, session: Session, v: Viewer, screen: Screen
         "ind_level": _level(r.inductive_ratio, r.inductive_limit, r.inductive_exceeded),
         "cap_level": _level(r.capacitive_ratio, r.capacitive_limit, r.capacitive_exceeded),
         "daily": daily_table,
-    }, table
+    }, lambda: table
 
 
 def _build_yuk(request: Request, session: Session, v: Viewer, screen: Screen) -> Built:
@@ -675,7 +677,7 @@ def _build_yuk(request: Request, session: Session, v: Viewer, screen: Screen) ->
         "peaks": daily_peaks(load),
         "query": f"?from={first.isoformat()}&to={last.isoformat()}",
         "max_day": _today().isoformat(),
-    }, table
+    }, lambda: table
 
 
 def _change(before: MonthlyReport | None, after: MonthlyReport) -> Decimal | None:
@@ -755,7 +757,12 @@ def _build_aylik(request: Request, session: Session, v: Viewer, screen: Screen) 
         title=v.t("max_active_power"),
     )
     table = exports.Table(v.t("monthly"), headers, body, note=screen.sp.no)
-    return {"history": history, "chart": chart, "demand_chart": demand_chart, "rows": body}, table
+    return {
+        "history": history,
+        "chart": chart,
+        "demand_chart": demand_chart,
+        "rows": body,
+    }, lambda: table
 
 
 BUILDERS: dict[str, tuple[Builder, str]] = {

@@ -181,10 +181,9 @@ def screen_export(
         raise NotFound(screen_name)
     screen = open_screen(request, session, v, no, screen_name)
     builder, _template = BUILDERS[screen_name]
-    context, table = builder(request, session, v, screen)
+    context, make_file = builder(request, session, v, screen)
     chart_data = request.query_params.get("veri") == "grafik" and "chart_table" in context
-    if chart_data:
-        table = context["chart_table"]
+    table: exports.Table = context["chart_table"] if chart_data else make_file()
     audit_view(
         session,
         v,
@@ -226,7 +225,7 @@ def screen_page(request: Request, v: User, session: DB, no: str, screen_name: st
         raise NotFound(screen_name)
     screen = open_screen(request, session, v, no, screen_name)
     builder, template = BUILDERS[screen_name]
-    context, _table = builder(request, session, v, screen)
+    context, _file = builder(request, session, v, screen)
     audit_view(session, v, screen, screen_name, query=str(request.url.query))
     last = queries.last_profile_end(session, screen.sp)
     lagging = last is not None and utcnow() - last > LAG
