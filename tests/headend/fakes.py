@@ -40,6 +40,7 @@ class FakeMeter:
         self.flag = flag
         self.drift = drift
         self.writes: list[tuple[str, str]] = []
+        self.extra_digits = False  # profile indexes with 4 decimals (the store refuses them)
 
     def now(self) -> dt.datetime:
         return (self.clock.now() + self.drift).astimezone(LOCAL_TZ)
@@ -71,7 +72,10 @@ class FakeMeter:
             records.append(
                 ProfileRecord(
                     when.astimezone(LOCAL_TZ),
-                    {"1.8.0": index_at(when), "5.8.0": Decimal("1.500")},
+                    {
+                        "1.8.0": index_at(when) + (Decimal("0.0001") if self.extra_digits else 0),
+                        "5.8.0": Decimal("1.500"),
+                    },
                     "00000000",
                 )
             )

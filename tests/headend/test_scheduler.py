@@ -240,3 +240,19 @@ async def test_jobs_of_a_crashed_worker_are_released(runtime: Runtime) -> None:
     clock.advance(CONFIG.stale_after + dt.timedelta(seconds=1))
     (report,) = await scheduler.run_once()
     assert report.outcome == "ok" and {state for _, state in report.jobs} == {"done"}
+
+
+async def test_values_the_store_refuses_fail_the_job_cleanly(runtime: Runtime) -> None:
+    clock = FixedClock(NOW)
+    ids = add_meters(runtime, [MeterRow("950")])
+    fleet = MockFleet(clock, ["950"])
+    fleet.meters["950"].extra_digits = True
+    scheduler = Scheduler(runtime, clock=clock, config=CONFIG, connector=fleet.connect)
+    (report,) = await scheduler.run_once()
+    assert report.outcome == "partial" and "not stored" in str(report.error)
+    assert _stored(runtime, ids["950"]) == []  # nothing half-stored
+    with runtime.sessions() as session:
+        (entry,) = comm_log(session, ids["950"])
+        states = {j.purpose: j.state for j in session.scalars(select(ReadJob))}
+    assert entry.outcome == "partial" and entry.transcript
+    assert states == {"readout": "done", "profile": "pending"}

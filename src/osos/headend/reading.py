@@ -220,6 +220,8 @@ class MeterReader:
             self._fail(self._step, str(exc))
         except (ProtocolError, SessionError) as exc:
             self._fail(self._step, f"protocol error: {exc}")
+        except ValueError as exc:  # the store refuses a value (e.g. finer than 0.001)
+            self._fail(self._step, f"not stored: {exc}")
         finally:
             self.outcome.bcc_errors = self._bcc_errors + self.session.bcc_errors
         return self.outcome

@@ -267,7 +267,17 @@ class Scheduler:
                 clock=self.clock,
                 comm_log_id=log_id,
             )
-            outcome, sent, received, transcript = await self._session(target, request, sink, link)
+            try:
+                outcome, sent, received, transcript = await self._session(
+                    target, request, sink, link
+                )
+            except Exception as exc:
+                # A bug must not leave the log row 'running' and the jobs held: record it,
+                # let the jobs retry after the back-off, then let the task report the crash.
+                failed = ReadOutcome(error=f"internal error: {exc!r}", failed_step="internal")
+                with contextlib.suppress(Exception):
+                    await self._finish(target, job_list, request, failed, sink, log_id, 0, 0, b"")
+                raise
         return await self._finish(
             target, job_list, request, outcome, sink, log_id, sent, received, transcript
         )
