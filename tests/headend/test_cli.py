@@ -65,6 +65,8 @@ def test_read_headend_once_and_status(
     result = runner.invoke(app, ["read", serial, "--profile", start, now.isoformat()])
     assert result.exit_code == 0, result.output
     assert f"reading meter {serial}" in result.output
+    assert f"{serial}: calling 127.0.0.1:{ports[serial]}" in result.output  # progress lines
+    assert f"{serial}: readout:" in result.output and f"{serial}: load profile" in result.output
     assert "1.8.0" in result.output and "kWh" in result.output
     assert "inserted, 0 unchanged, 0 conflicts" in result.output
     assert f"{serial}: ok" in result.output

@@ -129,11 +129,11 @@ def read(
         raise _fail("--profile: TO is before FROM")
     runtime = _runtime()
     typer.echo(f"reading meter {serial} …")
+    scheduler = Scheduler(runtime)
+    scheduler.progress = typer.echo
     try:
         report = asyncio.run(
-            Scheduler(runtime).read_now(
-                serial, profile_from=start, profile_to=end, readout=not no_readout
-            )
+            scheduler.read_now(serial, profile_from=start, profile_to=end, readout=not no_readout)
         )
     except NotFound as exc:
         raise _fail(str(exc)) from exc

@@ -114,6 +114,8 @@ class Scheduler:
         # Reports since the last drain (for --once, osos read and tests); run_headend turns this
         # off so that a long-running head-end keeps no history in memory.
         self.keep_reports = True
+        # Progress lines for a person watching (``osos read``); None in the loop.
+        self.progress: Callable[[str], None] | None = None
         self.reports: list[MeterReadReport] = []
 
     # -- the loop
@@ -266,7 +268,10 @@ class Scheduler:
                 serial=target.serial,
                 clock=self.clock,
                 comm_log_id=log_id,
+                progress=self.progress,
             )
+            if self.progress is not None:
+                self.progress(f"{target.serial}: calling {peer} ({purpose})")
             try:
                 outcome, sent, received, transcript = await self._session(
                     target, request, sink, link

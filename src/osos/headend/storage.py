@@ -54,8 +54,10 @@ class StoreSink:
         clock: Clock,
         comm_log_id: int | None,
         source: ReadSource = ReadSource.HEADEND,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.db = db
+        self.progress = progress
         self.meter_id = meter_id
         self.serial = serial
         self._clock = clock
@@ -86,6 +88,7 @@ class StoreSink:
 
         self.readout_id = await self.db.run(work)
         self.values = data.values
+        self._say(f"readout: {len(data.values)} values stored")
 
     async def profile(self, chunk: ProfileChunk) -> None:
         read_at = self._clock.now()
@@ -111,13 +114,24 @@ class StoreSink:
                 actor="headend",
             )
 
-        self.ingested = self.ingested + await self.db.run(work)
+        result = await self.db.run(work)
+        self.ingested = self.ingested + result
+        self._say(
+            f"load profile {chunk.requested_from:%Y-%m-%d %H:%M}…{chunk.requested_to:%H:%M} UTC: "
+            f"{len(chunk.records)} intervals ({result.inserted} new)"
+            + ("" if chunk.complete else ", line dropped: kept what arrived whole")
+        )
         ends = [record.end_at for record in chunk.records]
         if ends and (self.last_end is None or max(ends) > self.last_end):
             self.last_end = max(ends)
 
+    def _say(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress(f"{self.serial}: {text}")
+
     async def clock(self, check: ClockCheck) -> None:
         self.clock_check = check
+        self._say(f"meter clock {check.drift.total_seconds():+.0f} s off")
         if check.set_to is None:
             return
         log.info(
