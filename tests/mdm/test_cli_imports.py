@@ -239,3 +239,23 @@ def test_validate_estimate_and_findings_commands(runtime: Runtime, tmp_path: Pat
     assert checked.exit_code == 0 and "0 finding(s)" in checked.output
     bad = runner.invoke(app, ["validate", "--meter", "NOPE", "--period", "2026-10"])
     assert bad.exit_code == 2 and "unknown meter 'NOPE'" in bad.output
+
+
+def test_refresh_stores_a_whole_month_and_dirty_ones(runtime: Runtime, tmp_path: Path) -> None:
+    from osos.store.models.mdm import BillingDeterminant
+
+    _setup(runtime)
+    path = _profile_csv(tmp_path / "profile.csv")
+    assert runner.invoke(app, ["import", "profile", str(path)]).exit_code == 0
+    with db.transaction(runtime.sessions) as s:  # the import marked its months dirty
+        dirty = s.execute(select(BillingDeterminant.period, BillingDeterminant.dirty)).all()
+        assert ("2026-10", True) in [tuple(r) for r in dirty]
+    result = runner.invoke(app, ["report", "refresh", "--period", "2026-10"])
+    assert result.exit_code == 0, result.output
+    assert "1 service point(s) stored for 2026-10" in result.output
+    with db.transaction(runtime.sessions) as s:
+        rows = s.execute(select(BillingDeterminant).order_by(BillingDeterminant.period)).scalars()
+        by_period = {r.period: r for r in rows}
+        assert not any(r.dirty for r in by_period.values())
+        data = json.loads(by_period["2026-10"].data or "{}")
+        assert data["consumption"]["1.8.0"] == "22506.000"

@@ -188,16 +188,29 @@ def monthly(
 
 
 @report_app.command("refresh")
-def refresh() -> None:
+def refresh(
+    period: str = typer.Option(
+        "", "--period", help="Also compute and store every service point of this month."
+    ),
+) -> None:
     """Recompute the stored determinants of every month whose data changed."""
-    from osos.mdm.determinants import refresh_dirty
+    from osos.mdm.determinants import refresh_dirty, store_period
+    from osos.mdm.service import parse_period
 
+    if period:
+        try:
+            parse_period(period)
+        except ValueError as exc:
+            raise _fail(f"--period: {exc}") from exc
     runtime = open_runtime(upgrade=True)
     try:
         with transaction(runtime.sessions) as session:
+            stored = store_period(session, period, runtime.settings) if period else 0
             count = refresh_dirty(session, runtime.settings)
     finally:
         runtime.close()
+    if period:
+        typer.echo(f"{stored} service point(s) stored for {period}")
     typer.echo(f"{count} month(s) recomputed")
 
 

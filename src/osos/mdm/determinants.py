@@ -179,3 +179,15 @@ def refresh_dirty(session: Session, settings: Settings, *, limit: int | None = N
         assert sp is not None
         store(session, row.service_point_id, compute_for(session, sp, row.period, settings))
     return len(rows)
+
+
+def store_period(session: Session, period: str, settings: Settings) -> int:
+    """Compute every service point's month in bulk and store it (the monthly batch)."""
+    from osos.mdm.service import monthly_all
+
+    ids = {no: sp_id for no, sp_id in session.execute(select(ServicePoint.no, ServicePoint.id))}
+    count = 0
+    for report in monthly_all(session, period, settings):
+        store(session, ids[report.service_point], report)
+        count += 1
+    return count
