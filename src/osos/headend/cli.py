@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 
@@ -21,15 +22,15 @@ from osos.headend.scheduler import (
     run_headend,
 )
 from osos.runtime import Runtime, open_runtime
-from osos.timeutil import local_iso, parse_local
+from osos.timeutil import local_iso, parse_local, to_local
 from osos.transport.tcp import install_uvloop
 
 app = typer.Typer()
 
 
-def _logging(verbose: bool) -> None:
+def _logging(verbose: bool, *, quiet: bool = False) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s",
         datefmt="%H:%M:%S",
     )
@@ -120,7 +121,7 @@ def read(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every protocol step."),
 ) -> None:
     """Read one meter now and print what was stored."""
-    _logging(verbose)
+    _logging(verbose, quiet=True)
     try:
         start, end = (parse_local(profile[0]), parse_local(profile[1])) if profile else (None, None)
     except ValueError as exc:
@@ -146,25 +147,31 @@ def read(
         raise typer.Exit(1)
 
 
+def _local(when: dt.datetime) -> str:
+    return to_local(when).strftime("%Y-%m-%d %H:%M")
+
+
 def _print_report(report: MeterReadReport) -> None:
     for value in report.values:
         unit = f" {value.unit}" if value.unit else ""
-        when = f"  ({local_iso(value.value_time)})" if value.value_time else ""
-        typer.echo(f"  {value.obis:<12} {value.value}{unit}{when}")
+        when = f"  ({_local(value.value_time)})" if value.value_time else ""
+        measured = value.number is not None and value.unit  # identifiers keep their zeros
+        shown = format(value.number, "f") if measured else value.value
+        typer.echo(f"  {value.obis:<12} {shown}{unit}{when}")
     if report.profile_range is not None:
         first, last = report.profile_range
         p = report.profile
         typer.echo(
-            f"load profile {local_iso(first)} … {local_iso(last)}: {p.inserted} inserted, "
+            f"load profile {_local(first)} … {_local(last)}: {p.inserted} inserted, "
             f"{p.unchanged} unchanged, {p.conflicts} conflicts, "
             f"{p.replaced_estimates} estimates replaced"
         )
     if report.clock is not None:
-        drift = report.clock.drift.total_seconds()
+        drift = round(report.clock.drift.total_seconds())
         action = ""
         if report.clock.set_to is not None:
             action = ", clock set" if report.clock.accepted else ", clock set REJECTED"
-        typer.echo(f"meter clock drift {drift:+.0f} s{action}")
+        typer.echo(f"meter clock drift {drift:+d} s{action}")
     message = f"{report.serial}: {report.outcome}"
     if report.error:
         message += f" — {report.error}"

@@ -20,10 +20,14 @@ from osos import audit
 from osos.domain import DataSource, ReadSource
 from osos.headend.reading import ClockCheck, ProfileChunk, ReadoutData
 from osos.store.ingest import ProfileIngestResult, ReadValue, store_profile, store_readout
-from osos.timeutil import Clock
+from osos.timeutil import Clock, to_local
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+def _local(when: dt.datetime) -> str:
+    return to_local(when).strftime("%Y-%m-%d %H:%M")
 
 
 class Database:
@@ -117,7 +121,7 @@ class StoreSink:
         result = await self.db.run(work)
         self.ingested = self.ingested + result
         self._say(
-            f"load profile {chunk.requested_from:%Y-%m-%d %H:%M}…{chunk.requested_to:%H:%M} UTC: "
+            f"load profile {_local(chunk.requested_from)} … {_local(chunk.requested_to)}: "
             f"{len(chunk.records)} intervals ({result.inserted} new)"
             + ("" if chunk.complete else ", line dropped: kept what arrived whole")
         )
@@ -131,7 +135,7 @@ class StoreSink:
 
     async def clock(self, check: ClockCheck) -> None:
         self.clock_check = check
-        self._say(f"meter clock {check.drift.total_seconds():+.0f} s off")
+        self._say(f"meter clock {round(check.drift.total_seconds()):+d} s off")
         if check.set_to is None:
             return
         log.info(
