@@ -256,3 +256,41 @@ async def test_values_the_store_refuses_fail_the_job_cleanly(runtime: Runtime) -
         states = {j.purpose: j.state for j in session.scalars(select(ReadJob))}
     assert entry.outcome == "partial" and entry.transcript
     assert states == {"readout": "done", "profile": "pending"}
+
+
+async def test_drop_in_a_later_chunk_resumes_without_gap(runtime: Runtime) -> None:
+    clock = FixedClock(NOW)
+    ids = add_meters(runtime, [MeterRow("990")])
+    meter = FakeMeter("990", clock)
+    requests = {"profile": 0}
+    drop_second = {"on": True}
+
+    def connect(target: MeterTarget) -> Transport:
+        session = meter_session(meter)
+
+        def handler(data: bytes) -> bytes | None:
+            if b"P.01(" in data:
+                requests["profile"] += 1
+                if drop_second["on"] and requests["profile"] == 2:
+                    return None  # the line drops while the second day is asked for
+            return session.receive_data(data)
+
+        return MockTransport(handler, peer=target.serial)
+
+    config = dataclasses.replace(CONFIG, initial_backfill=dt.timedelta(days=2))
+    scheduler = Scheduler(runtime, clock=clock, config=config, connector=connect)
+    (first,) = await scheduler.run_once()
+    assert first.outcome == "partial" and first.profile.inserted == 97  # day one, both ends
+    stored = _stored(runtime, ids["990"])
+    start = dt.datetime(2026, 10, 31, 6, 0, tzinfo=UTC)
+    assert stored[0] == start and stored[-1] == start + dt.timedelta(days=1)
+
+    drop_second["on"] = False
+    clock.advance(dt.timedelta(minutes=1))
+    (second,) = await scheduler.run_once()
+    assert second.outcome == "ok"
+    assert second.profile_range is not None
+    assert second.profile_range[0] == start + dt.timedelta(days=1, minutes=1)  # resumed there
+    assert (second.profile.inserted, second.profile.unchanged) == (96, 0)  # no duplicate
+    stored = _stored(runtime, ids["990"])
+    assert stored == [start + dt.timedelta(minutes=15 * k) for k in range(2 * 96 + 1)]
