@@ -10,12 +10,14 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from osos.cli import app
 from osos.runtime import Runtime
 from osos.simulator import Fleet
 from osos.simulator.spec import MeterSpec, specs_for
+from osos.store.models import AuditEntry
 from osos.timeutil import to_local
 
 from .conftest import MeterRow, add_meters
@@ -88,3 +90,23 @@ def test_read_refuses_bad_input(sqlite_runtime: Runtime) -> None:
     assert result.exit_code == 2 and "--profile" in result.output
     result = runner.invoke(app, ["read", "NOPE", "--profile", "2026-11-02", "2026-11-01"])
     assert result.exit_code == 2 and "TO is before FROM" in result.output
+
+
+def test_plans_list_and_set(sqlite_runtime: Runtime) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["plans", "list"])
+    assert result.exit_code == 0, result.output
+    assert "balancing_unit  profile  every    15 min" in result.output
+    result = runner.invoke(
+        app, ["plans", "set", "generation", "profile", "--every", "30", "--offset", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["plans", "list"])
+    assert "generation      profile  every    30 min +3" in result.output
+    with sqlite_runtime.sessions() as session:
+        (entry,) = session.scalars(select(AuditEntry))
+    assert entry.action == "read_plan.update" and entry.object_id == "generation/profile"
+    bad = runner.invoke(app, ["plans", "set", "villa", "profile", "--every", "30"])
+    assert bad.exit_code == 2 and "class must be one of" in bad.output
+    bad = runner.invoke(app, ["plans", "set", "default", "profile", "--every", "0"])
+    assert bad.exit_code == 2 and "--every" in bad.output

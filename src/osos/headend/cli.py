@@ -1,5 +1,5 @@
 """Head-end commands: ``osos headend`` (read on schedule), ``osos read`` (one meter now),
-``osos comm-status`` (who answers and who does not)."""
+``osos comm-status`` (who answers and who does not), ``osos plans list|set``."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ import logging
 import signal
 
 import typer
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from osos import audit
 from osos.errors import NotFound
 from osos.headend.commlog import comm_status
+from osos.headend.plans import PURPOSES, SERVICE_CLASSES
 from osos.headend.scheduler import (
     HeadendConfig,
     MeterReadReport,
@@ -22,6 +25,7 @@ from osos.headend.scheduler import (
     run_headend,
 )
 from osos.runtime import Runtime, open_runtime
+from osos.store.models.headend import ReadPlan
 from osos.timeutil import local_iso, parse_local, to_local
 from osos.transport.tcp import install_uvloop
 
@@ -196,3 +200,86 @@ def comm_status_command(
             f"{local_iso(row.last_profile_end) or '-':<19} {row.last_error or ''}"
         )
     typer.echo(f"{len(rows)} meter(s)")
+
+
+plans_app = typer.Typer(help="Reading plans: when each class of service point is read.")
+app.add_typer(plans_app, name="plans")
+
+
+@plans_app.command("list")
+def plans_list() -> None:
+    """Print the reading plans (class, purpose, every, offset, clock check, enabled)."""
+    runtime = _runtime()
+    try:
+        with runtime.sessions() as session:
+            rows = list(
+                session.scalars(select(ReadPlan).order_by(ReadPlan.service_class, ReadPlan.purpose))
+            )
+    finally:
+        runtime.close()
+    for plan in rows:
+        typer.echo(
+            f"{plan.service_class:<15} {plan.purpose:<8} every {plan.every_minutes:>5} min "
+            f"+{plan.offset_minutes:<4} clock check {'yes' if plan.clock_check else 'no ':<3} "
+            f"{'enabled' if plan.enabled else 'disabled'}"
+        )
+
+
+@plans_app.command("set")
+def plans_set(
+    service_class: str = typer.Argument(..., help="balancing_unit, generation or default."),
+    purpose: str = typer.Argument(..., help="readout or profile."),
+    every: int | None = typer.Option(None, "--every", help="Minutes between reads."),
+    offset: int | None = typer.Option(None, "--offset", help="Minutes after local midnight."),
+    clock_check: bool | None = typer.Option(
+        None, "--clock-check/--no-clock-check", help="Check (and set) the meter clock."
+    ),
+    enabled: bool | None = typer.Option(None, "--enable/--disable", help="Use this plan."),
+) -> None:
+    """Change one reading plan (recorded in the audit log)."""
+    if service_class not in SERVICE_CLASSES:
+        raise _fail(f"class must be one of {', '.join(SERVICE_CLASSES)}, got {service_class!r}")
+    if purpose not in PURPOSES:
+        raise _fail(f"purpose must be one of {', '.join(PURPOSES)}, got {purpose!r}")
+    if every is not None and not 1 <= every <= 31 * 1440:
+        raise _fail(f"--every must be 1 … {31 * 1440} minutes, got {every}")
+    if offset is not None and offset < 0:
+        raise _fail(f"--offset must not be negative, got {offset}")
+    runtime = _runtime()
+    try:
+        with runtime.sessions.begin() as session:
+            plan = session.scalar(
+                select(ReadPlan).where(
+                    ReadPlan.service_class == service_class, ReadPlan.purpose == purpose
+                )
+            )
+            if plan is None:
+                plan = ReadPlan(
+                    service_class=service_class,
+                    purpose=purpose,
+                    every_minutes=every or 1440,
+                    offset_minutes=0,
+                    enabled=True,
+                    clock_check=False,
+                )
+                session.add(plan)
+            changes = {
+                "every_minutes": every,
+                "offset_minutes": offset,
+                "clock_check": clock_check,
+                "enabled": enabled,
+            }
+            changed = {k: v for k, v in changes.items() if v is not None}
+            for name, value in changed.items():
+                setattr(plan, name, value)
+            audit.record(
+                session,
+                actor="cli",
+                action="read_plan.update",
+                object_type="read_plan",
+                object_id=f"{service_class}/{purpose}",
+                detail=changed,
+            )
+    finally:
+        runtime.close()
+    typer.echo(f"plan {service_class}/{purpose} updated: {changed or 'no change'}")
