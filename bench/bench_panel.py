@@ -1,7 +1,7 @@
 """Panel benchmark: the YKP page and its Excel export for one meter-month of 15-minute data,
 under concurrent users, against a static file served by the same server in the same run.
 
-    .venv/bin/python bench/bench_panel.py [--users 1,4,16] [--requests 48] [--days 31]
+    .venv/bin/python bench/bench_panel.py [--users 1,4,16] [--requests 48] [--days 31] [--workers 1]
 
 Prints, per concurrency, requests per second and latency (p50, p95) of each target and the
 ratio of its mean latency to the static file's. OSOS_BENCH_DATABASE_URL selects PostgreSQL;
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import os
 import re
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,13 +43,25 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _serve(url: str, home: str, port: int) -> None:
-    import uvicorn
-
-    from osos.web.app import create_app
-
-    runtime = Runtime(Settings(home=Path(home), database_url=url, secret_key="b" * 40))
-    uvicorn.run(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
+def _serve(url: str, home: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """The panel in its own process(es), as ``osos serve --workers N`` runs it."""
+    env = {**os.environ, "OSOS_DATABASE_URL": url, "OSOS_HOME": home, "OSOS_SECRET_KEY": "b" * 40}
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "osos.web.app:app_from_environment",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(command, env=env, cwd=ROOT)
 
 
 async def _run(client: httpx.AsyncClient, path: str, users: int, total: int) -> list[float]:
@@ -114,6 +126,7 @@ def main() -> None:
     parser.add_argument("--users", default="1,4,16", help="Concurrency levels, comma-separated.")
     parser.add_argument("--requests", type=int, default=48, help="Requests per target and level.")
     parser.add_argument("--days", type=int, default=31, help="Days of 15-minute data to show.")
+    parser.add_argument("--workers", type=int, default=1, help="Server worker processes.")
     args = parser.parse_args()
     args.users = [int(u) for u in args.users.split(",")]
     with tempfile.TemporaryDirectory() as home:
@@ -125,13 +138,11 @@ def main() -> None:
         runtime.close()
         print(
             f"data: {args.days + 1} days of 15-minute rows for {ABONE_SP} "
-            f"({time.perf_counter() - t:.1f} s to generate), database {url.split(':')[0]}"
+            f"({time.perf_counter() - t:.1f} s to generate), database {url.split(':')[0]}, "
+            f"{args.workers} server worker(s)"
         )
         port = _free_port()
-        server = multiprocessing.get_context("spawn").Process(
-            target=_serve, args=(url, home, port), daemon=True
-        )
-        server.start()
+        server = _serve(url, home, port, args.workers)
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
@@ -169,7 +180,7 @@ def main() -> None:
             asyncio.run(_bench(base, cookie, targets, args))
         finally:
             server.terminate()
-            server.join(timeout=10)
+            server.wait(timeout=30)
 
 
 if __name__ == "__main__":

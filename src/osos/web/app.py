@@ -139,3 +139,10 @@ def create_app(runtime: Runtime) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application on the settings of the environment (for ``osos serve --workers N``)."""
+    from osos.runtime import open_runtime
+
+    return create_app(open_runtime())

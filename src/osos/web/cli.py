@@ -43,6 +43,9 @@ def _explain(keys: list[str]) -> str:
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(
+        1, min=1, help="Worker processes (sessions live in the database, so any number works)."
+    ),
 ) -> None:
     """Run the customer panel, the back office and the API (migrates the database first)."""
     import uvicorn
@@ -51,9 +54,21 @@ def serve(
     from osos.web.app import create_app
 
     runtime = open_runtime(upgrade=True)
-    typer.echo(f"osos panel on http://{host}:{port}/  (database: {runtime.settings.database_url})")
+    url = runtime.settings.database_url
+    typer.echo(f"osos panel on http://{host}:{port}/  (database: {url.split('@')[-1]})")
     try:
-        uvicorn.run(create_app(runtime), host=host, port=port, proxy_headers=True)
+        if workers > 1:
+            runtime.close()
+            uvicorn.run(
+                "osos.web.app:app_from_environment",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                proxy_headers=True,
+            )
+        else:
+            uvicorn.run(create_app(runtime), host=host, port=port, proxy_headers=True)
     finally:
         runtime.close()
 
