@@ -57,3 +57,23 @@ def test_no_installation_means_no_numbers() -> None:
     data = compute_month(month, ReactiveLimits()).to_json()
     assert data["segments"] == [] and data["consumption"]["1.8.0"] is None
     assert data["estimated"] is True and data["max_demand"] == {"1.6.0": None, "2.6.0": None}
+
+
+def test_frozen_registers_of_older_resets_and_their_reset_time() -> None:
+    """A readout in December holds October's closing freeze as ``*2``; one whose reset time
+    (0.1.2*1) is another day is not taken for this month's."""
+    from osos.mdm.indexes import index_at
+
+    december = END + dt.timedelta(days=35)
+    wrong_reset = END + dt.timedelta(days=2)
+    month = _month([
+        RegisterRead(wrong_reset, "0.1.2*1", Decimal(0), END + dt.timedelta(days=1)),
+        RegisterRead(wrong_reset, "1.8.0*1", Decimal("9999.000")),
+        RegisterRead(december, "1.8.0*2", Decimal("1297.700")),
+        RegisterRead(december, "1.6.0*2", Decimal("0.400"), START + dt.timedelta(days=3)),
+    ])  # fmt: skip
+    value = index_at(month.meters[1], END, "1.8.0")
+    assert value is not None and (value.origin, value.value) == ("frozen", 1_297_700)
+    report = compute_month(month, ReactiveLimits())
+    demand = report.max_demand["1.6.0"]
+    assert demand is not None and (demand.origin, demand.value) == ("readout", Decimal("4.000"))

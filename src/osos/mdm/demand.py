@@ -12,7 +12,8 @@ import operator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from osos.mdm.model import INTERVAL, MeterData, is_month_start, next_month_start
+from osos.mdm.indexes import frozen_reads
+from osos.mdm.model import INTERVAL, MeterData
 
 ENERGY_OF = {"1.6.0": "1.8.0", "2.6.0": "2.8.0"}
 PER_HOUR = dt.timedelta(hours=1) // INTERVAL
@@ -35,18 +36,12 @@ def _within(when: dt.datetime | None, start: dt.datetime, end: dt.datetime) -> b
 def from_reads(
     meter: MeterData, obis: str, start: dt.datetime, end: dt.datetime, period_end: dt.datetime
 ) -> RawDemand | None:
-    """The register's frozen ``*1`` value after the reset at ``period_end`` when it fell in
-    ``[start, end)``; else the running maximum of the last read inside the range."""
-    if is_month_start(period_end):
-        until = next_month_start(period_end)
-        for read in meter.reads:
-            if (
-                period_end <= read.read_at < until
-                and read.obis == f"{obis}*1"
-                and _within(read.value_time, start, end)
-            ):
-                assert read.value_time is not None
-                return RawDemand(read.value, read.value_time, "readout")
+    """The register frozen at the reset at ``period_end`` (``*1`` in the month after it, ``*2``
+    a month later …) when its time stamp falls in ``[start, end)``."""
+    for _, read in frozen_reads(meter, period_end, obis):
+        if _within(read.value_time, start, end):
+            assert read.value_time is not None
+            return RawDemand(read.value, read.value_time, "readout")
     return None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
+from collections.abc import Iterator
 
 from osos.channels import to_milli
 from osos.mdm.model import IndexValue, MeterData, RegisterRead, is_month_start, next_month_start
@@ -17,35 +18,51 @@ from osos.mdm.model import IndexValue, MeterData, RegisterRead, is_month_start, 
 # A frozen value is trusted only when the meter's reset time (0.1.2*1) is this close to the
 # month start it stands for (meters drift; a reset a week off is another month's value).
 RESET_TOLERANCE = dt.timedelta(hours=1)
+# Billing periods a readout keeps (``*1`` … ``*n``): Turkish meters keep at least the last 3.
+BILLING_PERIODS = 3
+
+
+def frozen_reads(
+    meter: MeterData, at: dt.datetime, wanted: str
+) -> Iterator[tuple[int, RegisterRead]]:
+    """``(n, read)`` for reads of ``wanted*n`` that were frozen at the reset at ``at``.
+
+    A readout taken in the month after the reset holds it as ``*1``, one taken a month later
+    as ``*2``, and so on (up to :data:`BILLING_PERIODS`). A readout that states a different
+    reset time (``0.1.2*n``) is not trusted.
+    """
+    if not is_month_start(at):
+        return
+    reads = meter.reads
+    times = [r.read_at for r in reads]
+    since = at
+    for n in range(1, BILLING_PERIODS + 1):
+        until = next_month_start(since)
+        code = f"{wanted}*{n}"
+        checked: dict[dt.datetime, bool] = {}
+        for read in reads[bisect_left(times, since) : bisect_left(times, until)]:
+            if read.obis != code:
+                continue
+            ok = checked.get(read.read_at)
+            if ok is None:
+                ok = checked[read.read_at] = _reset_matches(reads, read.read_at, at, n)
+            if ok:
+                yield n, read
+        since = until
 
 
 def frozen_read(meter: MeterData, at: dt.datetime, obis: str) -> RegisterRead | None:
-    """The ``obis*1`` value frozen at the reset at ``at`` (a month start), when read."""
-    if not is_month_start(at):
-        return None
-    until = next_month_start(at)
-    wanted = f"{obis}*1"
-    reads = meter.reads
-    i = bisect_left([r.read_at for r in reads], at)
-    reset_ok: dict[dt.datetime, bool] = {}
-    for read in reads[i:]:
-        if read.read_at >= until:
-            break
-        if read.obis != wanted:
-            continue
-        ok = reset_ok.get(read.read_at)
-        if ok is None:
-            ok = _reset_matches(reads, read.read_at, at)
-            reset_ok[read.read_at] = ok
-        if ok:
-            return read
-    return None
+    """The register's value frozen at the reset at ``at`` (a month start), when read."""
+    return next((read for _, read in frozen_reads(meter, at, obis)), None)
 
 
-def _reset_matches(reads: tuple[RegisterRead, ...], read_at: dt.datetime, at: dt.datetime) -> bool:
-    """The readout at ``read_at`` says its last reset was at ``at`` (or says nothing)."""
+def _reset_matches(
+    reads: tuple[RegisterRead, ...], read_at: dt.datetime, at: dt.datetime, n: int
+) -> bool:
+    """The readout at ``read_at`` says its n-th last reset was at ``at`` (or says nothing)."""
+    code = f"0.1.2*{n}"
     for read in reads:
-        if read.read_at == read_at and read.obis == "0.1.2*1" and read.value_time is not None:
+        if read.read_at == read_at and read.obis == code and read.value_time is not None:
             return abs(read.value_time - at) <= RESET_TOLERANCE
     return True
 
