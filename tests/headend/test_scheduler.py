@@ -124,6 +124,14 @@ async def test_backoff_then_failed_after_max_attempts(runtime: Runtime) -> None:
     assert {j.state for j in jobs} == {"failed"} and {j.attempts for j in jobs} == {3}
     assert status.consecutive_failures == 3 and len(log) == 3
 
+    # a week on, finished jobs are forgotten; the comm log stays
+    clock.advance(CONFIG.job_retention + dt.timedelta(days=1))
+    await scheduler.run_once()
+    with runtime.sessions() as session:
+        remaining = list(session.scalars(select(ReadJob)))
+        assert remaining and all(j.created_at == clock.now() for j in remaining)  # new ones
+        assert len(comm_log(session, ids["400"], limit=20)) >= 3
+
 
 async def test_read_now_with_profile_range_and_clock_audit(runtime: Runtime) -> None:
     clock = FixedClock(NOW)

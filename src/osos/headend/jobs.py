@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, func, select, true, update
+from sqlalchemy import Table, delete, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -201,6 +201,14 @@ def add_job(
     session.add(job)
     session.flush()
     return job.id
+
+
+def purge_finished(session: Session, before: dt.datetime) -> int:
+    """Forget jobs that ended before ``before``: the comm log is the lasting record."""
+    result = session.execute(
+        delete(ReadJob).where(ReadJob.state.in_((DONE, FAILED)), ReadJob.finished_at < before)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def release_stale(session: Session, now: dt.datetime, older_than: dt.timedelta) -> int:

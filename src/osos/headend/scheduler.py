@@ -64,6 +64,8 @@ class HeadendConfig:
     initial_backfill: dt.timedelta = dt.timedelta(days=1)
     max_backfill: dt.timedelta = dt.timedelta(days=40)
     stale_after: dt.timedelta = dt.timedelta(minutes=30)
+    plan_every: dt.timedelta = dt.timedelta(minutes=1)  # how often plans become jobs
+    job_retention: dt.timedelta = dt.timedelta(days=7)  # finished jobs kept (comm log: always)
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
 
@@ -117,18 +119,29 @@ class Scheduler:
         # Progress lines for a person watching (``osos read``); None in the loop.
         self.progress: Callable[[str], None] | None = None
         self.reports: list[MeterReadReport] = []
+        self._planned_at: dt.datetime | None = None
+        self._purged_at: dt.datetime | None = None
 
     # -- the loop
+
+    def _due(self, last: dt.datetime | None, now: dt.datetime, every: dt.timedelta) -> bool:
+        return last is None or now - last >= every or now < last
 
     async def tick(self) -> int:
         """Create due jobs, claim what fits, start sessions; returns meters started."""
         now = self.clock.now()
         config = self.config
         free = max(0, 2 * config.concurrency - len(self._tasks))
+        plan = self._due(self._planned_at, now, config.plan_every)
+        purge = self._due(self._purged_at, now, dt.timedelta(hours=1))
 
         def plan_and_claim(session: Session) -> tuple[int, list[JobView], list[MeterTarget]]:
-            jobs.release_stale(session, now, config.stale_after)
-            created = jobs.create_due_jobs(session, now, max_attempts=config.max_attempts)
+            created = 0
+            if purge:
+                jobs.purge_finished(session, now - config.job_retention)
+            if plan:
+                jobs.release_stale(session, now, config.stale_after)
+                created = jobs.create_due_jobs(session, now, max_attempts=config.max_attempts)
             claimed = (
                 jobs.claim_jobs(session, now, worker=config.worker, limit=free) if free else []
             )
@@ -136,6 +149,10 @@ class Scheduler:
             return created, claimed, targets
 
         created, claimed, targets = await self.db.run(plan_and_claim)
+        if plan:
+            self._planned_at = now
+        if purge:
+            self._purged_at = now
         by_meter: defaultdict[int, list[JobView]] = defaultdict(list)
         for job in claimed:
             by_meter[job.meter_id].append(job)
