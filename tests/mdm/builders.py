@@ -125,6 +125,13 @@ def store_intervals(
     store_profile(session, meter_id=meter.id, records=records, readout_id=None, source=source)
 
 
+def _number(text: str) -> Decimal | None:
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return None
+
+
 def add_readout(
     session: Session,
     meter: Meter,
@@ -141,7 +148,7 @@ def add_readout(
         read_at=read_at,
         raw=raw,
         values=[
-            ReadValue(address=o, value=v, number=Decimal(v), value_time=times.get(o))
+            ReadValue(address=o, value=v, number=_number(v), value_time=times.get(o))
             for o, v in values.items()
         ],
         source=ReadSource.IMPORT,

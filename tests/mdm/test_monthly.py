@@ -188,3 +188,29 @@ def test_reactive_limits_by_power_class(
 def test_unknown_service_point(runtime: Runtime) -> None:
     with db.transaction(runtime.sessions) as s, pytest.raises(NotFound):
         monthly_report(s, "nope", "2026-10", runtime.settings)
+
+
+@pytest.mark.parametrize(
+    ("reset", "origin"), [("26-10-01,00:00", "registers"), ("26-09-01,00:00", "profile")]
+)
+def test_older_freeze_read_later_with_its_reset_times(
+    runtime: Runtime, reset: str, origin: str
+) -> None:
+    """Read on 20 November: October's opening freeze is ``*2``, trusted when its reset time
+    (0.1.2*2, the text as the meter wrote it) is 1 October; otherwise the profile decides."""
+    with db.transaction(runtime.sessions) as s:
+        sp = add_service_point(s, "1006")
+        m = add_meter(s, "M6")
+        install(s, sp, m, local(2026, 1, 1))
+        records, _ = profile_records(OCT, NOV, START)
+        store_intervals(s, m, records)
+        add_readout(s, m, local(2026, 11, 20, 10), {
+            "0.1.2*1": "26-11-01,00:00", "0.1.2*2": reset,
+            "1.8.0*1": "1750.200", "1.8.1*1": "741.000", "1.8.2*1": "610.000",
+            "1.8.3*1": "399.200", "1.8.0*2": "1000.000", "1.8.1*2": "400.000",
+            "1.8.2*2": "300.000", "1.8.3*2": "300.000",
+        })  # fmt: skip
+    with db.transaction(runtime.sessions) as s:
+        report = monthly_report(s, "1006", "2026-10", runtime.settings)
+    assert report.tariff_origin == origin
+    assert report.to_json()["consumption"]["1.8.3"] == "2976.000"

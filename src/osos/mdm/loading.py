@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
 from osos.channels import BY_OBIS, to_milli
+from osos.mdm.indexes import BILLING_PERIODS
 from osos.mdm.model import (
     PROFILE_OBIS,
     REGISTERS,
@@ -32,12 +33,13 @@ from osos.timeutil import UTC
 # time of the last billing reset.
 READ_OBIS: tuple[str, ...] = (
     *REGISTERS,
-    *(f"{o}*1" for o in REGISTERS),
     "1.6.0",
     "2.6.0",
-    "1.6.0*1",
-    "2.6.0*1",
-    "0.1.2*1",
+    *(
+        f"{o}*{n}"
+        for n in range(1, BILLING_PERIODS + 1)
+        for o in (*REGISTERS, "1.6.0", "2.6.0", "0.1.2")
+    ),
 )
 READ_MARGIN = dt.timedelta(days=35)
 
@@ -158,6 +160,18 @@ def profile_series(
     return {m: _series(rows, obis, times) for m, rows in grouped.items()}
 
 
+def _reset_time(text: str) -> dt.datetime | None:
+    """A billing reset's time as the meter wrote it (``26-11-01,00:00``, local), or None."""
+    from osos.protocol.iec62056_21.errors import TimestampError
+    from osos.protocol.iec62056_21.timestamps import parse_timestamp
+
+    try:
+        when = parse_timestamp(text)
+    except TimestampError:
+        return None
+    return None if when is None else when.astimezone(UTC)
+
+
 def register_reads(
     session: Session, meter_ids: Iterable[int], start: dt.datetime, end: dt.datetime
 ) -> dict[int, tuple[RegisterRead, ...]]:
@@ -171,6 +185,7 @@ def register_reads(
             ReadoutValue.meter_id,
             ReadoutValue.read_at,
             ReadoutValue.obis,
+            ReadoutValue.value,
             ReadoutValue.number,
             ReadoutValue.value_time,
             ReadoutValue.readout_id,
@@ -183,7 +198,10 @@ def register_reads(
         )
         .order_by(ReadoutValue.meter_id, ReadoutValue.read_at, ReadoutValue.id)
     )
-    for meter_id, read_at, obis, number, value_time, readout_id in rows:
+    for meter_id, read_at, obis, written, number, value_time, readout_id in rows:
+        if obis.startswith("0.1.2*") and value_time is None:
+            value_time = _reset_time(written)  # the reset time is the value itself
+            number = Decimal(0)
         if number is None:
             continue
         result[meter_id].append(RegisterRead(read_at, obis, number, value_time, readout_id))
