@@ -233,10 +233,12 @@ def test_validate_estimate_and_findings_commands(runtime: Runtime, tmp_path: Pat
     listed = runner.invoke(app, ["report", "findings", "--meter", "IM1"])
     assert listed.exit_code == 0 and "missing_intervals" in listed.output
     assert "3 interval(s) missing" in listed.output
-    done = runner.invoke(app, ["estimate", "--meter", "IM1", "--period", "2026-10"])
-    assert done.exit_code == 0 and "3 interval(s) estimated" in done.output
+    done = runner.invoke(app, ["estimate", "--all", "--period", "2026-10"])
+    assert done.exit_code == 0 and "3 interval(s) estimated for 1 meter(s)" in done.output
     checked = runner.invoke(app, ["validate", "--meter", "IM1", "--period", "2026-10"])
-    assert checked.exit_code == 0 and "0 finding(s)" in checked.output
+    assert checked.exit_code == 0 and "0 finding(s) for 1 meter(s)" in checked.output
+    both = runner.invoke(app, ["validate", "--all", "--meter", "IM1", "--period", "2026-10"])
+    assert both.exit_code == 2 and "either --meter" in both.output
     bad = runner.invoke(app, ["validate", "--meter", "NOPE", "--period", "2026-10"])
     assert bad.exit_code == 2 and "unknown meter 'NOPE'" in bad.output
 

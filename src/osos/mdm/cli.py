@@ -214,61 +214,80 @@ def refresh(
     typer.echo(f"{count} month(s) recomputed")
 
 
-def _meter_month(session: Any, serial: str, period: str) -> tuple[int, Any, Any]:
+def _meters_month(
+    session: Any, serial: str, every: bool, period: str
+) -> tuple[list[tuple[int, str]], Any, Any]:
     from sqlalchemy import select
 
     from osos.mdm.service import parse_period
     from osos.store.models import Meter
 
+    if every == bool(serial):
+        raise _fail("give either --meter SERIAL or --all")
     try:
         start, end = parse_period(period)
     except ValueError as exc:
         raise _fail(f"--period: {exc}") from exc
-    meter_id = session.execute(select(Meter.id).where(Meter.serial == serial)).scalar()
-    if meter_id is None:
+    statement = select(Meter.id, Meter.serial).order_by(Meter.serial)
+    if serial:
+        statement = statement.where(Meter.serial == serial)
+    meters = [(meter_id, found) for meter_id, found in session.execute(statement)]
+    if not meters and serial:
         raise _fail(f"unknown meter {serial!r}")
-    return meter_id, start, end
+    return meters, start, end
 
 
-def _run_for_meter_month(meter: str, period: str, work: Any) -> Any:
-    """Run ``work(session, meter_id, start, end)`` in one transaction for a meter's month."""
+def _run_for_meters(meter: str, every: bool, period: str, work: Any) -> list[tuple[str, Any]]:
+    """``work(session, meter_id, start, end)`` for one meter's month or every meter's, in one
+    transaction (all or nothing), with progress for the long run."""
     runtime = open_runtime(upgrade=True)
     try:
         with transaction(runtime.sessions) as session:
-            meter_id, start, end = _meter_month(session, meter, period)
-            return work(session, meter_id, start, end)
+            meters, start, end = _meters_month(session, meter, every, period)
+            results = []
+            for n, (meter_id, serial) in enumerate(meters, start=1):
+                results.append((serial, work(session, meter_id, start, end)))
+                if every and n % 100 == 0:
+                    typer.echo(f"\r{n:,} / {len(meters):,} meters", err=True, nl=False)
+            return results
     finally:
         runtime.close()
 
 
 @app.command("validate")
 def validate_cmd(
-    meter: str = typer.Option(..., "--meter", help="Serial number of the meter."),
     period: str = typer.Option(..., "--period", help="Month as YYYY-MM."),
+    meter: str = typer.Option("", "--meter", help="Serial number of the meter."),
+    every: bool = typer.Option(False, "--all", help="Every meter."),
 ) -> None:
-    """Validate a meter's month and store the findings (the data is never changed)."""
+    """Validate a month of one meter or all and store the findings (data is never changed)."""
     from osos.mdm.vee import validate_meter
 
-    findings = _run_for_meter_month(meter, period, validate_meter)
-    for f in findings:
-        typer.echo(f"{f.code.value:<20} {f.register or '-':<6} {local_iso(f.start)} → "
-                   f"{local_iso(f.end)}  {f.detail}")  # fmt: skip
-    typer.echo(f"{len(findings)} finding(s) for {meter} in {period}")
+    results = _run_for_meters(meter, every, period, validate_meter)
+    total = 0
+    for serial, findings in results:
+        total += len(findings)
+        for f in findings:
+            typer.echo(f"{serial:<12} {f.code.value:<20} {f.register or '-':<6} "
+                       f"{local_iso(f.start)} → {local_iso(f.end)}  {f.detail}")  # fmt: skip
+    typer.echo(f"{total} finding(s) for {len(results)} meter(s) in {period}")
 
 
 @app.command("estimate")
 def estimate_cmd(
-    meter: str = typer.Option(..., "--meter", help="Serial number of the meter."),
     period: str = typer.Option(..., "--period", help="Month as YYYY-MM."),
+    meter: str = typer.Option("", "--meter", help="Serial number of the meter."),
+    every: bool = typer.Option(False, "--all", help="Every meter."),
 ) -> None:
-    """Store estimates for a meter's missing intervals in a month (flagged as estimated)."""
+    """Store estimates for missing intervals of a month (flagged as estimated)."""
     from osos.mdm.vee import estimate_meter
 
     def work(session: Any, meter_id: int, start: Any, end: Any) -> int:
         return estimate_meter(session, meter_id, start, end, actor="cli")
 
-    count = _run_for_meter_month(meter, period, work)
-    typer.echo(f"{count} interval(s) estimated for {meter} in {period}")
+    results = _run_for_meters(meter, every, period, work)
+    total = sum(count for _, count in results)
+    typer.echo(f"{total} interval(s) estimated for {len(results)} meter(s) in {period}")
 
 
 @report_app.command("findings")
