@@ -376,3 +376,36 @@ def test_lagging_data_is_announced(world: World) -> None:
     login(client, world, "abone")
     page = client.get(f"/hn/{ABONE_SP}/ykp")
     assert 'data-testid="lagging"' in page.text and "güncellenmedi" in page.text
+
+
+def test_profile_import_from_the_back_office_reaches_the_screens(world: World) -> None:
+    client = TestClient(create_app(world.runtime))
+    login(client, world, "operator")
+    form = client.get("/yonetim/kayit-aktar")
+    profile = (
+        b"meter_serial;time;1.8.0\n"
+        b"30246633;2026-11-01T00:15;100.000\n"
+        b"30246633;2026-11-01T00:30;100.250\n"
+    )
+    bad = client.post(
+        "/yonetim/kayit-aktar",
+        data={"csrf_token": csrf_of(form.text), "kind": "profile"},
+        files={"registry": ("p.csv", b"meter_serial;time;9.9.9\nx;y;1\n", "text/csv")},
+    )
+    assert bad.status_code == 400 and "not a profile channel" in bad.text
+    done = client.post(
+        "/yonetim/kayit-aktar",
+        data={"csrf_token": csrf_of(form.text), "kind": "profile"},
+        files={"registry": ("profile.csv", profile, "text/csv")},
+    )
+    assert done.status_code == 200, done.text[-1500:]
+    lines = (
+        client.get(
+            f"/hn/{ABONE_SP}/ykp.csv",
+            params={"from": "2026-11-01", "to": "2026-11-01", "step": "15", "to_time": "00:30"},
+        )
+        .content.decode("utf-8-sig")
+        .splitlines()
+    )
+    assert lines[2].split(";")[:3] == ["01.11.2026 00:15:00", "01.11.2026 00:30:00", "15400,000"]
+    assert lines[1].split(";")[-1] == "eksik"  # 00:00–00:15 has no start index

@@ -91,41 +91,54 @@ def import_form(request: Request, v: Staff) -> Response:
     return render(request, v, "bo_import.html", {"section": "import"})
 
 
+IMPORT_KINDS = ("registry", "readings", "profile")
+
+
 @router.post("/kayit-aktar", dependencies=[Csrf])
 async def import_upload(
     request: Request,
     v: Staff,
     session: DB,
     registry: Annotated[UploadFile, File()],
+    kind: Annotated[str, Form()] = "registry",
     skip_invalid: Annotated[bool, Form()] = False,
 ) -> Response:
+    """The registry (service points, meters, supplies), or readings and load profiles of meters
+    read by hand or by another system; a file with any invalid row imports nothing."""
+    from osos.mdm.imports import import_profile, import_readings
     from osos.registry.importer import import_registry
 
-    suffix = Path(registry.filename or "registry.csv").suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
+    context: dict[str, object] = {"section": "import", "kind": kind}
+    suffix = Path(registry.filename or "file.csv").suffix.lower()
+    if kind not in IMPORT_KINDS or suffix not in (".csv", ".xlsx"):
         return render(
-            request, v, "bo_import.html", {"section": "import", "errors": [v.t("import_type")]}, 400
+            request, v, "bo_import.html", {**context, "errors": [v.t("import_type")]}, 400
         )
     content = await registry.read(50 * 2**20)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"registry{suffix}"
+        path = Path(tmp) / f"{kind}{suffix}"
         path.write_bytes(content)
         try:
-            result = import_registry(session, path, skip_invalid=skip_invalid)
+            if kind == "registry":
+                result: object = import_registry(
+                    session, path, skip_invalid=skip_invalid, actor=v.login
+                )
+            elif kind == "readings":
+                result = import_readings(session, path)
+            else:
+                result = import_profile(session, path)
         except ImportFailed as exc:
             session.rollback()
-            return render(
-                request, v, "bo_import.html", {"section": "import", "errors": exc.errors}, 400
-            )
+            return render(request, v, "bo_import.html", {**context, "errors": exc.errors}, 400)
     audit.record(
         session,
         actor=v.login,
-        action="registry_import",
+        action=f"{kind}_import",
         user_id=v.user_id,
         ip=v.ip,
         detail={"file": registry.filename, "result": str(result)},
     )
-    return render(request, v, "bo_import.html", {"section": "import", "result": result})
+    return render(request, v, "bo_import.html", {**context, "result": result})
 
 
 @router.get("/bulgular", response_class=HTMLResponse)
