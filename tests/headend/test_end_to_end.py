@@ -40,7 +40,7 @@ from .conftest import MeterRow, add_meters
 T0 = dt.datetime(2026, 11, 2, 6, 7, 30, tzinfo=UTC)  # 09:07:30 local
 CONFIG = HeadendConfig(
     concurrency=40,
-    timeouts=Timeouts(connect=10, inter_byte=3, step=30, session=300),
+    timeouts=Timeouts(connect=10, inter_byte=8, step=60, session=600),
     backoff=Backoff(dt.timedelta(minutes=1), 2, dt.timedelta(minutes=30)),
     max_attempts=4,
     initial_backfill=dt.timedelta(hours=4),

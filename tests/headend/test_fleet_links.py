@@ -24,7 +24,7 @@ from .conftest import MeterRow, add_meters
 T0 = dt.datetime(2026, 11, 2, 6, 7, 30, tzinfo=UTC)
 CONFIG = HeadendConfig(
     concurrency=4,
-    timeouts=Timeouts(connect=5, inter_byte=3, step=30, session=120),
+    timeouts=Timeouts(connect=10, inter_byte=10, step=60, session=300),
     backoff=Backoff(dt.timedelta(minutes=1)),
     initial_backfill=dt.timedelta(hours=1),
 )
