@@ -276,6 +276,18 @@ def last_profile_end(session: Session, sp: ServicePointView) -> dt.datetime | No
     return value
 
 
+def first_profile_end(session: Session, sp: ServicePointView) -> dt.datetime | None:
+    """The earliest stored interval of any meter the point has had (the date pickers' floor)."""
+    meters = [span.meter_id for span in spans(session, sp.id)]
+    if not meters:
+        return None
+    t = profile_intervals
+    value: dt.datetime | None = session.scalar(
+        select(func.min(t.c.end_at)).where(t.c.meter_id.in_(meters))
+    )
+    return value
+
+
 def local_day_start(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ).astimezone(UTC)
 

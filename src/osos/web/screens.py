@@ -403,10 +403,15 @@ def _build_ykp(request: Request, session: Session, v: Viewer, screen: Screen) ->
         "prev_month": shifted(months=-1),
         "next_month": shifted(months=1),
         "max_day": _today().isoformat(),
-        "min_day": max(window_start, queries.local_day_start(dt.date(2000, 1, 1)))
-        .astimezone(LOCAL_TZ)
-        .date()
-        .isoformat(),
+        "min_day": min(
+            first,
+            max(
+                window_start,
+                queries.first_profile_end(session, screen.sp) or queries.local_day_start(first),
+            )
+            .astimezone(LOCAL_TZ)
+            .date(),
+        ).isoformat(),
         "max_days": MAX_DAYS[step],
         "query": f"?from={first.isoformat()}&to={last.isoformat()}&step={step}"
         + (f"&from_time={_hhmm(from_time)}" if from_time else "")
