@@ -409,3 +409,54 @@ def test_profile_import_from_the_back_office_reaches_the_screens(world: World) -
     )
     assert lines[2].split(";")[:3] == ["01.11.2026 00:15:00", "01.11.2026 00:30:00", "15400,000"]
     assert lines[1].split(";")[-1] == "eksik"  # 00:00–00:15 has no start index
+
+
+def test_a_supplier_applies_for_its_portfolio(world: World) -> None:
+    applicant = TestClient(create_app(world.runtime))
+    sent = _apply(
+        applicant,
+        [("yetki.pdf", PDF, "application/pdf")],
+        kind="tedarikci",
+        company_name="Boğaziçi Enerji",
+        contact_name="Can",
+        email="Can@Bogazici.example",
+    )
+    assert sent.status_code == 200  # type: ignore[attr-defined]
+    with transaction(world.runtime.sessions) as session:
+        application = session.scalars(select(AccountApplication)).one()
+    assert application.login == "can@bogazici.example"
+    operator = TestClient(create_app(world.runtime))
+    login(operator, world, "operator")
+    detail = operator.get(f"/yonetim/basvurular/{application.id}")
+    unknown = operator.post(
+        f"/yonetim/basvurular/{application.id}",
+        data={"decision": "approve", "csrf_token": csrf_of(detail.text)},
+    )
+    assert unknown.status_code == 400 and "Kuruluş kayıtlarda yok" in unknown.text
+    approved = operator.post(
+        f"/yonetim/basvurular/{application.id}",
+        data={
+            "decision": "approve",
+            "organisation": "Boğaziçi Enerji Tedarik A.Ş.",
+            "csrf_token": csrf_of(detail.text),
+        },
+        follow_redirects=False,
+    )
+    assert approved.status_code == 303
+    with transaction(world.runtime.sessions) as session:
+        mail = session.scalars(select(OutboxMessage)).one()
+    password = re.search(r"Şifre: (\S+)", mail.body)
+    assert password
+    supplier = TestClient(create_app(world.runtime))
+    page = supplier.get("/giris")
+    supplier.post(
+        "/giris",
+        data={
+            "tip": "tedarikci",
+            "login": "can@bogazici.example",
+            "password": password.group(1),
+            "csrf_token": csrf_of(page.text),
+        },
+    )
+    portfolio = supplier.get("/liste.csv").content.decode("utf-8-sig")
+    assert ABONE_SP in portfolio and "2000104274" not in portfolio
