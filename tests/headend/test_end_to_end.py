@@ -150,6 +150,8 @@ async def test_fleet_of_200_with_faults(runtime: Runtime) -> None:
                     assert "password" in entry.error
                 if fault is Fault.BAD_BCC:
                     assert "BCC" in entry.error
+                if fault is Fault.GARBAGE:
+                    assert "no valid message" in entry.error
             # failed readouts left nothing behind
             for serial, fault in faulty.items():
                 if fault is not Fault.WRONG_PASSWORD:

@@ -56,7 +56,7 @@ from osos.store.ingest import (
     serial_matches,
 )
 from osos.timeutil import LOCAL_TZ, Clock, SystemClock
-from osos.transport.base import Transport, TransportError, loop_time
+from osos.transport.base import ReceiveTimeout, Transport, TransportError, loop_time
 
 log = logging.getLogger(__name__)
 
@@ -240,14 +240,24 @@ class MeterReader:
         """The next meaningful event of this step: more bytes, NAK on bad BCC, ACK on partial."""
         self._step = step
         deadline = min(loop_time() + self.timeouts.step, self._session_deadline)
+        heard = 0  # bytes this step that made no message yet: noise, when the line goes quiet
         while True:
             event = self.session.next_event()
             if isinstance(event, NeedMoreData):
-                data = await self.link.receive(
-                    inter_byte_timeout=self.timeouts.inter_byte, deadline=deadline
-                )
+                try:
+                    data = await self.link.receive(
+                        inter_byte_timeout=self.timeouts.inter_byte, deadline=deadline
+                    )
+                except ReceiveTimeout as exc:
+                    if heard:
+                        raise ReadFailed(
+                            step, f"{heard} bytes but no valid message (line noise?)"
+                        ) from exc
+                    raise
+                heard += len(data)
                 self.session.receive_data(data)
                 continue
+            heard = 0
             if isinstance(event, BadBcc):
                 if step == "readout":
                     return event  # mode C has no repeat for a readout: sign on again
