@@ -39,6 +39,7 @@ from osos.protocol.iec62056_21.meter_profiles import MeterProfile, profile_by_ke
 from osos.runtime import Runtime
 from osos.store.ingest import ProfileIngestResult, ReadValue, last_profile_end
 from osos.store.models import Meter
+from osos.store.models.headend import ReadJob
 from osos.timeutil import Clock, SystemClock
 from osos.transport.base import Transport, TransportError
 from osos.transport.tcp import DialInListener, TcpTransport
@@ -209,7 +210,6 @@ class Scheduler:
     def _request(
         self,
         target: MeterTarget,
-        job_list: Sequence[JobView],
         profile_range: tuple[dt.datetime, dt.datetime] | None,
         *,
         readout: bool,
@@ -257,9 +257,7 @@ class Scheduler:
         async with self._modems[target.modem], self._sessions:
             now = self.clock.now()
             profile_range = await self._profile_range(target, now, want_profile, explicit)
-            request = self._request(
-                target, job_list, profile_range, readout=readout, clock_check=clock_check
-            )
+            request = self._request(target, profile_range, readout=readout, clock_check=clock_check)
             if link is None and not request.needs_call:
                 # Nothing missing since the last read: the job is done without a call.
                 return await self._finish(
@@ -529,8 +527,6 @@ class Scheduler:
 
 
 def _job_profile_to(session: Session, job_id: int) -> dt.datetime | None:
-    from osos.store.models.headend import ReadJob
-
     job = session.get(ReadJob, job_id)
     return job.profile_to if job is not None else None
 
