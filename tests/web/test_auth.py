@@ -323,3 +323,14 @@ def test_expired_sessions_and_old_attempts_are_cleaned_up(world: World) -> None:
         from osos.store.models.web import LoginAttempt
 
         assert len(session.scalars(select(LoginAttempt)).all()) == 1
+
+
+def test_security_headers_and_request_size(client: TestClient) -> None:
+    page = client.get("/giris")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200 and "content-security-policy" not in docs.headers
+    assert client.get("/openapi.json").status_code == 200
+    huge = client.post("/basvuru", headers={"content-length": str(61 * 2**20)}, content=b"")
+    assert huge.status_code == 413

@@ -31,13 +31,14 @@ from osos.web.deps import (
 from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 STATIC = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 60 * 2**20  # the largest upload: a registry file (50 MB) and its form
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
         "script-src 'self'; frame-ancestors 'none'; form-action 'self'"
     ),
 }
@@ -86,8 +87,13 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def security(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return Response("request too large", status_code=413)
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
+            if name == "Content-Security-Policy" and request.url.path.startswith("/api/docs"):
+                continue  # Swagger UI loads its script from a CDN and runs inline code
             response.headers.setdefault(name, value)
         if is_https(request):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
