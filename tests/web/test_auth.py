@@ -334,3 +334,35 @@ def test_security_headers_and_request_size(client: TestClient) -> None:
     assert client.get("/openapi.json").status_code == 200
     huge = client.post("/basvuru", headers={"content-length": str(61 * 2**20)}, content=b"")
     assert huge.status_code == 413
+
+
+def test_a_user_changes_its_own_password(world: World, client: TestClient) -> None:
+    demo = world.logins["kurumsal"]
+    login(client, world, "kurumsal")
+    other = TestClient(create_app(world.runtime))
+    login(other, world, "kurumsal")
+    page = client.get("/sifre-degistir")
+    wrong = client.post(
+        "/sifre-degistir",
+        data={
+            "current": "nope",
+            "password": "Yepyeni-Anahtar7",
+            "password2": "Yepyeni-Anahtar7",
+            "csrf_token": csrf_of(page.text),
+        },
+    )
+    assert wrong.status_code == 400 and "Mevcut şifre hatalı" in wrong.text
+    done = client.post(
+        "/sifre-degistir",
+        data={
+            "current": demo.password,
+            "password": "Yepyeni-Anahtar7",
+            "password2": "Yepyeni-Anahtar7",
+            "csrf_token": csrf_of(page.text),
+        },
+    )
+    assert done.status_code == 200 and "değiştirildi" in done.text
+    assert client.get("/", follow_redirects=False).status_code == 200  # this session stays
+    assert other.get("/", follow_redirects=False).status_code == 303  # the other one ended
+    fresh = TestClient(create_app(world.runtime))
+    assert _post_login(fresh, "kurumsal", demo.login, "Yepyeni-Anahtar7").status_code == 303  # type: ignore[attr-defined]

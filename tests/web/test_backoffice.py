@@ -171,6 +171,9 @@ def test_back_office_pages(world: World) -> None:
     assert "timeout after 30 s" in meter_page.text
     link = re.search(r'href="(/yonetim/iletisim/\d+/transcript)"', meter_page.text)
     assert link and client.get(link.group(1)).text == "/?!\r\n"
+    audit_csv = client.get("/yonetim/denetim.csv", params={"sonuc": "ok"})
+    assert audit_csv.status_code == 200
+    assert audit_csv.content.decode("utf-8-sig").splitlines()[0].startswith("Zaman;Kullanıcı")
     for path in (
         "/yonetim/bulgular",
         "/yonetim/duzeltmeler",

@@ -393,3 +393,36 @@ def reset_password(
     audit.record(session, actor=user.login, action="password_reset", user_id=user.id)
     session.flush()
     return _view(user)
+
+
+def change_password(
+    session: Session,
+    user_id: int,
+    current: str,
+    new_password: str,
+    *,
+    keep_session_id: int | None = None,
+) -> UserView:
+    """A logged-in user's own change: the current password first; other sessions end."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise NotFound(f"no account {user_id}")
+    if not verify_password(user.password_hash, current):
+        audit.record(
+            session,
+            actor=user.login,
+            action="password_change",
+            user_id=user.id,
+            outcome="denied",
+        )
+        raise AccountError("pw_current_wrong", "the current password is wrong")
+    check_password(new_password, user.login)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    others = delete(WebSession).where(WebSession.user_id == user.id)
+    if keep_session_id is not None:
+        others = others.where(WebSession.id != keep_session_id)
+    session.execute(others)
+    audit.record(session, actor=user.login, action="password_change", user_id=user.id)
+    session.flush()
+    return _view(user)

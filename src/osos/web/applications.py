@@ -268,7 +268,7 @@ def decide(
             body=(
                 f"Başvurunuz ({a.reference}) onaylandı.\n\nKullanıcı adı: {user.login}\n"
                 f"Şifre: {password}\nGiriş: {panel_url}/giris\n\n"
-                "Lütfen ilk girişten sonra şifrenizi değiştirin (Şifremi unuttum bağlantısı).\n"
+                f"Lütfen ilk girişten sonra şifrenizi değiştirin: {panel_url}/sifre-degistir\n"
             ),
         )
     elif decision == "reject":

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from osos.domain import UserKind
 from osos.web import accounts, outbox
-from osos.web.deps import DB, LANG_COOKIE, SESSION_COOKIE, Csrf, Who, render, settings_of
+from osos.web.deps import DB, LANG_COOKIE, SESSION_COOKIE, Csrf, User, Who, render, settings_of
 from osos.web.formatting import local_datetime
 from osos.web.i18n import LANGUAGES
 
@@ -158,3 +158,32 @@ def reset_password(
     except accounts.AccountError as exc:
         return render(request, v, "reset_form.html", {"token": token, "error": v.t(exc.key)}, 400)
     return render(request, v, "reset_done.html", {})
+
+
+@router.get("/sifre-degistir", response_class=HTMLResponse)
+def change_form(request: Request, v: User) -> Response:
+    return render(request, v, "password_change.html", {})
+
+
+@router.post("/sifre-degistir", dependencies=[Csrf])
+def change(
+    request: Request,
+    v: User,
+    session: DB,
+    current: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    password2: Annotated[str, Form()] = "",
+) -> Response:
+    assert v.session is not None
+    if password != password2:
+        return render(request, v, "password_change.html", {"error": v.t("pw_mismatch")}, 400)
+    try:
+        accounts.change_password(
+            session, v.session.user.id, current, password, keep_session_id=v.session.session_id
+        )
+    except accounts.PasswordPolicyError as exc:
+        message = " ".join(v.t(p) for p in exc.problems)
+        return render(request, v, "password_change.html", {"error": message}, 400)
+    except accounts.AccountError as exc:
+        return render(request, v, "password_change.html", {"error": v.t(exc.key)}, 400)
+    return render(request, v, "password_change.html", {"done": True})
