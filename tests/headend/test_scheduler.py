@@ -10,14 +10,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from osos.domain import Generation
+from osos.domain import CommMode, Generation
 from osos.headend.commlog import comm_log, comm_status
 from osos.headend.jobs import MeterTarget, add_job, claim_jobs, create_due_jobs
 from osos.headend.plans import Backoff
 from osos.headend.reading import Timeouts
 from osos.headend.scheduler import HeadendConfig, Scheduler, run_headend
 from osos.runtime import Runtime
-from osos.store.models import AuditEntry, profile_intervals
+from osos.store.models import AuditEntry, Installation, Meter, profile_intervals
 from osos.store.models.headend import ReadJob
 from osos.timeutil import UTC, FixedClock
 from osos.transport import MockTransport, Transport
@@ -302,3 +302,21 @@ async def test_drop_in_a_later_chunk_resumes_without_gap(runtime: Runtime) -> No
     assert (second.profile.inserted, second.profile.unchanged) == (96, 0)  # no duplicate
     stored = _stored(runtime, ids["990"])
     assert stored == [start + dt.timedelta(minutes=15 * k) for k in range(2 * 96 + 1)]
+
+
+def test_only_installed_meters_are_planned(runtime: Runtime) -> None:
+    """A meter removed in a meter change (its modem now serves the new meter) and a spare
+    meter with a modem address are never dialled."""
+    ids = add_meters(runtime, [MeterRow("A1", port=1), MeterRow("B1", port=2)])
+    with runtime.sessions.begin() as session:
+        installation = session.scalar(
+            select(Installation).where(Installation.meter_id == ids["B1"])
+        )
+        assert installation is not None
+        installation.removed_at = NOW - dt.timedelta(days=1)
+        session.add(Meter(serial="SPARE", flag="XYZ", comm_mode=CommMode.DIAL_OUT, port=3))
+    with runtime.sessions.begin() as session:
+        create_due_jobs(session, NOW)
+    with runtime.sessions() as session:
+        planned = set(session.scalars(select(ReadJob.meter_id).distinct()))
+    assert planned == {ids["A1"]}

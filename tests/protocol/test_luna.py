@@ -47,5 +47,6 @@ def test_profile_request_and_rows() -> None:
     )
     records = parse_profile(text, layout).records
     assert [r.time.minute for r in records] == [15, 30, 45]
-    assert records[1].values["ch1"] == Decimal("1.030")
+    assert records[1].values["1.8.0"] == Decimal("1.030")
+    assert list(records[0].values) == [c.obis for c in layout.channels]
     assert len(records[0].values) == 12

@@ -143,9 +143,8 @@ def test_row_layout_round_trip_makel() -> None:
     assert parse_profile(text.replace("P.01", "", 1), layout).records == profile.records
 
 
-def test_row_layout_luna_positional_channels() -> None:
-    layout = profile_for("LUN").profile_layout
-    assert isinstance(layout, RowLayout)
+def test_row_layout_without_channel_names_is_positional() -> None:
+    layout = RowLayout(time_groups=2, channels=(), period=15, time_format="%Y-%m-%d,%H:%M")
     text = "(2023-11-01)(00:15)(000001.250*kWh)(000000.100*kvarh)\r\n"
     (record,) = parse_profile(text, layout).records
     assert record.time == T0

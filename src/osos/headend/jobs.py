@@ -86,16 +86,20 @@ def meter_targets(session: Session, meter_ids: Iterable[int] | None = None) -> l
 def meter_classes(
     session: Session, at: dt.datetime, meter_ids: Sequence[int] | None = None
 ) -> dict[int, str]:
-    """Remotely read meters → plan class of the service point they are installed at."""
+    """Remotely read meters installed at ``at`` → plan class of their service point.
+
+    A meter that is not installed (removed in a meter change, or a spare) is not read: its
+    modem now serves another meter, or nothing.
+    """
     query = (
         select(Meter.id, ServicePoint.balancing_unit, ServicePoint.generation)
-        .outerjoin(
+        .join(
             Installation,
             (Installation.meter_id == Meter.id)
             & (Installation.installed_at <= at)
             & ((Installation.removed_at.is_(None)) | (Installation.removed_at > at)),
         )
-        .outerjoin(ServicePoint, ServicePoint.id == Installation.service_point_id)
+        .join(ServicePoint, ServicePoint.id == Installation.service_point_id)
         .where(Meter.comm_mode != CommMode.NONE)
     )
     if meter_ids is not None:

@@ -58,6 +58,25 @@ MAKEL_CHANNELS = tuple(
         ("8.8.0", "kvarh"),
     )
 )
+# Luna rows carry 12 values after date and time. Their order is not published; this is our
+# assumption (indexes, then phase voltages), kept as data so a real capture corrects it here.
+LUNA_CHANNELS = tuple(
+    Channel(obis, unit)
+    for obis, unit in (
+        ("1.8.0", "kWh"),
+        ("1.8.1", "kWh"),
+        ("1.8.2", "kWh"),
+        ("1.8.3", "kWh"),
+        ("2.8.0", "kWh"),
+        ("5.8.0", "kvarh"),
+        ("6.8.0", "kvarh"),
+        ("7.8.0", "kvarh"),
+        ("8.8.0", "kvarh"),
+        ("32.7.0", "V"),
+        ("52.7.0", "V"),
+        ("72.7.0", "V"),
+    )
+)
 
 GENERIC = MeterProfile(
     key="generic",
@@ -120,11 +139,15 @@ PROFILES: tuple[MeterProfile, ...] = (
         write_kind="2",
         profile_request=ProfileRequestFormat("P1", "%y%m%d", season=False),
         profile_layout=RowLayout(
-            time_groups=2, channels=(), status_groups=0, period=15, time_format="%Y-%m-%d,%H:%M"
+            time_groups=2,
+            channels=LUNA_CHANNELS,
+            status_groups=0,
+            period=15,
+            time_format="%Y-%m-%d,%H:%M",
         ),
         quirks=(
             "profile via R5 P1(yyMMdd;yyMMdd); rows (yyyy-mm-dd)(hh:mm)(value*kWh)… "
-            "14 groups; channel names unknown, reported by position (unverified)",
+            "14 groups; channel order assumed (LUNA_CHANNELS), unverified on hardware",
         ),
     ),
     MeterProfile(
