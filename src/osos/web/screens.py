@@ -489,11 +489,20 @@ def _history(
     last = month_start_before(utcnow(), 1) if upto is None else month_bounds(upto)[0]
     periods = [period_of(month_start_before(last, k)) for k in range(months - 1, -1, -1)]
     settings = settings_of(request)
-    return [
+    reports = [
         monthly_report(session, screen.sp.no, p, settings)
         for p in periods
         if _visible_period(screen, p)
     ]
+    while reports and _empty(reports[0]):  # months before the first data are not "gaps"
+        reports.pop(0)
+    return reports
+
+
+def _empty(report: MonthlyReport) -> bool:
+    return all(v is None for v in report.consumption.values()) and all(
+        d is None for d in report.max_demand.values()
+    )
 
 
 def _level(ratio: Decimal | None, limit: Decimal | None, exceeded: bool) -> str:
