@@ -199,3 +199,16 @@ def test_the_list_of_points_exports_with_its_totals(
         r.startswith(KURUMSAL_SP) for r in rows
     )
     assert rows[0].endswith("Tedarik dönemi")
+
+
+def test_odd_dates_fall_back_to_the_defaults(shared_world: World, client_for: object) -> None:
+    client = client_for("abone")  # type: ignore[operator]
+    for path, params in (
+        ("ykp", {"from": "0001-01-01", "to": "9999-12-31"}),
+        ("ykp", {"from": "yesterday", "step": "7", "from_time": "25:00", "to_time": "x"}),
+        ("yuk-profili", {"from": "0001-01-01"}),
+        ("oranlar", {"ay": "0001-01"}),
+        ("oranlar", {"ay": "2026-13"}),
+        ("readout", {"id": "abc"}),
+    ):
+        assert client.get(f"/hn/{ABONE_SP}/{path}", params=params).status_code == 200, params

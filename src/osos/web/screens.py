@@ -116,9 +116,10 @@ def _day(text: str | None, default: dt.date) -> dt.date:
     if not text:
         return default
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         return default
+    return day if 2000 <= day.year <= 2100 else default  # no arithmetic at the calendar's edge
 
 
 def _visible_period(screen: Screen, period: str) -> bool:
@@ -137,7 +138,7 @@ def _fmt_dt(v: Viewer, value: dt.datetime | None) -> str:
     return formatting.local_datetime(value, True, v.language)
 
 
-# ------------------------------------------------------------------------------------ home
+# ------------------------------------------------------------------------------- the screens
 
 
 def quarter_floor(at: dt.datetime) -> dt.datetime:
@@ -461,6 +462,9 @@ def _chosen_period(request: Request) -> str:
     default = period_of(month_start_before(utcnow(), 1))
     text = request.query_params.get("ay", default)
     try:
+        year = int(text.split("-")[0])
+        if not 2000 <= year <= 2100:  # no arithmetic at the calendar's edge
+            return default
         month_bounds(text)
     except ValueError:
         return default
