@@ -100,3 +100,17 @@ def test_cli_refuses_bad_options() -> None:
     result = runner.invoke(app, ["simulate", "--latency", "3-1"])
     assert result.exit_code != 0
     assert "not a valid range" in result.output
+
+
+def test_meter_side_peak_follows_contract_power_and_multiplier() -> None:
+    from decimal import Decimal
+
+    from osos.simulator.fromdb import meter_side_peak_w
+
+    # 18 MW contract behind 200/5 A and 154 kV/100 V: the meter sees a few hundred watts
+    assert meter_side_peak_w(Decimal("18000"), Decimal("61600")) == 233
+    assert meter_side_peak_w(Decimal("15"), Decimal("1")) == 12000
+    assert meter_side_peak_w(Decimal("1"), Decimal("61600")) == 50  # never below 50 W
+    assert meter_side_peak_w(None, Decimal("20")) is None
+    spec = specs_from_meters([{"serial": "1", "flag": "MSY", "peak_w": 233}])[0]
+    assert spec.build_model().character.peak_w == 233

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -39,5 +40,15 @@ def meter_rows(session: Session) -> list[dict[str, Any]]:
             "tariff_group": point.tariff_group,
             "generation": point.generation,
             "balancing_unit": point.balancing_unit,
+            "peak_w": meter_side_peak_w(point.contract_power_kw, installation.multiplier),
         }
     return list(rows.values())
+
+
+def meter_side_peak_w(contract_power_kw: Decimal | None, multiplier: Decimal) -> int | None:
+    """The peak power the meter itself sees: 80 % of the contract power on the primary side,
+    divided by the transformer multiplier (the meter measures the secondary). None when the
+    contract power is unknown: the family's typical size is used then."""
+    if contract_power_kw is None or contract_power_kw <= 0 or multiplier <= 0:
+        return None
+    return max(50, int(contract_power_kw * 800 / multiplier))

@@ -155,7 +155,8 @@ def specs_from_meters(rows: Iterable[Any]) -> list[MeterSpec]:
 
     Fields read: ``serial``, ``flag``, ``model``, ``port``, ``password``, ``device_address``,
     and the service point's ``tariff_group``, ``generation``, ``balancing_unit``; optional
-    ``install_date`` (date or datetime) and ``family``. A missing or non-8-digit password
+    ``install_date`` (date or datetime), ``family`` and ``peak_w`` (the meter-side peak power,
+    see :func:`~.fromdb.meter_side_peak_w`). A missing or non-8-digit password
     becomes ``00000000``.
     """
     specs = []
@@ -181,6 +182,7 @@ def specs_from_meters(rows: Iterable[Any]) -> list[MeterSpec]:
                 flag=_field(row, "flag"),
                 device_address=_field(row, "device_address"),
                 install_date=max(installed or DEFAULT_INSTALL, dt.date(2016, 9, 8)),
+                peak_w=_field(row, "peak_w"),
             )
         )
     return specs
