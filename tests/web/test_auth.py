@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from osos.domain import UserKind
+from osos.runtime import Runtime
 from osos.store.db import transaction
 from osos.store.models import AuditEntry, User
 from osos.store.models.web import OutboxMessage, WebSession
@@ -84,6 +86,26 @@ def test_session_cookie_flags(world: World, client: TestClient) -> None:
     )
     assert "Secure" in response.headers["set-cookie"]
     assert page.headers["x-frame-options"] == "DENY"
+    # in production always Secure, even when a proxy hides the scheme
+    production = Runtime(dataclasses.replace(world.runtime.settings, environment="production"))
+    try:
+        behind_proxy = TestClient(create_app(production))
+        page = behind_proxy.get("/giris")
+        assert "Secure" in page.headers["set-cookie"]  # the CSRF cookie
+        response = behind_proxy.post(
+            "/giris",
+            data={
+                "tip": "abone",
+                "login": demo.login,
+                "password": demo.password,
+                "csrf_token": csrf_of(page.text),
+            },
+            cookies={"osos_csrf": page.cookies["osos_csrf"]},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303 and "Secure" in response.headers["set-cookie"]
+    finally:
+        production.close()
 
 
 def test_account_locks_after_repeated_failures(world: World, client: TestClient) -> None:

@@ -27,6 +27,7 @@ from osos.web.deps import (
     anonymous_csrf,
     client_ip,
     render,
+    secure_cookies,
 )
 from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
@@ -104,7 +105,7 @@ def create_app(runtime: Runtime) -> FastAPI:
                 new_csrf,
                 httponly=True,
                 samesite="lax",
-                secure=is_https(request),
+                secure=secure_cookies(request),
                 path="/",
             )
         return response

@@ -128,6 +128,11 @@ def record_denied(
     session.commit()
 
 
+def secure_cookies(request: Request) -> bool:
+    """Cookies are Secure behind HTTPS, and always in production (a proxy may hide the scheme)."""
+    return request.url.scheme == "https" or settings_of(request).is_production
+
+
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 

@@ -9,7 +9,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from osos.domain import UserKind
 from osos.web import accounts, outbox
-from osos.web.deps import DB, LANG_COOKIE, SESSION_COOKIE, Csrf, User, Who, render, settings_of
+from osos.web.deps import (
+    DB,
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    Csrf,
+    User,
+    Who,
+    render,
+    secure_cookies,
+    settings_of,
+)
 from osos.web.formatting import local_datetime
 from osos.web.i18n import LANGUAGES
 
@@ -84,7 +94,7 @@ def login(
         max_age=settings.session_max_age_s,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path="/",
     )
     response.set_cookie(LANG_COOKIE, v.language, samesite="lax", path="/")
