@@ -201,3 +201,17 @@ def test_a_range_off_the_hour_sums_whole_hours_plus_its_edges(
     assert h_rows[-1].split(";")[2] == q_rows[-1].split(";")[2]  # the same total
     page = client.get(f"/hn/{ABONE_SP}/ykp", params={**common, "step": "60"})
     assert 'value="10:15"' in page.text and "from_time=10:15" in page.text
+
+
+def test_a_range_is_compared_with_the_one_before(month_world: World, client: TestClient) -> None:
+    local_now = utcnow().astimezone(LOCAL_TZ)
+    day = (local_now - dt.timedelta(days=3)).date()
+    before = day - dt.timedelta(days=1)
+    page = client.get(f"/hn/{ABONE_SP}/ykp", params={"from": day.isoformat()})
+    block = re.search(r'data-testid="comparison"><span>[^<]*</span><strong>([^<]+)<', page.text)
+    previous = client.get(f"/hn/{ABONE_SP}/ykp", params={"from": before.isoformat()})
+    total = re.search(r'data-testid="total-withdrawal">([^<]+)<', previous.text)
+    assert block and total and block.group(1) == total.group(1)
+    assert "veri sayısı farklı" not in page.text.split('data-testid="comparison"')[1][:600]
+    today = client.get(f"/hn/{ABONE_SP}/ykp", params={"from": local_now.date().isoformat()})
+    assert "veri sayısı farklı" in today.text  # today is not over: fewer quarters than yesterday

@@ -269,6 +269,54 @@ def _hhmm(value: dt.timedelta) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """The range against the same length just before it, with the data behind each total."""
+
+    start: dt.datetime
+    end: dt.datetime
+    withdrawal_kwh: Decimal
+    change_pct: Decimal | None
+    quarters: int  # quarters with data in this range
+    quarters_before: int  # … and in the one before
+
+    @property
+    def comparable(self) -> bool:
+        return self.quarters == self.quarters_before
+
+
+def _compare(
+    session: Session,
+    screen: Screen,
+    start: dt.datetime,
+    end: dt.datetime,
+    quarters: list[queries.Interval] | None,
+) -> Comparison | None:
+    before_start = start - (end - start)
+    before = clip_range(screen.windows, before_start, start)
+    if not before:
+        return None
+    now_rows = quarters or queries.clipped_intervals(
+        session, screen.sp, clip_range(screen.windows, start, end), 15
+    )
+    then_rows = queries.clipped_intervals(session, screen.sp, before, 15)
+    now_total = queries.totals(now_rows).withdrawal_kwh
+    then_total = queries.totals(then_rows).withdrawal_kwh
+    change = (
+        ((now_total - then_total) / then_total * 100).quantize(Decimal("0.1"))
+        if then_total
+        else None
+    )
+    return Comparison(
+        before_start,
+        start,
+        then_total,
+        change,
+        sum(1 for r in now_rows if r.withdrawal_kwh is not None),
+        sum(1 for r in then_rows if r.withdrawal_kwh is not None),
+    )
+
+
 def _ykp_body(rows: list[queries.Interval], v: Viewer) -> Markup:
     """The table rows as HTML in one pass (a month of quarters is ~3,000 rows; rendering them
     cell by cell through the template took most of the page's time)."""
@@ -312,6 +360,7 @@ def _build_ykp(request: Request, session: Session, v: Viewer, screen: Screen) ->
     parts = _parts(session, v, screen, start, end, "ykp")
     rows = queries.bucketed_intervals(session, screen.sp, parts, step)
     totals = queries.totals(rows)
+    comparison = _compare(session, screen, start, end, rows if step == 15 else None)
 
     def ykp_file() -> exports.Table:
         headers = [
@@ -392,6 +441,7 @@ def _build_ykp(request: Request, session: Session, v: Viewer, screen: Screen) ->
     context = {
         "rows": rows,
         "body": _ykp_body(rows, v),
+        "comparison": comparison,
         "totals": totals,
         "first": first,
         "last": last,
