@@ -681,33 +681,27 @@ def _build_yuk(request: Request, session: Session, v: Viewer, screen: Screen) ->
         [charts.Series(v.t("load_kw"), kw, "s1")], labels, unit="kW", title=v.t("load_profile")
     )
     has_phases = any(any(x is not None for x in p.voltages) for p in phases)
-    volt_chart = (
-        charts.line_chart(
+    by_end = {p.end: p for p in phases}
+    aligned = [by_end.get(r.end) for r in load]  # on the load's time axis: gaps stay gaps
+
+    def phase_chart(kind: str, unit: str, title: str) -> Markup:
+        return charts.line_chart(
             [
-                charts.Series(f"V {name}", [p.voltages[i] for p in phases], f"s{i + 1}")
+                charts.Series(
+                    f"{unit} {name}",
+                    [None if p is None else getattr(p, kind)[i] for p in aligned],
+                    f"s{i + 1}",
+                )
                 for i, name in enumerate(("L1", "L2", "L3"))
             ],
-            charts.time_labels([p.end for p in phases]),
-            unit="V",
-            from_zero=False,
-            title=v.t("voltages"),
+            labels,
+            unit=unit,
+            from_zero=kind == "currents",
+            title=title,
         )
-        if has_phases
-        else None
-    )
-    amp_chart = (
-        charts.line_chart(
-            [
-                charts.Series(f"I {name}", [p.currents[i] for p in phases], f"s{i + 1}")
-                for i, name in enumerate(("L1", "L2", "L3"))
-            ],
-            charts.time_labels([p.end for p in phases]),
-            unit="A",
-            title=v.t("currents"),
-        )
-        if has_phases
-        else None
-    )
+
+    volt_chart = phase_chart("voltages", "V", v.t("voltages")) if has_phases else None
+    amp_chart = phase_chart("currents", "A", v.t("currents")) if has_phases else None
     headers = [
         v.t("interval_end"),
         v.t("load_kw"),
@@ -719,7 +713,6 @@ def _build_yuk(request: Request, session: Session, v: Viewer, screen: Screen) ->
         "I L3",
         v.t("source"),
     ]
-    by_end = {p.end: p for p in phases}
     body: list[list[exports.Cell]] = []
     for r, value in zip(load, kw, strict=True):
         p = by_end.get(r.end)
