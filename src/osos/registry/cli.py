@@ -6,10 +6,9 @@ from pathlib import Path
 
 import typer
 
+from osos.cliutil import fail, unit_of_work
 from osos.errors import ImportFailed
 from osos.registry.importer import import_registry
-from osos.runtime import open_runtime
-from osos.store.db import transaction
 
 import_app = typer.Typer()
 
@@ -22,17 +21,13 @@ def registry(
     ),
 ) -> None:
     """Upsert service points, meters, installations and supply periods from a registry file."""
-    runtime = open_runtime(upgrade=True)
     try:
-        with transaction(runtime.sessions) as session:
+        with unit_of_work(upgrade=True, expected=()) as session:
             report = import_registry(session, file, skip_invalid=skip_invalid)
     except ImportFailed as exc:
         for line in exc.errors:
             typer.echo(line, err=True)
-        typer.echo(f"{file}: {exc}", err=True)
-        raise typer.Exit(1) from exc
-    finally:
-        runtime.close()
+        raise fail(f"{file}: {exc}", 1) from exc
     for line in report.errors:
         typer.echo(f"skipped: {line}", err=True)
     typer.echo(

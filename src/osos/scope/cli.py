@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import typer
-from sqlalchemy.orm import Session
 
-from osos.errors import NotFound
-from osos.runtime import open_runtime
+from osos.cliutil import local_time_option, unit_of_work
 from osos.scope.rules import work_plan
 from osos.scope.service import (
     add_company_decision,
@@ -18,24 +14,9 @@ from osos.scope.service import (
     evaluate_scope,
     request_inclusion,
 )
-from osos.store import db
-from osos.timeutil import parse_local, utcnow
+from osos.timeutil import utcnow
 
 app = typer.Typer(help="Which service points must be in OSOS, and why.")
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    """One unit of work for a command; a bad id or state is a clear error and exit code 2."""
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            yield session
-    except (NotFound, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    finally:
-        runtime.close()
 
 
 @app.command()
@@ -49,11 +30,8 @@ def evaluate(
     ),
 ) -> None:
     """Every service point with the rules that apply, whether it is in OSOS, and the work plan."""
-    try:
-        when = parse_local(at) if at else utcnow()
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--at") from exc
-    with _session() as session:
+    when = local_time_option(at, "--at")
+    with unit_of_work() as session:
         evaluations = evaluate_scope(session, when)
     missing = work_plan(evaluations)
     shown = missing if plan_only else evaluations
@@ -77,7 +55,7 @@ def request(
     note: str = typer.Option("", "--note", help="E.g. the equipment they provide."),
 ) -> None:
     """Record a voluntary inclusion request (the requester provides the equipment)."""
-    with _session() as session:
+    with unit_of_work() as session:
         request_id = request_inclusion(
             session, service_point, requested_by=by, at=utcnow(), note=note
         )
@@ -93,7 +71,7 @@ def decide(
     """Approve or reject a voluntary inclusion request (back office)."""
     if answer not in ("approve", "reject"):
         raise typer.BadParameter("use approve or reject", param_hint="ANSWER")
-    with _session() as session:
+    with unit_of_work() as session:
         decide_inclusion(
             session, request_id, approve=answer == "approve", decided_by=by, at=utcnow()
         )
@@ -107,6 +85,6 @@ def require(
     by: str = typer.Option("cli", "--by", help="Who decides."),
 ) -> None:
     """The company names a service point that must be in OSOS (company decision)."""
-    with _session() as session:
+    with unit_of_work() as session:
         add_company_decision(session, service_point, reason=reason, decided_by=by, at=utcnow())
     typer.echo(f"{service_point}: company decision recorded")

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 import typer
-from sqlalchemy.orm import Session
 
-from osos.errors import ConfigError, NotFound
-from osos.runtime import open_runtime
+from osos.cliutil import command_runtime, exit_on, local_time_option, period_option, unit_of_work
+from osos.errors import ConfigError
 from osos.sharing.board import compliance_report, delivery_board
 from osos.sharing.config import DEFAULT_FEES, load_sharing_config
 from osos.sharing.deliveries import (
@@ -23,8 +20,7 @@ from osos.sharing.deliveries import (
 )
 from osos.sharing.requests import decide_request, fee_report, fulfil_request, set_fee
 from osos.sharing.tokens import create_token, list_tokens, revoke_token
-from osos.store import db
-from osos.timeutil import local_iso, month_bounds, parse_local, to_local, utcnow
+from osos.timeutil import local_iso, to_local, utcnow
 
 deliver_app = typer.Typer(
     help="Deliveries to the market operator (run, status, board, calendar, corrections) and "
@@ -32,35 +28,6 @@ deliver_app = typer.Typer(
 )
 tokens_app = typer.Typer(help="API tokens of market participants: create, revoke.")
 SHOWN_ALERTS = 20
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    """One unit of work for a command; a bad id or state is a clear error and exit code 2."""
-    runtime = open_runtime()
-    try:
-        with db.transaction(runtime.sessions) as session:
-            yield session
-    except (NotFound, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    finally:
-        runtime.close()
-
-
-def _when(text: str, option: str) -> dt.datetime:
-    try:
-        return parse_local(text) if text else utcnow()
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=option) from exc
-
-
-def _period(text: str) -> str:
-    try:
-        month_bounds(text)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--period") from exc
-    return text
 
 
 def _duration(seconds: int) -> str:
@@ -75,15 +42,9 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Send every delivery that is due and ready; raise alerts; queue corrections."""
-    when = _when(now, "--now")
-    runtime = open_runtime()
-    try:
+    when = local_time_option(now, "--now")
+    with command_runtime() as runtime, exit_on(ConfigError):
         summary = run_due(runtime, when, config=load_sharing_config())
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    finally:
-        runtime.close()
     if as_json:
         typer.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
         return
@@ -109,8 +70,8 @@ def status(
 ) -> None:
     """Compliance report per rule: due, on time, late with delay, missing, estimated, corrected."""
     now = utcnow()
-    period = _period(period) if period else to_local(now).strftime("%Y-%m")
-    with _session() as session:
+    period = period_option(period) if period else to_local(now).strftime("%Y-%m")
+    with unit_of_work() as session:
         report = compliance_report(session, period, now)
     if as_json:
         typer.echo(json.dumps({"period": period, "rules": [r.to_json() for r in report]}, indent=2))
@@ -131,7 +92,7 @@ def board(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Unsent and recently sent deliveries, late first, with the countdown to each deadline."""
-    with _session() as session:
+    with unit_of_work() as session:
         rows = delivery_board(session, utcnow())
     if as_json:
         typer.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
@@ -151,13 +112,13 @@ def calendar(
     pre_settlement: str = typer.Option("", help="Pre-settlement day, YYYY-MM-DD."),
 ) -> None:
     """Record the market operator's settlement calendar of a month (rule-3 deadline)."""
-    _period(period)
+    period_option(period)
     try:
         last = dt.date.fromisoformat(last_day)
         pre = dt.date.fromisoformat(pre_settlement) if pre_settlement else None
     except ValueError as exc:
         raise typer.BadParameter(f"not a date YYYY-MM-DD: {exc}") from exc
-    with _session() as session:
+    with unit_of_work() as session:
         set_settlement_calendar(session, period, last, pre)
     typer.echo(f"settlement calendar {period}: last day {last.isoformat()}")
 
@@ -168,9 +129,9 @@ def fees(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Fee report for the regulator: fees charged for data outside the plan, with reasons."""
-    period = _period(period)
+    period = period_option(period)
     config = load_sharing_config()
-    with _session() as session:
+    with unit_of_work() as session:
         lines = fee_report(session, period)
     total = sum((line.fee for line in lines), Decimal(0))
     if as_json:
@@ -205,7 +166,7 @@ def decide(
     """Back office: approve, reject or fulfil (build the file of) a priced data request."""
     if action not in ("approve", "reject", "fulfil"):
         raise typer.BadParameter("use approve, reject or fulfil", param_hint="ACTION")
-    with _session() as session:
+    with unit_of_work() as session:
         if action == "fulfil":
             name = fulfil_request(session, request_id, at=utcnow())
             typer.echo(f"request {request_id} fulfilled: {name}")
@@ -220,7 +181,7 @@ def create(
     name: str = typer.Option("", "--name", help="A label for the token."),
 ) -> None:
     """Create an API token for an organisation; the token is shown once, only here."""
-    with _session() as session:
+    with unit_of_work() as session:
         issued = create_token(session, organisation, at=utcnow(), created_by="cli", name=name)
     typer.echo(f"token {issued.id} for {issued.organisation} (shown once, keep it safe):")
     typer.echo(issued.token)
@@ -231,7 +192,7 @@ def revoke(
     token_id: int = typer.Argument(..., help="The token's id (from create or list)."),
 ) -> None:
     """Revoke an API token at once."""
-    with _session() as session:
+    with unit_of_work() as session:
         revoke_token(session, token_id, at=utcnow())
     typer.echo(f"token {token_id} revoked")
 
@@ -239,7 +200,7 @@ def revoke(
 @tokens_app.command("list")
 def list_tokens_command() -> None:
     """List API tokens (never the secrets): id, organisation, prefix, state."""
-    with _session() as session:
+    with unit_of_work() as session:
         tokens = list_tokens(session)
     for t in tokens:
         state = f"revoked {local_iso(t.revoked_at)}" if t.revoked_at else "active"
@@ -251,7 +212,7 @@ def corrections(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Corrections of delivered data (queued, pending at the operator, approved, rejected)."""
-    with _session() as session:
+    with unit_of_work() as session:
         rows = list_corrections(session)
     if as_json:
         typer.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
@@ -272,7 +233,7 @@ def correction_answer(
     """Record the market operator's answer to a correction."""
     if answer not in ("approved", "rejected"):
         raise typer.BadParameter("use approved or rejected", param_hint="ANSWER")
-    with _session() as session:
+    with unit_of_work() as session:
         record_correction_answer(
             session, correction_id, approved=answer == "approved", by=by, at=utcnow()
         )
@@ -297,7 +258,7 @@ def fee_set(
         raise typer.BadParameter(f"not an amount: {amount!r}", param_hint="AMOUNT") from exc
     if not value.is_finite() or value < 0:
         raise typer.BadParameter(f"not an amount: {amount!r}", param_hint="AMOUNT")
-    when = _when(valid_from, "--from")
-    with _session() as session:
+    when = local_time_option(valid_from, "--from")
+    with unit_of_work() as session:
         set_fee(session, reason, value, valid_from=when, justification=justification)
     typer.echo(f"fee for {reason}: {value} from {local_iso(when)}")

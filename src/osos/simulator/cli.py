@@ -111,16 +111,12 @@ def simulate(
 
 
 def _specs_from_db() -> tuple[list[MeterSpec], set[str]]:
-    from osos.runtime import open_runtime
+    from osos.cliutil import command_runtime
 
     from .fromdb import meter_rows
 
-    runtime = open_runtime()
-    try:
-        with runtime.sessions() as session:
-            rows = meter_rows(session)
-    finally:
-        runtime.close()
+    with command_runtime() as runtime, runtime.sessions() as session:
+        rows = meter_rows(session)
     dialing = {row["serial"] for row in rows if row["comm_mode"] == CommMode.DIAL_IN}
     return specs_from_meters(rows), dialing
 
