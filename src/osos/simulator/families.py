@@ -17,8 +17,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
 
+from osos.channels import BY_OBIS
+from osos.obis import normalize_obis
 from osos.protocol.iec62056_21.datasets import DataSet, ValueGroup
 from osos.protocol.iec62056_21.meter_profiles import MeterProfile, profile_by_key
+from osos.protocol.iec62056_21.profile import RowLayout
 
 from .model import (
     EXPORT,
@@ -79,8 +82,9 @@ class Family:
     stamp_format: str  # demand and reset times
     null_stamp: str
     readout: tuple[Line, ...]
-    profile_channels: tuple[ProfileChannel, ...]  # in the order of the P.01 values
     profile_status: str | None
+    # P.01 channels a header make names in its header; row makes take theirs from the codec.
+    header_channels: tuple[ProfileChannel, ...] = ()
     profile_depth_days: int = 60
     profile_whole_days: bool = False  # the P.01 range names days: ``to`` means its whole day
 
@@ -88,6 +92,31 @@ class Family:
     def protocol(self) -> MeterProfile:
         """The codec's per-make table entry (how the session frames reads and profiles)."""
         return profile_by_key(self.protocol_profile)
+
+    def __post_init__(self) -> None:
+        if self.header_channels and self._row_channels():
+            raise ValueError(
+                f"family {self.key}: the P.01 rows of {self.protocol_profile!r} are laid out "
+                "by the codec's meter-profile table; do not name header_channels"
+            )
+
+    def _row_channels(self) -> tuple[ProfileChannel, ...]:
+        layout = self.protocol.profile_layout
+        if not isinstance(layout, RowLayout):
+            return ()
+        return tuple(
+            ProfileChannel(c.obis, c.unit or "", normalize_obis(c.obis)) for c in layout.channels
+        )
+
+    @property
+    def profile_channels(self) -> tuple[ProfileChannel, ...]:
+        """The P.01 channels in the order of the values.
+
+        A make whose rows have fixed positions (Makel, Luna) writes the channels of the codec's
+        meter-profile table, so the simulator writes the layout the head-end reads and a
+        change there changes both; a header make writes ``header_channels``.
+        """
+        return self._row_channels() or self.header_channels
 
     def identification(self, serial: str) -> str:
         """The identification line without CR LF, e.g. ``/MSY5<1>C520.KMY.2251``."""
@@ -231,17 +260,11 @@ LUNA_READOUT: Final = (
     Line("96.71", "text", "00-00-00,00:00)(00"),
 )
 
-_ENERGY_CHANNELS: Final = (
-    ("1.8.0", "kWh"),
-    ("1.8.1", "kWh"),
-    ("1.8.2", "kWh"),
-    ("1.8.3", "kWh"),
-    ("2.8.0", "kWh"),
-    ("5.8.0", "kvarh"),
-    ("6.8.0", "kvarh"),
-    ("7.8.0", "kvarh"),
-    ("8.8.0", "kvarh"),
-)
+
+def _header(*codes: str, prefix: str = "") -> tuple[ProfileChannel, ...]:
+    """Channels a make names in its P.01 header, each in the unit osos stores its code in."""
+    return tuple(ProfileChannel(prefix + code, BY_OBIS[code].unit, code) for code in codes)
+
 
 MAKEL_C520 = Family(
     key="makel-c520",
@@ -264,11 +287,6 @@ MAKEL_C520 = Family(
     stamp_format="%y-%m-%d,%H:%M",
     null_stamp="00-00-00,00:00",
     readout=MAKEL_READOUT,
-    profile_channels=tuple(
-        ProfileChannel(c, u, c)
-        for c, u in _ENERGY_CHANNELS
-        if c in ("1.8.0", "2.8.0", "5.8.0", "6.8.0", "7.8.0", "8.8.0")
-    ),
     profile_status="00,00",
 )
 
@@ -293,16 +311,11 @@ EMH_LZQJ = Family(
     stamp_format="%y%m%d%H%M",
     null_stamp="0000000000",
     readout=EMH_READOUT,
-    profile_channels=(
-        *(ProfileChannel(c, u, c) for c, u in _ENERGY_CHANNELS),
-        ProfileChannel("32.7.0", "V", "32.7.0"),
-        ProfileChannel("52.7.0", "V", "52.7.0"),
-        ProfileChannel("72.7.0", "V", "72.7.0"),
-        ProfileChannel("31.7.0", "A", "31.7.0"),
-        ProfileChannel("51.7.0", "A", "51.7.0"),
-        ProfileChannel("71.7.0", "A", "71.7.0"),
-    ),
     profile_status="00000000",
+    header_channels=_header(
+        *("1.8.0", "1.8.1", "1.8.2", "1.8.3", "2.8.0", "5.8.0", "6.8.0", "7.8.0", "8.8.0"),
+        *("32.7.0", "52.7.0", "72.7.0", "31.7.0", "51.7.0", "71.7.0"),
+    ),
 )
 
 LUNA = Family(
@@ -326,13 +339,8 @@ LUNA = Family(
     stamp_format="%y-%m-%d,%H:%M",
     null_stamp="00-00-00,00:00",
     readout=LUNA_READOUT,
-    # 14 groups per row: date, time and twelve values, no status (PROTOCOL.md §7).
-    profile_channels=(
-        *(ProfileChannel(c, u, c) for c, u in _ENERGY_CHANNELS),
-        ProfileChannel("32.7.0", "V", "32.7.0"),
-        ProfileChannel("52.7.0", "V", "52.7.0"),
-        ProfileChannel("72.7.0", "V", "72.7.0"),
-    ),
+    # 14 groups per row: date, time and the twelve values of LUNA_CHANNELS, no status
+    # (PROTOCOL.md §7).
     profile_status=None,
     profile_whole_days=True,
 )
@@ -349,11 +357,7 @@ METCOM_MCS301 = dataclasses.replace(
     protocol_profile="metcom",
     time_format="%H:%M:%S",
     date_format="%y-%m-%d",
-    profile_channels=tuple(
-        ProfileChannel(f"1-0:{c}", u, c)
-        for c, u in _ENERGY_CHANNELS
-        if c in ("1.8.0", "2.8.0", "5.8.0", "6.8.0", "7.8.0", "8.8.0")
-    ),
+    header_channels=_header("1.8.0", "2.8.0", "5.8.0", "6.8.0", "7.8.0", "8.8.0", prefix="1-0:"),
     profile_status="00",
 )
 
