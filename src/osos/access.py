@@ -2,20 +2,29 @@
 
 A service point the caller may not see is answered exactly like one that does not exist
 (``NotFound``), so that no one learns which installation numbers are real.
+
+A readout inside a supplier's dates still carries the frozen values of earlier billing periods
+(``1.8.0*1``, ``1.6.0*2``, ``0.1.2*n``); :func:`within_supply` drops those whose period ended
+before the supply began, for every screen, export and API that shows readout values.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from osos.domain import OrganisationKind, UserKind
 from osos.errors import NotFound
+from osos.mdm.model import month_start_before
+from osos.obis import base_obis, billing_period
+from osos.protocol.iec62056_21.errors import TimestampError
+from osos.protocol.iec62056_21.timestamps import parse_timestamp
 from osos.store.models import (
     Installation,
     Meter,
@@ -202,3 +211,67 @@ def require_service_point(session: Session, principal: Principal, no: str) -> Se
     if view is None:  # deleted between the two queries
         raise NotFound(f"service point {no!r} not found")
     return view
+
+
+RESET_TIME = "0.1.2"
+"""The register whose ``*n`` value is the time of the n-th last billing reset."""
+
+
+class RegisterValue(Protocol):
+    """One value of a readout, as the panel's lines and the API's rows both carry it."""
+
+    @property
+    def obis(self) -> str: ...
+
+    @property
+    def value(self) -> str: ...
+
+    @property
+    def value_time(self) -> dt.datetime | None: ...
+
+
+V = TypeVar("V", bound=RegisterValue)
+
+
+def reset_times(values: Iterable[RegisterValue]) -> dict[int, dt.datetime]:
+    """The billing resets a readout states (``0.1.2*n``): n → when, UTC."""
+    found: dict[int, dt.datetime] = {}
+    for v in values:
+        n = billing_period(v.obis)
+        if n is None or base_obis(v.obis) != RESET_TIME:
+            continue
+        when = v.value_time
+        if when is None:  # most meters write the reset time as the value itself
+            try:
+                when = parse_timestamp(v.value)
+            except TimestampError:
+                continue
+        if when is not None:
+            found[n] = when.astimezone(UTC)
+    return found
+
+
+def billing_period_end(n: int, read_at: dt.datetime, resets: dict[int, dt.datetime]) -> dt.datetime:
+    """When the period of ``*n`` values ended: the reset the meter states, else the local month
+    start ``n - 1`` months before the read (Turkish meters reset at 00:00 on day 1)."""
+    return resets.get(n) or month_start_before(read_at, n - 1)
+
+
+def within_supply(values: Sequence[V], read_at: dt.datetime, windows: Sequence[Window]) -> list[V]:
+    """The values of one readout (taken at ``read_at``) whose period the windows cover.
+
+    Current values follow the readout (the caller checks ``read_at``); a frozen value ``*n`` is
+    kept only when its billing period ended inside a window — a supplier does not see the
+    months before it supplied the point. With the unbounded window of a subscriber, all stay.
+    """
+    resets = reset_times(values)
+
+    def covered(end: dt.datetime) -> bool:
+        return any(lo < end and (hi is None or end <= hi) for lo, hi in windows)
+
+    kept: list[V] = []
+    for v in values:
+        n = billing_period(v.obis)
+        if n is None or covered(billing_period_end(n, read_at, resets)):
+            kept.append(v)
+    return kept

@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
+from itertools import groupby
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Security
@@ -32,6 +33,7 @@ from osos.access import (
     clip_range,
     require_service_point,
     supply_windows,
+    within_supply,
 )
 from osos.domain import OrganisationKind
 from osos.errors import NotFound
@@ -323,6 +325,17 @@ def portfolio(session: DB, caller: CallerDep) -> list[PortfolioEntry]:
     return out
 
 
+@dataclass(frozen=True)
+class _Value:
+    readout_id: int
+    read_at: dt.datetime
+    serial: str
+    obis: str
+    value: str
+    unit: str | None
+    value_time: dt.datetime | None
+
+
 @router.get("/service-points/{no}/readouts", response_model=list[ReadoutOut], responses=ERRORS)
 def readouts(
     session: DB,
@@ -331,7 +344,8 @@ def readouts(
     start: Annotated[str, Query(description="Local date or time, ISO 8601")],
     end: Annotated[str, Query(description="Local date or time, ISO 8601")],
 ) -> Any:
-    """Register values read from the meter(s) of a service point, within your dates."""
+    """Register values read from the meter(s) of a service point, within your dates (frozen
+    values of billing periods that ended before your supply are left out)."""
     lo, hi = _range(start, end)
     detail = {"start": local_iso(lo), "end": local_iso(hi)}
     try:
@@ -345,11 +359,13 @@ def readouts(
     for p_lo, p_hi in parts:
         rows = session.execute(
             select(
+                ReadoutValue.readout_id,
                 ReadoutValue.read_at,
                 Meter.serial,
                 ReadoutValue.obis,
                 ReadoutValue.value,
                 ReadoutValue.unit,
+                ReadoutValue.value_time,
             )
             .join(Meter, Meter.id == ReadoutValue.meter_id)
             .join(Installation, Installation.meter_id == ReadoutValue.meter_id)
@@ -361,14 +377,16 @@ def readouts(
                 ReadoutValue.read_at >= p_lo,
                 ReadoutValue.read_at < p_hi,
             )
-            .order_by(ReadoutValue.read_at, ReadoutValue.obis)
+            .order_by(ReadoutValue.read_at, ReadoutValue.readout_id, ReadoutValue.obis)
             .limit(MAX_READOUT_ROWS)
         ).all()
-        out.extend(
-            ReadoutOut(read_at=local_iso(r[0]) or "", meter_serial=r[1], obis=r[2], value=r[3],
-                       unit=r[4])
-            for r in rows
-        )  # fmt: skip
+        values = [_Value(*r) for r in rows]
+        for (_, read_at), group in groupby(values, key=lambda v: (v.readout_id, v.read_at)):
+            out.extend(
+                ReadoutOut(read_at=local_iso(read_at) or "", meter_serial=v.serial, obis=v.obis,
+                           value=v.value, unit=v.unit)
+                for v in within_supply(list(group), read_at, windows)
+            )  # fmt: skip
     _audit(session, caller, "api.readouts", no, {**detail, "rows": len(out)})
     return out
 

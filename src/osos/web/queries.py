@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from osos.access import ServicePointView
+from osos.access import ServicePointView, within_supply
 from osos.channels import BY_OBIS, from_milli
 from osos.mdm.service import ConsumptionInterval, interval_consumption
 from osos.store.models import (
@@ -214,7 +214,8 @@ def readout(
     readout_id: int | None,
     parts: Sequence[tuple[dt.datetime, dt.datetime]],
 ) -> ReadoutView | None:
-    """One readout of the point's meters (the latest visible one when no id is given)."""
+    """One readout of the point's meters (the latest visible one when no id is given), without
+    the frozen values of billing periods that ended outside ``parts``."""
     meters = _meters_at(session, sp.id)
     dates = readout_dates(session, sp, parts, limit=1000 if readout_id else 1)
     wanted = (
@@ -229,13 +230,14 @@ def readout(
     lines = session.scalars(
         select(ReadoutValue).where(ReadoutValue.readout_id == head.id).order_by(ReadoutValue.id)
     )
+    all_lines = [
+        ReadoutLine(v.obis, v.address, v.value, v.number, v.unit, v.value_time) for v in lines
+    ]
     return ReadoutView(
         head.id,
         head.read_at,
         meters.get(head.meter_id, ""),
-        tuple(
-            ReadoutLine(v.obis, v.address, v.value, v.number, v.unit, v.value_time) for v in lines
-        ),
+        tuple(within_supply(all_lines, head.read_at, parts)),
     )
 
 
