@@ -79,6 +79,7 @@ async def _run(runtime: Runtime, host: str, port: int, dial_in_port: int, days: 
     import uvicorn
 
     from osos.headend.scheduler import HeadendConfig, run_headend
+    from osos.mdm.upkeep import ValidationHook
     from osos.sharing.deliveries import DeliveryHook
     from osos.simulator import Fleet, specs_from_meters
     from osos.simulator.fromdb import meter_rows
@@ -106,7 +107,7 @@ async def _run(runtime: Runtime, host: str, port: int, dial_in_port: int, days: 
                 listen=("127.0.0.1", dial_in_port),
                 tick_s=5.0,
                 config=config,
-                after_tick=[DeliveryHook()],
+                after_tick=[DeliveryHook(), ValidationHook()],
             )
         )
         server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port))

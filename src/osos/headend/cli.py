@@ -18,6 +18,7 @@ from osos.errors import NotFound
 from osos.headend.commlog import comm_status
 from osos.headend.plans import PURPOSES, SERVICE_CLASSES
 from osos.headend.scheduler import (
+    AfterTick,
     HeadendConfig,
     MeterReadReport,
     Scheduler,
@@ -96,11 +97,15 @@ async def _serve(runtime: Runtime, *, concurrency: int, listen: str | None, tick
         concurrency,
         f", dial-in on {listen}" if listen else "",
     )
-    hooks = []
+    hooks: list[AfterTick] = []
     with contextlib.suppress(ImportError):  # market-operator deliveries, when that layer exists
         from osos.sharing.deliveries import DeliveryHook
 
         hooks.append(DeliveryHook())
+    with contextlib.suppress(ImportError):  # validation and determinant upkeep as data arrives
+        from osos.mdm.upkeep import ValidationHook
+
+        hooks.append(ValidationHook())
     await run_headend(
         runtime,
         stop=stop,

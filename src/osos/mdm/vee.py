@@ -25,8 +25,9 @@ from osos.errors import NotFound, OsosError
 from osos.mdm import loading
 from osos.mdm.determinants import mark_dirty
 from osos.mdm.estimate import SHAPE_WEEKS, WEEK, estimate_gaps
+from osos.mdm.limits import validation_limits
 from osos.mdm.model import INTERVAL, REGISTERS, MeterData
-from osos.mdm.validate import Finding, Limits, ReadClock, validate
+from osos.mdm.validate import Code, Finding, Limits, ReadClock, validate
 from osos.store.ingest import IntervalRecord, store_profile
 from osos.store.models import Meter, ProfileIntervalHistory, Readout, profile_intervals
 from osos.store.models.mdm import ValidationFinding
@@ -58,8 +59,12 @@ def validate_meter(
     *,
     limits: Limits | None = None,
 ) -> list[Finding]:
-    """Check a meter's data over ``(start, end]`` and store the findings (never the data)."""
+    """Check a meter's data over ``(start, end]`` and store the findings (never the data).
+
+    Without ``limits``, those of the environment (:func:`osos.mdm.limits.validation_limits`).
+    """
     meter = _meter(session, meter_id)
+    limits = limits or validation_limits()
     profiles = loading.profile_series(session, [meter_id], start - HISTORY, end)
     reads = loading.register_reads(session, [meter_id], start, end)
     clocks = [
@@ -76,8 +81,39 @@ def validate_meter(
     return findings
 
 
+#: Findings over a run of intervals: a window that cuts a run (validation in chunks as data
+#: arrives) reports part of it again, which continues the stored finding instead of a new one.
+RUN_CODES = frozenset(
+    {Code.MISSING_INTERVALS, Code.POWER_FAIL, Code.CLOCK_SET, Code.ZERO_CONSUMPTION,
+     Code.ESTIMATE_PROLONGED}
+)  # fmt: skip
+
+
+def _overlapping_run(session: Session, f: Finding) -> ValidationFinding | None:
+    return (
+        session.execute(
+            select(ValidationFinding)
+            .where(
+                ValidationFinding.meter_id == f.meter_id,
+                ValidationFinding.code == f.code.value,
+                ValidationFinding.register == f.register,
+                ValidationFinding.start_at <= f.end,
+                ValidationFinding.end_at >= f.start,
+            )
+            .order_by(ValidationFinding.start_at)
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
+
+
 def store_findings(session: Session, findings: Sequence[Finding]) -> int:
-    """Insert new findings; one already stored keeps its state, its detail is refreshed."""
+    """Insert new findings; one already stored keeps its state, its detail is refreshed.
+
+    A run finding overlapping a stored one of the same kind is that finding seen again through
+    another window: the stored one is extended, not repeated.
+    """
     created = 0
     for f in findings:
         row = session.execute(
@@ -88,6 +124,13 @@ def store_findings(session: Session, findings: Sequence[Finding]) -> int:
                 ValidationFinding.start_at == f.start,
             )
         ).scalar_one_or_none()
+        if row is None and f.code in RUN_CODES:
+            row = _overlapping_run(session, f)
+            if row is not None:
+                if f.start <= row.start_at:  # this window saw the whole run
+                    row.detail = f.detail
+                row.end_at = max(row.end_at, f.end)
+                continue
         if row is None:
             session.add(
                 ValidationFinding(
@@ -101,6 +144,7 @@ def store_findings(session: Session, findings: Sequence[Finding]) -> int:
                     detected_at=utcnow(),
                 )
             )
+            session.flush()
             created += 1
         else:
             row.end_at, row.detail = f.end, f.detail

@@ -60,3 +60,16 @@ class BillingDeterminant(Base):
     estimated: Mapped[bool] = mapped_column(Boolean, default=False)
     data: Mapped[str | None] = mapped_column(Text)  # JSON, MonthlyReport.to_json()
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UpkeepWatermark(Base):
+    """How far the automatic validation has looked: the newest readout it has processed.
+
+    One row per task (``validation``); readouts with a higher id are new data to validate.
+    """
+
+    __tablename__ = "mdm_watermarks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    readout_id: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

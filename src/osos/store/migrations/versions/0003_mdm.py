@@ -66,9 +66,17 @@ def upgrade() -> None:
             "service_point_id", "period", name=op.f("uq_billing_determinants_service_point_id")
         ),
     )
+    op.create_table(
+        "mdm_watermarks",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("readout_id", sa.Integer(), nullable=False),
+        sa.Column("updated_at", osos.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_mdm_watermarks")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("mdm_watermarks")
     op.drop_table("billing_determinants")
     with op.batch_alter_table("mdm_findings", schema=None) as batch_op:
         batch_op.drop_index("ix_mdm_findings_state_detected")

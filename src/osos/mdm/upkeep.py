@@ -1,0 +1,251 @@
+"""Validation and determinant upkeep as data arrives, without an operator running a batch.
+
+The head-end calls :class:`ValidationHook` after its ticks. It takes the readouts stored since
+its watermark (``mdm_watermarks``), validates each meter that received them over the range the
+new data touched (plus enough before it for the checks over runs of intervals), stores the
+findings (once), flags the service-point months under the new data dirty and recomputes a
+bounded number of dirty months. Work per run is bounded; a backlog (first start on a full
+database, a long outage back-filled) is worked off on the following ticks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from osos.config import Settings
+from osos.mdm import determinants, vee
+from osos.mdm.limits import validation_limits
+from osos.mdm.model import INTERVAL
+from osos.mdm.validate import Finding, Limits
+from osos.runtime import Runtime
+from osos.store.db import transaction
+from osos.store.models import Meter, Readout, profile_intervals
+from osos.store.models.mdm import UpkeepWatermark, ValidationFinding
+from osos.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+WATERMARK = "validation"
+#: How far before a readout its load-profile rows may lie (the head-end back-fills up to 40 days).
+BACKFILL = dt.timedelta(days=62)
+#: A register readout is checked against the day before it (index backwards, sum checks).
+READ_LOOKBACK = dt.timedelta(days=1)
+
+Validator = Callable[..., Sequence[Finding]]
+
+
+@dataclass(frozen=True)
+class MeterRange:
+    """What new data one meter received: its readouts' times and the interval ends they wrote."""
+
+    meter_id: int
+    first_read: dt.datetime
+    last_read: dt.datetime
+    first_end: dt.datetime | None = None
+    last_end: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class UpkeepSummary:
+    readouts: int = 0
+    meters: int = 0
+    findings: int = 0
+    months_dirty: int = 0
+    months_recomputed: int = 0
+    errors: int = 0
+    behind: bool = False  # a full batch: more is waiting
+
+    def line(self) -> str:
+        return (
+            f"validation upkeep: {self.readouts} new readout(s) of {self.meters} meter(s), "
+            f"{self.findings} new finding(s), {self.months_dirty} month(s) marked, "
+            f"{self.months_recomputed} recomputed, {self.errors} error(s)"
+            + (", more waiting" if self.behind else "")
+        )
+
+
+def _watermark(session: Session) -> UpkeepWatermark:
+    row = session.get(UpkeepWatermark, WATERMARK)
+    if row is None:
+        row = UpkeepWatermark(name=WATERMARK, readout_id=0, updated_at=utcnow())
+        session.add(row)
+        session.flush()
+    return row
+
+
+def new_data(session: Session, after_id: int, batch: int) -> tuple[list[MeterRange], int, int]:
+    """The meters with readouts whose id is above ``after_id`` (at most ``batch`` readouts, in
+    id order) → (their ranges, readouts taken, the highest id taken)."""
+    readouts = session.execute(
+        select(Readout.id, Readout.meter_id, Readout.read_at)
+        .where(Readout.id > after_id)
+        .order_by(Readout.id)
+        .limit(batch)
+    ).all()
+    if not readouts:
+        return [], 0, after_id
+    by_meter: dict[int, list[tuple[int, dt.datetime]]] = {}
+    for readout_id, meter_id, read_at in readouts:
+        by_meter.setdefault(meter_id, []).append((readout_id, read_at))
+    table = profile_intervals
+    ranges = []
+    for meter_id, reads in sorted(by_meter.items()):
+        times = [t for _, t in reads]
+        first_read, last_read = min(times), max(times)
+        first_end, last_end = session.execute(
+            select(func.min(table.c.end_at), func.max(table.c.end_at)).where(
+                table.c.meter_id == meter_id,
+                table.c.end_at >= first_read - BACKFILL,
+                table.c.end_at <= last_read + READ_LOOKBACK,
+                table.c.readout_id.in_([i for i, _ in reads]),
+            )
+        ).one()
+        ranges.append(MeterRange(meter_id, first_read, last_read, first_end, last_end))
+    return ranges, len(readouts), readouts[-1][0]
+
+
+def window(session: Session, r: MeterRange, limits: Limits) -> tuple[dt.datetime, dt.datetime]:
+    """The ``(start, end]`` to validate for the new data of one meter.
+
+    It starts at the stored interval before the new ones (so a gap between old and new data is
+    found whole) and at least long enough before them for a run check (zero consumption,
+    prolonged estimate) to see a run that began earlier — but never before the meter's first
+    stored interval, which would read as missing intervals.
+    """
+    start = r.first_read - READ_LOOKBACK
+    end = r.last_read
+    if r.first_end is not None and r.last_end is not None:
+        lookback = max(limits.zero_consumption, limits.estimate_prolonged) + INTERVAL
+        start = min(start, r.first_end - INTERVAL - lookback)
+        table = profile_intervals
+        previous = session.execute(
+            select(func.max(table.c.end_at)).where(
+                table.c.meter_id == r.meter_id,
+                table.c.end_at < r.first_end,
+                table.c.end_at >= r.first_end - BACKFILL,
+            )
+        ).scalar_one()
+        if previous is not None:
+            start = min(start, previous)
+        end = max(end, r.last_end)
+    # Not before the meter's first interval: time before it is no gap (a new meter).
+    first_stored = session.execute(
+        select(func.min(profile_intervals.c.end_at)).where(
+            profile_intervals.c.meter_id == r.meter_id, profile_intervals.c.end_at > start
+        )
+    ).scalar_one()
+    if first_stored is not None:
+        start = max(start, first_stored - INTERVAL)
+    return start, end
+
+
+def validate_new(
+    factory: sessionmaker[Session],
+    *,
+    batch: int = 500,
+    limits: Limits | None = None,
+    validator: Validator = vee.validate_meter,
+) -> UpkeepSummary:
+    """Validate the meters with readouts past the watermark (one batch), store their findings,
+    mark their months dirty and move the watermark; one failing meter is logged and skipped."""
+    limits = limits or validation_limits()
+    findings = dirty = errors = 0
+    with transaction(factory) as session:
+        mark = _watermark(session)
+        ranges, taken, last_id = new_data(session, mark.readout_id, batch)
+        for r in ranges:
+            try:
+                with session.begin_nested():
+                    start, end = window(session, r, limits)
+                    before = _finding_count(session, r.meter_id)
+                    validator(session, r.meter_id, start, end, limits=limits)
+                    findings += _finding_count(session, r.meter_id) - before
+                    changed = r.first_read
+                    if r.first_end is not None:
+                        changed = min(changed, r.first_end - INTERVAL)
+                    dirty += determinants.mark_dirty(session, r.meter_id, changed, end)
+            except Exception:
+                errors += 1
+                serial = session.get(Meter, r.meter_id)
+                log.exception(
+                    "validation upkeep: meter %s skipped",
+                    serial.serial if serial is not None else r.meter_id,
+                )
+        mark.readout_id, mark.updated_at = last_id, utcnow()
+    return UpkeepSummary(
+        readouts=taken,
+        meters=len(ranges),
+        findings=findings,
+        months_dirty=dirty,
+        errors=errors,
+        behind=taken >= batch,
+    )
+
+
+def _finding_count(session: Session, meter_id: int) -> int:
+    return session.execute(
+        select(func.count()).where(ValidationFinding.meter_id == meter_id)
+    ).scalar_one()
+
+
+def refresh_months(factory: sessionmaker[Session], settings: Settings, *, limit: int) -> int:
+    """Recompute up to ``limit`` dirty months (the existing :func:`determinants.refresh_dirty`)."""
+    with transaction(factory) as session:
+        return determinants.refresh_dirty(session, settings, limit=limit)
+
+
+class ValidationHook:
+    """The head-end's after-tick hook: validation and determinant upkeep at most once per
+    ``every`` on the tick's clock — or on every tick while a backlog is being worked off.
+
+    Never raises into the head-end: a failed run is logged and retried at the next one.
+    Pass ``after_tick=[ValidationHook()]`` to ``osos.headend.scheduler.run_headend``.
+    """
+
+    def __init__(
+        self,
+        every: dt.timedelta = dt.timedelta(minutes=15),
+        *,
+        batch: int = 500,
+        months: int = 100,
+        limits: Limits | None = None,
+        validator: Validator = vee.validate_meter,
+    ) -> None:
+        self.every = every
+        self.batch = batch
+        self.months = months
+        self.limits = limits
+        self.validator = validator
+        self.last_run: dt.datetime | None = None
+        self.behind = False
+
+    def __call__(self, runtime: Runtime, now: dt.datetime) -> UpkeepSummary | None:
+        if not self.behind and self.last_run is not None and now - self.last_run < self.every:
+            return None
+        self.last_run = now
+        try:
+            summary = self.run(runtime)
+        except Exception:  # the meter reading must go on; the next run starts from the watermark
+            self.behind = False
+            log.exception("validation upkeep failed; retried in %s", self.every)
+            return None
+        self.behind = summary.behind
+        log.info(summary.line())
+        return summary
+
+    def run(self, runtime: Runtime) -> UpkeepSummary:
+        summary = validate_new(
+            runtime.sessions, batch=self.batch, limits=self.limits, validator=self.validator
+        )
+        recomputed = refresh_months(runtime.sessions, runtime.settings, limit=self.months)
+        return replace(
+            summary,
+            months_recomputed=recomputed,
+            behind=summary.behind or recomputed >= self.months,
+        )

@@ -1,0 +1,318 @@
+"""Automatic validation and determinant upkeep after the head-end's ticks — both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from osos.domain import ReadSource
+from osos.errors import ConfigError
+from osos.mdm import determinants, vee
+from osos.mdm.limits import validation_limits
+from osos.mdm.upkeep import ValidationHook
+from osos.mdm.validate import Code, Finding, Limits
+from osos.runtime import Runtime
+from osos.store import db
+from osos.store.ingest import IntervalRecord, store_profile, store_readout
+from osos.store.models import Meter
+from osos.store.models.mdm import BillingDeterminant, UpkeepWatermark, ValidationFinding
+
+from .builders import (
+    START_INDEXES,
+    Q,
+    add_meter,
+    add_service_point,
+    install,
+    local,
+    profile_records,
+)
+
+OCT1, OCT3, OCT5 = local(2026, 10, 1), local(2026, 10, 3), local(2026, 10, 5)
+GAP_START, GAP_END = local(2026, 10, 2, 10), local(2026, 10, 2, 12)
+NOW = local(2026, 10, 5, 1)
+
+
+def _headend_read(
+    s: Session, meter: Meter, records: Sequence[IntervalRecord], read_at: dt.datetime
+) -> int:
+    """Store a load-profile read the way the head-end does: a readout, then its intervals."""
+    readout_id = store_readout(
+        s,
+        meter_id=meter.id,
+        read_at=read_at,
+        raw=f"P.01 {meter.serial} {read_at.isoformat()}".encode(),
+        values=[],
+        source=ReadSource.HEADEND,
+        kind="profile",
+        meter_time=read_at,
+    ).readout_id
+    store_profile(s, meter_id=meter.id, records=records, readout_id=readout_id)
+    return readout_id
+
+
+def _setup(s: Session, serial: str, sp_no: str) -> tuple[Meter, int]:
+    sp = add_service_point(s, sp_no)
+    meter = add_meter(s, serial)
+    install(s, sp, meter, local(2026, 1, 1))
+    return meter, sp.id
+
+
+def _findings(s: Session) -> list[tuple[str, str, dt.datetime, dt.datetime]]:
+    rows = s.execute(
+        select(Meter.serial, ValidationFinding.code, ValidationFinding.start_at,
+               ValidationFinding.end_at)
+        .join(Meter, Meter.id == ValidationFinding.meter_id)
+        .order_by(Meter.serial, ValidationFinding.start_at)
+    ).all()  # fmt: skip
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def _in_gap(end: dt.datetime) -> bool:
+    return GAP_START < end <= GAP_END
+
+
+def test_hook_validates_headend_data_and_stores_findings_once(runtime: Runtime) -> None:
+    with db.transaction(runtime.sessions) as s:
+        meter, _ = _setup(s, "E1", "4001")
+        records, _ = profile_records(OCT1, OCT3, START_INDEXES, skip=_in_gap)
+        _headend_read(s, meter, records, OCT3 + dt.timedelta(minutes=3))
+    hook = ValidationHook()
+    summary = hook(runtime, NOW)
+    assert summary is not None
+    assert (summary.readouts, summary.meters, summary.findings, summary.errors) == (1, 1, 1, 0)
+    with runtime.sessions() as s:
+        assert _findings(s) == [("E1", Code.MISSING_INTERVALS.value, GAP_START, GAP_END)]
+
+    assert hook(runtime, NOW + dt.timedelta(minutes=5)) is None  # throttled
+    again = hook(runtime, NOW + dt.timedelta(minutes=15))
+    assert again is not None and (again.readouts, again.meters) == (0, 0)
+    # From the start again (a fresh watermark): the same finding is not stored twice.
+    fresh = ValidationHook()
+    with db.transaction(runtime.sessions) as s:
+        s.execute(ValidationFinding.__table__.update().values(detail="seen"))
+        s.execute(UpkeepWatermark.__table__.delete())
+    rerun = fresh(runtime, NOW)
+    assert rerun is not None and (rerun.meters, rerun.findings) == (1, 0)
+    with runtime.sessions() as s:
+        assert _findings(s) == [("E1", Code.MISSING_INTERVALS.value, GAP_START, GAP_END)]
+        assert s.execute(select(ValidationFinding.detail)).scalar_one() == "8 interval(s) missing"
+
+
+def test_meter_without_new_data_is_not_revalidated(runtime: Runtime) -> None:
+    with db.transaction(runtime.sessions) as s:
+        m1, _ = _setup(s, "E1", "4001")
+        m2, _ = _setup(s, "E2", "4002")
+        first, last1 = profile_records(OCT1, OCT3, START_INDEXES)
+        _headend_read(s, m1, first, OCT3)
+        _headend_read(s, m2, first, OCT3)
+        m2_id = m2.id
+    calls: list[tuple[int, dt.datetime, dt.datetime]] = []
+
+    def recording(session: Session, meter_id: int, start: Any, end: Any, **kw: Any) -> Any:
+        calls.append((meter_id, start, end))
+        return vee.validate_meter(session, meter_id, start, end, **kw)
+
+    hook = ValidationHook(validator=recording)
+    hook(runtime, NOW)
+    assert sorted(c[0] for c in calls) == [m1.id, m2_id]
+
+    calls.clear()
+    with db.transaction(runtime.sessions) as s:
+        more, _ = profile_records(OCT3, OCT5, last1)
+        _headend_read(s, s.get(Meter, m2_id), more[1:], OCT5)  # type: ignore[arg-type]
+    summary = hook(runtime, NOW + dt.timedelta(minutes=15))
+    assert summary is not None and summary.meters == 1
+    assert [c[0] for c in calls] == [m2_id]
+    # the window reaches back far enough for runs (3 days), but not before the first interval
+    _, start, end = calls[0]
+    assert (start, end) == (OCT1 - Q, OCT5)
+
+
+def test_month_recomputed_after_new_data(runtime: Runtime) -> None:
+    """October read with a gap (its tariff split estimated), then the gap's actual read."""
+    nov = local(2026, 11, 1)
+    gap_start, gap_end = local(2026, 10, 10, 10), local(2026, 10, 10, 12)
+
+    def in_gap(end: dt.datetime) -> bool:
+        return gap_start < end <= gap_end
+
+    with db.transaction(runtime.sessions) as s:
+        meter, sp_id = _setup(s, "E1", "4001")
+        with_gap, _ = profile_records(OCT1, nov, START_INDEXES, skip=in_gap)
+        _headend_read(s, meter, with_gap, nov)
+        meter_id = meter.id
+    hook = ValidationHook()
+    summary = hook(runtime, nov)
+    assert summary is not None and summary.months_recomputed >= 1
+
+    def stored() -> tuple[bool, int, dict[str, Any]]:
+        with runtime.sessions() as s:
+            row = s.execute(
+                select(BillingDeterminant).where(
+                    BillingDeterminant.service_point_id == sp_id,
+                    BillingDeterminant.period == "2026-10",
+                )
+            ).scalar_one()
+            assert row.data is not None
+            return row.dirty, row.version, json.loads(row.data)
+
+    dirty, version, data = stored()
+    assert not dirty and data["estimated"] is True
+    assert data["consumption"]["1.8.1"] == "10230.000"
+
+    with db.transaction(runtime.sessions) as s:
+        full, _ = profile_records(OCT1, nov, START_INDEXES)
+        gap = [r for r in full if in_gap(r.end_at)]
+        _headend_read(s, s.get(Meter, meter_id), gap, nov + dt.timedelta(hours=1))  # type: ignore[arg-type]
+    summary = hook(runtime, nov + dt.timedelta(minutes=15))
+    assert summary is not None and summary.months_dirty >= 1 and summary.months_recomputed >= 1
+    dirty, new_version, data = stored()
+    assert not dirty and new_version == version + 1
+    assert data["estimated"] is False  # the tariff split is now measured, not shared
+    with db.transaction(runtime.sessions) as s:  # what is stored is what a fresh compute gives
+        s.execute(BillingDeterminant.__table__.update().values(dirty=True))
+        assert determinants.stored(s, sp_id, "2026-10", runtime.settings) == data
+
+
+def test_failing_meter_is_logged_and_the_others_go_on(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    with db.transaction(runtime.sessions) as s:
+        m1, _ = _setup(s, "E1", "4001")
+        m2, _ = _setup(s, "E2", "4002")
+        records, _ = profile_records(OCT1, OCT3, START_INDEXES, skip=_in_gap)
+        _headend_read(s, m1, records, OCT3)
+        _headend_read(s, m2, records, OCT3)
+        bad = m1.id
+
+    def broken(session: Session, meter_id: int, start: Any, end: Any, **kw: Any) -> list[Finding]:
+        if meter_id == bad:
+            raise RuntimeError("broken source")
+        return vee.validate_meter(session, meter_id, start, end, **kw)
+
+    caplog.set_level(logging.INFO, logger="osos.mdm.upkeep")
+    summary = ValidationHook(validator=broken)(runtime, NOW)
+    assert summary is not None and (summary.meters, summary.errors, summary.findings) == (2, 1, 1)
+    assert "meter E1 skipped" in caplog.text and "1 error(s)" in caplog.text
+    with runtime.sessions() as s:
+        assert [f[0] for f in _findings(s)] == ["E2"]
+
+
+def test_hook_never_raises_into_the_headend(
+    sqlite_runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_database() -> Session:
+        raise RuntimeError("database gone")
+
+    broken = SimpleNamespace(sessions=no_database, settings=sqlite_runtime.settings)
+    hook = ValidationHook()
+    assert hook(broken, NOW) is None  # type: ignore[arg-type]
+    assert "validation upkeep failed" in caplog.text and "database gone" in caplog.text
+    assert hook(sqlite_runtime, NOW + dt.timedelta(minutes=1)) is None  # waits `every` to retry
+    summary = hook(sqlite_runtime, NOW + dt.timedelta(minutes=15))
+    assert summary is not None and summary.errors == 0
+
+
+def test_backlog_is_worked_off_on_following_ticks(sqlite_runtime: Runtime) -> None:
+    with db.transaction(sqlite_runtime.sessions) as s:
+        meter, _ = _setup(s, "E1", "4001")
+        first, last = profile_records(OCT1, OCT3, START_INDEXES)
+        _headend_read(s, meter, first, OCT3)
+        more, _ = profile_records(OCT3, OCT5, last)
+        _headend_read(s, meter, more[1:], OCT5)
+    hook = ValidationHook(batch=1)
+    one = hook(sqlite_runtime, NOW)
+    two = hook(sqlite_runtime, NOW + dt.timedelta(seconds=5))  # behind: not throttled
+    assert one is not None and two is not None
+    assert (one.readouts, one.behind, two.readouts) == (1, True, 1)
+    three = hook(sqlite_runtime, NOW + dt.timedelta(seconds=10))
+    assert three is not None and three.readouts == 0 and not three.behind
+    assert hook(sqlite_runtime, NOW + dt.timedelta(seconds=15)) is None
+
+
+def test_zero_consumption_across_reads_is_one_finding(sqlite_runtime: Runtime) -> None:
+    """A standing meter read every few hours: one finding that grows, not one per read."""
+    limits = Limits(zero_consumption=dt.timedelta(hours=2))
+    hook = ValidationHook(limits=limits)
+    with db.transaction(sqlite_runtime.sessions) as s:
+        meter, _ = _setup(s, "E1", "4001")
+        meter_id = meter.id
+    values = dict(START_INDEXES)
+    at = OCT1
+    for read in range(4):  # 4 reads of 3 hours each, nothing consumed
+        records = []
+        for _ in range(12):
+            at += Q
+            records.append(IntervalRecord(at, values))
+        with db.transaction(sqlite_runtime.sessions) as s:
+            _headend_read(s, s.get(Meter, meter_id), records, at)  # type: ignore[arg-type]
+        hook(sqlite_runtime, NOW + read * dt.timedelta(minutes=15))
+    with sqlite_runtime.sessions() as s:
+        rows = s.execute(
+            select(ValidationFinding).where(ValidationFinding.code == Code.ZERO_CONSUMPTION.value)
+        ).scalars().all()  # fmt: skip
+        assert [(r.start_at, r.end_at) for r in rows] == [(OCT1 + Q, at)]
+
+
+# --------------------------------------------------------------------------------------------
+# Limits from configuration
+
+
+def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert validation_limits({}) == Limits()
+    monkeypatch.setenv("OSOS_VALIDATION_CLOCK_DRIFT_S", "300")
+    monkeypatch.setenv("OSOS_VALIDATION_ZERO_CONSUMPTION_H", "6")
+    monkeypatch.setenv("OSOS_VALIDATION_ESTIMATE_PROLONGED_H", "48")
+    monkeypatch.setenv("OSOS_VALIDATION_SPIKE_FACTOR", "10")
+    monkeypatch.setenv("OSOS_VALIDATION_POWER_FAIL_MASK", "0x40")
+    monkeypatch.setenv("OSOS_VALIDATION_CLOCK_SET_MASK", "08")
+    limits = validation_limits()
+    assert limits == Limits(
+        clock_drift=dt.timedelta(minutes=5),
+        zero_consumption=dt.timedelta(hours=6),
+        estimate_prolonged=dt.timedelta(hours=48),
+        spike_factor=10,
+        power_fail_mask=0x40,
+        clock_set_mask=0x08,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("CLOCK_DRIFT_S", "two minutes"), ("ZERO_CONSUMPTION_H", "0"), ("CLOCK_SET_MASK", "0x0")],
+)
+def test_bad_limit_names_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"OSOS_VALIDATION_{name}"):
+        validation_limits({f"OSOS_VALIDATION_{name}": value})
+
+
+def test_validation_uses_the_configured_limits(
+    sqlite_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A meter whose clock is 3 minutes behind: a finding under the default 2-minute limit,
+    none once OSOS_VALIDATION_CLOCK_DRIFT_S allows 5 minutes."""
+    read_at = OCT3 + dt.timedelta(minutes=3)
+    with db.transaction(sqlite_runtime.sessions) as s:
+        meter, _ = _setup(s, "E1", "4001")
+        meter_id = meter.id
+        store_readout(
+            s, meter_id=meter_id, read_at=read_at, raw=b"readout", values=[],
+            source=ReadSource.HEADEND, meter_time=read_at - dt.timedelta(minutes=3),
+        )  # fmt: skip
+    monkeypatch.setenv("OSOS_VALIDATION_CLOCK_DRIFT_S", "300")
+    with db.transaction(sqlite_runtime.sessions) as s:
+        assert vee.validate_meter(s, meter_id, OCT1, OCT5) == []
+    monkeypatch.delenv("OSOS_VALIDATION_CLOCK_DRIFT_S")
+    summary = ValidationHook()(sqlite_runtime, NOW)
+    assert summary is not None and summary.findings == 1
+    with sqlite_runtime.sessions() as s:
+        assert s.execute(select(func.count()).select_from(ValidationFinding)).scalar_one() == 1
+        assert s.execute(select(ValidationFinding.code)).scalar_one() == Code.CLOCK_DRIFT.value
