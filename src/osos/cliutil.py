@@ -8,6 +8,7 @@ traceback; options that take a local time or a month name the option when they a
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -65,6 +66,11 @@ def unit_of_work(
         db.transaction(runtime.sessions) as session,
     ):
         yield session
+
+
+def echo_json(data: object) -> None:
+    """Print ``--json`` output: indented, Turkish letters as they are (not ``\\u`` escapes)."""
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def local_time_option(text: str, option: str) -> dt.datetime:

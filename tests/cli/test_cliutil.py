@@ -8,7 +8,7 @@ import pytest
 import typer
 from sqlalchemy import func, select
 
-from osos.cliutil import exit_on, local_time_option, period_option, unit_of_work
+from osos.cliutil import echo_json, exit_on, local_time_option, period_option, unit_of_work
 from osos.errors import ConfigError, NotFound
 from osos.runtime import Runtime
 from osos.store.models.core import ServicePoint
@@ -60,3 +60,9 @@ def test_options_name_the_option() -> None:
     with pytest.raises(typer.BadParameter) as bad_month:
         period_option("2026-13", "--month")
     assert bad_month.value.param_hint == "--month"
+
+
+def test_echo_json_keeps_turkish_letters(capsys: pytest.CaptureFixture[str]) -> None:
+    echo_json({"kurum": "EPİAŞ", "rules": [1]})
+    out = capsys.readouterr().out
+    assert '"kurum": "EPİAŞ"' in out and out.startswith("{\n  ")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
-from osos.cliutil import local_time_option, unit_of_work
+from osos.cliutil import echo_json, local_time_option, unit_of_work
 from osos.scope.rules import work_plan
 from osos.scope.service import (
     add_company_decision,
@@ -36,7 +34,7 @@ def evaluate(
     missing = work_plan(evaluations)
     shown = missing if plan_only else evaluations
     if as_json:
-        typer.echo(json.dumps([e.to_json() for e in shown], ensure_ascii=False, indent=2))
+        echo_json([e.to_json() for e in shown])
         return
     for e in shown:
         state = "in OSOS" if e.in_osos else ("MISSING" if e.must_include else "-")

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 
 import typer
 
-from osos.cliutil import command_runtime, exit_on, local_time_option, period_option, unit_of_work
+from osos.cliutil import (
+    command_runtime,
+    echo_json,
+    exit_on,
+    local_time_option,
+    period_option,
+    unit_of_work,
+)
 from osos.errors import ConfigError
 from osos.sharing.board import compliance_report, delivery_board
 from osos.sharing.config import DEFAULT_FEES, load_sharing_config
@@ -46,7 +52,7 @@ def run(
     with command_runtime() as runtime, exit_on(ConfigError):
         summary = run_due(runtime, when, config=load_sharing_config())
     if as_json:
-        typer.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
+        echo_json(summary.to_json())
         return
     typer.echo(
         f"planned {summary.planned}, sent {summary.sent} on time, {summary.sent_late} late, "
@@ -74,7 +80,7 @@ def status(
     with unit_of_work() as session:
         report = compliance_report(session, period, now)
     if as_json:
-        typer.echo(json.dumps({"period": period, "rules": [r.to_json() for r in report]}, indent=2))
+        echo_json({"period": period, "rules": [r.to_json() for r in report]})
         return
     typer.echo(f"Deliveries to the market operator, {period}")
     for r in report:
@@ -95,7 +101,7 @@ def board(
     with unit_of_work() as session:
         rows = delivery_board(session, utcnow())
     if as_json:
-        typer.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
+        echo_json([r.to_json() for r in rows])
         return
     for r in rows:
         typer.echo(
@@ -135,17 +141,13 @@ def fees(
         lines = fee_report(session, period)
     total = sum((line.fee for line in lines), Decimal(0))
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "period": period,
-                    "currency": config.currency,
-                    "total": str(total),
-                    "fees": [line.to_json() for line in lines],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
+        echo_json(
+            {
+                "period": period,
+                "currency": config.currency,
+                "total": str(total),
+                "fees": [line.to_json() for line in lines],
+            }
         )
         return
     typer.echo(f"Ücretli veri talepleri / fees for data outside the plan, {period}")
@@ -215,7 +217,7 @@ def corrections(
     with unit_of_work() as session:
         rows = list_corrections(session)
     if as_json:
-        typer.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
+        echo_json([r.to_json() for r in rows])
         return
     for r in rows:
         typer.echo(
