@@ -15,6 +15,7 @@ from osos.protocol.iec62056_21.session import (
     READOUT,
     ClientSession,
     Event,
+    Identified,
     NeedMoreData,
 )
 from osos.simulator import Fleet, MeterSpec
@@ -75,6 +76,18 @@ class Client:
         self.writer.close()
         with contextlib.suppress(OSError):
             await self.writer.wait_closed()
+
+
+async def seconds_to_identify(port: int) -> float:
+    """How long one sign-on takes to be answered with an identification (pacing tests)."""
+    client = await Client.connect(port)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    try:
+        assert isinstance(await client.sign_on(), Identified)
+    finally:
+        await client.close()
+    return loop.time() - started
 
 
 @pytest.fixture
