@@ -150,7 +150,7 @@ def test_month_recomputed_after_new_data(runtime: Runtime) -> None:
         _headend_read(s, meter, with_gap, nov)
         meter_id = meter.id
     hook = ValidationHook()
-    summary = hook(runtime, nov)
+    summary = hook(runtime, nov + dt.timedelta(minutes=10))
     assert summary is not None and summary.months_recomputed >= 1
 
     def stored() -> tuple[bool, int, dict[str, Any]]:
@@ -172,7 +172,7 @@ def test_month_recomputed_after_new_data(runtime: Runtime) -> None:
         full, _ = profile_records(OCT1, nov, START_INDEXES)
         gap = [r for r in full if in_gap(r.end_at)]
         _headend_read(s, s.get(Meter, meter_id), gap, nov + dt.timedelta(hours=1))  # type: ignore[arg-type]
-    summary = hook(runtime, nov + dt.timedelta(minutes=15))
+    summary = hook(runtime, nov + dt.timedelta(hours=2))
     assert summary is not None and summary.months_dirty >= 1 and summary.months_recomputed >= 1
     dirty, new_version, data = stored()
     assert not dirty and new_version == version + 1
@@ -236,6 +236,22 @@ def test_backlog_is_worked_off_on_following_ticks(sqlite_runtime: Runtime) -> No
     three = hook(sqlite_runtime, NOW + dt.timedelta(seconds=10))
     assert three is not None and three.readouts == 0 and not three.behind
     assert hook(sqlite_runtime, NOW + dt.timedelta(seconds=15)) is None
+
+
+def test_a_readout_just_stored_waits_until_it_has_settled(sqlite_runtime: Runtime) -> None:
+    """Ids are handed out before commit: the head-end's newest readouts are left for a later
+    run, so the watermark never passes a readout still being written."""
+    with db.transaction(sqlite_runtime.sessions) as s:
+        meter, _ = _setup(s, "E1", "4001")
+        first, last = profile_records(OCT1, OCT3, START_INDEXES)
+        _headend_read(s, meter, first, OCT3)
+        more, _ = profile_records(OCT3, OCT5, last)
+        _headend_read(s, meter, more[1:], OCT5)
+    hook = ValidationHook(every=dt.timedelta(minutes=1))
+    early = hook(sqlite_runtime, OCT5 + dt.timedelta(minutes=1))
+    assert early is not None and (early.readouts, early.behind) == (1, False)
+    later = hook(sqlite_runtime, OCT5 + dt.timedelta(minutes=6))
+    assert later is not None and later.readouts == 1
 
 
 def test_zero_consumption_across_reads_is_one_finding(sqlite_runtime: Runtime) -> None:

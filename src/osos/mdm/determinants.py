@@ -168,17 +168,35 @@ def stored(
 
 def refresh_dirty(session: Session, settings: Settings, *, limit: int | None = None) -> int:
     """Recompute every dirty month (a batch for after imports); returns how many."""
-    from osos.mdm.service import compute_for
-
     statement = select(BillingDeterminant).where(BillingDeterminant.dirty.is_(True))
     if limit is not None:
         statement = statement.limit(limit)
     rows = list(session.execute(statement).scalars())
     for row in rows:
-        sp = session.get(ServicePoint, row.service_point_id)
-        assert sp is not None
-        store(session, row.service_point_id, compute_for(session, sp, row.period, settings))
+        refresh(session, row.service_point_id, row.period, settings)
     return len(rows)
+
+
+def dirty_months(session: Session, *, limit: int) -> list[tuple[int, str]]:
+    """Up to ``limit`` dirty (service point, period), oldest computation first."""
+    return [
+        (sp_id, period)
+        for sp_id, period in session.execute(
+            select(BillingDeterminant.service_point_id, BillingDeterminant.period)
+            .where(BillingDeterminant.dirty.is_(True))
+            .order_by(BillingDeterminant.computed_at.is_not(None), BillingDeterminant.computed_at)
+            .limit(limit)
+        )
+    ]
+
+
+def refresh(session: Session, service_point_id: int, period: str, settings: Settings) -> None:
+    """Recompute and store one month."""
+    from osos.mdm.service import compute_for
+
+    sp = session.get(ServicePoint, service_point_id)
+    assert sp is not None
+    store(session, service_point_id, compute_for(session, sp, period, settings))
 
 
 def store_period(session: Session, period: str, settings: Settings) -> int:

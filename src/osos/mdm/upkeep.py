@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from osos.config import Settings
+from osos.domain import ReadSource
 from osos.mdm import determinants, vee
 from osos.mdm.limits import validation_limits
 from osos.mdm.model import INTERVAL
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 WATERMARK = "validation"
 #: How far before a readout its load-profile rows may lie (the head-end back-fills up to 40 days).
 BACKFILL = dt.timedelta(days=62)
+#: Longer than any head-end store transaction, twice over (see :func:`new_data`).
+SETTLE = dt.timedelta(minutes=5)
 #: A register readout is checked against the day before it (index backwards, sum checks).
 READ_LOOKBACK = dt.timedelta(days=1)
 
@@ -45,6 +48,7 @@ class MeterRange:
     """What new data one meter received: its readouts' times and the interval ends they wrote."""
 
     meter_id: int
+    serial: str
     first_read: dt.datetime
     last_read: dt.datetime
     first_end: dt.datetime | None = None
@@ -79,20 +83,38 @@ def _watermark(session: Session) -> UpkeepWatermark:
     return row
 
 
-def new_data(session: Session, after_id: int, batch: int) -> tuple[list[MeterRange], int, int]:
+def new_data(
+    session: Session, after_id: int, batch: int, settled: dt.datetime | None = None
+) -> tuple[list[MeterRange], int, int, bool]:
     """The meters with readouts whose id is above ``after_id`` (at most ``batch`` readouts, in
-    id order) → (their ranges, readouts taken, the highest id taken)."""
-    readouts = session.execute(
-        select(Readout.id, Readout.meter_id, Readout.read_at)
+    id order) → (their ranges, readouts taken, the highest id taken, whether the batch was full).
+
+    With ``settled``, the batch stops at the first head-end readout read after it: ids are
+    handed out before commit, so a younger id may be visible while an older one is still being
+    written; waiting until the head-end's short store transactions are surely over means the
+    watermark never passes a readout that commits late.
+    """
+    rows = session.execute(
+        select(Readout.id, Readout.meter_id, Readout.read_at, Readout.source, Meter.serial)
+        .join(Meter, Meter.id == Readout.meter_id)
         .where(Readout.id > after_id)
         .order_by(Readout.id)
         .limit(batch)
     ).all()
+    full = len(rows) >= batch
+    readouts = []
+    for row in rows:
+        if settled is not None and row.source is ReadSource.HEADEND and row.read_at > settled:
+            full = False
+            break
+        readouts.append(row)
     if not readouts:
-        return [], 0, after_id
+        return [], 0, after_id, False
     by_meter: dict[int, list[tuple[int, dt.datetime]]] = {}
-    for readout_id, meter_id, read_at in readouts:
+    serials: dict[int, str] = {}
+    for readout_id, meter_id, read_at, _source, serial in readouts:
         by_meter.setdefault(meter_id, []).append((readout_id, read_at))
+        serials[meter_id] = serial
     table = profile_intervals
     ranges = []
     for meter_id, reads in sorted(by_meter.items()):
@@ -106,8 +128,10 @@ def new_data(session: Session, after_id: int, batch: int) -> tuple[list[MeterRan
                 table.c.readout_id.in_([i for i, _ in reads]),
             )
         ).one()
-        ranges.append(MeterRange(meter_id, first_read, last_read, first_end, last_end))
-    return ranges, len(readouts), readouts[-1][0]
+        ranges.append(
+            MeterRange(meter_id, serials[meter_id], first_read, last_read, first_end, last_end)
+        )
+    return ranges, len(readouts), readouts[-1][0], full
 
 
 def window(session: Session, r: MeterRange, limits: Limits) -> tuple[dt.datetime, dt.datetime]:
@@ -148,43 +172,50 @@ def window(session: Session, r: MeterRange, limits: Limits) -> tuple[dt.datetime
 def validate_new(
     factory: sessionmaker[Session],
     *,
-    batch: int = 500,
+    now: dt.datetime | None = None,
+    settle: dt.timedelta = SETTLE,
+    batch: int = 200,
     limits: Limits | None = None,
     validator: Validator = vee.validate_meter,
 ) -> UpkeepSummary:
     """Validate the meters with readouts past the watermark (one batch), store their findings,
-    mark their months dirty and move the watermark; one failing meter is logged and skipped."""
+    mark their months dirty and move the watermark.
+
+    One transaction per meter, so the head-end's writes never wait long for ours (SQLite); a
+    failing meter is logged and skipped (``osos validate`` can run it again).
+    """
     limits = limits or validation_limits()
     findings = dirty = errors = 0
     with transaction(factory) as session:
-        mark = _watermark(session)
-        ranges, taken, last_id = new_data(session, mark.readout_id, batch)
-        for r in ranges:
-            try:
-                with session.begin_nested():
-                    start, end = window(session, r, limits)
-                    before = _finding_count(session, r.meter_id)
-                    validator(session, r.meter_id, start, end, limits=limits)
-                    findings += _finding_count(session, r.meter_id) - before
-                    changed = r.first_read
-                    if r.first_end is not None:
-                        changed = min(changed, r.first_end - INTERVAL)
-                    dirty += determinants.mark_dirty(session, r.meter_id, changed, end)
-            except Exception:
-                errors += 1
-                serial = session.get(Meter, r.meter_id)
-                log.exception(
-                    "validation upkeep: meter %s skipped",
-                    serial.serial if serial is not None else r.meter_id,
-                )
-        mark.readout_id, mark.updated_at = last_id, utcnow()
+        after = _watermark(session).readout_id
+        settled = None if now is None else now - settle
+        ranges, taken, last_id, full = new_data(session, after, batch, settled)
+    for r in ranges:
+        try:
+            with transaction(factory) as session:
+                start, end = window(session, r, limits)
+                before = _finding_count(session, r.meter_id)
+                validator(session, r.meter_id, start, end, limits=limits)
+                created = _finding_count(session, r.meter_id) - before
+                changed = r.first_read
+                if r.first_end is not None:
+                    changed = min(changed, r.first_end - INTERVAL)
+                marked = determinants.mark_dirty(session, r.meter_id, changed, end)
+            findings, dirty = findings + created, dirty + marked
+        except Exception:
+            errors += 1
+            log.exception("validation upkeep: meter %s skipped", r.serial)
+    if taken:
+        with transaction(factory) as session:
+            mark = _watermark(session)
+            mark.readout_id, mark.updated_at = max(mark.readout_id, last_id), utcnow()
     return UpkeepSummary(
         readouts=taken,
         meters=len(ranges),
         findings=findings,
         months_dirty=dirty,
         errors=errors,
-        behind=taken >= batch,
+        behind=full,
     )
 
 
@@ -194,10 +225,24 @@ def _finding_count(session: Session, meter_id: int) -> int:
     ).scalar_one()
 
 
-def refresh_months(factory: sessionmaker[Session], settings: Settings, *, limit: int) -> int:
-    """Recompute up to ``limit`` dirty months (the existing :func:`determinants.refresh_dirty`)."""
-    with transaction(factory) as session:
-        return determinants.refresh_dirty(session, settings, limit=limit)
+def refresh_months(
+    factory: sessionmaker[Session], settings: Settings, *, limit: int
+) -> tuple[int, int]:
+    """Recompute up to ``limit`` dirty months, one transaction each → (recomputed, failed)."""
+    with factory() as session:
+        months = determinants.dirty_months(session, limit=limit)
+    done = failed = 0
+    for sp_id, period in months:
+        try:
+            with transaction(factory) as session:
+                determinants.refresh(session, sp_id, period, settings)
+            done += 1
+        except Exception:
+            failed += 1
+            log.exception(
+                "validation upkeep: month %s of service point id %d failed", period, sp_id
+            )
+    return done, failed
 
 
 class ValidationHook:
@@ -212,12 +257,14 @@ class ValidationHook:
         self,
         every: dt.timedelta = dt.timedelta(minutes=15),
         *,
-        batch: int = 500,
-        months: int = 100,
+        settle: dt.timedelta = SETTLE,
+        batch: int = 200,
+        months: int = 50,
         limits: Limits | None = None,
         validator: Validator = vee.validate_meter,
     ) -> None:
         self.every = every
+        self.settle = settle
         self.batch = batch
         self.months = months
         self.limits = limits
@@ -230,7 +277,7 @@ class ValidationHook:
             return None
         self.last_run = now
         try:
-            summary = self.run(runtime)
+            summary = self.run(runtime, now)
         except Exception:  # the meter reading must go on; the next run starts from the watermark
             self.behind = False
             log.exception("validation upkeep failed; retried in %s", self.every)
@@ -239,13 +286,19 @@ class ValidationHook:
         log.info(summary.line())
         return summary
 
-    def run(self, runtime: Runtime) -> UpkeepSummary:
+    def run(self, runtime: Runtime, now: dt.datetime | None = None) -> UpkeepSummary:
         summary = validate_new(
-            runtime.sessions, batch=self.batch, limits=self.limits, validator=self.validator
+            runtime.sessions,
+            now=now,
+            settle=self.settle,
+            batch=self.batch,
+            limits=self.limits,
+            validator=self.validator,
         )
-        recomputed = refresh_months(runtime.sessions, runtime.settings, limit=self.months)
+        recomputed, failed = refresh_months(runtime.sessions, runtime.settings, limit=self.months)
         return replace(
             summary,
             months_recomputed=recomputed,
-            behind=summary.behind or recomputed >= self.months,
+            errors=summary.errors + failed,
+            behind=summary.behind or recomputed + failed >= self.months,
         )
