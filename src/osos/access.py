@@ -183,6 +183,13 @@ def service_point_view(session: Session, service_point_id: int) -> ServicePointV
         .limit(1)
     ).first()
     installation, meter = (row[0], row[1]) if row else (None, None)
+    return view_of(sp, installation, meter)
+
+
+def view_of(
+    sp: ServicePoint, installation: Installation | None, meter: Meter | None
+) -> ServicePointView:
+    """The frozen header of a service point and its current installation (when it has one)."""
     return ServicePointView(
         id=sp.id,
         no=sp.no,

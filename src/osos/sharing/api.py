@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 from itertools import groupby
@@ -37,7 +36,6 @@ from osos.access import (
 )
 from osos.domain import OrganisationKind
 from osos.errors import NotFound
-from osos.runtime import Runtime
 from osos.scope.service import in_osos_ids
 from osos.sharing import requests as priced
 from osos.sharing.config import SharingConfig, load_sharing_config
@@ -47,6 +45,7 @@ from osos.sharing.ratelimit import RateLimiter
 from osos.sharing.tokens import TokenOwner, authenticate
 from osos.store.models import Installation, Meter, Organisation, ReadoutValue, ServicePoint
 from osos.timeutil import local_iso, month_bounds, parse_local, utcnow
+from osos.web.dbsession import DB, runtime_of
 
 MAX_RANGE = dt.timedelta(days=93)
 MAX_READOUT_ROWS = 20000
@@ -74,11 +73,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 # Plumbing: the database, the caller, the rate limit
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def _config(request: Request) -> SharingConfig:
     config = getattr(request.app.state, "sharing_config", None)
     if not isinstance(config, SharingConfig):
@@ -94,22 +88,6 @@ def _limiter(request: Request) -> RateLimiter:
         limiter = RateLimiter(config.rate_per_minute, config.rate_burst)
         request.app.state.sharing_rate_limiter = limiter
     return limiter
-
-
-def _db(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed when the handler returns (audit rows too)."""
-    session = _runtime(request).sessions()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-DB = Annotated[Session, Depends(_db, scope="function")]
 
 
 @dataclass(frozen=True)
@@ -454,7 +432,7 @@ def monthly(
     covered = sum(((b - a) for a, b in clip_range(windows, lo, hi)), dt.timedelta(0))
     if covered < hi - lo:
         return _not_found(session, caller, "api.monthly", no, detail)
-    report = monthly_report(session, no, period, _runtime(request).settings).to_json()
+    report = monthly_report(session, no, period, runtime_of(request).settings).to_json()
     _audit(session, caller, "api.monthly", no, detail)
     return report
 

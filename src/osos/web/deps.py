@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,10 +19,11 @@ from osos.access import Principal
 from osos.config import Settings
 from osos.domain import UserKind
 from osos.errors import AccessDenied, OsosError
-from osos.runtime import Runtime
 from osos.timeutil import utcnow
 from osos.web import formatting
-from osos.web.accounts import SessionInfo, load_session
+from osos.web.accounts import LoginLimits, SessionInfo, load_session
+from osos.web.dbsession import DB as DB  # the routes take it from here
+from osos.web.dbsession import runtime_of
 from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 
 SESSION_COOKIE = "osos_session"
@@ -72,33 +73,8 @@ class Viewer:
         return translate(self.language, key, **values)
 
 
-def runtime_of(request: Request) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    return rt
-
-
 def settings_of(request: Request) -> Settings:
     return runtime_of(request).settings
-
-
-def db_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error.
-
-    Scoped to the handler, so the commit happens before the response leaves (a redirect after
-    login must find its session row).
-    """
-    session = runtime_of(request).sessions()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-DB = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def record_denied(
@@ -128,6 +104,12 @@ def record_denied(
     session.commit()
 
 
+def login_limits_of(request: Request) -> LoginLimits:
+    """The lock-out and session limits the app was built with (``OSOS_LOGIN_*``)."""
+    limits: LoginLimits = request.app.state.login_limits
+    return limits
+
+
 def secure_cookies(request: Request) -> bool:
     """Cookies are Secure behind HTTPS, and always in production (a proxy may hide the scheme)."""
     return request.url.scheme == "https" or settings_of(request).is_production
@@ -142,7 +124,12 @@ def viewer(request: Request, session: DB) -> Viewer:
     info: SessionInfo | None = None
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        info = load_session(session, token, max_age_s=settings.session_max_age_s)
+        info = load_session(
+            session,
+            token,
+            max_age_s=settings.session_max_age_s,
+            limits=login_limits_of(request),
+        )
         if info is None:
             session.commit()  # the expired row is deleted even though the request is refused
     lang = request.cookies.get(LANG_COOKIE) or (info.user.language if info else DEFAULT_LANGUAGE)

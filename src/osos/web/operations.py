@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from osos.access import ServicePointView, view_of
 from osos.store.models import (
     AuditEntry,
     CommLogEntry,
@@ -21,18 +22,6 @@ from osos.store.models import (
     profile_intervals,
 )
 from osos.timeutil import LOCAL_TZ, UTC, utcnow
-
-
-@dataclass(frozen=True)
-class PointRow:
-    no: str
-    title: str | None
-    etso_code: str | None
-    region: str | None
-    center: str | None
-    district: str | None
-    meter_serial: str | None
-    flag: str | None
 
 
 @dataclass(frozen=True)
@@ -84,7 +73,7 @@ class AuditRow:
     outcome: str
 
 
-def search_points(session: Session, text: str, limit: int = 200) -> list[PointRow]:
+def search_points(session: Session, text: str, limit: int = 200) -> list[ServicePointView]:
     """Service points matching any field (number, title, ETSO, region, centre, district, meter)."""
     current = (
         select(Installation.service_point_id, func.max(Installation.installed_at).label("at"))
@@ -92,7 +81,7 @@ def search_points(session: Session, text: str, limit: int = 200) -> list[PointRo
         .subquery()
     )
     query = (
-        select(ServicePoint, Meter)
+        select(ServicePoint, Installation, Meter)
         .outerjoin(current, current.c.service_point_id == ServicePoint.id)
         .outerjoin(
             Installation,
@@ -122,19 +111,7 @@ def search_points(session: Session, text: str, limit: int = 200) -> list[PointRo
                 )
             )
         )
-    return [
-        PointRow(
-            sp.no,
-            sp.title,
-            sp.etso_code,
-            sp.region,
-            sp.center,
-            sp.district,
-            m.serial if m else None,
-            m.flag if m else None,
-        )
-        for sp, m in session.execute(query).all()
-    ]
+    return [view_of(sp, i, m) for sp, i, m in session.execute(query).all()]
 
 
 def meter_statuses(session: Session, serial: str | None = None) -> list[MeterStatusRow]:
