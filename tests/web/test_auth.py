@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from osos.domain import UserKind
+from osos.errors import ConfigError
 from osos.runtime import Runtime
 from osos.store.db import transaction
 from osos.store.models import AuditEntry, User
@@ -110,7 +111,7 @@ def test_session_cookie_flags(world: World, client: TestClient) -> None:
 
 def test_account_locks_after_repeated_failures(world: World, client: TestClient) -> None:
     demo = world.logins["kurumsal"]
-    for _ in range(accounts.MAX_FAILURES - 1):
+    for _ in range(accounts.DEFAULT_LIMITS.max_failures - 1):
         assert _post_login(client, "kurumsal", demo.login, "wrong-Password1").status_code == 401  # type: ignore[attr-defined]
     locked = _post_login(client, "kurumsal", demo.login, "wrong-Password1")
     assert locked.status_code == 423  # type: ignore[attr-defined]
@@ -122,7 +123,7 @@ def test_account_locks_after_repeated_failures(world: World, client: TestClient)
         denied = session.scalars(
             select(AuditEntry).where(AuditEntry.actor == demo.login, AuditEntry.outcome == "denied")
         ).all()
-        assert len(denied) == accounts.MAX_FAILURES + 1
+        assert len(denied) == accounts.DEFAULT_LIMITS.max_failures + 1
         # when the lock has run out, the right password works again
         session.execute(
             update(User)
@@ -134,7 +135,7 @@ def test_account_locks_after_repeated_failures(world: World, client: TestClient)
 
 def test_many_failures_from_one_address_are_throttled(world: World) -> None:
     with transaction(world.runtime.sessions) as session:
-        for n in range(accounts.IP_MAX_FAILURES):
+        for n in range(accounts.DEFAULT_LIMITS.ip_max_failures):
             with pytest.raises(accounts.LoginFailed):
                 accounts.authenticate(
                     session,
@@ -151,6 +152,51 @@ def test_many_failures_from_one_address_are_throttled(world: World) -> None:
                 password=world.logins["abone"].password,
                 ip="10.0.0.9",
             )
+
+
+def test_login_limits_come_from_the_environment() -> None:
+    assert accounts.login_limits_from_env({}) == accounts.LoginLimits(
+        max_failures=5,
+        lock=dt.timedelta(minutes=15),
+        ip_max_failures=30,
+        ip_window=dt.timedelta(minutes=15),
+        session_absolute=dt.timedelta(hours=12),
+    )
+    limits = accounts.login_limits_from_env(
+        {
+            "OSOS_LOGIN_MAX_FAILURES": "3",
+            "OSOS_LOGIN_LOCK_MINUTES": "60",
+            "OSOS_LOGIN_IP_MAX_FAILURES": " 100 ",
+            "OSOS_LOGIN_IP_WINDOW_MINUTES": "5",
+            "OSOS_LOGIN_SESSION_HOURS": "8",
+            "OSOS_LOGIN_OTHER": "ignored",
+        }
+    )
+    assert limits == accounts.LoginLimits(
+        3, dt.timedelta(hours=1), 100, dt.timedelta(minutes=5), dt.timedelta(hours=8)
+    )
+    assert accounts.login_limits_from_env({"OSOS_LOGIN_LOCK_MINUTES": ""}).lock == (
+        dt.timedelta(minutes=15)
+    )
+    for bad in ("0", "-1", "1.5", "many"):
+        with pytest.raises(ConfigError, match="OSOS_LOGIN_MAX_FAILURES"):
+            accounts.login_limits_from_env({"OSOS_LOGIN_MAX_FAILURES": bad})
+
+
+def test_the_app_locks_and_throttles_by_its_configured_limits(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OSOS_LOGIN_MAX_FAILURES", "2")
+    monkeypatch.setenv("OSOS_LOGIN_IP_MAX_FAILURES", "4")
+    client = TestClient(create_app(world.runtime))
+    demo = world.logins["kurumsal"]
+    assert _post_login(client, "kurumsal", demo.login, "wrong-Password1").status_code == 401  # type: ignore[attr-defined]
+    assert _post_login(client, "kurumsal", demo.login, "wrong-Password1").status_code == 423  # type: ignore[attr-defined]
+    assert _post_login(client, "abone", "nobody1", "x").status_code == 401  # type: ignore[attr-defined]
+    assert _post_login(client, "abone", "nobody2", "x").status_code == 401  # type: ignore[attr-defined]
+    abone = world.logins["abone"]
+    throttled = _post_login(client, "abone", abone.login, abone.password)
+    assert throttled.status_code == 429  # type: ignore[attr-defined]
 
 
 def test_session_expires_when_idle_and_on_logout(world: World, client: TestClient) -> None:
@@ -187,7 +233,7 @@ def test_sessions_slide_and_have_an_absolute_limit(world: World) -> None:
         )
         token2, _ = accounts.open_session(session, user, ip="t", max_age_s=600, now=now)
         t = now
-        while t < now + accounts.SESSION_ABSOLUTE - dt.timedelta(minutes=5):
+        while t < now + accounts.DEFAULT_LIMITS.session_absolute - dt.timedelta(minutes=5):
             t += dt.timedelta(minutes=5)
             assert accounts.load_session(session, token2, max_age_s=600, now=t) is not None
         assert (

@@ -2,13 +2,25 @@
 
 Every function takes a SQLAlchemy session and returns frozen values; the routes and the CLI
 call these, so the lock-out and expiry rules are the same wherever an account is used.
+
+The limits are configuration (:class:`LoginLimits`, read once by :func:`login_limits_from_env`
+when the app is built); each variable is a positive whole number:
+
+- ``OSOS_LOGIN_MAX_FAILURES`` (5): consecutive wrong passwords before an account locks;
+- ``OSOS_LOGIN_LOCK_MINUTES`` (15): how long it stays locked;
+- ``OSOS_LOGIN_IP_MAX_FAILURES`` (30): failed logins from one address before it is throttled…
+- ``OSOS_LOGIN_IP_WINDOW_MINUTES`` (15): …within this many minutes;
+- ``OSOS_LOGIN_SESSION_HOURS`` (12): a session ends this long after login however active it
+  is (the idle expiry is ``OSOS_SESSION_MAX_AGE`` of the settings).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -17,7 +29,7 @@ from sqlalchemy.orm import Session
 from osos import audit
 from osos.access import Principal
 from osos.domain import OrganisationKind, UserKind
-from osos.errors import AccessDenied, NotFound, OsosError
+from osos.errors import AccessDenied, ConfigError, NotFound, OsosError
 from osos.store.models import Organisation, ServicePoint, User
 from osos.store.models.web import LoginAttempt, PasswordResetToken, WebSession
 from osos.timeutil import utcnow
@@ -29,11 +41,6 @@ from osos.web.passwords import (
     verify_password,
 )
 
-MAX_FAILURES = 5  # consecutive wrong passwords before an account locks
-LOCK_MINUTES = 15
-IP_MAX_FAILURES = 30  # failed logins from one address within IP_WINDOW before it is throttled
-IP_WINDOW = dt.timedelta(minutes=15)
-SESSION_ABSOLUTE = dt.timedelta(hours=12)
 RESET_VALID = dt.timedelta(hours=1)
 
 EMAIL_KINDS = (UserKind.TEDARIKCI, UserKind.KURUMSAL, UserKind.OPERATOR, UserKind.ADMIN)
@@ -41,6 +48,49 @@ ORGANISATION_KINDS = {
     UserKind.TEDARIKCI: OrganisationKind.SUPPLIER,
     UserKind.KURUMSAL: OrganisationKind.CORPORATE,
 }
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """Lock-out, throttling and session lifetime (see the module docstring for the variables)."""
+
+    max_failures: int = 5  # consecutive wrong passwords before an account locks
+    lock: dt.timedelta = dt.timedelta(minutes=15)
+    ip_max_failures: int = 30  # failed logins from one address within ip_window: throttled
+    ip_window: dt.timedelta = dt.timedelta(minutes=15)
+    session_absolute: dt.timedelta = dt.timedelta(hours=12)
+
+
+DEFAULT_LIMITS = LoginLimits()
+
+
+def login_limits_from_env(environ: Mapping[str, str] | None = None) -> LoginLimits:
+    """The limits from ``OSOS_LOGIN_*`` variables; a missing or empty one keeps its default."""
+    env = os.environ if environ is None else environ
+
+    def whole(name: str, default: int) -> int:
+        text = env.get(name, "").strip()
+        if not text:
+            return default
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise ConfigError(f"{name} must be a positive whole number, not {text!r}")
+        return value
+
+    d = DEFAULT_LIMITS
+    minutes = dt.timedelta(minutes=1)
+    return LoginLimits(
+        max_failures=whole("OSOS_LOGIN_MAX_FAILURES", d.max_failures),
+        lock=whole("OSOS_LOGIN_LOCK_MINUTES", d.lock // minutes) * minutes,
+        ip_max_failures=whole("OSOS_LOGIN_IP_MAX_FAILURES", d.ip_max_failures),
+        ip_window=whole("OSOS_LOGIN_IP_WINDOW_MINUTES", d.ip_window // minutes) * minutes,
+        session_absolute=dt.timedelta(
+            hours=whole("OSOS_LOGIN_SESSION_HOURS", d.session_absolute // dt.timedelta(hours=1))
+        ),
+    )
 
 
 class AccountError(OsosError):
@@ -236,15 +286,16 @@ def authenticate(
     password: str,
     ip: str,
     now: dt.datetime | None = None,
+    limits: LoginLimits = DEFAULT_LIMITS,
 ) -> UserView:
     """Check a login of one of ``kinds``; counts failures, locks, throttles, audits."""
     now = now or utcnow()
     recent = session.scalar(
         select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.ip == ip, LoginAttempt.at > now - IP_WINDOW
+            LoginAttempt.ip == ip, LoginAttempt.at > now - limits.ip_window
         )
     )
-    if (recent or 0) >= IP_MAX_FAILURES:
+    if (recent or 0) >= limits.ip_max_failures:
         audit.record(
             session,
             actor=login[:200],
@@ -273,13 +324,15 @@ def authenticate(
         burn_verify(password)
     if user is None or not user.active or not verify_password(user.password_hash, password):
         session.execute(  # forget what no longer counts, so the table stays small
-            delete(LoginAttempt).where(LoginAttempt.ip == ip, LoginAttempt.at <= now - IP_WINDOW)
+            delete(LoginAttempt).where(
+                LoginAttempt.ip == ip, LoginAttempt.at <= now - limits.ip_window
+            )
         )
         session.add(LoginAttempt(at=now, ip=ip, login=normal[:200]))
         if user is not None:
             user.failed_logins = (user.failed_logins or 0) + 1
-            if user.failed_logins >= MAX_FAILURES:
-                user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+            if user.failed_logins >= limits.max_failures:
+                user.locked_until = now + limits.lock
                 user.failed_logins = 0
         audit.record(
             session,
@@ -327,7 +380,12 @@ def open_session(
 
 
 def load_session(
-    session: Session, token: str, *, max_age_s: int, now: dt.datetime | None = None
+    session: Session,
+    token: str,
+    *,
+    max_age_s: int,
+    now: dt.datetime | None = None,
+    limits: LoginLimits = DEFAULT_LIMITS,
 ) -> SessionInfo | None:
     """The live session of a cookie token, its idle expiry pushed forward; None when expired."""
     now = now or utcnow()
@@ -339,7 +397,7 @@ def load_session(
         user is None
         or not user.active
         or row.expires_at <= now
-        or row.created_at + SESSION_ABSOLUTE <= now
+        or row.created_at + limits.session_absolute <= now
     ):
         session.delete(row)
         return None

@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from osos import __version__
 from osos.errors import AccessDenied, NotFound
 from osos.runtime import Runtime
+from osos.web.accounts import login_limits_from_env
 from osos.web.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -74,6 +75,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.state.login_limits = login_limits_from_env()
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(auth.router)
     app.include_router(applications.router)

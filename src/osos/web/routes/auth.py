@@ -16,6 +16,7 @@ from osos.web.deps import (
     Csrf,
     User,
     Who,
+    login_limits_of,
     render,
     secure_cookies,
     settings_of,
@@ -74,7 +75,14 @@ def login(
     if kinds is None:
         return render(request, v, "login.html", {**ctx, "error": v.t("login_type_invalid")}, 400)
     try:
-        user = accounts.authenticate(session, kinds=kinds, login=login, password=password, ip=v.ip)
+        user = accounts.authenticate(
+            session,
+            kinds=kinds,
+            login=login,
+            password=password,
+            ip=v.ip,
+            limits=login_limits_of(request),
+        )
     except accounts.AccountLocked as exc:
         message = v.t("account_locked", until=local_datetime(exc.until, False, v.language))
         return render(request, v, "login.html", {**ctx, "error": message}, 423)
