@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -174,6 +176,16 @@ def test_back_office_pages(world: World) -> None:
     audit_csv = client.get("/yonetim/denetim.csv", params={"sonuc": "ok"})
     assert audit_csv.status_code == 200
     assert audit_csv.content.decode("utf-8-sig").splitlines()[0].startswith("Zaman;Kullanıcı")
+    csv_times = [
+        dt.datetime.strptime(line.split(";")[0], "%d.%m.%Y %H:%M:%S")
+        for line in audit_csv.content.decode("utf-8-sig").splitlines()[1:]
+    ]
+    audit_xlsx = client.get("/yonetim/denetim.xlsx", params={"sonuc": "ok"})
+    sheet = openpyxl.load_workbook(io.BytesIO(audit_xlsx.content), read_only=True).active
+    assert sheet is not None
+    xlsx_times = [r[0] for r in sheet.iter_rows(min_row=5, values_only=True)]
+    # real date-times in Excel, the CSV's (the screen's) times; the CSV's export is one newer
+    assert csv_times and xlsx_times[1:] == csv_times
     for path in (
         "/yonetim/bulgular",
         "/yonetim/duzeltmeler",

@@ -211,6 +211,8 @@ def test_abone_every_screen_and_the_excel_download(
     assert report.consumption["1.8.0"] == excel_total
     first_row = page.locator("#ykp-table tbody tr").first.locator("td")
     assert first_row.nth(0).inner_text() == f"{first:%d.%m.%Y} 00:00"
+    # Excel holds a real date-time, the one the screen names
+    assert body[0][0] == dt.datetime.strptime(first_row.nth(0).inner_text(), "%d.%m.%Y %H:%M")
     value = body[0][2]
     if value is not None:
         assert _dec(first_row.nth(1).inner_text()) == Decimal(str(value)).quantize(Decimal("0.001"))

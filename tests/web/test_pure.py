@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
+
+import openpyxl
 
 from osos.mdm.service import ConsumptionInterval
 from osos.timeutil import LOCAL_TZ, UTC
@@ -82,6 +85,25 @@ def test_csv_uses_semicolons_decimal_commas_and_a_bom() -> None:
     table = exports.Table("t", ["Zaman", "Çekiş (kWh)"], [["01.10.2026 00:00", Decimal("1.500")]])
     text = exports.to_csv(table).decode("utf-8")
     assert text == "\ufeffZaman;Çekiş (kWh)\r\n01.10.2026 00:00;1,500\r\n"
+
+
+def test_excel_times_are_local_date_times_and_csv_keeps_the_text() -> None:
+    at = dt.datetime(2026, 10, 31, 21, 0, 59, 900_000, tzinfo=UTC)  # 1 Nov 00:00:59.9 local
+    table = exports.Table(
+        "t",
+        ["Zaman", "Okuma", "Boş"],
+        [[exports.When(at, "01.11.2026 00:00", seconds=False), exports.When(at, "x"), None]],
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(table))).active
+    assert sheet is not None
+    cell = sheet.cell(row=5, column=1)
+    assert cell.value == dt.datetime(2026, 11, 1, 0, 0) and cell.number_format == "dd.mm.yyyy hh:mm"
+    seconds = sheet.cell(row=5, column=2)
+    assert seconds.value == dt.datetime(2026, 11, 1, 0, 0, 59)  # not rounded up to 00:01
+    assert seconds.number_format == "dd.mm.yyyy hh:mm:ss"
+    assert sheet.cell(row=5, column=3).value is None
+    rows = exports.to_csv(table).decode("utf-8-sig").splitlines()
+    assert rows[1] == "01.11.2026 00:00;x;"
 
 
 def test_daily_peaks_and_cumulative_ratios() -> None:

@@ -78,7 +78,14 @@ def test_ykp_excel_and_csv_equal_the_screen_and_the_month_report(
     body, total = rows[4:-1], rows[-1]
     days = (last - first).days + 1
     assert len(body) == days * 24
-    assert body[0][0] == f"{first:%d.%m.%Y} 00:00:00"  # local time, named by its start
+    # a real local date-time, named by its start, equal to the screen's first time
+    assert body[0][0] == dt.datetime(first.year, first.month, first.day, 0, 0)
+    screen_first = re.search(
+        r'id="ykp-table".*?<tbody>\s*<tr[^>]*>\s*<td[^>]*>([^<]+)<', page.text, re.DOTALL
+    )
+    assert screen_first and body[0][0] == dt.datetime.strptime(screen_first[1], "%d.%m.%Y %H:%M")
+    assert all(isinstance(row[0], dt.datetime) for row in body)
+    assert [row[0] for row in body] == sorted(row[0] for row in body)  # sortable in Excel
     with transaction(month_world.runtime.sessions) as session:
         sp_id = session.scalars(select(ServicePoint.id).where(ServicePoint.no == ABONE_SP)).one()
         expected = interval_consumption(session, sp_id, start, end, minutes=60)
@@ -96,6 +103,7 @@ def test_ykp_excel_and_csv_equal_the_screen_and_the_month_report(
     text = client.get(f"/hn/{ABONE_SP}/ykp.csv", params=params).content.decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert len(lines) == 1 + len(body) + 1
+    assert lines[1][0] == f"{first:%d.%m.%Y} 00:00:00"  # CSV keeps the screen's text
     assert Decimal(lines[-1][2].replace(",", ".")) == consumption
 
 

@@ -1,12 +1,14 @@
 """Downloads: exactly the rows a screen shows, as .xlsx (XlsxWriter) or CSV, Turkish headers.
 
-Times are local (Europe/Istanbul) and written as text in the screen's format, numbers as exact
-decimals, so what the user opens matches what the panel showed to the last digit.
+Times are local (Europe/Istanbul): in Excel real date-times (``dd.mm.yyyy hh:mm``, seconds
+where the screen shows them) so users can sort and compute with them, in CSV the screen's text;
+numbers are exact decimals, so what the user opens matches what the panel showed.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import unicodedata
@@ -16,7 +18,25 @@ from decimal import Decimal
 
 import xlsxwriter
 
-Cell = str | Decimal | int | None
+from osos.timeutil import to_local
+
+DATETIME_FORMAT = "dd.mm.yyyy hh:mm"
+DATETIME_SECONDS_FORMAT = "dd.mm.yyyy hh:mm:ss"
+
+
+@dataclass(frozen=True)
+class When:
+    """A time cell: the instant (a local date-time in Excel) and the text the screen shows."""
+
+    at: dt.datetime
+    text: str
+    seconds: bool = True
+
+    def __str__(self) -> str:
+        return self.text
+
+
+Cell = str | Decimal | int | When | None
 
 
 @dataclass(frozen=True)
@@ -63,6 +83,10 @@ def to_xlsx(table: Table) -> bytes:
     bold = book.add_format({"bold": True})
     head = book.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True})
     number = book.add_format({"num_format": "#,##0.000"})
+    times = {
+        False: book.add_format({"num_format": DATETIME_FORMAT}),
+        True: book.add_format({"num_format": DATETIME_SECONDS_FORMAT}),
+    }
     sheet.write(0, 0, table.title, bold)
     if table.note:
         sheet.write(1, 0, table.note)
@@ -76,6 +100,12 @@ def to_xlsx(table: Table) -> bytes:
                 sheet.write_number(r, c, float(value), number)
             elif isinstance(value, int):
                 sheet.write_number(r, c, value)
+            elif isinstance(value, When):
+                # Excel has no time zones, and rounds what it hides: cut to what the screen shows
+                local = to_local(value.at).replace(tzinfo=None, microsecond=0)
+                if not value.seconds:
+                    local = local.replace(second=0)
+                sheet.write_datetime(r, c, local, times[value.seconds])
             elif value is None:
                 sheet.write_blank(r, c, None)
             else:

@@ -138,6 +138,11 @@ def _fmt_dt(v: Viewer, value: dt.datetime | None) -> str:
     return formatting.local_datetime(value, True, v.language)
 
 
+def _when(v: Viewer, value: dt.datetime | None) -> exports.Cell:
+    """A time for a table: a date-time in Excel, the screen's text in CSV."""
+    return None if value is None else exports.When(value, _fmt_dt(v, value))
+
+
 # ------------------------------------------------------------------------------- the screens
 
 
@@ -176,7 +181,7 @@ def _build_readout(request: Request, session: Session, v: Viewer, screen: Screen
                 ln.address,
                 ln.quantity if ln.quantity is not None else ln.value,
                 ln.unit,
-                _fmt_dt(v, ln.value_time),
+                _when(v, ln.value_time),
             ]
             for ln in (readout.lines if readout else ())
         ],
@@ -380,8 +385,8 @@ def _build_ykp(request: Request, session: Session, v: Viewer, screen: Screen) ->
         ]
         body: list[list[exports.Cell]] = [
             [
-                _fmt_dt(v, r.start),
-                _fmt_dt(v, r.end),
+                _when(v, r.start),
+                _when(v, r.end),
                 r.withdrawal_kwh,
                 r.supply_kwh,
                 r.inductive_kvarh,
@@ -718,7 +723,7 @@ def _build_yuk(request: Request, session: Session, v: Viewer, screen: Screen) ->
         p = by_end.get(r.end)
         body.append(
             [
-                _fmt_dt(v, r.end),
+                _when(v, r.end),
                 value,
                 *(p.voltages if p else (None, None, None)),
                 *(p.currents if p else (None, None, None)),
@@ -787,9 +792,9 @@ def _build_aylik(request: Request, session: Session, v: Viewer, screen: Screen) 
                 h.consumption.get("1.8.0"),
                 h.consumption.get("2.8.0"),
                 imp.value if imp else None,
-                _fmt_dt(v, imp.time) if imp else "",
+                _when(v, imp.time) if imp else None,
                 exp.value if exp else None,
-                _fmt_dt(v, exp.time) if exp else "",
+                _when(v, exp.time) if exp else None,
                 v.t("yes") if h.estimated else v.t("no"),
                 change,
             ]

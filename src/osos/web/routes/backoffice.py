@@ -341,7 +341,7 @@ def audit_export(v: Staff, session: DB, fmt: str, kim: str = "", sonuc: str = ""
         ],
         [
             [
-                formatting.local_datetime(a.at, True, v.language),
+                exports.When(a.at, formatting.local_datetime(a.at, True, v.language)),
                 a.actor,
                 a.action,
                 f"{a.object_type or ''} {a.object_id or ''}".strip(),
