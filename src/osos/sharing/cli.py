@@ -29,8 +29,7 @@ from osos.sharing.tokens import create_token, list_tokens, revoke_token
 from osos.timeutil import local_iso, to_local, utcnow
 
 deliver_app = typer.Typer(
-    help="Deliveries to the market operator (run, status, board, calendar, corrections) and "
-    "priced data requests (fees report for the regulator, fee table, request decisions)."
+    help="Deliveries to the market operator, their ledger, and priced data requests."
 )
 tokens_app = typer.Typer(help="API tokens of market participants: create, revoke.")
 SHOWN_ALERTS = 20
