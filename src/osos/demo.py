@@ -107,7 +107,7 @@ async def _run(runtime: Runtime, host: str, port: int, dial_in_port: int, days: 
                 listen=("127.0.0.1", dial_in_port),
                 tick_s=5.0,
                 config=config,
-                after_tick=[DeliveryHook(), ValidationHook()],
+                after_tick=[DeliveryHook(), ValidationHook(every=dt.timedelta(minutes=1))],
             )
         )
         server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port))

@@ -238,19 +238,19 @@ def test_backlog_is_worked_off_on_following_ticks(sqlite_runtime: Runtime) -> No
     assert hook(sqlite_runtime, NOW + dt.timedelta(seconds=15)) is None
 
 
-def test_a_readout_just_stored_waits_until_it_has_settled(sqlite_runtime: Runtime) -> None:
+def test_a_readout_just_stored_waits_until_it_has_settled(runtime: Runtime) -> None:
     """Ids are handed out before commit: the head-end's newest readouts are left for a later
     run, so the watermark never passes a readout still being written."""
-    with db.transaction(sqlite_runtime.sessions) as s:
+    with db.transaction(runtime.sessions) as s:
         meter, _ = _setup(s, "E1", "4001")
         first, last = profile_records(OCT1, OCT3, START_INDEXES)
         _headend_read(s, meter, first, OCT3)
         more, _ = profile_records(OCT3, OCT5, last)
         _headend_read(s, meter, more[1:], OCT5)
     hook = ValidationHook(every=dt.timedelta(minutes=1))
-    early = hook(sqlite_runtime, OCT5 + dt.timedelta(minutes=1))
+    early = hook(runtime, OCT5 + dt.timedelta(minutes=1))
     assert early is not None and (early.readouts, early.behind) == (1, False)
-    later = hook(sqlite_runtime, OCT5 + dt.timedelta(minutes=6))
+    later = hook(runtime, OCT5 + dt.timedelta(minutes=6))
     assert later is not None and later.readouts == 1
 
 
@@ -332,3 +332,15 @@ def test_validation_uses_the_configured_limits(
     with sqlite_runtime.sessions() as s:
         assert s.execute(select(func.count()).select_from(ValidationFinding)).scalar_one() == 1
         assert s.execute(select(ValidationFinding.code)).scalar_one() == Code.CLOCK_DRIFT.value
+
+
+def test_validate_command_refuses_a_bad_limit(
+    sqlite_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from osos.cli import app
+
+    monkeypatch.setenv("OSOS_VALIDATION_SPIKE_FACTOR", "four")
+    result = CliRunner().invoke(app, ["validate", "--all", "--period", "2026-10"])
+    assert result.exit_code == 2 and "OSOS_VALIDATION_SPIKE_FACTOR='four'" in result.output

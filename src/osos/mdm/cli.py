@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from osos.errors import ImportFailed, NotFound, OsosError
+from osos.errors import ConfigError, ImportFailed, NotFound, OsosError
 from osos.runtime import open_runtime
 from osos.store.db import transaction
 from osos.timeutil import local_iso, parse_local, utcnow
@@ -261,9 +261,18 @@ def validate_cmd(
     every: bool = typer.Option(False, "--all", help="Every meter."),
 ) -> None:
     """Validate a month of one meter or all and store the findings (data is never changed)."""
+    from osos.mdm.limits import validation_limits
     from osos.mdm.vee import validate_meter
 
-    results = _run_for_meters(meter, every, period, validate_meter)
+    try:
+        limits = validation_limits()
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+
+    def work(session: Any, meter_id: int, start: Any, end: Any) -> Any:
+        return validate_meter(session, meter_id, start, end, limits=limits)
+
+    results = _run_for_meters(meter, every, period, work)
     total = 0
     for serial, findings in results:
         total += len(findings)
