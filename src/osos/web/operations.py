@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from osos.access import ServicePointView, view_of
+from osos.headend.commlog import MeterCommStatusView
 from osos.store.models import (
     AuditEntry,
     CommLogEntry,
@@ -25,18 +26,14 @@ from osos.timeutil import LOCAL_TZ, UTC, utcnow
 
 
 @dataclass(frozen=True)
-class MeterStatusRow:
-    meter_id: int
-    serial: str
+class MeterStatusRow(MeterCommStatusView):
+    """The head-end's view of a meter's communication, with what the back office lists beside
+    it (also for meters never tried, which the head-end has no status row for)."""
+
     flag: str
     comm_mode: str
     address: str
     service_point_no: str | None
-    last_attempt_at: dt.datetime | None
-    last_success_at: dt.datetime | None
-    consecutive_failures: int
-    last_error: str | None
-    last_profile_end: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -131,17 +128,17 @@ def meter_statuses(session: Session, serial: str | None = None) -> list[MeterSta
     for m, st, no in session.execute(query).all():
         rows.append(
             MeterStatusRow(
-                m.id,
-                m.serial,
-                m.flag,
-                m.comm_mode.value,
-                f"{m.host}:{m.port}" if m.host else "",
-                no,
-                st.last_attempt_at if st else None,
-                st.last_success_at if st else None,
-                st.consecutive_failures if st else 0,
-                st.last_error if st else None,
-                st.last_profile_end if st else None,
+                meter_id=m.id,
+                serial=m.serial,
+                last_attempt_at=st.last_attempt_at if st else None,
+                last_success_at=st.last_success_at if st else None,
+                consecutive_failures=st.consecutive_failures if st else 0,
+                last_error=st.last_error if st else None,
+                last_profile_end=st.last_profile_end if st else None,
+                flag=m.flag,
+                comm_mode=m.comm_mode.value,
+                address=f"{m.host}:{m.port}" if m.host else "",
+                service_point_no=no,
             )
         )
     rows.sort(key=lambda r: (-r.consecutive_failures, r.last_success_at is not None, r.serial))
