@@ -344,3 +344,34 @@ def test_validate_command_refuses_a_bad_limit(
     monkeypatch.setenv("OSOS_VALIDATION_SPIKE_FACTOR", "four")
     result = CliRunner().invoke(app, ["validate", "--all", "--period", "2026-10"])
     assert result.exit_code == 2 and "OSOS_VALIDATION_SPIKE_FACTOR='four'" in result.output
+
+
+def test_a_month_that_fails_does_not_hold_up_the_others(
+    sqlite_runtime: Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    with db.transaction(sqlite_runtime.sessions) as s:
+        m1, bad_sp = _setup(s, "E1", "4001")
+        m2, good_sp = _setup(s, "E2", "4002")
+        records, _ = profile_records(OCT1, OCT3, START_INDEXES)
+        _headend_read(s, m1, records, OCT3)
+        _headend_read(s, m2, records, OCT3)
+    real = determinants.refresh
+
+    def refresh(session: Session, sp_id: int, period: str, settings: Any) -> None:
+        if sp_id == bad_sp:
+            raise RuntimeError("cannot compute")
+        real(session, sp_id, period, settings)
+
+    monkeypatch.setattr(determinants, "refresh", refresh)
+    hook = ValidationHook(months=1)
+    runs = [hook(sqlite_runtime, NOW + n * dt.timedelta(minutes=15)) for n in range(5)]
+    assert all(r is not None for r in runs)
+    # two months each (September's last quarter hour is 1 October's first interval start)
+    assert sum(r.months_recomputed for r in runs if r) == 2
+    assert sum(r.errors for r in runs if r) == 2  # each failing month tried once, not every run
+    assert "month 2026-10 of service point id" in caplog.text
+    with sqlite_runtime.sessions() as s:
+        dirty = s.execute(
+            select(BillingDeterminant.service_point_id, BillingDeterminant.dirty)
+        ).all()  # fmt: skip
+    assert sorted(set(dirty)) == [(bad_sp, True), (good_sp, False)]

@@ -226,23 +226,32 @@ def _finding_count(session: Session, meter_id: int) -> int:
 
 
 def refresh_months(
-    factory: sessionmaker[Session], settings: Settings, *, limit: int
-) -> tuple[int, int]:
-    """Recompute up to ``limit`` dirty months, one transaction each → (recomputed, failed)."""
+    factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    limit: int,
+    failed: set[tuple[int, str]] | None = None,
+) -> int:
+    """Recompute up to ``limit`` dirty months, one transaction each; returns how many.
+
+    A month that fails is logged and added to ``failed``, which later runs pass back so that
+    a month that cannot be computed does not hold up the others.
+    """
+    failed = set() if failed is None else failed
     with factory() as session:
-        months = determinants.dirty_months(session, limit=limit)
-    done = failed = 0
-    for sp_id, period in months:
+        months = determinants.dirty_months(session, limit=limit + len(failed))
+    done = 0
+    for sp_id, period in [m for m in months if m not in failed][:limit]:
         try:
             with transaction(factory) as session:
                 determinants.refresh(session, sp_id, period, settings)
             done += 1
         except Exception:
-            failed += 1
+            failed.add((sp_id, period))
             log.exception(
                 "validation upkeep: month %s of service point id %d failed", period, sp_id
             )
-    return done, failed
+    return done
 
 
 class ValidationHook:
@@ -271,6 +280,7 @@ class ValidationHook:
         self.validator = validator
         self.last_run: dt.datetime | None = None
         self.behind = False
+        self.failed_months: set[tuple[int, str]] = set()  # left alone until a restart
 
     def __call__(self, runtime: Runtime, now: dt.datetime) -> UpkeepSummary | None:
         if not self.behind and self.last_run is not None and now - self.last_run < self.every:
@@ -295,10 +305,13 @@ class ValidationHook:
             limits=self.limits,
             validator=self.validator,
         )
-        recomputed, failed = refresh_months(runtime.sessions, runtime.settings, limit=self.months)
+        failed = len(self.failed_months)
+        recomputed = refresh_months(
+            runtime.sessions, runtime.settings, limit=self.months, failed=self.failed_months
+        )
         return replace(
             summary,
             months_recomputed=recomputed,
-            errors=summary.errors + failed,
-            behind=summary.behind or recomputed + failed >= self.months,
+            errors=summary.errors + len(self.failed_months) - failed,
+            behind=summary.behind or recomputed >= self.months,
         )
