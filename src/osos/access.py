@@ -268,17 +268,22 @@ def within_supply(values: Sequence[V], read_at: dt.datetime, windows: Sequence[W
     """The values of one readout (taken at ``read_at``) whose period the windows cover.
 
     Current values follow the readout (the caller checks ``read_at``); a frozen value ``*n`` is
-    kept only when its billing period ended inside a window — a supplier does not see the
-    months before it supplied the point. With the unbounded window of a subscriber, all stay.
+    kept only when its billing period ended inside a window, and the time the meter stamped on
+    it (a freeze time, or the peak of a demand register) lies inside one too — a supplier does
+    not see the months, nor a peak, before it supplied the point. With the unbounded window of
+    a subscriber, all stay.
     """
     resets = reset_times(values)
 
-    def covered(end: dt.datetime) -> bool:
-        return any(lo < end and (hi is None or end <= hi) for lo, hi in windows)
+    def covered(at: dt.datetime) -> bool:
+        return any(lo < at and (hi is None or at <= hi) for lo, hi in windows)
 
     kept: list[V] = []
     for v in values:
         n = billing_period(v.obis)
-        if n is None or covered(billing_period_end(n, read_at, resets)):
+        if n is None or (
+            covered(billing_period_end(n, read_at, resets))
+            and (v.value_time is None or covered(v.value_time))
+        ):
             kept.append(v)
     return kept

@@ -166,9 +166,11 @@ def test_within_supply_reads_the_reset_time_or_the_month_boundary() -> None:
         line("1.8.0*2"),  # 1 Oct
         line("0.1.2*3", at=parse_local("2026-10-16T00:00")),  # a late reset, stated as a time
         line("1.8.0*3"),
+        line("1.6.0*1", at=parse_local("2026-10-05T14:15")),  # October's peak, before supply
+        line("2.6.0*1", at=parse_local("2026-10-20T14:15")),  # a peak while supplied
     ]
     kept = within_supply(lines, read_at, [(SUPPLY_FROM, None)])
-    assert [v.obis for v in kept] == ["1.8.0", "1.8.0*1", "0.1.2*3", "1.8.0*3"]
+    assert [v.obis for v in kept] == ["1.8.0", "1.8.0*1", "0.1.2*3", "1.8.0*3", "2.6.0*1"]
     # a supply that ended on 1 Oct sees October's opening freeze, not November's
     ended = within_supply(lines, read_at, [(parse_local("2026-09-01"), parse_local("2026-10-01"))])
     assert [v.obis for v in ended] == ["1.8.0", "1.8.0*2"]
