@@ -375,3 +375,21 @@ def test_a_month_that_fails_does_not_hold_up_the_others(
             select(BillingDeterminant.service_point_id, BillingDeterminant.dirty)
         ).all()  # fmt: skip
     assert sorted(set(dirty)) == [(bad_sp, True), (good_sp, False)]
+
+
+def test_upkeep_command_runs_the_hook_once_over(runtime: Runtime) -> None:
+    from typer.testing import CliRunner
+
+    from osos.cli import app
+
+    with db.transaction(runtime.sessions) as s:
+        meter, _ = _setup(s, "E1", "4001")
+        records, _ = profile_records(OCT1, OCT3, START_INDEXES, skip=_in_gap)
+        _headend_read(s, meter, records, OCT3)
+    result = CliRunner().invoke(app, ["upkeep"])
+    assert result.exit_code == 0, result.output
+    assert "1 new readout(s) validated, 1 new finding(s), 2 month(s) recomputed" in result.output
+    again = CliRunner().invoke(app, ["upkeep"])
+    assert "0 new readout(s) validated, 0 new finding(s)" in again.output
+    with runtime.sessions() as s:
+        assert _findings(s) == [("E1", Code.MISSING_INTERVALS.value, GAP_START, GAP_END)]

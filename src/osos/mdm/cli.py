@@ -282,6 +282,38 @@ def validate_cmd(
     typer.echo(f"{total} finding(s) for {len(results)} meter(s) in {period}")
 
 
+@app.command("upkeep")
+def upkeep_cmd() -> None:
+    """Validate what arrived since the last run and recompute its months (the head-end's hook)."""
+    from osos.mdm.limits import validation_limits
+    from osos.mdm.upkeep import ValidationHook
+
+    try:
+        limits = validation_limits()
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    runtime = open_runtime(upgrade=True)
+    hook = ValidationHook(limits=limits)  # the newest head-end reads wait until settled
+    totals = [0, 0, 0, 0]
+    try:
+        while True:
+            summary = hook.run(runtime, utcnow())
+            counts = (summary.readouts, summary.findings, summary.months_recomputed,
+                      summary.errors)  # fmt: skip
+            totals = [t + c for t, c in zip(totals, counts, strict=True)]
+            if not summary.behind:
+                break
+            typer.echo(f"\r{totals[0]:,} readouts, {totals[2]:,} months …", err=True, nl=False)
+    finally:
+        runtime.close()
+    typer.echo(
+        f"{totals[0]} new readout(s) validated, {totals[1]} new finding(s), "
+        f"{totals[2]} month(s) recomputed, {totals[3]} error(s)"
+    )
+    if totals[3]:
+        raise typer.Exit(1)
+
+
 @app.command("estimate")
 def estimate_cmd(
     period: str = typer.Option(..., "--period", help="Month as YYYY-MM."),
