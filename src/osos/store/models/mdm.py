@@ -17,7 +17,8 @@ class ValidationFinding(Base):
 
     Raw values are never changed by validation; the finding says what looked wrong, where, and
     whether someone has dealt with it. (meter, code, register, start) identifies a finding, so
-    validating the same data again does not repeat it.
+    validating the same data again does not repeat it; a run (gap, standing meter, estimates)
+    seen again through a window that cuts it extends the stored finding (``vee.store_findings``).
     """
 
     __tablename__ = "mdm_findings"
