@@ -254,11 +254,11 @@ def test_a_readout_just_stored_waits_until_it_has_settled(runtime: Runtime) -> N
     assert later is not None and later.readouts == 1
 
 
-def test_zero_consumption_across_reads_is_one_finding(sqlite_runtime: Runtime) -> None:
+def test_zero_consumption_across_reads_is_one_finding(runtime: Runtime) -> None:
     """A standing meter read every few hours: one finding that grows, not one per read."""
     limits = Limits(zero_consumption=dt.timedelta(hours=2))
     hook = ValidationHook(limits=limits)
-    with db.transaction(sqlite_runtime.sessions) as s:
+    with db.transaction(runtime.sessions) as s:
         meter, _ = _setup(s, "E1", "4001")
         meter_id = meter.id
     values = dict(START_INDEXES)
@@ -268,10 +268,10 @@ def test_zero_consumption_across_reads_is_one_finding(sqlite_runtime: Runtime) -
         for _ in range(12):
             at += Q
             records.append(IntervalRecord(at, values))
-        with db.transaction(sqlite_runtime.sessions) as s:
+        with db.transaction(runtime.sessions) as s:
             _headend_read(s, s.get(Meter, meter_id), records, at)  # type: ignore[arg-type]
-        hook(sqlite_runtime, NOW + read * dt.timedelta(minutes=15))
-    with sqlite_runtime.sessions() as s:
+        hook(runtime, NOW + read * dt.timedelta(minutes=15))
+    with runtime.sessions() as s:
         rows = s.execute(
             select(ValidationFinding).where(ValidationFinding.code == Code.ZERO_CONSUMPTION.value)
         ).scalars().all()  # fmt: skip
@@ -375,6 +375,8 @@ def test_a_month_that_fails_does_not_hold_up_the_others(
             select(BillingDeterminant.service_point_id, BillingDeterminant.dirty)
         ).all()  # fmt: skip
     assert sorted(set(dirty)) == [(bad_sp, True), (good_sp, False)]
+    retried = hook(sqlite_runtime, NOW + dt.timedelta(days=1, minutes=15))
+    assert retried is not None and retried.errors == 1  # a day later they are tried again
 
 
 def test_upkeep_command_runs_the_hook_once_over(runtime: Runtime) -> None:

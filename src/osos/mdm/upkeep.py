@@ -37,6 +37,8 @@ WATERMARK = "validation"
 BACKFILL = dt.timedelta(days=62)
 #: Longer than any head-end store transaction, twice over (see :func:`new_data`).
 SETTLE = dt.timedelta(minutes=5)
+#: A month that failed to compute is tried again after this long (the data may have been fixed).
+RETRY_FAILED = dt.timedelta(days=1)
 #: A register readout is checked against the day before it (index backwards, sum checks).
 READ_LOOKBACK = dt.timedelta(days=1)
 
@@ -280,12 +282,16 @@ class ValidationHook:
         self.validator = validator
         self.last_run: dt.datetime | None = None
         self.behind = False
-        self.failed_months: set[tuple[int, str]] = set()  # left alone until a restart
+        self.failed_months: set[tuple[int, str]] = set()  # left aside, tried again daily
+        self.failed_since: dt.datetime | None = None
 
     def __call__(self, runtime: Runtime, now: dt.datetime) -> UpkeepSummary | None:
         if not self.behind and self.last_run is not None and now - self.last_run < self.every:
             return None
         self.last_run = now
+        if self.failed_since is None or now - self.failed_since >= RETRY_FAILED:
+            self.failed_months.clear()
+            self.failed_since = now
         try:
             summary = self.run(runtime, now)
         except Exception:  # the meter reading must go on; the next run starts from the watermark
