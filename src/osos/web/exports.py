@@ -97,6 +97,8 @@ def to_xlsx(table: Table) -> bytes:
     for r, row in enumerate(table.rows, start=header_row + 1):
         for c, value in enumerate(row):
             if isinstance(value, Decimal):
+                # An .xlsx cell holds a double: exact for the ≤ 15 significant digits shown here,
+                # and users can compute with it; the exact text stays in the CSV export.
                 sheet.write_number(r, c, float(value), number)
             elif isinstance(value, int):
                 sheet.write_number(r, c, value)
