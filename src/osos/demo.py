@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from osos.errors import ImportFailed
 from osos.runtime import Runtime, open_runtime
+from osos.sharing.config import SharingConfig, load_sharing_config
 from osos.store.db import transaction
 from osos.store.models import ServicePoint
 
@@ -75,6 +76,15 @@ def _prepare(runtime: Runtime, registry: Path) -> None:
         typer.echo(f"  {login.kind.value:<10} {login.login:<32} {login.password}   ({login.note})")
 
 
+def _sharing_config(days: int) -> SharingConfig:
+    """The demo's fleet has no data before its back-fill: periods before it are not owed."""
+    config = load_sharing_config()
+    if config.obligations_from is not None:
+        return config
+    go_live = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    return dataclasses.replace(config, obligations_from=go_live)
+
+
 async def _run(runtime: Runtime, host: str, port: int, dial_in_port: int, days: int) -> None:
     import uvicorn
 
@@ -107,7 +117,10 @@ async def _run(runtime: Runtime, host: str, port: int, dial_in_port: int, days: 
                 listen=("127.0.0.1", dial_in_port),
                 tick_s=5.0,
                 config=config,
-                after_tick=[DeliveryHook(), ValidationHook(every=dt.timedelta(minutes=1))],
+                after_tick=[
+                    DeliveryHook(config=_sharing_config(days)),
+                    ValidationHook(every=dt.timedelta(minutes=1)),
+                ],
             )
         )
         server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port))

@@ -8,13 +8,15 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from osos.cli import app
 from osos.domain import Generation
+from osos.errors import ConfigError
 from osos.runtime import Runtime
 from osos.sharing.board import compliance_report, delivery_board
-from osos.sharing.config import SharingConfig
+from osos.sharing.config import SharingConfig, load_sharing_config
 from osos.sharing.deliveries import run_due, set_settlement_calendar
 from osos.sharing.payload import canonical
 from osos.sharing.transport import HttpPost
@@ -324,3 +326,30 @@ def test_one_failing_service_point_does_not_stop_the_run(
     with db.transaction(runtime.sessions) as s:
         broken = s.query(Delivery).filter_by(service_point_id=ids["gen"]).one()
         assert broken.status == "pending" and "no installation" in (broken.error or "")
+
+
+def test_periods_before_go_live_are_not_owed(
+    runtime: Runtime, receiver: Receiver, fake_source: FakeSource
+) -> None:
+    """September ended before OSOS went live on 3 October: no monthly delivery is planned for
+    it, while the day after go-live is owed as usual."""
+    ids = _registry(runtime, fake_source)
+    go_live = parse_local("2026-10-03T00:00")
+    config = dataclasses.replace(CONFIG, obligations_from=go_live)
+    transport = HttpPost(receiver.url, attempts=3, backoff_s=0)
+    clock = FixedClock(parse_local("2026-10-05T00:00"))
+    fake_source.read_until[ids["bu"]] = clock.now()
+    run_due(runtime, clock.now(), transport=transport, config=config, source=fake_source)
+    with db.transaction(runtime.sessions) as s:
+        deliveries = s.query(Delivery).all()
+    assert deliveries, "the days after go-live are owed"
+    assert all(d.period_start >= go_live for d in deliveries)
+    assert not [d for d in deliveries if d.rule == 3]  # September started before go-live
+
+
+def test_go_live_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OSOS_SHARING_OBLIGATIONS_FROM", "2026-10-03T00:00")
+    assert load_sharing_config().obligations_from == parse_local("2026-10-03T00:00")
+    monkeypatch.setenv("OSOS_SHARING_OBLIGATIONS_FROM", "3 Ekim")
+    with pytest.raises(ConfigError, match="OSOS_SHARING_OBLIGATIONS_FROM"):
+        load_sharing_config()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from osos.errors import ConfigError
+from osos.timeutil import parse_local
 
 # Reasons a request is outside the free plan (the fee report names them).
 OTHER_PERIOD = "other_period"
@@ -47,6 +48,9 @@ class SharingConfig:
     alert_margin: dt.timedelta = dt.timedelta(minutes=30)
     # how far back run_due plans obligations it has not seen (a head-end that was down)
     lookback: dt.timedelta = dt.timedelta(days=3)
+    # go-live: periods that start before this instant were never OSOS's to deliver (no data was
+    # read then), so they are not planned; None plans every period the look-back reaches
+    obligations_from: dt.datetime | None = None
     # a delivery still missing this long after its deadline is no longer retried each run
     # (it stays missing in the ledger; ``osos deliver run`` after a back-fill still finds it
     # when the window is widened)
@@ -97,6 +101,12 @@ def load_sharing_config() -> SharingConfig:
         if not day.isdigit() or not 1 <= int(day) <= 28:
             raise ConfigError(f"OSOS_SHARING_SETTLEMENT_DAY must be 1..28, got {day!r}")
         overrides["settlement_default_day"] = int(day)
+    start = os.environ.get("OSOS_SHARING_OBLIGATIONS_FROM", "").strip()
+    if start:
+        try:
+            overrides["obligations_from"] = parse_local(start)
+        except ValueError as exc:
+            raise ConfigError(f"OSOS_SHARING_OBLIGATIONS_FROM: {exc}") from None
     rate = os.environ.get("OSOS_API_RATE_PER_MINUTE", "").strip()
     if rate:
         if not rate.isdigit() or int(rate) < 1:

@@ -131,7 +131,11 @@ def plan(session: Session, now: dt.datetime, config: SharingConfig) -> int:
         after = now - config.lookback
         if rule is Rule.SETTLEMENT:
             after = min(after, month_start(now) - dt.timedelta(seconds=1))
-        periods = periods_ending(rule, after, now)
+        periods = [
+            p
+            for p in periods_ending(rule, after, now)
+            if config.obligations_from is None or p.start >= config.obligations_from
+        ]
         if not periods:
             continue
         existing = {
