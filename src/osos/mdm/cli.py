@@ -8,8 +8,8 @@ from typing import Any
 
 import typer
 
+from osos.cliutil import command_runtime, echo_json, fail
 from osos.errors import ConfigError, ImportFailed, NotFound, OsosError
-from osos.runtime import open_runtime
 from osos.store.db import transaction
 from osos.timeutil import local_iso, parse_local, utcnow
 
@@ -18,17 +18,11 @@ import_app = typer.Typer()  # merged into `osos import`
 report_app = typer.Typer(help="Reports: monthly billing determinants.")
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(code)
-
-
 def _import(kind: str, file: Path) -> None:
     from osos.mdm import imports
 
-    runtime = open_runtime(upgrade=True)
     try:
-        with transaction(runtime.sessions) as session:
+        with command_runtime(upgrade=True) as runtime, transaction(runtime.sessions) as session:
             if kind == "readings":
                 report = imports.import_readings(session, file)
             else:
@@ -36,9 +30,7 @@ def _import(kind: str, file: Path) -> None:
     except ImportFailed as exc:
         for line in exc.errors:
             typer.echo(line, err=True)
-        raise _fail(f"{file}: {exc}", 1) from exc
-    finally:
-        runtime.close()
+        raise fail(f"{file}: {exc}", 1) from exc
     typer.echo(
         f"{file}: {report.rows} rows; readouts +{report.readouts_created}, "
         f"values +{report.values}, "
@@ -75,21 +67,18 @@ def ingest(
     from osos.mdm.imports import ingest_file
 
     if not file.exists():
-        raise _fail(f"{file}: no such file")
+        raise fail(f"{file}: no such file")
     try:
         when = parse_local(read_at) if read_at else utcnow()
     except ValueError as exc:
-        raise _fail(f"--read-at: {exc}") from exc
-    runtime = open_runtime(upgrade=True)
+        raise fail(f"--read-at: {exc}") from exc
     try:
-        with transaction(runtime.sessions) as session:
+        with command_runtime(upgrade=True) as runtime, transaction(runtime.sessions) as session:
             summary = ingest_file(session, file, meter, read_at=when)
     except NotFound as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     except OsosError as exc:
-        raise _fail(f"{file}: {exc}", 1) from exc
-    finally:
-        runtime.close()
+        raise fail(f"{file}: {exc}", 1) from exc
     p = summary.profile
     typer.echo(
         f"{file}: readout {summary.readout_id} ({'new' if summary.created else 'already stored'}), "
@@ -138,53 +127,45 @@ def monthly(
     output: Path | None = typer.Option(None, "--output", help="With --all: file to write."),
 ) -> None:
     """Monthly billing determinants: month-end indexes, consumption, ratios, max demand."""
-    import json
-
     from osos.mdm import export, service
 
     try:
         service.parse_period(period)
     except ValueError as exc:
-        raise _fail(f"--period: {exc}") from exc
+        raise fail(f"--period: {exc}") from exc
     if all_points == bool(service_point):
-        raise _fail("give either --service-point NO or --all")
+        raise fail("give either --service-point NO or --all")
     if all_points and fmt not in ("xlsx", "csv", "json"):
-        raise _fail(f"--format must be xlsx, csv or json, got {fmt!r}")
+        raise fail(f"--format must be xlsx, csv or json, got {fmt!r}")
     if all_points and fmt == "xlsx" and output is None:
-        raise _fail("--format xlsx needs --output FILE")
-    runtime = open_runtime(upgrade=True)
-    try:
-        with transaction(runtime.sessions) as session:
-            if not all_points:
-                try:
-                    report = service.monthly_report(
-                        session, service_point, period, runtime.settings
-                    )
-                except NotFound as exc:
-                    raise _fail(str(exc)) from exc
-                if as_json:
-                    typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
-                else:
-                    _print_report(report.to_json())
-                return
-
-            def progress(done: int, total: int) -> None:
-                typer.echo(f"\r{done:,} / {total:,} service points", err=True, nl=False)
-
-            reports = service.monthly_all(session, period, runtime.settings, progress=progress)
-            if fmt == "xlsx":
-                assert output is not None
-                count = export.write_xlsx(reports, output)
+        raise fail("--format xlsx needs --output FILE")
+    with command_runtime(upgrade=True) as runtime, transaction(runtime.sessions) as session:
+        if not all_points:
+            try:
+                report = service.monthly_report(session, service_point, period, runtime.settings)
+            except NotFound as exc:
+                raise fail(str(exc)) from exc
+            if as_json:
+                echo_json(report.to_json())
             else:
-                writer = export.write_csv if fmt == "csv" else export.write_json
-                if output is None:
-                    count = writer(reports, sys.stdout)
-                else:
-                    with output.open("w", encoding="utf-8", newline="") as out:
-                        count = writer(reports, out)
-            typer.echo(f"\n{count} service points, {period}", err=True)
-    finally:
-        runtime.close()
+                _print_report(report.to_json())
+            return
+
+        def progress(done: int, total: int) -> None:
+            typer.echo(f"\r{done:,} / {total:,} service points", err=True, nl=False)
+
+        reports = service.monthly_all(session, period, runtime.settings, progress=progress)
+        if fmt == "xlsx":
+            assert output is not None
+            count = export.write_xlsx(reports, output)
+        else:
+            writer = export.write_csv if fmt == "csv" else export.write_json
+            if output is None:
+                count = writer(reports, sys.stdout)
+            else:
+                with output.open("w", encoding="utf-8", newline="") as out:
+                    count = writer(reports, out)
+        typer.echo(f"\n{count} service points, {period}", err=True)
 
 
 @report_app.command("refresh")
@@ -201,14 +182,10 @@ def refresh(
         try:
             parse_period(period)
         except ValueError as exc:
-            raise _fail(f"--period: {exc}") from exc
-    runtime = open_runtime(upgrade=True)
-    try:
-        with transaction(runtime.sessions) as session:
-            stored = store_period(session, period, runtime.settings) if period else 0
-            count = refresh_dirty(session, runtime.settings)
-    finally:
-        runtime.close()
+            raise fail(f"--period: {exc}") from exc
+    with command_runtime(upgrade=True) as runtime, transaction(runtime.sessions) as session:
+        stored = store_period(session, period, runtime.settings) if period else 0
+        count = refresh_dirty(session, runtime.settings)
     if period:
         typer.echo(f"{stored} service point(s) stored for {period}")
     typer.echo(f"{count} month(s) recomputed")
@@ -223,35 +200,31 @@ def _meters_month(
     from osos.store.models import Meter
 
     if every == bool(serial):
-        raise _fail("give either --meter SERIAL or --all")
+        raise fail("give either --meter SERIAL or --all")
     try:
         start, end = parse_period(period)
     except ValueError as exc:
-        raise _fail(f"--period: {exc}") from exc
+        raise fail(f"--period: {exc}") from exc
     statement = select(Meter.id, Meter.serial).order_by(Meter.serial)
     if serial:
         statement = statement.where(Meter.serial == serial)
     meters = [(meter_id, found) for meter_id, found in session.execute(statement)]
     if not meters and serial:
-        raise _fail(f"unknown meter {serial!r}")
+        raise fail(f"unknown meter {serial!r}")
     return meters, start, end
 
 
 def _run_for_meters(meter: str, every: bool, period: str, work: Any) -> list[tuple[str, Any]]:
     """``work(session, meter_id, start, end)`` for one meter's month or every meter's, in one
     transaction (all or nothing), with progress for the long run."""
-    runtime = open_runtime(upgrade=True)
-    try:
-        with transaction(runtime.sessions) as session:
-            meters, start, end = _meters_month(session, meter, every, period)
-            results = []
-            for n, (meter_id, serial) in enumerate(meters, start=1):
-                results.append((serial, work(session, meter_id, start, end)))
-                if every and n % 100 == 0:
-                    typer.echo(f"\r{n:,} / {len(meters):,} meters", err=True, nl=False)
-            return results
-    finally:
-        runtime.close()
+    with command_runtime(upgrade=True) as runtime, transaction(runtime.sessions) as session:
+        meters, start, end = _meters_month(session, meter, every, period)
+        results = []
+        for n, (meter_id, serial) in enumerate(meters, start=1):
+            results.append((serial, work(session, meter_id, start, end)))
+            if every and n % 100 == 0:
+                typer.echo(f"\r{n:,} / {len(meters):,} meters", err=True, nl=False)
+        return results
 
 
 @app.command("validate")
@@ -267,7 +240,7 @@ def validate_cmd(
     try:
         limits = validation_limits()
     except ConfigError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
     def work(session: Any, meter_id: int, start: Any, end: Any) -> Any:
         return validate_meter(session, meter_id, start, end, limits=limits)
@@ -291,11 +264,10 @@ def upkeep_cmd() -> None:
     try:
         limits = validation_limits()
     except ConfigError as exc:
-        raise _fail(str(exc)) from exc
-    runtime = open_runtime(upgrade=True)
+        raise fail(str(exc)) from exc
     hook = ValidationHook(limits=limits)  # the newest head-end reads wait until settled
     totals = [0, 0, 0, 0]
-    try:
+    with command_runtime(upgrade=True) as runtime:
         while True:
             summary = hook.run(runtime, utcnow())
             counts = (summary.readouts, summary.findings, summary.months_recomputed,
@@ -304,8 +276,6 @@ def upkeep_cmd() -> None:
             if not summary.behind:
                 break
             typer.echo(f"\r{totals[0]:,} readouts, {totals[2]:,} months …", err=True, nl=False)
-    finally:
-        runtime.close()
     typer.echo(
         f"{totals[0]} new readout(s) validated, {totals[1]} new finding(s), "
         f"{totals[2]} month(s) recomputed, {totals[3]} error(s)"
@@ -341,18 +311,14 @@ def findings_cmd(
     from osos.mdm.vee import list_findings
 
     if state not in ("open", "resolved", "all"):
-        raise _fail(f"--state must be open, resolved or all, got {state!r}")
-    runtime = open_runtime(upgrade=True)
-    try:
-        with transaction(runtime.sessions) as session:
-            views = list_findings(
-                session,
-                state=None if state == "all" else state,
-                meter_serial=meter or None,
-                code=code or None,
-            )
-    finally:
-        runtime.close()
+        raise fail(f"--state must be open, resolved or all, got {state!r}")
+    with command_runtime(upgrade=True) as runtime, transaction(runtime.sessions) as session:
+        views = list_findings(
+            session,
+            state=None if state == "all" else state,
+            meter_serial=meter or None,
+            code=code or None,
+        )
     for v in views:
         typer.echo(f"#{v.id:<6} {v.state:<8} {v.meter_serial:<12} {v.code:<20} "
                    f"{local_iso(v.start)} → {local_iso(v.end)}  {v.detail}")  # fmt: skip

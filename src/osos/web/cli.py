@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from sqlalchemy.orm import Session
 
+from osos.cliutil import unit_of_work
 from osos.domain import UserKind
 from osos.errors import NotFound
 
@@ -18,20 +16,6 @@ app = typer.Typer()  # top-level commands (serve)
 users_app = typer.Typer(help="Manage panel accounts: add, list, disable.")
 
 _MESSAGES_EN = Path(__file__).parent / "i18n" / "en.json"
-
-
-@contextmanager
-def session_scope() -> Iterator[Session]:
-    """One committed unit of work on the configured database (migrated first)."""
-    from osos.runtime import open_runtime
-    from osos.store.db import transaction
-
-    runtime = open_runtime(upgrade=True)
-    try:
-        with transaction(runtime.sessions) as session:
-            yield session
-    finally:
-        runtime.close()
 
 
 def _explain(keys: list[str]) -> str:
@@ -95,7 +79,7 @@ def add_user(
         raise typer.BadParameter("pass the password on standard input with --password-stdin")
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        with session_scope() as session:
+        with unit_of_work(upgrade=True, expected=()) as session:
             user = create_user(
                 session,
                 kind=type_,
@@ -120,7 +104,7 @@ def list_accounts() -> None:
     """List panel accounts with their kind, organisation, state and service points."""
     from osos.web.accounts import list_users
 
-    with session_scope() as session:
+    with unit_of_work(upgrade=True, expected=()) as session:
         users = list_users(session)
     if not users:
         typer.echo("no accounts")
@@ -137,7 +121,7 @@ def disable(login: str = typer.Argument(..., help="The account's login.")) -> No
     from osos.web.accounts import set_active
 
     try:
-        with session_scope() as session:
+        with unit_of_work(upgrade=True, expected=()) as session:
             user = set_active(session, login, False)
     except NotFound as exc:
         typer.echo(f"error: {exc}", err=True)
