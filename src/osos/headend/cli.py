@@ -97,15 +97,13 @@ async def _serve(runtime: Runtime, *, concurrency: int, listen: str | None, tick
         concurrency,
         f", dial-in on {listen}" if listen else "",
     )
-    hooks: list[AfterTick] = []
-    with contextlib.suppress(ImportError):  # market-operator deliveries, when that layer exists
-        from osos.sharing.deliveries import DeliveryHook
+    # The head-end process also runs what must follow the reads on schedule: validation and
+    # determinant upkeep, and the market operator's deliveries (imported here, at the edge, so
+    # the head-end's own modules never depend on the layers above them).
+    from osos.mdm.upkeep import ValidationHook
+    from osos.sharing.deliveries import DeliveryHook
 
-        hooks.append(DeliveryHook())
-    with contextlib.suppress(ImportError):  # validation and determinant upkeep as data arrives
-        from osos.mdm.upkeep import ValidationHook
-
-        hooks.append(ValidationHook())
+    hooks: list[AfterTick] = [DeliveryHook(), ValidationHook()]
     await run_headend(
         runtime,
         stop=stop,

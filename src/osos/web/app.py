@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
@@ -65,6 +62,7 @@ def _fallback_viewer(request: Request) -> Viewer:
 
 def create_app(runtime: Runtime) -> FastAPI:
     """The whole web side of osos on one runtime (database and settings)."""
+    from osos.sharing import api as sharing_api
     from osos.web.routes import applications, auth, backoffice, panel
 
     app = FastAPI(
@@ -81,10 +79,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(applications.router)
     app.include_router(panel.router)
     app.include_router(backoffice.router)
-    if importlib.util.find_spec("osos.sharing.api") is not None:
-        api: Any = importlib.import_module("osos.sharing.api")
-        if getattr(api, "router", None) is not None:
-            app.include_router(api.router)
+    app.include_router(sharing_api.router)
 
     @app.middleware("http")
     async def security(
