@@ -15,6 +15,11 @@ class ConfigError(OsosError):
     """A setting is missing or unsafe."""
 
 
+class InvalidInput(OsosError):
+    """A value given to osos (an option, a file field, a query parameter, a time) is not
+    acceptable; the message names the value and what was expected."""
+
+
 class NotFound(OsosError):
     """The object does not exist, or the caller may not know that it does."""
 

@@ -10,7 +10,8 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from osos.domain import DataSource, ReadSource
-from osos.store.ingest import IntervalRecord, ReadValue, store_profile, store_readout
+from osos.readings import IntervalRecord, ReadValue
+from osos.store.ingest import store_profile, store_readout
 from osos.store.models import Installation, Meter, ServicePoint
 from osos.timeutil import LOCAL_TZ, UTC
 

@@ -19,9 +19,10 @@ from osos.mdm import determinants, vee
 from osos.mdm.limits import validation_limits
 from osos.mdm.upkeep import ValidationHook
 from osos.mdm.validate import Code, Finding, Limits
+from osos.readings import IntervalRecord
 from osos.runtime import Runtime
 from osos.store import db
-from osos.store.ingest import IntervalRecord, store_profile, store_readout
+from osos.store.ingest import store_profile, store_readout
 from osos.store.models import Meter
 from osos.store.models.mdm import BillingDeterminant, UpkeepWatermark, ValidationFinding
 

@@ -18,13 +18,14 @@ from typer.testing import CliRunner
 
 from osos.cli import app as cli_app
 from osos.domain import CommMode, MeterKind, OrganisationKind, ReadSource
+from osos.readings import ReadValue
 from osos.runtime import Runtime
 from osos.sharing import api
 from osos.sharing.config import SharingConfig
 from osos.sharing.requests import decide_request, fee_report, fulfil_request
 from osos.sharing.tokens import create_token, revoke_token
 from osos.store import db
-from osos.store.ingest import ReadValue, store_readout
+from osos.store.ingest import store_readout
 from osos.store.models import AuditEntry
 from osos.timeutil import parse_local, to_local, utcnow
 from tests.sharing import factories as f

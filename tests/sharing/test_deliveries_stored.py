@@ -7,13 +7,14 @@ import datetime as dt
 from decimal import Decimal
 
 from osos.domain import DataSource, Generation
+from osos.readings import IntervalRecord
 from osos.runtime import Runtime
 from osos.sharing.board import delivery_board
 from osos.sharing.config import SharingConfig
 from osos.sharing.deliveries import run_due
 from osos.sharing.transport import HttpPost
 from osos.store import db
-from osos.store.ingest import IntervalRecord, store_profile
+from osos.store.ingest import store_profile
 from osos.store.models.sharing import Delivery, DeliveryAlert, DeliveryCorrection
 from osos.timeutil import FixedClock, parse_local
 from tests.sharing import factories as f

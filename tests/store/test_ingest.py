@@ -11,12 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from osos.domain import DataSource, ReadSource
-from osos.errors import ProtocolError
+from osos.errors import InvalidInput, ProtocolError
+from osos.readings import IntervalRecord, ReadValue
 from osos.runtime import Runtime
 from osos.store.ingest import (
-    IntervalRecord,
     ProfileIngestResult,
-    ReadValue,
     ingest_capture,
     interval_row,
     last_profile_end,
@@ -210,7 +209,7 @@ def test_failure_leaves_nothing_half_stored(runtime: Runtime) -> None:
 
 
 def test_naive_times_are_refused() -> None:
-    with pytest.raises(ValueError, match="naive"):
+    with pytest.raises(InvalidInput, match="naive"):
         IntervalRecord(dt.datetime(2026, 1, 1), {})
     assert ReadValue(address="1-0:2.8.0*255", value="1").obis == "2.8.0"
 

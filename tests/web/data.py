@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from osos.domain import DataSource, ReadSource
 from osos.mdm.tariff import zone_of
+from osos.readings import IntervalRecord, ReadValue
 from osos.registry.importer import import_registry
-from osos.store.ingest import IntervalRecord, ReadValue, store_profile, store_readout
+from osos.store.ingest import store_profile, store_readout
 from osos.store.models import Installation, Meter, ServicePoint
 from osos.timeutil import UTC, utcnow
 

@@ -15,10 +15,11 @@ from sqlalchemy import delete, select
 
 from osos.access import UNBOUNDED_START, within_supply
 from osos.domain import ReadSource
+from osos.readings import ReadValue
 from osos.runtime import Runtime
 from osos.sharing.tokens import create_token
 from osos.store.db import transaction
-from osos.store.ingest import ReadValue, store_readout
+from osos.store.ingest import store_readout
 from osos.store.models import Organisation, Readout, ServicePoint, SupplyPeriod
 from osos.timeutil import parse_local
 from osos.web.app import create_app

@@ -46,9 +46,8 @@ from osos.protocol.iec62056_21.session import (
     SessionClosed,
     WriteAccepted,
 )
+from osos.readings import IntervalRecord, ReadValue
 from osos.store.ingest import (
-    IntervalRecord,
-    ReadValue,
     interval_records,
     meter_clock,
     parse_meter_clock,

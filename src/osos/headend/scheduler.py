@@ -36,8 +36,9 @@ from osos.headend.plans import Backoff, profile_gap
 from osos.headend.reading import ClockCheck, MeterReader, ReadOutcome, ReadRequest, Timeouts
 from osos.headend.storage import Database, StoreSink
 from osos.protocol.iec62056_21.meter_profiles import MeterProfile, profile_by_key
+from osos.readings import ReadValue
 from osos.runtime import Runtime
-from osos.store.ingest import ProfileIngestResult, ReadValue, last_profile_end
+from osos.store.ingest import ProfileIngestResult, last_profile_end
 from osos.store.models import Meter
 from osos.store.models.headend import ReadJob
 from osos.timeutil import Clock, SystemClock

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from osos import audit
 from osos.domain import DataSource, ReadSource
 from osos.headend.reading import ClockCheck, ProfileChunk, ReadoutData
-from osos.store.ingest import ProfileIngestResult, ReadValue, store_profile, store_readout
+from osos.readings import ReadValue
+from osos.store.ingest import ProfileIngestResult, store_profile, store_readout
 from osos.timeutil import Clock, to_local
 
 log = logging.getLogger(__name__)

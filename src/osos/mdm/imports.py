@@ -25,15 +25,9 @@ from osos.errors import ImportFailed, NotFound
 from osos.mdm.determinants import mark_dirty
 from osos.mdm.model import INTERVAL
 from osos.obis import normalize_obis
+from osos.readings import IntervalRecord, ReadValue
 from osos.registry.reader import read_table
-from osos.store.ingest import (
-    IngestSummary,
-    IntervalRecord,
-    ReadValue,
-    ingest_capture,
-    store_profile,
-    store_readout,
-)
+from osos.store.ingest import IngestSummary, ingest_capture, store_profile, store_readout
 from osos.store.models import Meter
 from osos.timeutil import parse_local
 

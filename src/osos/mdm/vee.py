@@ -28,7 +28,8 @@ from osos.mdm.estimate import SHAPE_WEEKS, WEEK, estimate_gaps
 from osos.mdm.limits import validation_limits
 from osos.mdm.model import INTERVAL, REGISTERS, MeterData
 from osos.mdm.validate import Code, Finding, Limits, ReadClock, validate
-from osos.store.ingest import IntervalRecord, store_profile
+from osos.readings import IntervalRecord
+from osos.store.ingest import store_profile
 from osos.store.models import Meter, ProfileIntervalHistory, Readout, profile_intervals
 from osos.store.models.mdm import ValidationFinding
 from osos.timeutil import utcnow

@@ -15,8 +15,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, insert, select, text, update
@@ -30,6 +29,7 @@ from osos.obis import normalize_obis
 from osos.protocol.iec62056_21.datasets import DataSet
 from osos.protocol.iec62056_21.meter_profiles import MeterProfile
 from osos.protocol.iec62056_21.profile import LoadProfile
+from osos.readings import IntervalRecord, ReadValue, aware_utc
 from osos.store.models import (
     ProfileConflict,
     ProfileIntervalHistory,
@@ -42,41 +42,6 @@ from osos.timeutil import LOCAL_TZ, UTC, utcnow
 CHANNEL_COLUMNS: tuple[str, ...] = tuple(c.column for c in CHANNELS)
 # What makes two reads of one interval "the same": every value column, extra channels, status.
 _COMPARED: tuple[str, ...] = (*CHANNEL_COLUMNS, "extra", "status")
-
-
-def _aware_utc(value: dt.datetime, what: str) -> dt.datetime:
-    if value.tzinfo is None:
-        raise ValueError(f"{what} {value!r} is naive: osos stores aware UTC times only")
-    return value.astimezone(UTC)
-
-
-@dataclass(frozen=True)
-class ReadValue:
-    """One register of a readout: the address as written, its normalised OBIS, the exact text."""
-
-    address: str
-    obis: str = ""
-    value: str = ""
-    number: Decimal | None = None
-    unit: str | None = None
-    value_time: dt.datetime | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "obis", normalize_obis(self.obis or self.address))
-        if self.value_time is not None:
-            object.__setattr__(self, "value_time", _aware_utc(self.value_time, "value_time"))
-
-
-@dataclass(frozen=True)
-class IntervalRecord:
-    """One load-profile interval, named by its END (as meters stamp it), values by OBIS."""
-
-    end_at: dt.datetime
-    values: Mapping[str, Decimal] = field(default_factory=dict)
-    status: str | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "end_at", _aware_utc(self.end_at, "end_at"))
 
 
 @dataclass(frozen=True)
@@ -131,7 +96,7 @@ def store_readout(
     comm_log_id: int | None = None,
 ) -> StoredReadout:
     """Store a response and its values once: the same bytes for the same meter are one readout."""
-    read_at = _aware_utc(read_at, "read_at")
+    read_at = aware_utc(read_at, "read_at")
     digest = hashlib.sha256(raw).hexdigest()
     existing = session.execute(
         select(Readout.id).where(Readout.meter_id == meter_id, Readout.raw_sha256 == digest)
@@ -146,7 +111,7 @@ def store_readout(
         identification=identification,
         raw=raw,
         raw_sha256=digest,
-        meter_time=None if meter_time is None else _aware_utc(meter_time, "meter_time"),
+        meter_time=None if meter_time is None else aware_utc(meter_time, "meter_time"),
         comm_log_id=comm_log_id,
     )
     session.add(readout)
@@ -349,7 +314,7 @@ def _insert_postgresql(
         ).mappings()
     ]
     for row in differing:
-        row["end_at"] = _aware_utc(row["end_at"], "end_at")
+        row["end_at"] = aware_utc(row["end_at"], "end_at")
     result = session.execute(
         text(
             f"INSERT INTO profile_intervals ({columns}) SELECT {columns} FROM {_STAGE} "
