@@ -20,11 +20,11 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from osos.config import Settings
 from osos.domain import CommMode
 from osos.headend.reading import Timeouts
 from osos.headend.scheduler import HeadendConfig, Scheduler
 from osos.runtime import Runtime
+from osos.settings import DatabaseSettings, Settings
 from osos.simulator import Fleet
 from osos.simulator.spec import MeterSpec, specs_for
 from osos.store import db
@@ -37,7 +37,9 @@ NOW = dt.datetime(2026, 11, 2, 6, 7, 30, tzinfo=UTC)
 def _runtime(directory: Path, name: str) -> Runtime:
     url = f"sqlite:///{directory / name}"
     db.upgrade(url)
-    return Runtime(Settings(home=directory, database_url=url, secret_key="bench-" + "x" * 40))
+    return Runtime(
+        Settings(home=directory, database=DatabaseSettings(url), secret_key="bench-" + "x" * 40)
+    )
 
 
 def _register(runtime: Runtime, specs: list[MeterSpec], fleet: Fleet) -> None:

@@ -24,10 +24,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from osos.config import Settings
 from osos.mdm.model import INTERVAL
 from osos.mdm.service import monthly_all
 from osos.runtime import Runtime
+from osos.settings import DatabaseSettings, Settings
 from osos.store import db
 from osos.timeutil import month_bounds, to_local
 
@@ -152,7 +152,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.db_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         db.upgrade(url)
-        runtime = Runtime(Settings(home=Path(tmp), database_url=url, secret_key="x" * 40))
+        runtime = Runtime(
+            Settings(home=Path(tmp), database=DatabaseSettings(url), secret_key="x" * 40)
+        )
         try:
             began = time.perf_counter()
             rows = generate(runtime, args.service_points, args.period)

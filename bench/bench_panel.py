@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.web.conftest import ABONE_SP, build_world  # noqa: E402
 
-from osos.config import Settings  # noqa: E402
 from osos.runtime import Runtime  # noqa: E402
+from osos.settings import DatabaseSettings, Settings  # noqa: E402
 from osos.store import db  # noqa: E402
 from osos.timeutil import LOCAL_TZ  # noqa: E402
 
@@ -50,7 +50,7 @@ def _serve(url: str, home: str, port: int, workers: int) -> subprocess.Popen[byt
         sys.executable,
         "-m",
         "uvicorn",
-        "osos.web.app:app_from_environment",
+        "osos.app.web:app_from_environment",
         "--factory",
         "--host",
         "127.0.0.1",
@@ -132,7 +132,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         url = os.environ.get("OSOS_BENCH_DATABASE_URL") or f"sqlite:///{home}/bench.sqlite3"
         db.upgrade(url)
-        runtime = Runtime(Settings(home=Path(home), database_url=url, secret_key="b" * 40))
+        runtime = Runtime(
+            Settings(home=Path(home), database=DatabaseSettings(url), secret_key="b" * 40)
+        )
         t = time.perf_counter()
         world = build_world(runtime, days=args.days + 1, points=(ABONE_SP,))
         runtime.close()

@@ -1,12 +1,20 @@
-"""Shared fixtures: a fresh, migrated database per test, on SQLite and on PostgreSQL.
+"""Shared fixtures: a fresh, migrated database per test, on SQLite and on PostgreSQL, and the
+frozen clock of tests that build their world from "now".
 
 Each backend is migrated once per test run into a template (a file for SQLite, a template
 database for PostgreSQL); every test gets its own copy, so no test cleans up after another.
 PostgreSQL is required when ``CI`` is set; elsewhere its tests are skipped with the reason.
+
+A test that builds its world from "now" takes it from ``frozen_now`` (or ``clock``), never from
+the system clock. ``OSOS_TEST_CLOCKS`` says which instants it runs at: ``today`` (the moment the
+run started), ``month-first`` (00:00:00 local on day 1 of this month), ``month-last``
+(23:59:59 local on its last day), ``leap-day`` (29 February 2028, noon), comma-separated, or
+``all`` (what ``scripts/test`` runs).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import uuid
@@ -16,11 +24,53 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from osos.config import Settings
 from osos.runtime import Runtime
+from osos.settings import DatabaseSettings, Settings
 from osos.store import db
+from osos.timeutil import (
+    SYSTEM_CLOCK,
+    FixedClock,
+    month_start_before,
+    next_month_start,
+    parse_local,
+)
 
 DATA = Path(__file__).parent / "data"
+
+TODAY = SYSTEM_CLOCK.now().replace(microsecond=0)  # the one reading of the real clock
+
+
+def instants(today: dt.datetime) -> dict[str, dt.datetime]:
+    """The moments clock-dependent tests run at: month edges, a leap day, and the real day."""
+    first = month_start_before(today)
+    return {
+        "today": today,
+        "month-first": first,
+        "month-last": next_month_start(first) - dt.timedelta(seconds=1),
+        "leap-day": parse_local("2028-02-29T12:00"),
+    }
+
+
+INSTANTS = instants(TODAY)
+_chosen = os.environ.get("OSOS_TEST_CLOCKS", "today").strip() or "today"
+CLOCKS = tuple(INSTANTS) if _chosen == "all" else tuple(c.strip() for c in _chosen.split(","))
+for _name in CLOCKS:
+    if _name not in INSTANTS:
+        raise pytest.UsageError(f"OSOS_TEST_CLOCKS: unknown instant {_name!r}")
+
+
+@pytest.fixture(scope="session", params=CLOCKS)
+def frozen_now(request: pytest.FixtureRequest) -> dt.datetime:
+    """ "Now" of a test that builds its world from it (see the module text)."""
+    now: dt.datetime = INSTANTS[request.param]
+    return now
+
+
+@pytest.fixture
+def clock(frozen_now: dt.datetime) -> FixedClock:
+    return FixedClock(frozen_now)
+
+
 PG_ADMIN_URL = os.environ.get(
     "OSOS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -99,15 +149,16 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 
 def make_settings(url: str, home: Path) -> Settings:
-    return Settings(home=home, database_url=url, secret_key="test-secret-" + "x" * 32)
+    return Settings(home=home, database=DatabaseSettings(url), secret_key="test-secret-" + "x" * 32)
 
 
 @pytest.fixture
 def runtime(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
-    """A Runtime on a fresh database (both backends); OSOS_* point at it for CLI tests."""
+    """A Runtime on a fresh database (both backends); OSOS_* point at it for CLI tests. Its
+    clock stands at the run's start (tests about "now" take ``frozen_now`` instead)."""
     monkeypatch.setenv("OSOS_DATABASE_URL", db_url)
     monkeypatch.setenv("OSOS_HOME", str(tmp_path))
-    rt = Runtime(make_settings(db_url, tmp_path))
+    rt = Runtime(make_settings(db_url, tmp_path), clock=FixedClock(TODAY))
     yield rt
     rt.close()
 
@@ -118,6 +169,6 @@ def sqlite_runtime(
 ) -> Iterator[Runtime]:
     monkeypatch.setenv("OSOS_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("OSOS_HOME", str(tmp_path))
-    rt = Runtime(make_settings(sqlite_url, tmp_path))
+    rt = Runtime(make_settings(sqlite_url, tmp_path), clock=FixedClock(TODAY))
     yield rt
     rt.close()

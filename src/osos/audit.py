@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from osos.store.db import now
 from osos.store.models import AuditEntry
-from osos.timeutil import utcnow
 
 
 def record(
@@ -26,7 +26,7 @@ def record(
     """Add an audit entry to the session's transaction (it commits with the work it records)."""
     session.add(
         AuditEntry(
-            at=utcnow(),
+            at=now(session),
             actor=actor,
             action=action,
             object_type=object_type,

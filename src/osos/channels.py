@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from osos.errors import DataRejected
+
 SCALE = 1000  # milli-units
 
 
@@ -56,7 +58,7 @@ def to_milli(value: Decimal) -> int:
     """Exact Decimal → integer milli-units; refuses values finer than 0.001 instead of rounding."""
     scaled = value * SCALE
     if scaled != scaled.to_integral_value():
-        raise ValueError(f"{value} has more than three decimals; it cannot be stored exactly")
+        raise DataRejected(f"{value} has more than three decimals; it cannot be stored exactly")
     return int(scaled)
 
 

@@ -70,3 +70,12 @@ class UserKind(StrEnum):
     KURUMSAL = "kurumsal"
     OPERATOR = "operator"
     ADMIN = "admin"
+
+
+class FeeReason(StrEnum):
+    """Why a data request is outside the free plan (the regulator's fee report names it)."""
+
+    OTHER_PERIOD = "other_period"
+    OTHER_RESOLUTION = "other_resolution"
+    OUTSIDE_PORTFOLIO = "outside_portfolio"
+    UTILITY_METER = "utility_meter"

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import string
 
+from osos.errors import InvalidInput
+
 _ALPHABET = string.digits + string.ascii_uppercase + "-"  # value = position (0..36)
 
 
 def check_character(first15: str) -> str:
     """The check character for the first 15 characters of an EIC."""
     if len(first15) != 15 or any(c not in _ALPHABET for c in first15):
-        raise ValueError(f"an EIC starts with 15 of 0-9, A-Z, '-': {first15!r}")
+        raise InvalidInput(f"an EIC starts with 15 of 0-9, A-Z, '-': {first15!r}")
     total = sum(_ALPHABET.index(c) * (16 - i) for i, c in enumerate(first15))
     return _ALPHABET[36 - ((total - 1) % 37)]
 

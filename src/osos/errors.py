@@ -20,6 +20,14 @@ class InvalidInput(OsosError):
     acceptable; the message names the value and what was expected."""
 
 
+class Conflict(OsosError):
+    """The action does not fit the current state (already decided, already revoked, …)."""
+
+
+class DataRejected(OsosError):
+    """Data offered to the store cannot be kept exactly (too many decimals, out of range)."""
+
+
 class NotFound(OsosError):
     """The object does not exist, or the caller may not know that it does."""
 

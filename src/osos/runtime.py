@@ -1,40 +1,44 @@
-"""What a command needs to run: the settings and a database, migrated when asked to."""
+"""What every command, worker and web process runs on: the settings, the clock, the database.
+
+Built once by the composition root (:mod:`osos.app`) from :func:`osos.settings.load_settings`
+and passed down; nothing below reads the environment or the system clock itself. Every
+database session made here carries the runtime's clock (:func:`osos.store.db.now`), so the
+store stamps rows with the same "now" as the code that asked for the work.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from osos.config import Settings, load_settings
+from osos.settings import Settings
 from osos.store import db
+from osos.timeutil import SYSTEM_CLOCK, Clock
 
 
 @dataclass
 class Runtime:
     settings: Settings
+    clock: Clock = field(default=SYSTEM_CLOCK)
 
     @cached_property
     def engine(self) -> Engine:
-        return db.make_engine(self.settings.database_url)
+        return db.make_engine(self.settings.database.url)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        return db.session_factory(self.engine)
+        return db.session_factory(self.engine, clock=self.clock)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.settings.database.is_sqlite
 
     def upgrade(self) -> None:
-        db.upgrade(self.settings.database_url)
+        db.upgrade(self.settings.database.url)
 
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
-
-
-def open_runtime(*, upgrade: bool = False, settings: Settings | None = None) -> Runtime:
-    """The runtime for a command; ``upgrade`` applies pending migrations first (demo, serve)."""
-    runtime = Runtime(settings or load_settings())
-    if upgrade:
-        runtime.upgrade()
-    return runtime

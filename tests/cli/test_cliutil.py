@@ -8,7 +8,7 @@ import pytest
 import typer
 from sqlalchemy import func, select
 
-from osos.cliutil import echo_json, exit_on, local_time_option, period_option, unit_of_work
+from osos.cli.util import echo_json, exit_on, local_time_option, period_option, unit_of_work
 from osos.errors import ConfigError, NotFound
 from osos.runtime import Runtime
 from osos.store.models.core import ServicePoint

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from osos.domain import Generation
+from osos.errors import InvalidInput
 from osos.headend.plans import Backoff, due_slot, next_due, profile_gap, service_class
 from osos.timeutil import UTC
 
@@ -28,7 +29,7 @@ def test_quarter_hour_and_hourly_slots() -> None:
     assert due_slot(NOW, 60, 5) == dt.datetime(2026, 11, 2, 6, 5, tzinfo=UTC)
     on_slot = dt.datetime(2026, 11, 2, 6, 17, tzinfo=UTC)
     assert due_slot(on_slot, 15, 2) == on_slot
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(InvalidInput, match="positive"):
         due_slot(NOW, 0)
 
 
@@ -37,7 +38,7 @@ def test_backoff_grows_and_is_capped() -> None:
     delays = [backoff.delay(n) for n in range(1, 7)]
     assert delays == [dt.timedelta(minutes=m) for m in (1, 2, 4, 8, 10, 10)]
     assert backoff.delay(1000) == dt.timedelta(minutes=10)
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput):
         backoff.delay(0)
     spread = {backoff.delay(3, key=job) for job in range(1, 200)}
     assert len(spread) > 50  # retries of meters that failed together are spread out

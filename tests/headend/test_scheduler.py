@@ -213,7 +213,7 @@ async def test_nothing_missing_means_no_call(runtime: Runtime) -> None:
 
 
 async def test_two_workers_never_read_a_meter_twice(runtime: Runtime) -> None:
-    if runtime.settings.is_sqlite:
+    if runtime.is_sqlite:
         pytest.skip("several workers share jobs on PostgreSQL (SKIP LOCKED); SQLite has one")
     clock = FixedClock(NOW)
     serials = [f"8{k:03d}" for k in range(40)]

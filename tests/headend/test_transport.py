@@ -102,3 +102,36 @@ async def test_send_is_bounded_and_a_broken_line_is_named() -> None:
         await stuck.send(b"/?!\r\n")
     with pytest.raises(ConnectionClosed, match="reset by peer"):
         await Broken(lambda _data: b"").send(b"/?!\r\n")
+
+
+@pytest.mark.parametrize(
+    ("greeting", "reason"),
+    [
+        (b"ID:" + b"9" * (96 * 1024) + b"\r\n", "no end of line"),  # beyond the stream's limit
+        (b"ID:" + b"9" * 200 + b"\r\n", "not a greeting line"),  # longer than a greeting
+        (b"ID:\r\n", "without a serial"),
+        (b"ID:123", "the line closed"),  # hung up mid-greeting
+    ],
+)
+async def test_a_bad_greeting_is_refused_by_name(
+    greeting: bytes, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No greeting, however long or cut, reaches the handler or escapes as an asyncio error."""
+    called: list[str] = []
+    loop = asyncio.get_running_loop()
+    crashes: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: crashes.append(context))
+
+    async def handler(serial: str, link: Transport) -> None:
+        called.append(serial)
+
+    async with DialInListener("127.0.0.1", 0, handler, greeting_timeout=2) as listener:
+        reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
+        writer.write(greeting)
+        await writer.drain()
+        if not greeting.endswith(b"\n"):
+            writer.write_eof()
+        assert await reader.read() == b""  # refused: the listener hangs up
+        writer.close()
+    assert called == [] and crashes == []
+    assert any(reason in r.getMessage() for r in caplog.records), caplog.text

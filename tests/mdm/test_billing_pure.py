@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from osos.config import ReactiveLimits
 from osos.mdm.billing import MonthInput, compute_month
 from osos.mdm.model import INTERVAL, InstallationSpan, RegisterRead
+from osos.settings import ReactiveLimits
 from osos.timeutil import month_bounds
 
 from .pure import meter, series

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from osos.config import ReactiveLimits
 from osos.mdm import reactive
 from osos.mdm.service import interval_consumption, month_end_indexes, monthly_history
 from osos.runtime import Runtime
+from osos.settings import ReactiveLimits
 from osos.store import db
 
 from .builders import (

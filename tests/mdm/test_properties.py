@@ -9,11 +9,11 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from osos.config import ReactiveLimits
 from osos.mdm.billing import MonthInput, compute_month
 from osos.mdm.estimate import distribute
 from osos.mdm.model import INTERVAL, InstallationSpan
 from osos.mdm.service import aggregate, quarter_intervals
+from osos.settings import ReactiveLimits
 from osos.timeutil import month_bounds
 
 from .pure import meter, series

@@ -14,13 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from osos.domain import ReadSource
-from osos.errors import ConfigError
 from osos.mdm import determinants, vee
-from osos.mdm.limits import validation_limits
 from osos.mdm.upkeep import ValidationHook
-from osos.mdm.validate import Code, Finding, Limits
+from osos.mdm.validate import Code, Finding
 from osos.readings import IntervalRecord
 from osos.runtime import Runtime
+from osos.settings import ValidationLimits
 from osos.store import db
 from osos.store.ingest import store_profile, store_readout
 from osos.store.models import Meter
@@ -257,7 +256,7 @@ def test_a_readout_just_stored_waits_until_it_has_settled(runtime: Runtime) -> N
 
 def test_zero_consumption_across_reads_is_one_finding(runtime: Runtime) -> None:
     """A standing meter read every few hours: one finding that grows, not one per read."""
-    limits = Limits(zero_consumption=dt.timedelta(hours=2))
+    limits = ValidationLimits(zero_consumption=dt.timedelta(hours=2))
     hook = ValidationHook(limits=limits)
     with db.transaction(runtime.sessions) as s:
         meter, _ = _setup(s, "E1", "4001")
@@ -280,35 +279,7 @@ def test_zero_consumption_across_reads_is_one_finding(runtime: Runtime) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Limits from configuration
-
-
-def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert validation_limits({}) == Limits()
-    monkeypatch.setenv("OSOS_VALIDATION_CLOCK_DRIFT_S", "300")
-    monkeypatch.setenv("OSOS_VALIDATION_ZERO_CONSUMPTION_H", "6")
-    monkeypatch.setenv("OSOS_VALIDATION_ESTIMATE_PROLONGED_H", "48")
-    monkeypatch.setenv("OSOS_VALIDATION_SPIKE_FACTOR", "10")
-    monkeypatch.setenv("OSOS_VALIDATION_POWER_FAIL_MASK", "0x40")
-    monkeypatch.setenv("OSOS_VALIDATION_CLOCK_SET_MASK", "08")
-    limits = validation_limits()
-    assert limits == Limits(
-        clock_drift=dt.timedelta(minutes=5),
-        zero_consumption=dt.timedelta(hours=6),
-        estimate_prolonged=dt.timedelta(hours=48),
-        spike_factor=10,
-        power_fail_mask=0x40,
-        clock_set_mask=0x08,
-    )
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [("CLOCK_DRIFT_S", "two minutes"), ("ZERO_CONSUMPTION_H", "0"), ("CLOCK_SET_MASK", "0x0")],
-)
-def test_bad_limit_names_the_variable(name: str, value: str) -> None:
-    with pytest.raises(ConfigError, match=f"OSOS_VALIDATION_{name}"):
-        validation_limits({f"OSOS_VALIDATION_{name}": value})
+# ValidationLimits from configuration
 
 
 def test_validation_uses_the_configured_limits(
@@ -324,10 +295,9 @@ def test_validation_uses_the_configured_limits(
             s, meter_id=meter_id, read_at=read_at, raw=b"readout", values=[],
             source=ReadSource.HEADEND, meter_time=read_at - dt.timedelta(minutes=3),
         )  # fmt: skip
-    monkeypatch.setenv("OSOS_VALIDATION_CLOCK_DRIFT_S", "300")
+    lenient = ValidationLimits(clock_drift=dt.timedelta(seconds=300))
     with db.transaction(sqlite_runtime.sessions) as s:
-        assert vee.validate_meter(s, meter_id, OCT1, OCT5) == []
-    monkeypatch.delenv("OSOS_VALIDATION_CLOCK_DRIFT_S")
+        assert vee.validate_meter(s, meter_id, OCT1, OCT5, limits=lenient) == []
     summary = ValidationHook()(sqlite_runtime, NOW)
     assert summary is not None and summary.findings == 1
     with sqlite_runtime.sessions() as s:

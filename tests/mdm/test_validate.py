@@ -6,7 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 from osos.mdm.model import INTERVAL, RegisterRead
-from osos.mdm.validate import Code, Limits, ReadClock, validate
+from osos.mdm.validate import Code, ReadClock, validate
+from osos.settings import ValidationLimits
 from osos.timeutil import month_bounds
 
 from .pure import meter, series
@@ -80,7 +81,7 @@ def test_limits_are_configuration() -> None:
     profile = series(START, START + dt.timedelta(hours=3), {"1.8.0": 0}, lambda _t: {"1.8.0": 0})
     data = meter(1, "V3", profile)
     assert validate(data, START, START + dt.timedelta(hours=3)) == []
-    short = Limits(zero_consumption=dt.timedelta(hours=2))
+    short = ValidationLimits(zero_consumption=dt.timedelta(hours=2))
     [finding] = validate(data, START, START + dt.timedelta(hours=3), limits=short)
     assert (
         finding.code is Code.ZERO_CONSUMPTION and finding.detail == "no active consumption for 3 h"

@@ -13,6 +13,7 @@ from osos.mdm import determinants, vee
 from osos.mdm.service import interval_consumption, monthly_report
 from osos.mdm.validate import Code
 from osos.runtime import Runtime
+from osos.settings import ValidationLimits
 from osos.store import db
 from osos.store.ingest import store_profile
 from osos.store.models import AuditEntry, ProfileIntervalHistory, profile_intervals
@@ -34,6 +35,9 @@ GAP_START, GAP_END = local(2026, 10, 10, 10), local(2026, 10, 10, 12)
 START = START_INDEXES
 
 
+LIMITS = ValidationLimits()
+
+
 def _in_gap(end: object) -> bool:
     return GAP_START < end <= GAP_END  # type: ignore[operator]
 
@@ -51,7 +55,7 @@ def test_gap_estimated_then_replaced_by_actual_read(runtime: Runtime) -> None:
     assert len(gap_records) == 8
 
     with db.transaction(runtime.sessions) as s:
-        findings = vee.validate_meter(s, meter_id, OCT, NOV)
+        findings = vee.validate_meter(s, meter_id, OCT, NOV, limits=LIMITS)
         assert [(f.code, f.start, f.end, f.detail) for f in findings] == [
             (Code.MISSING_INTERVALS, GAP_START, GAP_END, "8 interval(s) missing")
         ]
@@ -152,8 +156,8 @@ def test_findings_resolved(runtime: Runtime) -> None:
         meter = add_meter(s, "E4")
         records, _ = profile_records(OCT, OCT + 8 * Q, START, skip=lambda e: e == OCT + 3 * Q)
         store_intervals(s, meter, records)
-        found = vee.validate_meter(s, meter.id, OCT, OCT + 8 * Q)
-        again = vee.validate_meter(s, meter.id, OCT, OCT + 8 * Q)
+        found = vee.validate_meter(s, meter.id, OCT, OCT + 8 * Q, limits=LIMITS)
+        again = vee.validate_meter(s, meter.id, OCT, OCT + 8 * Q, limits=LIMITS)
         assert found == again and len(found) == 1
         [view] = vee.list_findings(s)
         vee.resolve_finding(s, view.id, user="op", resolution="modem replaced")

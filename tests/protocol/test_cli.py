@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from osos.protocol.iec62056_21.cli import app
+from osos.cli.iec import app
 
 from .conftest import DATA
 

@@ -3,6 +3,7 @@ rate limit, audit, priced requests; on a small app and through the panel's creat
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -20,14 +21,14 @@ from osos.cli import app as cli_app
 from osos.domain import CommMode, MeterKind, OrganisationKind, ReadSource
 from osos.readings import ReadValue
 from osos.runtime import Runtime
+from osos.settings import SharingConfig
 from osos.sharing import api
-from osos.sharing.config import SharingConfig
 from osos.sharing.requests import decide_request, fee_report, fulfil_request
 from osos.sharing.tokens import create_token, revoke_token
 from osos.store import db
 from osos.store.ingest import store_readout
 from osos.store.models import AuditEntry
-from osos.timeutil import parse_local, to_local, utcnow
+from osos.timeutil import parse_local, period_of
 from tests.sharing import factories as f
 
 NOW = parse_local("2026-11-27T12:00")
@@ -85,8 +86,10 @@ def build_world(runtime: Runtime) -> World:
 
 def small_app(runtime: Runtime, config: SharingConfig | None = None) -> FastAPI:
     app = FastAPI()
+    if config is not None:
+        settings = dataclasses.replace(runtime.settings, sharing=config)
+        runtime = Runtime(settings, clock=runtime.clock)
     app.state.runtime = runtime
-    app.state.sharing_config = config or SharingConfig()
     app.include_router(api.router)
     return app
 
@@ -297,7 +300,7 @@ def test_priced_requests_and_fee_report(client: TestClient, world: World, runtim
     mine = client.get("/api/v1/requests", headers=h).json()
     assert [r["status"] for r in mine] == ["rejected", "fulfilled", "recorded"]
     with db.transaction(runtime.sessions) as s:
-        real_period = to_local(utcnow()).strftime("%Y-%m")
+        real_period = period_of(runtime.clock.now())
         lines = fee_report(s, real_period)
         assert [(line.request_id, line.reason, line.fee) for line in lines] == [
             (rid, "other_period", Decimal("150.00"))

@@ -8,15 +8,13 @@ import hashlib
 import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from osos.cli import app
 from osos.domain import Generation
-from osos.errors import ConfigError
 from osos.runtime import Runtime
+from osos.settings import SharingConfig
 from osos.sharing.board import compliance_report, delivery_board
-from osos.sharing.config import SharingConfig, load_sharing_config
 from osos.sharing.deliveries import run_due, set_settlement_calendar
 from osos.sharing.payload import canonical
 from osos.sharing.transport import HttpPost
@@ -26,6 +24,7 @@ from osos.timeutil import FixedClock, parse_local
 from tests.sharing import factories as f
 from tests.sharing.conftest import FakeSource, Receiver
 
+SHARING = SharingConfig()
 CONFIG = SharingConfig(lookback=dt.timedelta(hours=3), http_backoff_s=0)
 STEP = dt.timedelta(minutes=15)
 
@@ -221,7 +220,9 @@ def test_file_drop_from_settings_and_http_retry(
 ) -> None:
     _registry(runtime, fake_source)
     drop = tmp_path / "drop"
-    settings = dataclasses.replace(runtime.settings, delivery_url=f"file://{drop}")
+    settings = dataclasses.replace(
+        runtime.settings, sharing=dataclasses.replace(SHARING, delivery_url=f"file://{drop}")
+    )
     file_runtime = Runtime(settings)
     try:
         summary = run_due(
@@ -278,14 +279,18 @@ def test_calendar_moves_the_deadline_and_status_cli(
 def test_headend_hook_throttles_and_idles_without_url(
     runtime: Runtime, tmp_path: Path, fake_source: FakeSource
 ) -> None:
-    from osos.headend.scheduler import AFTER_TICK
-    from osos.sharing.deliveries import DeliveryHook, register_with_headend
+    from osos.sharing.deliveries import DeliveryHook
 
     _registry(runtime, fake_source)
     hook = DeliveryHook(config=CONFIG, source=fake_source)
     assert hook(runtime, parse_local("2026-10-05T01:00")) is None  # no OSOS_DELIVERY_URL
     drop = tmp_path / "drop"
-    with_url = Runtime(dataclasses.replace(runtime.settings, delivery_url=f"file://{drop}"))
+    with_url = Runtime(
+        dataclasses.replace(
+            runtime.settings,
+            sharing=dataclasses.replace(SHARING, delivery_url=f"file://{drop}"),
+        )
+    )
     try:
         first = hook(with_url, parse_local("2026-10-05T01:00"))
         assert first is not None and first.sent > 0
@@ -293,12 +298,6 @@ def test_headend_hook_throttles_and_idles_without_url(
         assert hook(with_url, parse_local("2026-10-05T01:05")) is not None
     finally:
         with_url.close()
-    before = list(AFTER_TICK)
-    try:
-        registered = register_with_headend()
-        assert register_with_headend() is registered and AFTER_TICK.count(registered) == 1
-    finally:
-        AFTER_TICK[:] = before
 
 
 def test_one_failing_service_point_does_not_stop_the_run(
@@ -345,11 +344,3 @@ def test_periods_before_go_live_are_not_owed(
     assert deliveries, "the days after go-live are owed"
     assert all(d.period_start >= go_live for d in deliveries)
     assert not [d for d in deliveries if d.rule == 3]  # September started before go-live
-
-
-def test_go_live_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OSOS_SHARING_OBLIGATIONS_FROM", "2026-10-03T00:00")
-    assert load_sharing_config().obligations_from == parse_local("2026-10-03T00:00")
-    monkeypatch.setenv("OSOS_SHARING_OBLIGATIONS_FROM", "3 Ekim")
-    with pytest.raises(ConfigError, match="OSOS_SHARING_OBLIGATIONS_FROM"):
-        load_sharing_config()

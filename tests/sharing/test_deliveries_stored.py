@@ -9,8 +9,8 @@ from decimal import Decimal
 from osos.domain import DataSource, Generation
 from osos.readings import IntervalRecord
 from osos.runtime import Runtime
+from osos.settings import SharingConfig
 from osos.sharing.board import delivery_board
-from osos.sharing.config import SharingConfig
 from osos.sharing.deliveries import run_due
 from osos.sharing.transport import HttpPost
 from osos.store import db

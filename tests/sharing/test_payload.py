@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import openpyxl
 
-from osos.sharing.config import SharingConfig
+from osos.settings import SharingConfig
 from osos.sharing.payload import (
     Period,
     Rule,

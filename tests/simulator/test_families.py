@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from osos.errors import InvalidInput
 from osos.protocol.iec62056_21.meter_profiles import LUNA_CHANNELS, MAKEL_CHANNELS
 from osos.simulator.families import EMH_LZQJ, FAMILIES, LUNA, MAKEL_C520, ProfileChannel
 
@@ -32,5 +33,5 @@ def test_header_makes_name_their_channels() -> None:
 
 
 def test_row_make_refuses_its_own_channel_list() -> None:
-    with pytest.raises(ValueError, match="meter-profile table"):
+    with pytest.raises(InvalidInput, match="meter-profile table"):
         dataclasses.replace(MAKEL_C520, header_channels=EMH_LZQJ.header_channels)

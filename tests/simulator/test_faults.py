@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from osos.errors import InvalidInput
 from osos.protocol.iec62056_21.session import (
     BadBcc,
     DataReceived,
@@ -158,7 +159,7 @@ def test_fault_counts_are_per_session() -> None:
     assert state.begin_session() == {Fault.NOISE}
     state.clear()
     assert state.begin_session() == frozenset()
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput):
         state.set(Fault.DROP, 0)
 
 
@@ -168,9 +169,9 @@ def test_fault_option_parsing() -> None:
         ("1", Fault.BAD_BCC),
         ("2", Fault.NO_ANSWER),
     ]
-    with pytest.raises(ValueError, match="unknown fault 'melt'"):
+    with pytest.raises(InvalidInput, match="unknown fault 'melt'"):
         parse_fault_option("1=melt")
-    with pytest.raises(ValueError, match="SERIAL=kind"):
+    with pytest.raises(InvalidInput, match="SERIAL=kind"):
         parse_fault_option("drop")
 
 

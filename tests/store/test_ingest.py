@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from osos.domain import DataSource, ReadSource
-from osos.errors import InvalidInput, ProtocolError
+from osos.errors import DataRejected, InvalidInput, ProtocolError
 from osos.readings import IntervalRecord, ReadValue
 from osos.runtime import Runtime
 from osos.store.ingest import (
@@ -201,7 +201,7 @@ def test_estimate_replaced_by_actual_with_history(runtime: Runtime) -> None:
 def test_failure_leaves_nothing_half_stored(runtime: Runtime) -> None:
     meter_id = _meter(runtime)
     bad = [*_records(3), IntervalRecord(T0 + dt.timedelta(hours=5), {"1.8.0": Decimal("1.0001")})]
-    with pytest.raises(ValueError, match="three decimals"):
+    with pytest.raises(DataRejected, match="three decimals"):
         _profile(runtime, meter_id, bad, b"bad read")
     assert _rows(runtime, meter_id) == []
     with runtime.sessions() as session:

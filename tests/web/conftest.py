@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from osos.runtime import Runtime
 from osos.store.db import transaction
 from osos.store.models import Organisation, ServicePoint, SupplyPeriod
-from osos.timeutil import utcnow
+from osos.timeutil import QUARTER, FixedClock, month_start_before, period_of, quarter_floor
 from osos.web import passwords
 from osos.web.app import create_app
 from osos.web.demo import DemoLogin, ensure_demo_users
@@ -45,14 +45,15 @@ def build_world(
     days: int,
     points: tuple[str, ...] = (ABONE_SP, KURUMSAL_SP, OTHER_SP, LATE_SP),
 ) -> World:
+    """The demo registry with ``days`` of data up to the runtime clock's now, and accounts."""
     with transaction(runtime.sessions) as session:
         data.load_registry(session)
-        end = data.quarter_floor(utcnow())
+        end = quarter_floor(runtime.clock.now())
         for seed, no in enumerate(points, start=1):
             if not days:
                 break
             end = data.generate(
-                session, no, days=days, seed=seed, gaps=(5, 6, 7), estimated=(20, 21)
+                session, no, days=days, end=end, seed=seed, gaps=GAPS, estimated=ESTIMATED
             )
         late_from = data.quarter_floor(end - dt.timedelta(days=max(1, days // 3)))
         late_from = late_from.replace(minute=0)
@@ -64,6 +65,16 @@ def build_world(
         )
         logins = {d.kind.value: d for d in ensure_demo_users(session)}
     return World(runtime, logins, end, late_from)
+
+
+GAPS, ESTIMATED = (5, 6, 7), (20, 21)  # intervals from the end of each point's data
+
+
+def complete_month(world: World) -> str:
+    """The newest month whose data has no gap or estimate: the previous month, or the one
+    before it when the world ends within hours of a month start (its gaps lie before it)."""
+    marked = world.end - max(*GAPS, *ESTIMATED) * QUARTER
+    return period_of(month_start_before(marked, 1))
 
 
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -78,9 +89,11 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 def module_world(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
+    now: dt.datetime,
     build: Callable[[Runtime], World],
 ) -> Iterator[World]:
-    """A world built once for a module on the backend named by ``request.param``."""
+    """A world built once for a module on the backend named by ``request.param``, its clock
+    frozen at ``now``."""
     home = tmp_path_factory.mktemp("web")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(passwords, "_HASHER", CHEAP_HASHER)
@@ -91,7 +104,7 @@ def module_world(
         else:
             urls = _fresh_pg(request.getfixturevalue("pg_template"))
         url = next(urls)
-        runtime = Runtime(make_settings(url, home))
+        runtime = Runtime(make_settings(url, home), clock=FixedClock(now))
         try:
             yield build(runtime)
         finally:
@@ -105,22 +118,34 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def shared_world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    frozen_now: dt.datetime,
 ) -> Iterator[World]:
     """One world per module and backend, for tests that only read (and log in)."""
-    yield from module_world(request, tmp_path_factory, lambda rt: build_world(rt, days=3))
+    yield from module_world(
+        request, tmp_path_factory, frozen_now, lambda rt: build_world(rt, days=3)
+    )
+
+
+def _frozen(runtime: Runtime, clock: FixedClock) -> Iterator[Runtime]:
+    frozen = Runtime(runtime.settings, clock=clock)
+    yield frozen
+    frozen.close()
 
 
 @pytest.fixture
-def world(runtime: Runtime) -> World:
-    """A fresh world on each database (for tests that change data)."""
-    return build_world(runtime, days=3)
+def world(runtime: Runtime, clock: FixedClock) -> Iterator[World]:
+    """A fresh world on each database (for tests that change data), on a frozen clock."""
+    for frozen in _frozen(runtime, clock):
+        yield build_world(frozen, days=3)
 
 
 @pytest.fixture
-def light_world(sqlite_runtime: Runtime) -> World:
+def light_world(sqlite_runtime: Runtime, clock: FixedClock) -> Iterator[World]:
     """Registry and accounts only, on SQLite: for login and form rules, not about storage."""
-    return build_world(sqlite_runtime, days=0)
+    for frozen in _frozen(sqlite_runtime, clock):
+        yield build_world(frozen, days=0)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from osos.readings import IntervalRecord, ReadValue
 from osos.registry.importer import import_registry
 from osos.store.ingest import store_profile, store_readout
 from osos.store.models import Installation, Meter, ServicePoint
-from osos.timeutil import UTC, utcnow
+from osos.timeutil import UTC, quarter_floor
 
 REGISTRY = Path(__file__).resolve().parents[2] / "examples" / "registry.csv"
 QUARTER = dt.timedelta(minutes=15)
@@ -41,29 +41,24 @@ def meter_of(session: Session, no: str) -> Meter:
     return meter
 
 
-def quarter_floor(at: dt.datetime) -> dt.datetime:
-    at = at.astimezone(UTC).replace(second=0, microsecond=0)
-    return at - dt.timedelta(minutes=at.minute % 15)
-
-
 def generate(
     session: Session,
     no: str,
     *,
     days: int,
-    end: dt.datetime | None = None,
+    end: dt.datetime,
     seed: int = 1,
     gaps: tuple[int, ...] = (),
     estimated: tuple[int, ...] = (),
 ) -> dt.datetime:
-    """``days`` of 15-minute rows ending at ``end`` (now), with a daily readout; returns end.
+    """``days`` of 15-minute rows up to the quarter of ``end``, with a daily readout; returns end.
 
     ``gaps`` are interval numbers (from the end, 1 = last) left out; ``estimated`` ones are
     stored as estimates.
     """
     rng = random.Random(seed)
     meter = meter_of(session, no)
-    end = quarter_floor(end or utcnow())
+    end = quarter_floor(end)
     count = days * 96
     start = end - QUARTER * count
     idx = {o: Decimal(rng.randint(1000, 90000)) for o in ("1.8.0", "2.8.0", "5.8.0", "8.8.0")}

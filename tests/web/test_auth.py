@@ -11,12 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from osos.domain import UserKind
-from osos.errors import ConfigError
 from osos.runtime import Runtime
 from osos.store.db import transaction
 from osos.store.models import AuditEntry, User
 from osos.store.models.web import OutboxMessage, WebSession
-from osos.timeutil import utcnow
 from osos.web import accounts
 from osos.web.app import create_app
 from osos.web.passwords import hash_password, policy_problems, verify_password
@@ -128,7 +126,7 @@ def test_account_locks_after_repeated_failures(world: World, client: TestClient)
         session.execute(
             update(User)
             .where(User.login == demo.login)
-            .values(locked_until=utcnow() - dt.timedelta(seconds=1))
+            .values(locked_until=world.runtime.clock.now() - dt.timedelta(seconds=1))
         )
     assert _post_login(client, "kurumsal", demo.login, demo.password).status_code == 303  # type: ignore[attr-defined]
 
@@ -154,41 +152,12 @@ def test_many_failures_from_one_address_are_throttled(world: World) -> None:
             )
 
 
-def test_login_limits_come_from_the_environment() -> None:
-    assert accounts.login_limits_from_env({}) == accounts.LoginLimits(
-        max_failures=5,
-        lock=dt.timedelta(minutes=15),
-        ip_max_failures=30,
-        ip_window=dt.timedelta(minutes=15),
-        session_absolute=dt.timedelta(hours=12),
-    )
-    limits = accounts.login_limits_from_env(
-        {
-            "OSOS_LOGIN_MAX_FAILURES": "3",
-            "OSOS_LOGIN_LOCK_MINUTES": "60",
-            "OSOS_LOGIN_IP_MAX_FAILURES": " 100 ",
-            "OSOS_LOGIN_IP_WINDOW_MINUTES": "5",
-            "OSOS_LOGIN_SESSION_HOURS": "8",
-            "OSOS_LOGIN_OTHER": "ignored",
-        }
-    )
-    assert limits == accounts.LoginLimits(
-        3, dt.timedelta(hours=1), 100, dt.timedelta(minutes=5), dt.timedelta(hours=8)
-    )
-    assert accounts.login_limits_from_env({"OSOS_LOGIN_LOCK_MINUTES": ""}).lock == (
-        dt.timedelta(minutes=15)
-    )
-    for bad in ("0", "-1", "1.5", "many"):
-        with pytest.raises(ConfigError, match="OSOS_LOGIN_MAX_FAILURES"):
-            accounts.login_limits_from_env({"OSOS_LOGIN_MAX_FAILURES": bad})
-
-
-def test_the_app_locks_and_throttles_by_its_configured_limits(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("OSOS_LOGIN_MAX_FAILURES", "2")
-    monkeypatch.setenv("OSOS_LOGIN_IP_MAX_FAILURES", "4")
-    client = TestClient(create_app(world.runtime))
+def test_the_app_locks_and_throttles_by_its_configured_limits(world: World) -> None:
+    settings = world.runtime.settings
+    limits = dataclasses.replace(settings.web.login, max_failures=2, ip_max_failures=4)
+    web = dataclasses.replace(settings.web, login=limits)
+    runtime = Runtime(dataclasses.replace(settings, web=web), clock=world.runtime.clock)
+    client = TestClient(create_app(runtime))
     demo = world.logins["kurumsal"]
     assert _post_login(client, "kurumsal", demo.login, "wrong-Password1").status_code == 401  # type: ignore[attr-defined]
     assert _post_login(client, "kurumsal", demo.login, "wrong-Password1").status_code == 423  # type: ignore[attr-defined]
@@ -203,7 +172,11 @@ def test_session_expires_when_idle_and_on_logout(world: World, client: TestClien
     login(client, world, "abone")
     assert client.get(f"/hn/{ABONE_SP}/readout").status_code == 200
     with transaction(world.runtime.sessions) as session:
-        session.execute(update(WebSession).values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+        session.execute(
+            update(WebSession).values(
+                expires_at=world.runtime.clock.now() - dt.timedelta(seconds=1)
+            )
+        )
     expired = client.get(f"/hn/{ABONE_SP}/readout", follow_redirects=False)
     assert expired.status_code == 303 and expired.headers["location"].startswith("/giris")
     assert "oturumunuzun süresi doldu" in client.get(expired.headers["location"]).text.lower()
@@ -217,7 +190,7 @@ def test_session_expires_when_idle_and_on_logout(world: World, client: TestClien
 
 
 def test_sessions_slide_and_have_an_absolute_limit(world: World) -> None:
-    now = utcnow()
+    now = world.runtime.clock.now()
     with transaction(world.runtime.sessions) as session:
         user = accounts.find_user(session, world.logins["abone"].login)
         assert user is not None
@@ -346,7 +319,7 @@ def test_password_reset_by_time_limited_link(world: World, client: TestClient) -
     assert _post_login(client, "tedarikci", demo.login, "Gunes-Dogan-2027").status_code == 303  # type: ignore[attr-defined]
     with transaction(world.runtime.sessions) as session:
         created = accounts.create_reset_token(
-            session, demo.login, now=utcnow() - accounts.RESET_VALID
+            session, demo.login, now=world.runtime.clock.now() - accounts.RESET_VALID
         )
         assert created is not None
         with pytest.raises(accounts.AccountError):
@@ -371,7 +344,7 @@ def test_open_redirect_is_refused(world: World, client: TestClient) -> None:
 
 
 def test_expired_sessions_and_old_attempts_are_cleaned_up(world: World) -> None:
-    now = utcnow()
+    now = world.runtime.clock.now()
     with transaction(world.runtime.sessions) as session:
         user = accounts.find_user(session, world.logins["abone"].login)
         assert user is not None

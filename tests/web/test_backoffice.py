@@ -16,7 +16,6 @@ from osos.cli import app as cli
 from osos.store.db import transaction
 from osos.store.models import CommLogEntry, Meter, MeterCommStatus
 from osos.store.models.web import AccountApplication, OutboxMessage
-from osos.timeutil import utcnow
 from osos.web.app import create_app
 from osos.web.demo import ensure_demo_users
 from tests.web.conftest import ABONE_SP, World, csrf_of, login
@@ -136,7 +135,7 @@ def test_supplier_application_needs_a_company(world: World) -> None:
 def test_back_office_pages(world: World) -> None:
     with transaction(world.runtime.sessions) as session:
         meter = session.scalars(select(Meter).where(Meter.serial == "30246633")).one()
-        now = utcnow()
+        now = world.runtime.clock.now()
         session.add(
             CommLogEntry(
                 meter_id=meter.id,
@@ -325,8 +324,8 @@ def test_edits_findings_and_deliveries(world: World) -> None:
             code="gap",
             meter_id=meter.id,
             register="1.8.0",
-            start_at=utcnow() - dt.timedelta(hours=2),
-            end_at=utcnow(),
+            start_at=world.runtime.clock.now() - dt.timedelta(hours=2),
+            end_at=world.runtime.clock.now(),
             detail="8 intervals",
         )
         session.add(finding)
@@ -386,7 +385,9 @@ def test_lagging_data_is_announced(world: World) -> None:
     from tests.web import data
 
     with transaction(world.runtime.sessions) as session:
-        data.generate(session, ABONE_SP, days=1, end=utcnow() - dt.timedelta(days=2))
+        data.generate(
+            session, ABONE_SP, days=1, end=world.runtime.clock.now() - dt.timedelta(days=2)
+        )
     client = TestClient(create_app(world.runtime))
     login(client, world, "abone")
     page = client.get(f"/hn/{ABONE_SP}/ykp")

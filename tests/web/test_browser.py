@@ -21,10 +21,9 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from osos.mdm.model import month_start_before, period_of
 from osos.mdm.service import monthly_report
 from osos.store.db import transaction
-from osos.timeutil import LOCAL_TZ, month_bounds, utcnow
+from osos.timeutil import LOCAL_TZ, month_bounds
 from osos.web.app import create_app
 from osos.web.formatting import number
 from tests.web.conftest import (
@@ -33,6 +32,7 @@ from tests.web.conftest import (
     LATE_SP,
     World,
     build_world,
+    complete_month,
     module_world,
 )
 
@@ -70,12 +70,15 @@ def _need_chromium() -> None:
 
 @pytest.fixture(scope="module", params=["sqlite"])
 def browser_world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    frozen_now: dt.datetime,
 ) -> Iterator[World]:
     _need_chromium()
     yield from module_world(
         request,
         tmp_path_factory,
+        frozen_now,
         lambda rt: build_world(rt, days=64, points=(ABONE_SP, KURUMSAL_SP, LATE_SP)),
     )
 
@@ -156,10 +159,6 @@ def _shot(page: Any, name: str, full: bool = True) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 
 
-def _previous_month() -> str:
-    return period_of(month_start_before(utcnow(), 1))
-
-
 def _dec(text: str) -> Decimal:
     return Decimal(text.replace(".", "").replace(",", "."))
 
@@ -188,7 +187,7 @@ def test_abone_every_screen_and_the_excel_download(
         assert page.get_by_text("faturalamaya esas değildir").is_visible()
         _shot(page, f"abone-{screen}")
     # YKP of the previous month, hourly, then the Excel file of exactly that
-    period = _previous_month()
+    period = complete_month(browser_world)
     start, end = month_bounds(period)
     first = start.astimezone(LOCAL_TZ).date()
     last = (end - dt.timedelta(seconds=1)).astimezone(LOCAL_TZ).date()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import deque
 from collections.abc import Iterator
@@ -17,9 +18,13 @@ HREF = re.compile(r'href="(/[^"#]*)"')
 
 @pytest.fixture(scope="module", params=["sqlite"])  # about the pages, not the database
 def crawl_world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    frozen_now: dt.datetime,
 ) -> Iterator[World]:
-    yield from module_world(request, tmp_path_factory, lambda rt: build_world(rt, days=3))
+    yield from module_world(
+        request, tmp_path_factory, frozen_now, lambda rt: build_world(rt, days=3)
+    )
 
 
 @pytest.mark.parametrize("kind", ["abone", "kurumsal", "tedarikci", "operator"])

@@ -14,24 +14,36 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from osos.mdm.model import month_start_before, period_of
 from osos.mdm.service import interval_consumption, monthly_report
 from osos.store.db import transaction
 from osos.store.models import ServicePoint
-from osos.timeutil import LOCAL_TZ, month_bounds, utcnow
+from osos.timeutil import LOCAL_TZ, month_bounds
 from osos.web.app import create_app
 from osos.web.formatting import number
-from tests.web.conftest import ABONE_SP, BACKENDS, World, build_world, login, module_world
+from tests.web.conftest import (
+    ABONE_SP,
+    BACKENDS,
+    World,
+    build_world,
+    complete_month,
+    login,
+    module_world,
+)
 
-DAYS = 64  # the previous month is always complete
+DAYS = 64  # two months: the complete month is always in it
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def month_world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    frozen_now: dt.datetime,
 ) -> Iterator[World]:
     yield from module_world(
-        request, tmp_path_factory, lambda rt: build_world(rt, days=DAYS, points=(ABONE_SP,))
+        request,
+        tmp_path_factory,
+        frozen_now,
+        lambda rt: build_world(rt, days=DAYS, points=(ABONE_SP,)),
     )
 
 
@@ -52,14 +64,10 @@ def _dec(value: object) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.001"))
 
 
-def _previous_month() -> str:
-    return period_of(month_start_before(utcnow(), 1))
-
-
 def test_ykp_excel_and_csv_equal_the_screen_and_the_month_report(
     month_world: World, client: TestClient
 ) -> None:
-    period = _previous_month()
+    period = complete_month(month_world)
     start, end = month_bounds(period)
     first = start.astimezone(LOCAL_TZ).date()
     last = (end - dt.timedelta(seconds=1)).astimezone(LOCAL_TZ).date()
@@ -122,7 +130,7 @@ def test_gaps_and_estimates_are_marked(month_world: World, client: TestClient) -
 
 
 def test_monthly_screens_show_the_month_report(month_world: World, client: TestClient) -> None:
-    period = _previous_month()
+    period = complete_month(month_world)
     with transaction(month_world.runtime.sessions) as session:
         report = monthly_report(session, ABONE_SP, period, month_world.runtime.settings)
     oranlar = client.get(f"/hn/{ABONE_SP}/oranlar", params={"ay": period})
@@ -183,7 +191,7 @@ def test_period_totals_at_a_glance_add_up(month_world: World, client: TestClient
     page = client.get(f"/hn/{ABONE_SP}/readout")
     shown = re.search(r'data-testid="month-total">([^<]+)<', page.text)
     assert shown and "Bugün" in page.text and "Geçen ay" in page.text
-    today = utcnow().astimezone(LOCAL_TZ).date()
+    today = month_world.runtime.clock.now().astimezone(LOCAL_TZ).date()
     ykp = client.get(
         f"/hn/{ABONE_SP}/ykp",
         params={"from": today.replace(day=1).isoformat(), "to": today.isoformat(), "step": "15"},
@@ -196,7 +204,11 @@ def test_period_totals_at_a_glance_add_up(month_world: World, client: TestClient
 def test_a_range_off_the_hour_sums_whole_hours_plus_its_edges(
     month_world: World, client: TestClient
 ) -> None:
-    day = (utcnow().astimezone(LOCAL_TZ) - dt.timedelta(days=2)).date().isoformat()
+    day = (
+        (month_world.runtime.clock.now().astimezone(LOCAL_TZ) - dt.timedelta(days=2))
+        .date()
+        .isoformat()
+    )
     common = {"from": day, "to": day, "from_time": "10:15", "to_time": "13:45"}
     hourly = client.get(f"/hn/{ABONE_SP}/ykp.csv", params={**common, "step": "60"})
     quarters = client.get(f"/hn/{ABONE_SP}/ykp.csv", params={**common, "step": "15"})
@@ -212,7 +224,7 @@ def test_a_range_off_the_hour_sums_whole_hours_plus_its_edges(
 
 
 def test_a_range_is_compared_with_the_one_before(month_world: World, client: TestClient) -> None:
-    local_now = utcnow().astimezone(LOCAL_TZ)
+    local_now = month_world.runtime.clock.now().astimezone(LOCAL_TZ)
     day = (local_now - dt.timedelta(days=3)).date()
     before = day - dt.timedelta(days=1)
     page = client.get(f"/hn/{ABONE_SP}/ykp", params={"from": day.isoformat()})

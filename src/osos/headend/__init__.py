@@ -3,8 +3,8 @@
 Public API (import from the modules named):
 
 * ``osos.headend.scheduler.run_headend(runtime, *, stop, clock, concurrency, listen, tick_s,
-  config, after_tick)`` — the loop (``osos headend`` and ``osos demo`` run it);
-  ``AFTER_TICK`` — hooks ``hook(runtime, now)`` called after every tick (deliveries);
+  config, after_tick)`` — the loop (``osos headend`` and ``osos demo`` run it through
+  ``osos.app.headend``, which passes the after-tick hooks ``hook(runtime, now)``);
   ``Scheduler`` — ``tick()``, ``drain()``, ``run_once()``, ``read_now(serial, …)``,
   ``on_dial_in(serial, link)``; ``HeadendConfig``; ``MeterReadReport``.
 * ``osos.headend.commlog.comm_status(session, failing_only=False)`` and

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from osos.domain import Generation
+from osos.errors import InvalidInput
 from osos.timeutil import LOCAL_TZ, UTC
 
 BALANCING_UNIT = "balancing_unit"
@@ -33,7 +34,7 @@ def due_slot(now: dt.datetime, every_minutes: int, offset_minutes: int = 0) -> d
     Slots are counted from local midnight so that "daily at 01:00" means 01:00 Turkish time.
     """
     if every_minutes <= 0:
-        raise ValueError(f"a plan's interval must be positive, got {every_minutes} min")
+        raise InvalidInput(f"a plan's interval must be positive, got {every_minutes} min")
     local = now.astimezone(LOCAL_TZ)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     minutes = (local - midnight) / dt.timedelta(minutes=1)
@@ -64,7 +65,7 @@ class Backoff:
     def delay(self, attempt: int, key: int = 0) -> dt.timedelta:
         """The wait after the ``attempt``-th failed attempt (1-based)."""
         if attempt < 1:
-            raise ValueError(f"attempts count from 1, got {attempt}")
+            raise InvalidInput(f"attempts count from 1, got {attempt}")
         exponent = min(attempt - 1, 30)  # beyond this the cap applies anyway
         delay: dt.timedelta = min(self.cap, self.base * self.factor**exponent)
         spread = (key * 2654435761 % 1000) / 1000  # Knuth's multiplicative hash, in [0, 1)

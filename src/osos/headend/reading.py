@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from osos.errors import CommunicationError, ProtocolError
+from osos.errors import CommunicationError, DataRejected, ProtocolError
 from osos.protocol.iec62056_21.datasets import tokenize
 from osos.protocol.iec62056_21.errors import SessionError
 from osos.protocol.iec62056_21.framing import ParityCodec
@@ -219,7 +219,7 @@ class MeterReader:
             self._fail(self._step, str(exc))
         except (ProtocolError, SessionError) as exc:
             self._fail(self._step, f"protocol error: {exc}")
-        except ValueError as exc:  # the store refuses a value (e.g. finer than 0.001)
+        except DataRejected as exc:  # the store refuses a value (e.g. finer than 0.001)
             self._fail(self._step, f"not stored: {exc}")
         finally:
             self.outcome.bcc_errors = self._bcc_errors + self.session.bcc_errors

@@ -7,9 +7,9 @@ exponential back-off, a bounded number of times; a load-profile read always asks
 missing since the newest stored interval, so an outage is back-filled and a line dropped
 mid-profile resumes where the stored data ends — no gap, no duplicate.
 
-Hooks: :data:`AFTER_TICK` (and ``run_headend(after_tick=…)``) are called after every tick with
-``(runtime, now)``; sync hooks run in a worker thread, async ones are awaited. The sharing
-layer's "run due deliveries" is meant to be registered here.
+Hooks: ``run_headend(after_tick=…)`` are called after every tick with ``(runtime, now)``; sync
+hooks run in a worker thread, async ones are awaited. The composition root (:mod:`osos.app`)
+passes the upkeep and delivery hooks, so nothing here knows the layers above.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osos.domain import CommMode
-from osos.errors import NotFound
+from osos.errors import InvalidInput, NotFound
 from osos.headend import commlog, jobs
 from osos.headend.jobs import JobView, MeterTarget
 from osos.headend.plans import Backoff, profile_gap
@@ -48,8 +48,7 @@ from osos.transport.tcp import DialInListener, TcpTransport
 log = logging.getLogger(__name__)
 
 AfterTick = Callable[[Runtime, dt.datetime], object]
-#: Called after every tick with ``(runtime, now)``; append the sharing layer's due deliveries.
-AFTER_TICK: list[AfterTick] = []
+"""Called after every tick with ``(runtime, now)``."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ class Scheduler:
         self.clock = clock or SystemClock()
         self.config = config or HeadendConfig()
         self.connector = connector
-        sqlite = runtime.settings.is_sqlite
+        sqlite = runtime.is_sqlite
         self.db = Database(runtime.sessions, parallel=1 if sqlite else 8)
         self._sessions = asyncio.Semaphore(self.config.concurrency)
         self._modems: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -538,7 +537,7 @@ def parse_listen(listen: str | tuple[str, int]) -> tuple[str, int]:
         return listen
     host, sep, port = listen.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise ValueError(f"--listen must be HOST:PORT, got {listen!r}")
+        raise InvalidInput(f"--listen must be HOST:PORT, got {listen!r}")
     return host or "0.0.0.0", int(port)
 
 
@@ -570,8 +569,8 @@ async def run_headend(
 ) -> Scheduler:
     """Run the scheduler (and the dial-in listener) until ``stop`` is set.
 
-    Every ``tick_s`` seconds: plan and start due reads, then call :data:`AFTER_TICK` and
-    ``after_tick`` hooks with ``(runtime, now)``. On stop, running sessions are given their
+    Every ``tick_s`` seconds: plan and start due reads, then call the ``after_tick`` hooks
+    with ``(runtime, now)``. On stop, running sessions are given their
     session timeout to finish and are then cancelled (their jobs are released as stale later).
     """
     config = replace(config or HeadendConfig(), concurrency=concurrency)
@@ -585,7 +584,7 @@ async def run_headend(
     try:
         while not stop.is_set():
             await scheduler.tick()
-            await run_hooks([*AFTER_TICK, *after_tick], runtime, scheduler.clock.now())
+            await run_hooks(after_tick, runtime, scheduler.clock.now())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=tick_s)
     finally:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from osos.config import ReactiveLimits
 from osos.mdm import demand, reactive, tariff
 from osos.mdm.estimate import distribute, interval_deltas
 from osos.mdm.model import (
@@ -27,6 +26,7 @@ from osos.mdm.model import (
     plain,
 )
 from osos.mdm.segments import Segment, build_segments
+from osos.settings import ReactiveLimits
 from osos.timeutil import local_iso
 
 SECOND = dt.timedelta(seconds=1)

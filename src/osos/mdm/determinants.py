@@ -16,13 +16,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from osos.config import Settings
 from osos.mdm.billing import MonthlyReport
 from osos.mdm.loading import READ_MARGIN
 from osos.mdm.model import INTERVAL, month_start_before, next_month_start, period_of
+from osos.settings import Settings
+from osos.store.db import now as db_now
 from osos.store.models import Installation, Readout, ServicePoint, profile_intervals
 from osos.store.models.mdm import BillingDeterminant
-from osos.timeutil import month_bounds, utcnow
+from osos.timeutil import month_bounds
 
 
 def fingerprint(session: Session, service_point_id: int, period: str) -> str:
@@ -110,7 +111,7 @@ def store(session: Session, service_point_id: int, report: MonthlyReport) -> Non
     row.data = json.dumps(report.to_json(), ensure_ascii=False)
     row.estimated = report.estimated
     row.dirty = False
-    row.computed_at = utcnow()
+    row.computed_at = db_now(session)
     row.fingerprint = fingerprint(session, service_point_id, report.period)
     row.version = (row.version or 0) + 1
     session.flush()

@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session
 
 from osos.channels import to_milli
 from osos.domain import DataSource, ReadSource
-from osos.errors import ImportFailed, NotFound
+from osos.errors import DataRejected, ImportFailed, InvalidInput, NotFound
 from osos.mdm.determinants import mark_dirty
 from osos.mdm.model import INTERVAL
+from osos.mdm.vee import validate_meter
 from osos.obis import normalize_obis
 from osos.readings import IntervalRecord, ReadValue
 from osos.registry.reader import read_table
+from osos.settings import ValidationLimits
 from osos.store.ingest import IngestSummary, ingest_capture, store_profile, store_readout
 from osos.store.models import Meter
 from osos.timeutil import parse_local
@@ -63,9 +65,9 @@ def _decimal(text: str) -> Decimal:
             text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
         )
     except InvalidOperation:
-        raise ValueError(f"not a number: {text!r}") from None
+        raise InvalidInput(f"not a number: {text!r}") from None
     if not value.is_finite():
-        raise ValueError(f"not a finite number: {text!r}")
+        raise InvalidInput(f"not a finite number: {text!r}")
     return value
 
 
@@ -95,14 +97,7 @@ class _Reading:
     value: ReadValue
 
 
-def validate_meter(session: Session, meter_id: int, start: dt.datetime, end: dt.datetime) -> None:
-    """Validate what an import brought in (findings stored for the operators)."""
-    from osos.mdm.vee import validate_meter as run
-
-    run(session, meter_id, start, end)
-
-
-def import_readings(session: Session, path: Path) -> ImportReport:
+def import_readings(session: Session, path: Path, *, limits: ValidationLimits) -> ImportReport:
     """One register value a row: meter_serial, time, obis, value, unit, value_time."""
     table = read_table(path)
     errors = _missing_columns(table.columns, READING_COLUMNS)
@@ -117,12 +112,12 @@ def import_readings(session: Session, path: Path) -> ImportReport:
         read_at = value_time = None
         try:
             read_at = parse_local(cells.get("time", ""))
-        except ValueError as exc:
+        except InvalidInput as exc:
             problems.append(f"row {number}, column time: {exc}")
         if cells.get("value_time"):
             try:
                 value_time = parse_local(cells["value_time"])
-            except ValueError as exc:
+            except InvalidInput as exc:
                 problems.append(f"row {number}, column value_time: {exc}")
         obis = normalize_obis(cells.get("obis", ""))
         if not obis or not obis[0].isalnum():
@@ -131,7 +126,7 @@ def import_readings(session: Session, path: Path) -> ImportReport:
         try:
             number_value = _decimal(cells.get("value", ""))
             to_milli(number_value)
-        except ValueError as exc:
+        except (InvalidInput, DataRejected) as exc:
             problems.append(f"row {number}, column value: {exc}")
         if read_at is not None and serial and obis:
             key = (serial, read_at, obis)
@@ -180,11 +175,13 @@ def import_readings(session: Session, path: Path) -> ImportReport:
             created += 1
             values += len(group)
             mark_dirty(session, meter_id, read_at - dt.timedelta(days=32), read_at)
-            validate_meter(session, meter_id, read_at - dt.timedelta(days=1), read_at)
+            validate_meter(
+                session, meter_id, read_at - dt.timedelta(days=1), read_at, limits=limits
+            )
     return ImportReport(len(table.rows), created, values)
 
 
-def import_profile(session: Session, path: Path) -> ImportReport:
+def import_profile(session: Session, path: Path, *, limits: ValidationLimits) -> ImportReport:
     """One 15-minute interval a row: meter_serial, time (interval end, local), OBIS columns."""
     table = read_table(path)
     errors = _missing_columns(table.columns, ("meter_serial", "time"))
@@ -212,7 +209,7 @@ def import_profile(session: Session, path: Path) -> ImportReport:
                     f"row {number}, column time: {cells.get('time')} is not the end of a "
                     "15-minute interval"
                 )
-        except ValueError as exc:
+        except InvalidInput as exc:
             problems.append(f"row {number}, column time: {exc}")
         values: dict[str, Decimal] = {}
         for column in channels:
@@ -222,7 +219,7 @@ def import_profile(session: Session, path: Path) -> ImportReport:
             try:
                 value = _decimal(text)
                 to_milli(value)
-            except ValueError as exc:
+            except (InvalidInput, DataRejected) as exc:
                 problems.append(f"row {number}, column {column}: {exc}")
                 continue
             values[normalize_obis(column)] = value
@@ -273,12 +270,17 @@ def import_profile(session: Session, path: Path) -> ImportReport:
         replaced += result.replaced_estimates
         if result.inserted or result.replaced_estimates:
             mark_dirty(session, meter_id, first - INTERVAL, last)
-            validate_meter(session, meter_id, first - INTERVAL, last)
+            validate_meter(session, meter_id, first - INTERVAL, last, limits=limits)
     return ImportReport(len(table.rows), created, 0, inserted, unchanged, conflicts, replaced)
 
 
 def ingest_file(
-    session: Session, path: Path, meter_serial: str, *, read_at: dt.datetime
+    session: Session,
+    path: Path,
+    meter_serial: str,
+    *,
+    read_at: dt.datetime,
+    limits: ValidationLimits,
 ) -> IngestSummary:
     """A captured readout or P.01 response, stored exactly as the head-end would store it."""
     meter_id = _meters(session, [meter_serial]).get(meter_serial)
@@ -291,5 +293,5 @@ def ingest_file(
         first = read_at - dt.timedelta(days=32)
         last = max(read_at, summary.last_end or read_at)
         mark_dirty(session, meter_id, first, last)
-        validate_meter(session, meter_id, read_at - dt.timedelta(days=1), last)
+        validate_meter(session, meter_id, read_at - dt.timedelta(days=1), last, limits=limits)
     return summary

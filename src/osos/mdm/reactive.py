@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from osos.config import ReactiveLimits
+from osos.settings import ReactiveLimits
 
 HUNDREDTH = Decimal("0.01")
 

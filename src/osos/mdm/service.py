@@ -15,9 +15,8 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from osos.config import Settings
 from osos.domain import TariffGroup
-from osos.errors import NotFound
+from osos.errors import InvalidInput, NotFound
 from osos.mdm import loading
 from osos.mdm.billing import MonthInput, MonthlyReport, compute_month, segment_tariffs
 from osos.mdm.indexes import index_at
@@ -32,8 +31,10 @@ from osos.mdm.model import (
     period_of,
 )
 from osos.mdm.segments import build_segments, spans_in
+from osos.settings import Settings
+from osos.store.db import now as db_now
 from osos.store.models import ReadoutValue, ServicePoint, profile_intervals
-from osos.timeutil import local_iso, month_bounds, utcnow
+from osos.timeutil import local_iso, month_bounds
 
 __all__ = [
     "ConsumptionInterval",
@@ -54,7 +55,7 @@ def parse_period(period: str) -> tuple[dt.datetime, dt.datetime]:
     """'YYYY-MM' → (start, end) UTC; ValueError naming the bad text otherwise."""
     text = period.strip()
     if len(text) != 7 or text[4] != "-":
-        raise ValueError(f"period must be YYYY-MM, got {period!r}")
+        raise InvalidInput(f"period must be YYYY-MM, got {period!r}")
     start, end = month_bounds(text)
     return start, end
 
@@ -110,9 +111,7 @@ def compute_for(
     start, end = parse_period(period)
     spans = loading.installation_spans(session, [sp.id], start, end)[sp.id]
     meters = loading.meter_data(session, _meters(spans), start, end)
-    return compute_month(
-        month_input(sp, period, start, end, spans, meters), settings.reactive_limits
-    )
+    return compute_month(month_input(sp, period, start, end, spans, meters), settings.reactive)
 
 
 def monthly_report(
@@ -141,7 +140,7 @@ def monthly_history(
 ) -> list[MonthlyReport]:
     """The last ``months`` complete months, oldest first (ratios and max demand per month)."""
     sp = _service_point(session, service_point_id)
-    now = now or utcnow()
+    now = now or db_now(session)
     periods = [period_of(month_start_before(now, k)) for k in range(months, 0, -1)]
     return [compute_for(session, sp, p, settings) for p in periods]
 
@@ -309,7 +308,7 @@ def interval_consumption(
     """Every interval of ``[start, end)`` (gaps as ``source="missing"``), after the multiplier,
     across meter changes; ``minutes`` a multiple of 15 aggregates quarters (e.g. 60: hourly)."""
     if minutes % 15 or minutes <= 0:
-        raise ValueError(f"minutes must be a positive multiple of 15, got {minutes}")
+        raise InvalidInput(f"minutes must be a positive multiple of 15, got {minutes}")
     _service_point(session, service_point_id)
     spans = loading.installation_spans(session, [service_point_id], start, end)[service_point_id]
     profiles = loading.profile_series(session, _meters(spans), start - INTERVAL, end)
@@ -471,7 +470,7 @@ def monthly_all(
         for sp in part:
             yield compute_month(
                 month_input(sp, period, start, end, spans[sp.id], meters),
-                settings.reactive_limits,
+                settings.reactive,
             )
         if progress is not None:
             progress(min(k + chunk, len(sps)), len(sps))

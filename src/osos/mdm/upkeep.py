@@ -18,17 +18,16 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from osos.config import Settings
 from osos.domain import ReadSource
 from osos.mdm import determinants, vee
-from osos.mdm.limits import validation_limits
 from osos.mdm.model import INTERVAL
-from osos.mdm.validate import Finding, Limits
+from osos.mdm.validate import Finding
 from osos.runtime import Runtime
+from osos.settings import Settings, ValidationLimits
+from osos.store.db import now as db_now
 from osos.store.db import transaction
 from osos.store.models import Meter, Readout, profile_intervals
 from osos.store.models.mdm import UpkeepWatermark, ValidationFinding
-from osos.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ class UpkeepSummary:
 def _watermark(session: Session) -> UpkeepWatermark:
     row = session.get(UpkeepWatermark, WATERMARK)
     if row is None:
-        row = UpkeepWatermark(name=WATERMARK, readout_id=0, updated_at=utcnow())
+        row = UpkeepWatermark(name=WATERMARK, readout_id=0, updated_at=db_now(session))
         session.add(row)
         session.flush()
     return row
@@ -136,7 +135,9 @@ def new_data(
     return ranges, len(readouts), readouts[-1][0], full
 
 
-def window(session: Session, r: MeterRange, limits: Limits) -> tuple[dt.datetime, dt.datetime]:
+def window(
+    session: Session, r: MeterRange, limits: ValidationLimits
+) -> tuple[dt.datetime, dt.datetime]:
     """The ``(start, end]`` to validate for the new data of one meter.
 
     It starts at the stored interval before the new ones (so a gap between old and new data is
@@ -177,7 +178,7 @@ def validate_new(
     now: dt.datetime | None = None,
     settle: dt.timedelta = SETTLE,
     batch: int = 200,
-    limits: Limits | None = None,
+    limits: ValidationLimits,
     validator: Validator = vee.validate_meter,
 ) -> UpkeepSummary:
     """Validate the meters with readouts past the watermark (one batch), store their findings,
@@ -186,7 +187,6 @@ def validate_new(
     One transaction per meter, so the head-end's writes never wait long for ours (SQLite); a
     failing meter is logged and skipped (``osos validate`` can run it again).
     """
-    limits = limits or validation_limits()
     findings = dirty = errors = 0
     with transaction(factory) as session:
         after = _watermark(session).readout_id
@@ -210,7 +210,7 @@ def validate_new(
     if taken:
         with transaction(factory) as session:
             mark = _watermark(session)
-            mark.readout_id, mark.updated_at = max(mark.readout_id, last_id), utcnow()
+            mark.readout_id, mark.updated_at = max(mark.readout_id, last_id), db_now(session)
     return UpkeepSummary(
         readouts=taken,
         meters=len(ranges),
@@ -271,7 +271,7 @@ class ValidationHook:
         settle: dt.timedelta = SETTLE,
         batch: int = 200,
         months: int = 50,
-        limits: Limits | None = None,
+        limits: ValidationLimits | None = None,
         validator: Validator = vee.validate_meter,
     ) -> None:
         self.every = every
@@ -308,7 +308,7 @@ class ValidationHook:
             now=now,
             settle=self.settle,
             batch=self.batch,
-            limits=self.limits,
+            limits=self.limits or runtime.settings.validation,
             validator=self.validator,
         )
         failed = len(self.failed_months)

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from osos.channels import to_milli
 from osos.mdm.model import INTERVAL, REGISTERS, MeterData, ProfileSeries, milli_text
+from osos.settings import ValidationLimits
 from osos.timeutil import local_iso
 
 
@@ -42,22 +43,6 @@ class Finding:
     end: dt.datetime
     detail: str
     register: str = ""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Thresholds of the checks (configuration, not law)."""
-
-    spike_factor: int = 4  # × the 95th percentile of the meter's own interval consumption
-    spike_min_history: int = 96  # intervals of history needed before spikes are judged
-    spike_min_milli: int = 1000  # never call less than 1 kWh in 15 minutes a spike
-    clock_drift: dt.timedelta = dt.timedelta(minutes=2)
-    zero_consumption: dt.timedelta = dt.timedelta(days=3)
-    estimate_prolonged: dt.timedelta = dt.timedelta(days=3)
-    tariff_tolerance_milli: int = 10  # T1+T2+T3 vs total: each register rounds on its own
-    # Profile status bits (DLMS AMR profile status; VDEW meters use the same low byte).
-    power_fail_mask: int = 0x80
-    clock_set_mask: int = 0x20 | 0x02
 
 
 @dataclass(frozen=True)
@@ -171,7 +156,9 @@ def _deltas(profile: ProfileSeries, obis: str, rows: Iterable[int]) -> list[tupl
     return result
 
 
-def spikes(meter: MeterData, start: dt.datetime, end: dt.datetime, limits: Limits) -> list[Finding]:
+def spikes(
+    meter: MeterData, start: dt.datetime, end: dt.datetime, limits: ValidationLimits
+) -> list[Finding]:
     """Interval consumption far above the meter's own history before ``start``."""
     profile = meter.profile
     findings = []
@@ -205,7 +192,7 @@ def _floor(t: dt.datetime) -> dt.datetime:
 
 
 def sum_checks(
-    meter: MeterData, start: dt.datetime, end: dt.datetime, limits: Limits
+    meter: MeterData, start: dt.datetime, end: dt.datetime, limits: ValidationLimits
 ) -> list[Finding]:
     """A readout's index must lie between the profile's indexes around its time, and the
     tariff registers must add up to the total."""
@@ -257,7 +244,9 @@ def sum_checks(
 _MICRO = dt.timedelta(microseconds=1)
 
 
-def clock_drift(meter: MeterData, clocks: Sequence[ReadClock], limits: Limits) -> list[Finding]:
+def clock_drift(
+    meter: MeterData, clocks: Sequence[ReadClock], limits: ValidationLimits
+) -> list[Finding]:
     findings = []
     for clock in clocks:
         if clock.meter_time is None:
@@ -289,7 +278,7 @@ def _status_bits(status: str | None) -> int:
 
 
 def status_flags(
-    meter: MeterData, start: dt.datetime, end: dt.datetime, limits: Limits
+    meter: MeterData, start: dt.datetime, end: dt.datetime, limits: ValidationLimits
 ) -> list[Finding]:
     profile = meter.profile
     findings = []
@@ -318,7 +307,7 @@ def status_flags(
 
 
 def zero_consumption(
-    meter: MeterData, start: dt.datetime, end: dt.datetime, limits: Limits
+    meter: MeterData, start: dt.datetime, end: dt.datetime, limits: ValidationLimits
 ) -> list[Finding]:
     """1.8.0 standing still for at least the limit (a stopped meter or a bypass)."""
     profile = meter.profile
@@ -343,7 +332,7 @@ def zero_consumption(
 
 
 def estimates_prolonged(
-    meter: MeterData, start: dt.datetime, end: dt.datetime, limits: Limits
+    meter: MeterData, start: dt.datetime, end: dt.datetime, limits: ValidationLimits
 ) -> list[Finding]:
     profile = meter.profile
     estimated = [
@@ -372,11 +361,11 @@ def validate(
     end: dt.datetime,
     *,
     clocks: Sequence[ReadClock] = (),
-    limits: Limits | None = None,
+    limits: ValidationLimits | None = None,
 ) -> list[Finding]:
     """Every finding for ``meter`` over ``(start, end]``; the profile before ``start`` is the
     meter's own history for the spike check."""
-    limits = limits or Limits()
+    limits = limits or ValidationLimits()
     return [
         *missing_intervals(meter, start, end),
         *index_backwards(meter, start, end),

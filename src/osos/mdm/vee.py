@@ -21,18 +21,18 @@ from sqlalchemy.orm import Session
 from osos import audit
 from osos.channels import BY_OBIS, CHANNELS, to_milli
 from osos.domain import DataSource
-from osos.errors import NotFound, OsosError
+from osos.errors import DataRejected, NotFound, OsosError
 from osos.mdm import loading
 from osos.mdm.determinants import mark_dirty
 from osos.mdm.estimate import SHAPE_WEEKS, WEEK, estimate_gaps
-from osos.mdm.limits import validation_limits
 from osos.mdm.model import INTERVAL, REGISTERS, MeterData
-from osos.mdm.validate import Code, Finding, Limits, ReadClock, validate
+from osos.mdm.validate import Code, Finding, ReadClock, validate
 from osos.readings import IntervalRecord
+from osos.settings import ValidationLimits
+from osos.store.db import now as db_now
 from osos.store.ingest import store_profile
 from osos.store.models import Meter, ProfileIntervalHistory, Readout, profile_intervals
 from osos.store.models.mdm import ValidationFinding
-from osos.timeutil import utcnow
 
 HISTORY = dt.timedelta(days=28)
 
@@ -58,14 +58,10 @@ def validate_meter(
     start: dt.datetime,
     end: dt.datetime,
     *,
-    limits: Limits | None = None,
+    limits: ValidationLimits,
 ) -> list[Finding]:
-    """Check a meter's data over ``(start, end]`` and store the findings (never the data).
-
-    Without ``limits``, those of the environment (:func:`osos.mdm.limits.validation_limits`).
-    """
+    """Check a meter's data over ``(start, end]`` and store the findings (never the data)."""
     meter = _meter(session, meter_id)
-    limits = limits or validation_limits()
     profiles = loading.profile_series(session, [meter_id], start - HISTORY, end)
     reads = loading.register_reads(session, [meter_id], start, end)
     clocks = [
@@ -142,7 +138,7 @@ def store_findings(session: Session, findings: Sequence[Finding]) -> int:
                     end_at=f.end,
                     detail=f.detail,
                     state="open",
-                    detected_at=utcnow(),
+                    detected_at=db_now(session),
                 )
             )
             session.flush()
@@ -219,7 +215,7 @@ def resolve_finding(session: Session, finding_id: int, *, user: str, resolution:
     row = session.get(ValidationFinding, finding_id)
     if row is None:
         raise NotFound(f"unknown finding {finding_id}")
-    row.state, row.resolved_at, row.resolved_by = "resolved", utcnow(), user
+    row.state, row.resolved_at, row.resolved_by = "resolved", db_now(session), user
     row.resolution = resolution
     audit.record(
         session,
@@ -320,7 +316,7 @@ def edit_interval(
             raise EditRefused(f"{obis} is not a profile channel")
         try:
             changes[channel.column] = to_milli(value)
-        except ValueError as exc:
+        except DataRejected as exc:
             raise EditRefused(f"{obis}: {exc}") from exc
     table = profile_intervals
     stored = (
@@ -328,7 +324,7 @@ def edit_interval(
         .mappings()
         .one_or_none()
     )
-    now = utcnow()
+    now = db_now(session)
     if stored is None:
         session.execute(
             table.insert().values(

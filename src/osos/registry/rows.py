@@ -15,6 +15,7 @@ from typing import Any
 
 from osos import eic
 from osos.domain import CommMode, Connection, Generation, MeterKind, Protocol, TariffGroup
+from osos.errors import InvalidInput
 from osos.timeutil import parse_local
 
 COLUMNS: tuple[str, ...] = (
@@ -113,7 +114,7 @@ class _RowErrors(Exception):
 def _text(max_len: int) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if len(value) > max_len:
-            raise ValueError(f"longer than {max_len} characters")
+            raise InvalidInput(f"longer than {max_len} characters")
         return value
 
     return parse
@@ -127,9 +128,9 @@ def _decimal(value: str) -> Decimal:
             else Decimal(value)
         )
     except InvalidOperation:
-        raise ValueError(f"not a number: {value!r}") from None
+        raise InvalidInput(f"not a number: {value!r}") from None
     if not number.is_finite() or number < 0:
-        raise ValueError(f"must be a number ≥ 0, got {value!r}")
+        raise InvalidInput(f"must be a number ≥ 0, got {value!r}")
     return number
 
 
@@ -137,10 +138,10 @@ def _ratio(value: str) -> Decimal:
     """``100/5`` or ``20`` → 20; transformer ratios are exact."""
     parts = value.split("/")
     if len(parts) > 2:
-        raise ValueError(f"a ratio is N or N/M, got {value!r}")
+        raise InvalidInput(f"a ratio is N or N/M, got {value!r}")
     numbers = [_decimal(p.strip()) for p in parts]
     if any(n == 0 for n in numbers):
-        raise ValueError(f"a ratio cannot be zero: {value!r}")
+        raise InvalidInput(f"a ratio cannot be zero: {value!r}")
     ratio = numbers[0] / numbers[1] if len(numbers) == 2 else numbers[0]
     return Decimal(int(ratio)) if ratio == ratio.to_integral_value() else ratio
 
@@ -151,7 +152,7 @@ def _bool(value: str) -> bool:
         return True
     if lowered in _NO:
         return False
-    raise ValueError(f"expected yes/no (evet/hayır), got {value!r}")
+    raise InvalidInput(f"expected yes/no (evet/hayır), got {value!r}")
 
 
 def _choice(enum_cls: type[Any]) -> Callable[[str], Any]:
@@ -161,7 +162,7 @@ def _choice(enum_cls: type[Any]) -> Callable[[str], Any]:
             return enum_cls(key)
         except ValueError:
             allowed = ", ".join(m.value for m in enum_cls)
-            raise ValueError(f"{value!r} is not one of: {allowed}") from None
+            raise InvalidInput(f"{value!r} is not one of: {allowed}") from None
 
     return parse
 
@@ -172,7 +173,7 @@ def _time(value: str) -> dt.datetime:
 
 def _flag(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z]{3}", value):
-        raise ValueError(f"a FLAG is three letters, got {value!r}")
+        raise InvalidInput(f"a FLAG is three letters, got {value!r}")
     return value.upper()
 
 
@@ -180,7 +181,7 @@ def _etso(value: str) -> str:
     code = value.upper()
     problem = eic.validate(code)
     if problem:
-        raise ValueError(problem)
+        raise InvalidInput(problem)
     return code
 
 
@@ -192,7 +193,7 @@ def _address(value: str) -> tuple[CommMode, str | None, int | None]:
         return CommMode.NONE, None, None
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"expected host:port or dial-in, got {value!r}")
+        raise InvalidInput(f"expected host:port or dial-in, got {value!r}")
     return CommMode.DIAL_OUT, host, int(port)
 
 
@@ -202,7 +203,7 @@ def _index(value: str) -> dict[str, str]:
     for item in re.split(r"[\s|]+", value):
         obis, sep, number = item.partition("=")
         if not sep:
-            raise ValueError(f"expected OBIS=value pairs, got {item!r}")
+            raise InvalidInput(f"expected OBIS=value pairs, got {item!r}")
         result[obis] = str(_decimal(number))
     return result
 
@@ -244,7 +245,7 @@ def parse_row(number: int, cells: dict[str, str]) -> tuple[RegistryRow | None, l
             return None
         try:
             return parser(value)
-        except ValueError as exc:
+        except (InvalidInput, ValueError) as exc:  # ours, or a standard parser's
             errors.append(f"row {number}, column {column}: {exc}")
             return None
 

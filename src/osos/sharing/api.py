@@ -35,16 +35,17 @@ from osos.access import (
     within_supply,
 )
 from osos.domain import OrganisationKind
-from osos.errors import NotFound
+from osos.errors import InvalidInput, NotFound
 from osos.scope.service import in_osos_ids
+from osos.settings import SharingConfig
 from osos.sharing import requests as priced
-from osos.sharing.config import SharingConfig, load_sharing_config
 from osos.sharing.deliveries import mdm_source
 from osos.sharing.payload import kwh_text
 from osos.sharing.ratelimit import RateLimiter
 from osos.sharing.tokens import TokenOwner, authenticate
+from osos.store.db import now as db_now
 from osos.store.models import Installation, Meter, Organisation, ReadoutValue, ServicePoint
-from osos.timeutil import local_iso, month_bounds, parse_local, utcnow
+from osos.timeutil import local_iso, month_bounds, parse_local
 from osos.web.dbsession import DB, runtime_of
 
 MAX_RANGE = dt.timedelta(days=93)
@@ -74,11 +75,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def _config(request: Request) -> SharingConfig:
-    config = getattr(request.app.state, "sharing_config", None)
-    if not isinstance(config, SharingConfig):
-        config = load_sharing_config()
-        request.app.state.sharing_config = config
-    return config
+    return runtime_of(request).settings.sharing
 
 
 def _limiter(request: Request) -> RateLimiter:
@@ -110,7 +107,7 @@ def _caller(
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "a bearer token is required", headers=challenge)
-    owner = authenticate(session, credentials.credentials, at=utcnow())
+    owner = authenticate(session, credentials.credentials, at=db_now(session))
     if owner is None:
         raise HTTPException(401, "unknown or revoked token", headers=challenge)
     wait = _limiter(request).take(owner.token_id)
@@ -159,7 +156,7 @@ def _not_found(
 def _windows(session: Session, caller: Caller, service_point_id: int) -> list[Window]:
     """The dates the caller may see; the market operator sees only OSOS service points."""
     if caller.organisation_kind is OrganisationKind.MARKET_OPERATOR and (
-        service_point_id not in in_osos_ids(session, utcnow())
+        service_point_id not in in_osos_ids(session, db_now(session))
     ):
         return []
     return supply_windows(session, caller.principal, service_point_id)
@@ -176,7 +173,7 @@ def _visible(session: Session, caller: Caller, no: str) -> tuple[ServicePointVie
 def _range(start: str, end: str) -> tuple[dt.datetime, dt.datetime]:
     try:
         lo, hi = parse_local(start), parse_local(end)
-    except ValueError as exc:
+    except InvalidInput as exc:
         raise HTTPException(400, str(exc)) from exc
     if hi <= lo:
         raise HTTPException(400, "end must be after start")
@@ -274,7 +271,7 @@ class DataRequestOut(BaseModel):
 def portfolio(session: DB, caller: CallerDep) -> list[PortfolioEntry]:
     """The service points you may see, with the dates you may see them."""
     if caller.organisation_kind is OrganisationKind.MARKET_OPERATOR:
-        ids = in_osos_ids(session, utcnow())
+        ids = in_osos_ids(session, db_now(session))
     else:
         ids = allowed_service_point_ids(session, caller.principal)
     rows = session.execute(
@@ -422,7 +419,7 @@ def monthly(
 
     try:
         lo, hi = month_bounds(period)
-    except ValueError as exc:
+    except InvalidInput as exc:
         raise HTTPException(400, str(exc)) from exc
     detail = {"period": period}
     try:
@@ -473,7 +470,7 @@ def create_request(request: Request, session: DB, caller: CallerDep, body: DataR
         end=hi,
         minutes=body.minutes,
         file_format=body.format,
-        at=utcnow(),
+        at=db_now(session),
         config=_config(request),
     )
     _audit(

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from osos.sharing.config import SharingConfig
+from osos.settings import SharingConfig
 from osos.sharing.payload import Rule
 from osos.store.models import ServicePoint
 from osos.store.models.sharing import Delivery, DeliveryAlert, DeliveryCorrection

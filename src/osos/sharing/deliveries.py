@@ -23,7 +23,7 @@ from osos.domain import Generation
 from osos.errors import NotFound, OsosError
 from osos.runtime import Runtime
 from osos.scope.service import in_osos_ids
-from osos.sharing.config import SharingConfig
+from osos.settings import SharingConfig
 from osos.sharing.payload import (
     IntervalLike,
     Period,
@@ -466,7 +466,7 @@ def run_due(
     if isinstance(runtime_or_session, Runtime):
         runtime = runtime_or_session
         transport = transport or transport_for(
-            runtime.settings.delivery_url,
+            runtime.settings.sharing.delivery_url,
             attempts=config.http_attempts,
             backoff_s=config.http_backoff_s,
             timeout_s=config.http_timeout_s,
@@ -476,7 +476,7 @@ def run_due(
                 session, now, transport=transport, config=config, source=source
             )
     if transport is None:
-        raise ValueError("run_due with a Session needs a transport")
+        raise TypeError("run_due with a Session needs a transport")
     return run_due_in_session(
         runtime_or_session, now, transport=transport, config=config, source=source
     )
@@ -486,8 +486,7 @@ class DeliveryHook:
     """The head-end's after-tick hook: ``run_due`` at most once per ``every``, on the tick's
     clock, and silently idle while ``OSOS_DELIVERY_URL`` is not set (logged once).
 
-    Register it with :func:`register_with_headend`, or pass ``after_tick=[DeliveryHook()]`` to
-    ``osos.headend.scheduler.run_headend``.
+    The composition root (:mod:`osos.app.headend`) passes it to the head-end.
     """
 
     def __init__(
@@ -505,16 +504,14 @@ class DeliveryHook:
     def __call__(self, runtime: Runtime, now: dt.datetime) -> RunSummary | None:
         if self.last_run is not None and now - self.last_run < self.every:
             return None
-        if not runtime.settings.delivery_url:
+        if not runtime.settings.sharing.delivery_url:
             if not self._warned:
                 log.info("deliveries idle: OSOS_DELIVERY_URL is not set")
                 self._warned = True
             return None
         self.last_run = now
-        from osos.sharing.config import load_sharing_config
-
         summary = run_due(
-            runtime, now, config=self.config or load_sharing_config(), source=self.source
+            runtime, now, config=self.config or runtime.settings.sharing, source=self.source
         )
         if summary.sent or summary.sent_late or summary.failed or summary.alerts:
             log.info(
@@ -530,18 +527,6 @@ class DeliveryHook:
                 summary.corrections_sent,
             )
         return summary
-
-
-def register_with_headend(hook: DeliveryHook | None = None) -> DeliveryHook:
-    """Add the delivery hook to the head-end's ``AFTER_TICK`` list (once)."""
-    from osos.headend.scheduler import AFTER_TICK
-
-    for existing in AFTER_TICK:
-        if isinstance(existing, DeliveryHook):
-            return existing
-    hook = hook or DeliveryHook()
-    AFTER_TICK.append(hook)
-    return hook
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import xlsxwriter
 
-from osos.sharing.config import SharingConfig
+from osos.settings import SharingConfig
 from osos.timeutil import LOCAL_TZ, UTC, to_local
 
 THOUSANDTH = Decimal("0.001")

@@ -6,6 +6,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from osos.errors import ConfigError
+
 
 class RateLimiter:
     """``burst`` requests at once, refilled at ``per_minute``; ``take`` says how long to wait."""
@@ -14,7 +16,7 @@ class RateLimiter:
         self, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic
     ) -> None:
         if per_minute < 1 or burst < 1:
-            raise ValueError("rate limit and burst must be positive")
+            raise ConfigError("rate limit and burst must be positive")
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.clock = clock

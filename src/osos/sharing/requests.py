@@ -20,22 +20,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osos.access import Window, clip_range
-from osos.domain import MeterKind
-from osos.errors import NotFound
-from osos.sharing.config import (
-    DEFAULT_JUSTIFICATIONS,
-    OTHER_PERIOD,
-    OTHER_RESOLUTION,
-    OUTSIDE_PORTFOLIO,
-    UTILITY_METER,
-    SharingConfig,
-)
+from osos.domain import FeeReason, MeterKind
+from osos.errors import Conflict, InvalidInput, NotFound
+from osos.settings import SharingConfig
 from osos.sharing.deliveries import IntervalSource, mdm_source
 from osos.sharing.payload import kwh_text
 from osos.store.models import Installation, Meter, Organisation, ReadoutValue, ServicePoint
 from osos.store.models.sharing import DataRequest, FeeSchedule
 from osos.timeutil import local_iso, month_bounds
 
+JUSTIFICATIONS: dict[str, str] = {
+    FeeReason.OTHER_PERIOD: "Plan dışı dönem: arşivden ek sorgu ve dosya hazırlama maliyeti",
+    FeeReason.OTHER_RESOLUTION: "Plan dışı çözünürlük: ek hesaplama ve dosya hazırlama maliyeti",
+    FeeReason.OUTSIDE_PORTFOLIO: "Portföy dışı sayaç: ek okuma ve doğrulama maliyeti",
+    FeeReason.UTILITY_METER: "Su/gaz/ısı sayacı verisi: OSOS altyapı kullanım bedeli",
+}
 PLAN_MINUTES = (15, 60)  # the resolutions of the free plan (load profile, settlement period)
 FORMATS = ("xlsx", "csv")
 
@@ -51,14 +50,14 @@ def classify(
 ) -> str | None:
     """Why a request is outside the free plan (a fee reason), or None when it is inside."""
     if meter_kind is not MeterKind.ELECTRICITY:
-        return UTILITY_METER
+        return FeeReason.UTILITY_METER
     if not visible:
-        return OUTSIDE_PORTFOLIO
+        return FeeReason.OUTSIDE_PORTFOLIO
     covered = sum(((hi - lo) for lo, hi in clip_range(windows, start, end)), dt.timedelta(0))
     if covered < end - start:
-        return OTHER_PERIOD
+        return FeeReason.OTHER_PERIOD
     if minutes not in PLAN_MINUTES:
-        return OTHER_RESOLUTION
+        return FeeReason.OTHER_RESOLUTION
     return None
 
 
@@ -73,8 +72,8 @@ def fee_for(
         .limit(1)
     ).first()
     if row is not None:
-        return row.amount, row.justification or DEFAULT_JUSTIFICATIONS.get(reason, reason)
-    return config.fee(reason), DEFAULT_JUSTIFICATIONS.get(reason, reason)
+        return row.amount, row.justification or JUSTIFICATIONS.get(reason, reason)
+    return config.fee(reason), JUSTIFICATIONS.get(reason, reason)
 
 
 def set_fee(
@@ -171,9 +170,9 @@ def record_request(
 ) -> RequestView:
     """Record and price a request outside the plan; it waits for approval."""
     if file_format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {file_format!r}")
+        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, got {file_format!r}")
     if end <= start:
-        raise ValueError("the end must be after the start")
+        raise InvalidInput("the end must be after the start")
     fee, justification = fee_for(session, reason, at, config)
     row = DataRequest(
         organisation_id=organisation_id,
@@ -207,7 +206,7 @@ def decide_request(
     """Back office: approve (the fee is due) or reject a recorded request."""
     row = _request(session, request_id)
     if row.status != "recorded":
-        raise ValueError(f"request {request_id} is already {row.status}")
+        raise Conflict(f"request {request_id} is already {row.status}")
     row.status = "approved" if approve else "rejected"
     row.decided_by, row.decided_at = by, at
 
@@ -215,7 +214,7 @@ def decide_request(
 def _rows(
     session: Session, row: DataRequest, source: IntervalSource
 ) -> tuple[list[str], list[list[str]]]:
-    if row.reason == UTILITY_METER:
+    if row.reason == FeeReason.UTILITY_METER:
         values = session.execute(
             select(ReadoutValue.read_at, ReadoutValue.obis, ReadoutValue.value, ReadoutValue.unit)
             .join(Installation, Installation.meter_id == ReadoutValue.meter_id)
@@ -270,7 +269,7 @@ def fulfil_request(
     """Build the file of an approved request and keep it for download; returns its name."""
     row = _request(session, request_id)
     if row.status != "approved":
-        raise ValueError(f"request {request_id} is {row.status}, not approved")
+        raise Conflict(f"request {request_id} is {row.status}, not approved")
     header, rows = _rows(session, row, source or mdm_source)
     no = session.scalar(select(ServicePoint.no).where(ServicePoint.id == row.service_point_id))
     row.file_content = _file(header, rows, row.file_format)

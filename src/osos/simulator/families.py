@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Final
 
 from osos.channels import BY_OBIS
+from osos.errors import InvalidInput
 from osos.obis import normalize_obis
 from osos.protocol.iec62056_21.datasets import DataSet, ValueGroup
 from osos.protocol.iec62056_21.meter_profiles import MeterProfile, profile_by_key
@@ -95,7 +96,7 @@ class Family:
 
     def __post_init__(self) -> None:
         if self.header_channels and self._row_channels():
-            raise ValueError(
+            raise InvalidInput(
                 f"family {self.key}: the P.01 rows of {self.protocol_profile!r} are laid out "
                 "by the codec's meter-profile table; do not name header_channels"
             )
@@ -482,7 +483,7 @@ def render_line(family: Family, line: Line, snap: Snapshot, serial: str) -> Data
             return DataSet(line.address, (ValueGroup(_fixed(milli, 3, 2), "V"),))
         milli = snap.phases.amps[index] if index < len(snap.phases.amps) else 0
         return DataSet(line.address, (ValueGroup(_fixed(milli, family.current_digits, 2), "A"),))
-    raise ValueError(f"unknown readout source {source!r} in family {family.key}")
+    raise InvalidInput(f"unknown readout source {source!r} in family {family.key}")
 
 
 def _stamp(family: Family, when: dt.datetime | None) -> str:

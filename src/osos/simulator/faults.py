@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from osos.errors import InvalidInput
+
 
 class Fault(StrEnum):
     NO_ANSWER = "no_answer"  # the modem accepts the call, the meter never replies
@@ -29,7 +31,7 @@ class FaultState:
 
     def set(self, fault: Fault, count: int | None = None) -> None:
         if count is not None and count < 1:
-            raise ValueError(f"fault count must be at least 1 or None, got {count}")
+            raise InvalidInput(f"fault count must be at least 1 or None, got {count}")
         self.active[fault] = count
 
     def clear(self, fault: Fault | None = None) -> None:
@@ -60,11 +62,11 @@ def parse_fault_option(text: str) -> list[tuple[str, Fault]]:
     for part in text.replace(";", " ").split():
         serial, eq, kinds = part.partition("=")
         if not eq or not serial or not kinds:
-            raise ValueError(f"fault option {part!r} must be SERIAL=kind[,kind…]")
+            raise InvalidInput(f"fault option {part!r} must be SERIAL=kind[,kind…]")
         for kind in kinds.split(","):
             try:
                 pairs.append((serial, Fault(kind.strip().lower().replace("-", "_"))))
             except ValueError:
                 names = ", ".join(f.value for f in Fault)
-                raise ValueError(f"unknown fault {kind!r} for {serial}; known: {names}") from None
+                raise InvalidInput(f"unknown fault {kind!r} for {serial}; known: {names}") from None
     return pairs

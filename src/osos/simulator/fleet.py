@@ -20,7 +20,7 @@ import random
 from collections.abc import Iterable
 from types import TracebackType
 
-from osos.errors import OsosError
+from osos.errors import InvalidInput, OsosError
 from osos.protocol.iec62056_21.errors import IecError
 from osos.protocol.iec62056_21.framing import add_even_parity, strip_parity
 from osos.protocol.iec62056_21.messages import EOT, ETX, STX
@@ -75,7 +75,7 @@ class Fleet:
         self.meters: dict[str, VirtualMeter] = {}
         for spec in specs:
             if spec.serial in self.meters:
-                raise ValueError(f"meter {spec.serial} appears twice in the fleet")
+                raise InvalidInput(f"meter {spec.serial} appears twice in the fleet")
             self.meters[spec.serial] = VirtualMeter(spec, self.clock)
         self.refused = 0  # second concurrent calls closed
         self._ports: dict[str, int] = {}

@@ -17,6 +17,7 @@ import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from osos.errors import InvalidInput
 from osos.timeutil import UTC
 
 from .consumption import (
@@ -168,9 +169,9 @@ class MeterModel:
         drift: dt.timedelta = dt.timedelta(0),
     ) -> None:
         if install_date < FIRST_DAY:
-            raise ValueError(f"install date {install_date} is before {FIRST_DAY} (UTC+3 only)")
+            raise InvalidInput(f"install date {install_date} is before {FIRST_DAY} (UTC+3 only)")
         if len(initial) != REGISTERS or any(v < 0 for v in initial):
-            raise ValueError(f"initial registers must be {REGISTERS} non-negative integers")
+            raise InvalidInput(f"initial registers must be {REGISTERS} non-negative integers")
         self.character = character
         self.install_date = install_date
         self.installed_at = local_midnight(install_date)
@@ -231,7 +232,7 @@ class MeterModel:
     def interval_energy(self, end: dt.datetime) -> Registers:
         """Energy of the 15-minute interval ending at ``end`` (a quarter-hour boundary)."""
         if floor_interval(end) != end.astimezone(UTC):
-            raise ValueError(f"{end} is not a 15-minute boundary")
+            raise InvalidInput(f"{end} is not a 15-minute boundary")
         if end <= self.installed_at:
             return (0,) * REGISTERS
         local = local_naive(end - INTERVAL)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from osos.domain import Generation, TariffGroup
+from osos.errors import InvalidInput
 
 from .consumption import Q1, Q2, Q4, REGISTERS, T1, T2, T3, CustomerKind, MeterCharacter, mix
 from .families import FAMILIES, family_for
@@ -46,9 +47,9 @@ class MeterSpec:
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
-            raise ValueError(f"meter {self.serial}: unknown family {self.family!r}")
+            raise InvalidInput(f"meter {self.serial}: unknown family {self.family!r}")
         if not (len(self.password) == 8 and self.password.isdigit()):
-            raise ValueError(f"meter {self.serial}: password must be 8 digits")
+            raise InvalidInput(f"meter {self.serial}: password must be 8 digits")
 
     @property
     def meter_flag(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from osos.store.types import CLOCK_KEY
+from osos.timeutil import SYSTEM_CLOCK, Clock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -31,8 +35,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, clock: Clock = SYSTEM_CLOCK) -> sessionmaker[Session]:
+    """Sessions that know the clock of the runtime that made them (see :func:`now`)."""
+    return sessionmaker(engine, expire_on_commit=False, info={CLOCK_KEY: clock})
+
+
+def now(session: Session) -> dt.datetime:
+    """'Now' by the clock of the runtime this session belongs to (a test's frozen clock, or
+    the system's): what the store stamps on rows it creates."""
+    clock: Clock = session.info.get(CLOCK_KEY, SYSTEM_CLOCK)
+    return clock.now()
 
 
 @contextmanager

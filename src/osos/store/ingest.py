@@ -30,6 +30,7 @@ from osos.protocol.iec62056_21.datasets import DataSet
 from osos.protocol.iec62056_21.meter_profiles import MeterProfile
 from osos.protocol.iec62056_21.profile import LoadProfile
 from osos.readings import IntervalRecord, ReadValue, aware_utc
+from osos.store.db import now
 from osos.store.models import (
     ProfileConflict,
     ProfileIntervalHistory,
@@ -37,7 +38,7 @@ from osos.store.models import (
     ReadoutValue,
     profile_intervals,
 )
-from osos.timeutil import LOCAL_TZ, UTC, utcnow
+from osos.timeutil import LOCAL_TZ, UTC
 
 CHANNEL_COLUMNS: tuple[str, ...] = tuple(c.column for c in CHANNELS)
 # What makes two reads of one interval "the same": every value column, extra channels, status.
@@ -336,7 +337,7 @@ def _replace_estimate(
             source=DataSource(stored["source"]),
             values=_values_json(stored),
             readout_id=stored["readout_id"],
-            superseded_at=utcnow(),
+            superseded_at=now(session),
             superseded_by=actor,
             reason="estimate replaced by an actual read",
         )
@@ -368,7 +369,7 @@ def _record_conflict(session: Session, new: Mapping[str, Any]) -> None:
         "end_at": new["end_at"],
         "readout_id": new["readout_id"],
         "values": _values_json(new),
-        "detected_at": utcnow(),
+        "detected_at": now(session),
     }
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":

@@ -34,6 +34,10 @@ class ReceiveTimeout(TransportError):
     """Nothing arrived within the inter-byte timeout, or the deadline passed."""
 
 
+class GreetingRefused(TransportError):
+    """A dial-in connection did not open with a valid ``ID:<serial>`` line."""
+
+
 class SendTimeout(TransportError):
     """The line took none of our bytes for too long (the other side stopped reading)."""
 

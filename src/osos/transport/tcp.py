@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from .base import ConnectFailed, Transport
+from .base import ConnectFailed, GreetingRefused, Transport
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +79,27 @@ DialInHandler = Callable[[str, Transport], Awaitable[None]]
 
 
 async def read_greeting(reader: asyncio.StreamReader, timeout: float) -> str:
-    """The serial from ``ID:<serial>\\r\\n``; raises ValueError for anything else."""
-    async with asyncio.timeout(timeout):
-        line = await reader.readuntil(b"\n")
+    """The serial from ``ID:<serial>\\r\\n``; :class:`GreetingRefused` for anything else —
+    silence, a closed line, or a line longer than the stream's limit (never an asyncio error).
+
+    ``readuntil`` leaves what follows the greeting in the buffer: the meter's first bytes.
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            line = await reader.readuntil(b"\n")
+    except TimeoutError:
+        raise GreetingRefused(f"no greeting within {timeout:.0f} s") from None
+    except asyncio.LimitOverrunError as exc:
+        raise GreetingRefused(f"no end of line in the first {exc.consumed} bytes") from None
+    except asyncio.IncompleteReadError as exc:
+        raise GreetingRefused(f"the line closed after {len(exc.partial)} bytes") from None
+    except OSError as exc:
+        raise GreetingRefused(f"the line failed before a greeting: {exc}") from exc
     if len(line) > GREETING_MAX or not line.startswith(GREETING_PREFIX):
-        raise ValueError(f"not a greeting line: {line[:40]!r}")
+        raise GreetingRefused(f"not a greeting line: {line[:40]!r}")
     serial = line[len(GREETING_PREFIX) :].strip().decode("ascii", errors="replace")
     if not serial or not serial.isprintable():
-        raise ValueError(f"greeting without a serial: {line[:40]!r}")
+        raise GreetingRefused(f"greeting without a serial: {line[:40]!r}")
     return serial
 
 
@@ -124,7 +137,7 @@ class DialInListener:
         link = StreamTransport(peer, reader, writer)
         try:
             serial = await read_greeting(reader, self.greeting_timeout)
-        except (ValueError, TimeoutError, asyncio.IncompleteReadError, OSError) as exc:
+        except GreetingRefused as exc:
             log.warning("dial-in from %s refused: %s", peer, exc)
             await link.close()
             return

@@ -3,8 +3,8 @@
 Every function takes a SQLAlchemy session and returns frozen values; the routes and the CLI
 call these, so the lock-out and expiry rules are the same wherever an account is used.
 
-The limits are configuration (:class:`LoginLimits`, read once by :func:`login_limits_from_env`
-when the app is built); each variable is a positive whole number:
+The limits are configuration (:class:`osos.settings.LoginLimits`, read once with the settings);
+each variable is a positive whole number:
 
 - ``OSOS_LOGIN_MAX_FAILURES`` (5): consecutive wrong passwords before an account locks;
 - ``OSOS_LOGIN_LOCK_MINUTES`` (15): how long it stays locked;
@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -29,10 +27,11 @@ from sqlalchemy.orm import Session
 from osos import audit
 from osos.access import Principal
 from osos.domain import OrganisationKind, UserKind
-from osos.errors import AccessDenied, ConfigError, NotFound, OsosError
+from osos.errors import AccessDenied, NotFound, OsosError
+from osos.settings import LoginLimits
+from osos.store.db import now as db_now
 from osos.store.models import Organisation, ServicePoint, User
 from osos.store.models.web import LoginAttempt, PasswordResetToken, WebSession
-from osos.timeutil import utcnow
 from osos.web.passwords import (
     burn_verify,
     hash_password,
@@ -50,47 +49,7 @@ ORGANISATION_KINDS = {
 }
 
 
-@dataclass(frozen=True)
-class LoginLimits:
-    """Lock-out, throttling and session lifetime (see the module docstring for the variables)."""
-
-    max_failures: int = 5  # consecutive wrong passwords before an account locks
-    lock: dt.timedelta = dt.timedelta(minutes=15)
-    ip_max_failures: int = 30  # failed logins from one address within ip_window: throttled
-    ip_window: dt.timedelta = dt.timedelta(minutes=15)
-    session_absolute: dt.timedelta = dt.timedelta(hours=12)
-
-
 DEFAULT_LIMITS = LoginLimits()
-
-
-def login_limits_from_env(environ: Mapping[str, str] | None = None) -> LoginLimits:
-    """The limits from ``OSOS_LOGIN_*`` variables; a missing or empty one keeps its default."""
-    env = os.environ if environ is None else environ
-
-    def whole(name: str, default: int) -> int:
-        text = env.get(name, "").strip()
-        if not text:
-            return default
-        try:
-            value = int(text)
-        except ValueError:
-            value = 0
-        if value < 1:
-            raise ConfigError(f"{name} must be a positive whole number, not {text!r}")
-        return value
-
-    d = DEFAULT_LIMITS
-    minutes = dt.timedelta(minutes=1)
-    return LoginLimits(
-        max_failures=whole("OSOS_LOGIN_MAX_FAILURES", d.max_failures),
-        lock=whole("OSOS_LOGIN_LOCK_MINUTES", d.lock // minutes) * minutes,
-        ip_max_failures=whole("OSOS_LOGIN_IP_MAX_FAILURES", d.ip_max_failures),
-        ip_window=whole("OSOS_LOGIN_IP_WINDOW_MINUTES", d.ip_window // minutes) * minutes,
-        session_absolute=dt.timedelta(
-            hours=whole("OSOS_LOGIN_SESSION_HOURS", d.session_absolute // dt.timedelta(hours=1))
-        ),
-    )
 
 
 class AccountError(OsosError):
@@ -240,7 +199,7 @@ def create_user(
         language="tr",
         active=True,
         failed_logins=0,
-        password_changed_at=utcnow(),
+        password_changed_at=db_now(session),
     )
     user.service_points = points
     user.organisation = org
@@ -289,7 +248,7 @@ def authenticate(
     limits: LoginLimits = DEFAULT_LIMITS,
 ) -> UserView:
     """Check a login of one of ``kinds``; counts failures, locks, throttles, audits."""
-    now = now or utcnow()
+    now = now or db_now(session)
     recent = session.scalar(
         select(func.count(LoginAttempt.id)).where(
             LoginAttempt.ip == ip, LoginAttempt.at > now - limits.ip_window
@@ -360,7 +319,7 @@ def open_session(
     session: Session, user: UserView, *, ip: str, max_age_s: int, now: dt.datetime | None = None
 ) -> tuple[str, SessionInfo]:
     """A new session for the user; returns the cookie token (only its hash is stored)."""
-    now = now or utcnow()
+    now = now or db_now(session)
     session.execute(  # the user's expired sessions go when a new one starts
         delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at <= now)
     )
@@ -388,7 +347,7 @@ def load_session(
     limits: LoginLimits = DEFAULT_LIMITS,
 ) -> SessionInfo | None:
     """The live session of a cookie token, its idle expiry pushed forward; None when expired."""
-    now = now or utcnow()
+    now = now or db_now(session)
     row = session.scalar(select(WebSession).where(WebSession.token_sha256 == _sha(token)))
     if row is None:
         return None
@@ -414,7 +373,7 @@ def create_reset_token(
     session: Session, login: str, now: dt.datetime | None = None
 ) -> tuple[str, UserView] | None:
     """A single-use reset token for an active account, or None (the caller says nothing else)."""
-    now = now or utcnow()
+    now = now or db_now(session)
     user = session.scalar(select(User).where(func.lower(User.login) == login.strip().lower()))
     if user is None or not user.active:
         return None
@@ -432,7 +391,7 @@ def reset_password(
     session: Session, token: str, new_password: str, now: dt.datetime | None = None
 ) -> UserView:
     """Use a reset token once: sets the password, unlocks, and ends the account's sessions."""
-    now = now or utcnow()
+    now = now or db_now(session)
     row = session.scalar(
         select(PasswordResetToken).where(PasswordResetToken.token_sha256 == _sha(token))
     )
@@ -476,7 +435,7 @@ def change_password(
         raise AccountError("pw_current_wrong", "the current password is wrong")
     check_password(new_password, user.login)
     user.password_hash = hash_password(new_password)
-    user.password_changed_at = utcnow()
+    user.password_changed_at = db_now(session)
     others = delete(WebSession).where(WebSession.user_id == user.id)
     if keep_session_id is not None:
         others = others.where(WebSession.id != keep_session_id)

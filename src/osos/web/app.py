@@ -15,7 +15,6 @@ from fastapi.staticfiles import StaticFiles
 from osos import __version__
 from osos.errors import AccessDenied, NotFound
 from osos.runtime import Runtime
-from osos.web.accounts import login_limits_from_env
 from osos.web.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -73,7 +72,6 @@ def create_app(runtime: Runtime) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = runtime
-    app.state.login_limits = login_limits_from_env()
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(auth.router)
     app.include_router(applications.router)
@@ -143,10 +141,3 @@ def create_app(runtime: Runtime) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     return app
-
-
-def app_from_environment() -> FastAPI:
-    """The application on the settings of the environment (for ``osos serve --workers N``)."""
-    from osos.runtime import open_runtime
-
-    return create_app(open_runtime())

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osos import audit
-from osos.config import Settings
 from osos.domain import UserKind
 from osos.errors import NotFound, OsosError
+from osos.settings import Settings
+from osos.store.db import now as db_now
 from osos.store.models.web import AccountApplication, ApplicationDocument
-from osos.timeutil import utcnow
 from osos.web import outbox
 from osos.web.accounts import create_user
 
@@ -158,7 +158,7 @@ def submit(
         if kind_ext is None:
             raise ApplicationError("app_document_type", d.filename)
         checked.append((d, *kind_ext))
-    reference = f"BSV-{utcnow():%Y%m%d}-{secrets.token_hex(3).upper()}"
+    reference = f"BSV-{db_now(session):%Y%m%d}-{secrets.token_hex(3).upper()}"
     app = AccountApplication(
         reference=reference,
         kind=kind,
@@ -171,7 +171,7 @@ def submit(
         phone=(phone or "").strip()[:32] or None,
         note=(note or "").strip() or None,
         status="submitted",
-        created_at=utcnow(),
+        created_at=db_now(session),
     )
     session.add(app)
     session.flush()
@@ -188,7 +188,7 @@ def submit(
                 size=len(d.content),
                 sha256=hashlib.sha256(d.content).hexdigest(),
                 stored_path=str(path),
-                uploaded_at=utcnow(),
+                uploaded_at=db_now(session),
             )
         )
     audit.record(
@@ -293,7 +293,7 @@ def decide(
         raise ApplicationError("app_decision_invalid")
     a.operator_note = note
     a.decided_by = operator
-    a.decided_at = utcnow()
+    a.decided_at = db_now(session)
     audit.record(
         session,
         actor=operator,

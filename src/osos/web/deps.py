@@ -16,12 +16,11 @@ from sqlalchemy.orm import Session
 
 from osos import audit
 from osos.access import Principal
-from osos.config import Settings
 from osos.domain import UserKind
 from osos.errors import AccessDenied, OsosError
-from osos.timeutil import utcnow
+from osos.settings import LoginLimits, Settings
 from osos.web import formatting
-from osos.web.accounts import LoginLimits, SessionInfo, load_session
+from osos.web.accounts import SessionInfo, load_session
 from osos.web.dbsession import DB as DB  # the routes take it from here
 from osos.web.dbsession import runtime_of
 from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
@@ -105,9 +104,8 @@ def record_denied(
 
 
 def login_limits_of(request: Request) -> LoginLimits:
-    """The lock-out and session limits the app was built with (``OSOS_LOGIN_*``)."""
-    limits: LoginLimits = request.app.state.login_limits
-    return limits
+    """The lock-out and session limits of the settings (``OSOS_LOGIN_*``)."""
+    return settings_of(request).web.login
 
 
 def secure_cookies(request: Request) -> bool:
@@ -127,7 +125,7 @@ def viewer(request: Request, session: DB) -> Viewer:
         info = load_session(
             session,
             token,
-            max_age_s=settings.session_max_age_s,
+            max_age_s=settings.web.session_max_age_s,
             limits=login_limits_of(request),
         )
         if info is None:
@@ -209,7 +207,7 @@ def render(
         "viewer": v,
         "me": v.session.user if v.session else None,
         "csrf_token": v.csrf_token,
-        "now": utcnow(),
+        "now": runtime_of(request).clock.now(),
         "num": lambda value, places=3: formatting.number(value, places, lang),
         "pct": lambda value: formatting.percent(value, lang),
         "dtm": lambda value, seconds=True: formatting.local_datetime(value, seconds, lang),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from osos.access import ServicePointView, view_of
 from osos.headend.commlog import MeterCommStatusView
+from osos.store.db import now as db_now
 from osos.store.models import (
     AuditEntry,
     CommLogEntry,
@@ -22,7 +23,7 @@ from osos.store.models import (
     ServicePoint,
     profile_intervals,
 )
-from osos.timeutil import LOCAL_TZ, UTC, utcnow
+from osos.timeutil import LOCAL_TZ, UTC
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def transcript(session: Session, comm_id: int) -> bytes | None:
 
 def coverage_today(session: Session, now: dt.datetime | None = None) -> Coverage:
     """Meters with a profile interval since local midnight, of the remotely read meters."""
-    now = now or utcnow()
+    now = now or db_now(session)
     local = now.astimezone(LOCAL_TZ)
     midnight = dt.datetime(local.year, local.month, local.day, tzinfo=LOCAL_TZ).astimezone(UTC)
     meters = session.scalar(select(func.count(Meter.id)).where(Meter.comm_mode != "none")) or 0

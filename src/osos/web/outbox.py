@@ -14,9 +14,9 @@ from urllib.parse import unquote, urlparse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from osos.config import Settings
+from osos.settings import Settings
+from osos.store.db import now
 from osos.store.models.web import OutboxMessage
-from osos.timeutil import utcnow
 
 FROM_ADDRESS = "osos@localhost"
 
@@ -52,13 +52,13 @@ def _send(smtp_url: str, message: OutboxMessage) -> None:
 
 def queue(session: Session, settings: Settings, *, to: str, subject: str, body: str) -> int:
     """Keep the message; send it now when SMTP is configured (a failure is kept as its error)."""
-    message = OutboxMessage(to_address=to, subject=subject, body=body, created_at=utcnow())
+    message = OutboxMessage(to_address=to, subject=subject, body=body, created_at=now(session))
     session.add(message)
     session.flush()
-    if settings.smtp_url:
+    if settings.mail.smtp_url:
         try:
-            _send(settings.smtp_url, message)
-            message.sent_at = utcnow()
+            _send(settings.mail.smtp_url, message)
+            message.sent_at = now(session)
         except (OSError, smtplib.SMTPException) as exc:
             message.error = f"{type(exc).__name__}: {exc}"
     return message.id

@@ -25,13 +25,15 @@ from osos.access import (
     require_service_point,
     supply_windows,
 )
-from osos.errors import NotFound
+from osos.errors import InvalidInput, NotFound
 from osos.mdm.billing import MonthlyReport
 from osos.mdm.model import month_start_before, period_of
 from osos.mdm.service import month_end_indexes, monthly_report
 from osos.mdm.tariff import ZONES, zone_of
-from osos.timeutil import LOCAL_TZ, UTC, month_bounds, utcnow
+from osos.store.db import now as db_now
+from osos.timeutil import LOCAL_TZ, UTC, local_date, month_bounds
 from osos.web import charts, exports, formatting, queries
+from osos.web.dbsession import runtime_of
 from osos.web.deps import Viewer, record_denied, settings_of
 from osos.web.monthly import daily_peaks, daily_ratios
 
@@ -108,8 +110,12 @@ def audit_view(
     )
 
 
-def _today() -> dt.date:
-    return utcnow().astimezone(LOCAL_TZ).date()
+def _now(request: Request) -> dt.datetime:
+    return runtime_of(request).clock.now()
+
+
+def _today(session: Session) -> dt.date:
+    return local_date(db_now(session))
 
 
 def _day(text: str | None, default: dt.date) -> dt.date:
@@ -156,7 +162,7 @@ Builder = Callable[[Request, Session, Viewer, Screen], Built]
 
 
 def _build_readout(request: Request, session: Session, v: Viewer, screen: Screen) -> Built:
-    everything = clip_range(screen.windows, UNBOUNDED_START, utcnow() + dt.timedelta(days=1))
+    everything = clip_range(screen.windows, UNBOUNDED_START, db_now(session) + dt.timedelta(days=1))
     raw_id = request.query_params.get("id")
     readout_id = int(raw_id) if raw_id and raw_id.isdigit() else None
     readout = queries.readout(session, screen.sp, readout_id, everything)
@@ -171,7 +177,7 @@ def _build_readout(request: Request, session: Session, v: Viewer, screen: Screen
         )
         raise NotFound("no such readout")
     dates = queries.readout_dates(session, screen.sp, everything)
-    minutes = formatting.ago_minutes(readout.read_at if readout else None, utcnow())
+    minutes = formatting.ago_minutes(readout.read_at if readout else None, db_now(session))
     table = exports.Table(
         v.t("readout_list"),
         [v.t("obis"), v.t("address"), v.t("value"), v.t("unit"), v.t("value_time")],
@@ -216,7 +222,7 @@ def _zone_totals(rows: list[queries.Interval]) -> dict[str, Decimal]:
 
 
 def _at_a_glance(request: Request, session: Session, screen: Screen) -> Glance:
-    now = utcnow()
+    now = db_now(session)
     month = month_start_before(now)
     local = now.astimezone(LOCAL_TZ)
     midnight = queries.local_day_start(local.date())
@@ -252,7 +258,7 @@ def _ykp_range(request: Request, default_day: dt.date) -> tuple[dt.date, dt.date
 def _default_day(session: Session, screen: Screen) -> dt.date:
     last = queries.last_profile_end(session, screen.sp)
     if last is None:
-        return _today() - dt.timedelta(days=1)
+        return _today(session) - dt.timedelta(days=1)
     return (last - dt.timedelta(seconds=1)).astimezone(LOCAL_TZ).date()
 
 
@@ -458,7 +464,7 @@ def _build_ykp(request: Request, session: Session, v: Viewer, screen: Screen) ->
         "next_week": shifted(7),
         "prev_month": shifted(months=-1),
         "next_month": shifted(months=1),
-        "max_day": _today().isoformat(),
+        "max_day": _today(session).isoformat(),
         "min_day": min(
             first,
             max(
@@ -484,7 +490,7 @@ def _inside(windows: list[Window], at: dt.datetime) -> bool:
 
 
 def _build_endeks(request: Request, session: Session, v: Viewer, screen: Screen) -> Built:
-    everything = month_end_indexes(session, screen.sp.id, 3, now=utcnow())
+    everything = month_end_indexes(session, screen.sp.id, 3, now=db_now(session))
     points = []
     shown = []  # whether the consumption up to the point lies in the visible windows too
     for i, p in enumerate(everything):
@@ -514,14 +520,14 @@ def _build_endeks(request: Request, session: Session, v: Viewer, screen: Screen)
 
 
 def _chosen_period(request: Request) -> str:
-    default = period_of(month_start_before(utcnow(), 1))
+    default = period_of(month_start_before(_now(request), 1))
     text = request.query_params.get("ay", default)
     try:
         year = int(text.split("-")[0])
         if not 2000 <= year <= 2100:  # no arithmetic at the calendar's edge
             return default
         month_bounds(text)
-    except ValueError:
+    except (ValueError, InvalidInput):  # int() of the year, or not a month
         return default
     return text
 
@@ -545,7 +551,7 @@ def _report(
 def _history(
     request: Request, session: Session, screen: Screen, months: int, upto: str | None = None
 ) -> list[MonthlyReport]:
-    last = month_start_before(utcnow(), 1) if upto is None else month_bounds(upto)[0]
+    last = month_start_before(db_now(session), 1) if upto is None else month_bounds(upto)[0]
     periods = [period_of(month_start_before(last, k)) for k in range(months - 1, -1, -1)]
     settings = settings_of(request)
     reports = [
@@ -742,7 +748,7 @@ def _build_yuk(request: Request, session: Session, v: Viewer, screen: Screen) ->
         "has_phases": has_phases,
         "peaks": daily_peaks(load),
         "query": f"?from={first.isoformat()}&to={last.isoformat()}",
-        "max_day": _today().isoformat(),
+        "max_day": _today(session).isoformat(),
     }, lambda: table
 
 

@@ -34,8 +34,7 @@ from osos.domain import (
     UserKind,
 )
 from osos.store.models.base import Base, str_enum
-from osos.store.types import ExactDecimal, UTCDateTime
-from osos.timeutil import utcnow
+from osos.store.types import ExactDecimal, UTCDateTime, stamp
 
 
 class Organisation(Base):
@@ -46,7 +45,7 @@ class Organisation(Base):
     kind: Mapped[OrganisationKind] = mapped_column(str_enum(OrganisationKind))
     email: Mapped[str | None] = mapped_column(String(200))
     eic: Mapped[str | None] = mapped_column(String(16))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
 
 
 class ServicePoint(Base):
@@ -75,8 +74,8 @@ class ServicePoint(Base):
     linked_generation_id: Mapped[int | None] = mapped_column(ForeignKey("service_points.id"))
     customer_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     osb_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp, onupdate=stamp)
 
     installations: Mapped[list[Installation]] = relationship(
         back_populates="service_point", order_by="Installation.installed_at"
@@ -102,7 +101,7 @@ class Meter(Base):
     device_address: Mapped[str | None] = mapped_column(String(32))
     # The meter password is secret: never logged, never rendered (see __repr__).
     password: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
 
     installations: Mapped[list[Installation]] = relationship(back_populates="meter")
 
@@ -231,7 +230,7 @@ class ProfileIntervalHistory(Base):
     source: Mapped[DataSource] = mapped_column(str_enum(DataSource))
     values: Mapped[str] = mapped_column(Text)  # JSON {column: milli-units or null, "status": …}
     readout_id: Mapped[int | None] = mapped_column(ForeignKey("readouts.id"))
-    superseded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    superseded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
     superseded_by: Mapped[str] = mapped_column(String(200))  # login, "headend", "estimation"
     reason: Mapped[str | None] = mapped_column(Text)
 
@@ -247,7 +246,7 @@ class ProfileConflict(Base):
     end_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     readout_id: Mapped[int | None] = mapped_column(ForeignKey("readouts.id"))
     values: Mapped[str] = mapped_column(Text)  # JSON {column: milli-units} as read again
-    detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str | None] = mapped_column(String(200))
 
@@ -310,7 +309,7 @@ class User(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
 
     service_points: Mapped[list[ServicePoint]] = relationship(secondary=user_service_points)
     organisation: Mapped[Organisation | None] = relationship()
@@ -323,7 +322,7 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_at", "at"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor: Mapped[str] = mapped_column(String(200))  # login, "cli", "headend", …
     action: Mapped[str] = mapped_column(String(64))

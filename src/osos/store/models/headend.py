@@ -13,8 +13,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from osos.store.models.base import Base
-from osos.store.types import UTCDateTime
-from osos.timeutil import utcnow
+from osos.store.types import UTCDateTime, stamp
 
 
 class ReadPlan(Base):
@@ -35,7 +34,7 @@ class ReadPlan(Base):
     offset_minutes: Mapped[int] = mapped_column(Integer, default=0)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     clock_check: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp, onupdate=stamp)
 
 
 class ReadJob(Base):
@@ -65,7 +64,7 @@ class ReadJob(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     locked_by: Mapped[str | None] = mapped_column(String(64))
     locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -8,8 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from osos.store.models.base import Base
-from osos.store.types import UTCDateTime
-from osos.timeutil import utcnow
+from osos.store.types import UTCDateTime, stamp
 
 
 class ValidationFinding(Base):
@@ -35,7 +34,7 @@ class ValidationFinding(Base):
     end_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     detail: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16), default="open")  # open | resolved
-    detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(200))
     resolution: Mapped[str | None] = mapped_column(Text)
@@ -73,4 +72,4 @@ class UpkeepWatermark(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     readout_id: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)

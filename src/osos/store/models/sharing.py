@@ -24,8 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from osos.store.models.base import Base
-from osos.store.types import ExactDecimal, UTCDateTime
-from osos.timeutil import utcnow
+from osos.store.types import ExactDecimal, UTCDateTime, stamp
 
 
 class SettlementCalendar(Base):
@@ -70,7 +69,7 @@ class Delivery(Base):
     receiver_answer: Mapped[str | None] = mapped_column(Text)
     ack: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
 
 
 class DeliveryAlert(Base):
@@ -116,7 +115,7 @@ class ApiToken(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))  # the first characters, to recognise it
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
     created_by: Mapped[str | None] = mapped_column(String(200))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -8,8 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from osos.store.models.base import Base
-from osos.store.types import UTCDateTime
-from osos.timeutil import utcnow
+from osos.store.types import UTCDateTime, stamp
 
 
 class WebSession(Base):
@@ -24,8 +23,8 @@ class WebSession(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     ip: Mapped[str | None] = mapped_column(String(64))
 
@@ -38,7 +37,7 @@ class PasswordResetToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -50,7 +49,7 @@ class LoginAttempt(Base):
     __table_args__ = (Index("ix_login_attempts_ip_at", "ip", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
     ip: Mapped[str] = mapped_column(String(64))
     login: Mapped[str] = mapped_column(String(200))
 
@@ -76,7 +75,7 @@ class AccountApplication(Base):
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
 
 
 class ApplicationDocument(Base):
@@ -91,7 +90,7 @@ class ApplicationDocument(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     stored_path: Mapped[str] = mapped_column(String(500))
-    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
 
 
 class OutboxMessage(Base):
@@ -103,6 +102,6 @@ class OutboxMessage(Base):
     to_address: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)

@@ -91,7 +91,9 @@ def login(
     except accounts.LoginFailed:
         return render(request, v, "login.html", {**ctx, "error": v.t("login_failed")}, 401)
     settings = settings_of(request)
-    token, _ = accounts.open_session(session, user, ip=v.ip, max_age_s=settings.session_max_age_s)
+    token, _ = accounts.open_session(
+        session, user, ip=v.ip, max_age_s=settings.web.session_max_age_s
+    )
     target = _safe_next(next)
     if user.is_staff and target == "/":
         target = "/yonetim"
@@ -99,7 +101,7 @@ def login(
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=settings.session_max_age_s,
+        max_age=settings.web.session_max_age_s,
         httponly=True,
         samesite="lax",
         secure=secure_cookies(request),

@@ -17,7 +17,8 @@ from osos.errors import ImportFailed, NotFound
 from osos.headend.commlog import comm_log
 from osos.mdm.vee import EditRefused, edit_interval, list_findings, resolve_finding
 from osos.sharing.board import delivery_board
-from osos.timeutil import LOCAL_TZ, parse_local, utcnow
+from osos.store.db import now as db_now
+from osos.timeutil import LOCAL_TZ, parse_local
 from osos.web import accounts, applications, exports, formatting, operations, outbox
 from osos.web.deps import DB, Admin, Csrf, Staff, render, settings_of
 
@@ -36,7 +37,7 @@ def dashboard(request: Request, v: Staff, session: DB) -> Response:
             "statuses": statuses[:200],
             "open_applications": len(applications.list_applications(session, "submitted")),
             "open_findings": len(list_findings(session, state="open")),
-            "deliveries": Counter(r.state for r in delivery_board(session, utcnow())),
+            "deliveries": Counter(r.state for r in delivery_board(session, db_now(session))),
             "unsent": sum(1 for m in outbox.recent(session) if m.sent_at is None),
             "section": "home",
         },
@@ -124,9 +125,9 @@ async def import_upload(
                     session, path, skip_invalid=skip_invalid, actor=v.login
                 )
             elif kind == "readings":
-                result = import_readings(session, path)
+                result = import_readings(session, path, limits=settings_of(request).validation)
             else:
-                result = import_profile(session, path)
+                result = import_profile(session, path, limits=settings_of(request).validation)
         except ImportFailed as exc:
             session.rollback()
             return render(request, v, "bo_import.html", {**context, "errors": exc.errors}, 400)
@@ -214,7 +215,7 @@ def edit(
 
 @router.get("/teslimler", response_class=HTMLResponse)
 def deliveries(request: Request, v: Staff, session: DB) -> Response:
-    rows = delivery_board(session, utcnow())
+    rows = delivery_board(session, db_now(session))
     return render(request, v, "bo_deliveries.html", {"rows": rows, "section": "deliveries"})
 
 
@@ -362,7 +363,7 @@ def audit_export(v: Staff, session: DB, fmt: str, kim: str = "", sonuc: str = ""
         detail={"rows": len(rows), "format": fmt},
     )
     content = exports.to_xlsx(table) if fmt == "xlsx" else exports.to_csv(table)
-    name = exports.safe_name("Denetim", utcnow().astimezone(LOCAL_TZ).strftime("%Y-%m-%d"))
+    name = exports.safe_name("Denetim", db_now(session).astimezone(LOCAL_TZ).strftime("%Y-%m-%d"))
     return Response(
         content,
         media_type=exports.XLSX_TYPE if fmt == "xlsx" else exports.CSV_TYPE,

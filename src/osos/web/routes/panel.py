@@ -23,8 +23,8 @@ from osos.access import (
 )
 from osos.errors import NotFound
 from osos.mdm.model import month_start_before, period_of
+from osos.store.db import now as db_now
 from osos.store.models import ServicePoint
-from osos.timeutil import utcnow
 from osos.web import exports, formatting, queries
 from osos.web.deps import DB, User, Viewer, render
 from osos.web.screens import (
@@ -57,7 +57,7 @@ def _portfolio(session: Session, v: Viewer) -> Portfolio:
     points = [p for p in (service_point_view(session, i) for i in ids) if p is not None]
     points.sort(key=lambda p: p.no)
     totals: dict[str, Decimal] = {}
-    now = utcnow()
+    now = db_now(session)
     month_start = month_start_before(now)
     if principal.kind == "kurumsal":
         for p in points[:200]:
@@ -228,7 +228,7 @@ def screen_page(request: Request, v: User, session: DB, no: str, screen_name: st
     context, _file = builder(request, session, v, screen)
     audit_view(session, v, screen, screen_name, query=str(request.url.query))
     last = queries.last_profile_end(session, screen.sp)
-    lagging = last is not None and utcnow() - last > LAG
+    lagging = last is not None and db_now(session) - last > LAG
     return render(
         request,
         v,

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
 import typer
+import uvicorn
 
-from osos.cliutil import unit_of_work
+from osos.app import open_runtime
+from osos.cli.util import unit_of_work
 from osos.domain import UserKind
 from osos.errors import NotFound
+from osos.web.accounts import AccountError, PasswordPolicyError, create_user, list_users, set_active
+from osos.web.app import create_app
+from osos.web.i18n import translate
 
 app = typer.Typer()  # top-level commands (serve)
 users_app = typer.Typer(help="Manage panel accounts: add, list, disable.")
 
-_MESSAGES_EN = Path(__file__).parent / "i18n" / "en.json"
-
 
 def _explain(keys: list[str]) -> str:
-    catalogue: dict[str, str] = json.loads(_MESSAGES_EN.read_text(encoding="utf-8"))
-    return "; ".join(catalogue.get(k, k) for k in keys)
+    return "; ".join(translate("en", k) for k in keys)
 
 
 @app.command()
@@ -32,19 +32,14 @@ def serve(
     ),
 ) -> None:
     """Run the customer panel, the back office and the API (migrates the database first)."""
-    import uvicorn
-
-    from osos.runtime import open_runtime
-    from osos.web.app import create_app
-
     runtime = open_runtime(upgrade=True)
-    url = runtime.settings.database_url
+    url = runtime.settings.database.url
     typer.echo(f"osos panel on http://{host}:{port}/  (database: {url.split('@')[-1]})")
     try:
         if workers > 1:
             runtime.close()
             uvicorn.run(
-                "osos.web.app:app_from_environment",
+                "osos.app.web:app_from_environment",
                 factory=True,
                 host=host,
                 port=port,
@@ -73,7 +68,6 @@ def add_user(
     ),
 ) -> None:
     """Add a panel account; the password is read from standard input, never from arguments."""
-    from osos.web.accounts import AccountError, PasswordPolicyError, create_user
 
     if not password_stdin:
         raise typer.BadParameter("pass the password on standard input with --password-stdin")
@@ -102,7 +96,6 @@ def add_user(
 @users_app.command("list")
 def list_accounts() -> None:
     """List panel accounts with their kind, organisation, state and service points."""
-    from osos.web.accounts import list_users
 
     with unit_of_work(upgrade=True, expected=()) as session:
         users = list_users(session)
@@ -118,7 +111,6 @@ def list_accounts() -> None:
 @users_app.command("disable")
 def disable(login: str = typer.Argument(..., help="The account's login.")) -> None:
     """Disable an account and end its sessions."""
-    from osos.web.accounts import set_active
 
     try:
         with unit_of_work(upgrade=True, expected=()) as session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from osos.cliutil import echo_json, local_time_option, unit_of_work
+from osos.cli.util import echo_json, local_time_option, unit_of_work
 from osos.scope.rules import work_plan
 from osos.scope.service import (
     add_company_decision,
@@ -12,7 +12,7 @@ from osos.scope.service import (
     evaluate_scope,
     request_inclusion,
 )
-from osos.timeutil import utcnow
+from osos.store.db import now as db_now
 
 app = typer.Typer(help="Which service points must be in OSOS, and why.")
 
@@ -55,7 +55,7 @@ def request(
     """Record a voluntary inclusion request (the requester provides the equipment)."""
     with unit_of_work() as session:
         request_id = request_inclusion(
-            session, service_point, requested_by=by, at=utcnow(), note=note
+            session, service_point, requested_by=by, at=db_now(session), note=note
         )
     typer.echo(f"inclusion request {request_id} recorded for {service_point}")
 
@@ -71,7 +71,7 @@ def decide(
         raise typer.BadParameter("use approve or reject", param_hint="ANSWER")
     with unit_of_work() as session:
         decide_inclusion(
-            session, request_id, approve=answer == "approve", decided_by=by, at=utcnow()
+            session, request_id, approve=answer == "approve", decided_by=by, at=db_now(session)
         )
     typer.echo(f"inclusion request {request_id}: {answer}d")
 
@@ -84,5 +84,7 @@ def require(
 ) -> None:
     """The company names a service point that must be in OSOS (company decision)."""
     with unit_of_work() as session:
-        add_company_decision(session, service_point, reason=reason, decided_by=by, at=utcnow())
+        add_company_decision(
+            session, service_point, reason=reason, decided_by=by, at=db_now(session)
+        )
     typer.echo(f"{service_point}: company decision recorded")

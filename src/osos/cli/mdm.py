@@ -8,10 +8,19 @@ from typing import Any
 
 import typer
 
-from osos.cliutil import command_runtime, echo_json, fail
-from osos.errors import ConfigError, ImportFailed, NotFound, OsosError
+from osos.cli.util import command_runtime, echo_json, fail, local_time_option
+from osos.errors import ImportFailed, InvalidInput, NotFound, OsosError
+from osos.mdm import export, imports, service
+from osos.mdm.determinants import refresh_dirty, store_period
+from osos.mdm.imports import ingest_file
+from osos.mdm.model import REGISTERS
+from osos.mdm.service import parse_period
+from osos.mdm.upkeep import ValidationHook
+from osos.mdm.vee import estimate_meter, list_findings, validate_meter
+from osos.runtime import Runtime
 from osos.store.db import transaction
-from osos.timeutil import local_iso, parse_local, utcnow
+from osos.store.models import Meter
+from osos.timeutil import local_iso
 
 app = typer.Typer()  # top-level commands (ingest)
 import_app = typer.Typer()  # merged into `osos import`
@@ -19,14 +28,13 @@ report_app = typer.Typer(help="Reports: monthly billing determinants.")
 
 
 def _import(kind: str, file: Path) -> None:
-    from osos.mdm import imports
 
     try:
         with command_runtime(upgrade=True) as runtime, transaction(runtime.sessions) as session:
             if kind == "readings":
-                report = imports.import_readings(session, file)
+                report = imports.import_readings(session, file, limits=runtime.settings.validation)
             else:
-                report = imports.import_profile(session, file)
+                report = imports.import_profile(session, file, limits=runtime.settings.validation)
     except ImportFailed as exc:
         for line in exc.errors:
             typer.echo(line, err=True)
@@ -64,17 +72,19 @@ def ingest(
     ),
 ) -> None:
     """Store a hand-held or optical-probe capture exactly as the head-end would."""
-    from osos.mdm.imports import ingest_file
 
     if not file.exists():
         raise fail(f"{file}: no such file")
-    try:
-        when = parse_local(read_at) if read_at else utcnow()
-    except ValueError as exc:
-        raise fail(f"--read-at: {exc}") from exc
+    when = local_time_option(read_at, "--read-at")
     try:
         with command_runtime(upgrade=True) as runtime, transaction(runtime.sessions) as session:
-            summary = ingest_file(session, file, meter, read_at=when)
+            summary = ingest_file(
+                session,
+                file,
+                meter,
+                read_at=when,
+                limits=runtime.settings.validation,
+            )
     except NotFound as exc:
         raise fail(str(exc)) from exc
     except OsosError as exc:
@@ -90,7 +100,6 @@ def ingest(
 
 
 def _print_report(data: dict[str, Any]) -> None:
-    from osos.mdm.model import REGISTERS
 
     flag = "  (TAHMİNİ / estimated)" if data["estimated"] else ""
     typer.echo(f"Hizmet noktası {data['service_point']} — dönem {data['period']}{flag}")
@@ -127,11 +136,10 @@ def monthly(
     output: Path | None = typer.Option(None, "--output", help="With --all: file to write."),
 ) -> None:
     """Monthly billing determinants: month-end indexes, consumption, ratios, max demand."""
-    from osos.mdm import export, service
 
     try:
         service.parse_period(period)
-    except ValueError as exc:
+    except InvalidInput as exc:
         raise fail(f"--period: {exc}") from exc
     if all_points == bool(service_point):
         raise fail("give either --service-point NO or --all")
@@ -175,13 +183,11 @@ def refresh(
     ),
 ) -> None:
     """Recompute the stored determinants of every month whose data changed."""
-    from osos.mdm.determinants import refresh_dirty, store_period
-    from osos.mdm.service import parse_period
 
     if period:
         try:
             parse_period(period)
-        except ValueError as exc:
+        except InvalidInput as exc:
             raise fail(f"--period: {exc}") from exc
     with command_runtime(upgrade=True) as runtime, transaction(runtime.sessions) as session:
         stored = store_period(session, period, runtime.settings) if period else 0
@@ -196,14 +202,11 @@ def _meters_month(
 ) -> tuple[list[tuple[int, str]], Any, Any]:
     from sqlalchemy import select
 
-    from osos.mdm.service import parse_period
-    from osos.store.models import Meter
-
     if every == bool(serial):
         raise fail("give either --meter SERIAL or --all")
     try:
         start, end = parse_period(period)
-    except ValueError as exc:
+    except InvalidInput as exc:
         raise fail(f"--period: {exc}") from exc
     statement = select(Meter.id, Meter.serial).order_by(Meter.serial)
     if serial:
@@ -215,13 +218,13 @@ def _meters_month(
 
 
 def _run_for_meters(meter: str, every: bool, period: str, work: Any) -> list[tuple[str, Any]]:
-    """``work(session, meter_id, start, end)`` for one meter's month or every meter's, in one
-    transaction (all or nothing), with progress for the long run."""
+    """``work(runtime, session, meter_id, start, end)`` for one meter's month or every meter's,
+    in one transaction (all or nothing), with progress for the long run."""
     with command_runtime(upgrade=True) as runtime, transaction(runtime.sessions) as session:
         meters, start, end = _meters_month(session, meter, every, period)
         results = []
         for n, (meter_id, serial) in enumerate(meters, start=1):
-            results.append((serial, work(session, meter_id, start, end)))
+            results.append((serial, work(runtime, session, meter_id, start, end)))
             if every and n % 100 == 0:
                 typer.echo(f"\r{n:,} / {len(meters):,} meters", err=True, nl=False)
         return results
@@ -234,16 +237,9 @@ def validate_cmd(
     every: bool = typer.Option(False, "--all", help="Every meter."),
 ) -> None:
     """Validate a month of one meter or all and store the findings (data is never changed)."""
-    from osos.mdm.limits import validation_limits
-    from osos.mdm.vee import validate_meter
 
-    try:
-        limits = validation_limits()
-    except ConfigError as exc:
-        raise fail(str(exc)) from exc
-
-    def work(session: Any, meter_id: int, start: Any, end: Any) -> Any:
-        return validate_meter(session, meter_id, start, end, limits=limits)
+    def work(runtime: Runtime, session: Any, meter_id: int, start: Any, end: Any) -> Any:
+        return validate_meter(session, meter_id, start, end, limits=runtime.settings.validation)
 
     results = _run_for_meters(meter, every, period, work)
     total = 0
@@ -258,18 +254,12 @@ def validate_cmd(
 @app.command("upkeep")
 def upkeep_cmd() -> None:
     """Validate what arrived since the last run and recompute its months (the head-end's hook)."""
-    from osos.mdm.limits import validation_limits
-    from osos.mdm.upkeep import ValidationHook
 
-    try:
-        limits = validation_limits()
-    except ConfigError as exc:
-        raise fail(str(exc)) from exc
-    hook = ValidationHook(limits=limits)  # the newest head-end reads wait until settled
     totals = [0, 0, 0, 0]
     with command_runtime(upgrade=True) as runtime:
+        hook = ValidationHook(limits=runtime.settings.validation)  # newest reads wait to settle
         while True:
-            summary = hook.run(runtime, utcnow())
+            summary = hook.run(runtime, runtime.clock.now())
             counts = (summary.readouts, summary.findings, summary.months_recomputed,
                       summary.errors)  # fmt: skip
             totals = [t + c for t, c in zip(totals, counts, strict=True)]
@@ -291,9 +281,8 @@ def estimate_cmd(
     every: bool = typer.Option(False, "--all", help="Every meter."),
 ) -> None:
     """Store estimates for missing intervals of a month (flagged as estimated)."""
-    from osos.mdm.vee import estimate_meter
 
-    def work(session: Any, meter_id: int, start: Any, end: Any) -> int:
+    def work(runtime: Runtime, session: Any, meter_id: int, start: Any, end: Any) -> int:
         return estimate_meter(session, meter_id, start, end, actor="cli")
 
     results = _run_for_meters(meter, every, period, work)
@@ -308,7 +297,6 @@ def findings_cmd(
     code: str = typer.Option("", "--code", help="Only this finding code."),
 ) -> None:
     """Validation findings for the operators, newest first."""
-    from osos.mdm.vee import list_findings
 
     if state not in ("open", "resolved", "all"):
         raise fail(f"--state must be open, resolved or all, got {state!r}")

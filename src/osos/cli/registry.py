@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from osos.cliutil import fail, unit_of_work
+from osos.cli.util import fail, unit_of_work
 from osos.errors import ImportFailed
 from osos.registry.importer import import_registry
 

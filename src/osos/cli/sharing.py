@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import typer
 
-from osos.cliutil import (
+from osos.cli.util import (
     command_runtime,
     echo_json,
     exit_on,
@@ -15,9 +15,9 @@ from osos.cliutil import (
     period_option,
     unit_of_work,
 )
+from osos.domain import FeeReason
 from osos.errors import ConfigError
 from osos.sharing.board import compliance_report, delivery_board
-from osos.sharing.config import DEFAULT_FEES, load_sharing_config
 from osos.sharing.deliveries import (
     list_corrections,
     record_correction_answer,
@@ -26,7 +26,9 @@ from osos.sharing.deliveries import (
 )
 from osos.sharing.requests import decide_request, fee_report, fulfil_request, set_fee
 from osos.sharing.tokens import create_token, list_tokens, revoke_token
-from osos.timeutil import local_iso, to_local, utcnow
+from osos.store import db
+from osos.store.db import now as db_now
+from osos.timeutil import local_iso, period_of, to_local
 
 deliver_app = typer.Typer(
     help="Deliveries to the market operator, their ledger, and priced data requests."
@@ -49,7 +51,7 @@ def run(
     """Send every delivery that is due and ready; raise alerts; queue corrections."""
     when = local_time_option(now, "--now")
     with command_runtime() as runtime, exit_on(ConfigError):
-        summary = run_due(runtime, when, config=load_sharing_config())
+        summary = run_due(runtime, when, config=runtime.settings.sharing)
     if as_json:
         echo_json(summary.to_json())
         return
@@ -74,9 +76,9 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Compliance report per rule: due, on time, late with delay, missing, estimated, corrected."""
-    now = utcnow()
-    period = period_option(period) if period else to_local(now).strftime("%Y-%m")
     with unit_of_work() as session:
+        now = db_now(session)
+        period = period_option(period) if period else period_of(now)
         report = compliance_report(session, period, now)
     if as_json:
         echo_json({"period": period, "rules": [r.to_json() for r in report]})
@@ -98,7 +100,7 @@ def board(
 ) -> None:
     """Unsent and recently sent deliveries, late first, with the countdown to each deadline."""
     with unit_of_work() as session:
-        rows = delivery_board(session, utcnow())
+        rows = delivery_board(session, db_now(session))
     if as_json:
         echo_json([r.to_json() for r in rows])
         return
@@ -135,8 +137,8 @@ def fees(
 ) -> None:
     """Fee report for the regulator: fees charged for data outside the plan, with reasons."""
     period = period_option(period)
-    config = load_sharing_config()
-    with unit_of_work() as session:
+    with command_runtime() as runtime, db.transaction(runtime.sessions) as session:
+        config = runtime.settings.sharing
         lines = fee_report(session, period)
     total = sum((line.fee for line in lines), Decimal(0))
     if as_json:
@@ -169,10 +171,12 @@ def decide(
         raise typer.BadParameter("use approve, reject or fulfil", param_hint="ACTION")
     with unit_of_work() as session:
         if action == "fulfil":
-            name = fulfil_request(session, request_id, at=utcnow())
+            name = fulfil_request(session, request_id, at=db_now(session))
             typer.echo(f"request {request_id} fulfilled: {name}")
         else:
-            decide_request(session, request_id, approve=action == "approve", by=by, at=utcnow())
+            decide_request(
+                session, request_id, approve=action == "approve", by=by, at=db_now(session)
+            )
             typer.echo(f"request {request_id} {action}d")
 
 
@@ -183,7 +187,9 @@ def create(
 ) -> None:
     """Create an API token for an organisation; the token is shown once, only here."""
     with unit_of_work() as session:
-        issued = create_token(session, organisation, at=utcnow(), created_by="cli", name=name)
+        issued = create_token(
+            session, organisation, at=db_now(session), created_by="cli", name=name
+        )
     typer.echo(f"token {issued.id} for {issued.organisation} (shown once, keep it safe):")
     typer.echo(issued.token)
 
@@ -194,7 +200,7 @@ def revoke(
 ) -> None:
     """Revoke an API token at once."""
     with unit_of_work() as session:
-        revoke_token(session, token_id, at=utcnow())
+        revoke_token(session, token_id, at=db_now(session))
     typer.echo(f"token {token_id} revoked")
 
 
@@ -236,7 +242,7 @@ def correction_answer(
         raise typer.BadParameter("use approved or rejected", param_hint="ANSWER")
     with unit_of_work() as session:
         record_correction_answer(
-            session, correction_id, approved=answer == "approved", by=by, at=utcnow()
+            session, correction_id, approved=answer == "approved", by=by, at=db_now(session)
         )
     typer.echo(f"correction {correction_id} {answer}")
 
@@ -251,7 +257,7 @@ def fee_set(
     justification: str = typer.Option(..., "--justification", help="Why (for the regulator)."),
 ) -> None:
     """Set the fee for a reason from a date (the fee table; earlier fees stay for the past)."""
-    if reason not in DEFAULT_FEES:
+    if reason not in set(FeeReason):
         raise typer.BadParameter(f"unknown reason {reason!r}", param_hint="REASON")
     try:
         value = Decimal(amount)

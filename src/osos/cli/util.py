@@ -15,13 +15,14 @@ from contextlib import contextmanager
 import typer
 from sqlalchemy.orm import Session
 
-from osos.errors import NotFound
-from osos.runtime import Runtime, open_runtime
+from osos.app import open_runtime
+from osos.errors import ConfigError, Conflict, InvalidInput, NotFound
+from osos.runtime import Runtime
 from osos.store import db
-from osos.timeutil import month_bounds, parse_local, utcnow
+from osos.timeutil import SYSTEM_CLOCK, Clock, month_bounds, parse_local
 
 #: Errors a user causes with a bad id or an action the current state does not allow.
-USER_ERRORS: tuple[type[Exception], ...] = (NotFound, ValueError)
+USER_ERRORS: tuple[type[Exception], ...] = (NotFound, InvalidInput, Conflict)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -41,8 +42,12 @@ def exit_on(*expected: type[Exception], code: int = 2) -> Iterator[None]:
 
 @contextmanager
 def command_runtime(*, upgrade: bool = False) -> Iterator[Runtime]:
-    """The runtime of one command, closed when the command ends however it ends."""
-    runtime = open_runtime(upgrade=upgrade)
+    """The runtime of one command, closed when the command ends however it ends; a bad setting
+    is a one-line error naming its variable."""
+    try:
+        runtime = open_runtime(upgrade=upgrade)
+    except ConfigError as exc:
+        raise fail(f"error: {exc}") from exc
     try:
         yield runtime
     finally:
@@ -73,11 +78,12 @@ def echo_json(data: object) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def local_time_option(text: str, option: str) -> dt.datetime:
-    """A local ISO 8601 time typed for ``option`` (UTC inside); empty means now."""
+def local_time_option(text: str, option: str, clock: Clock = SYSTEM_CLOCK) -> dt.datetime:
+    """A local ISO 8601 time typed for ``option`` (UTC inside); empty means the clock's now
+    (a command's runtime runs on the system clock)."""
     try:
-        return parse_local(text) if text else utcnow()
-    except ValueError as exc:
+        return parse_local(text) if text else clock.now()
+    except InvalidInput as exc:
         raise typer.BadParameter(str(exc), param_hint=option) from exc
 
 
@@ -85,6 +91,6 @@ def period_option(text: str, option: str = "--period") -> str:
     """A month ``YYYY-MM`` typed for ``option``, checked."""
     try:
         month_bounds(text)
-    except ValueError as exc:
+    except InvalidInput as exc:
         raise typer.BadParameter(str(exc), param_hint=option) from exc
     return text

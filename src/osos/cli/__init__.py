@@ -1,20 +1,24 @@
-"""The ``osos`` command line. Each layer owns its commands; this module only mounts them."""
+"""The ``osos`` command line: one module per layer's commands, mounted here.
+
+Commands are the composition root's front door: they open the runtime (:mod:`osos.app`) and
+call the layers; no layer imports a command module.
+"""
 
 from __future__ import annotations
 
 import typer
 
 from osos import __version__
-from osos import demo as demo_cli
-from osos.headend import cli as headend_cli
-from osos.mdm import cli as mdm_cli
-from osos.protocol.iec62056_21 import cli as iec_cli
-from osos.registry import cli as registry_cli
-from osos.scope import cli as scope_cli
-from osos.sharing import cli as sharing_cli
-from osos.simulator import cli as simulator_cli
-from osos.store import cli as store_cli
-from osos.web import cli as web_cli
+from osos.cli import demo as demo_cli
+from osos.cli import headend as headend_cli
+from osos.cli import iec as iec_cli
+from osos.cli import mdm as mdm_cli
+from osos.cli import registry as registry_cli
+from osos.cli import scope as scope_cli
+from osos.cli import sharing as sharing_cli
+from osos.cli import simulator as simulator_cli
+from osos.cli import store as store_cli
+from osos.cli import web as web_cli
 
 app = typer.Typer(
     help="osos — Automatic Meter Reading System (OSOS) for electricity distribution companies.",

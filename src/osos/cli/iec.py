@@ -7,10 +7,9 @@ from pathlib import Path
 
 import typer
 
+from osos.protocol.iec62056_21.capture import CaptureResult, parse_capture
+from osos.protocol.iec62056_21.errors import NotAReadoutError
 from osos.timeutil import local_iso
-
-from .capture import CaptureResult, parse_capture
-from .errors import NotAReadoutError
 
 app = typer.Typer(help="IEC 62056-21 tools.")
 

@@ -7,12 +7,14 @@ import contextlib
 
 import typer
 
+from osos.cli.util import command_runtime
 from osos.domain import CommMode
-from osos.timeutil import local_iso, utcnow
-
-from .faults import Fault, parse_fault_option
-from .fleet import Fleet, ListenFailed
-from .spec import MeterSpec, specs_for, specs_from_meters
+from osos.errors import InvalidInput
+from osos.simulator.faults import Fault, parse_fault_option
+from osos.simulator.fleet import Fleet, ListenFailed
+from osos.simulator.fromdb import meter_rows
+from osos.simulator.spec import MeterSpec, specs_for, specs_from_meters
+from osos.timeutil import SYSTEM_CLOCK, local_iso
 
 app = typer.Typer()
 
@@ -82,7 +84,7 @@ def simulate(
         specs = specs_for(meters, port_base, seed)
     try:
         pairs = [pair for option in faults for pair in parse_fault_option(option)]
-    except ValueError as exc:
+    except InvalidInput as exc:
         raise typer.BadParameter(str(exc), param_hint="--faults") from exc
     known = {s.serial for s in specs}
     unknown = sorted({serial for serial, _ in pairs} - known)
@@ -111,10 +113,6 @@ def simulate(
 
 
 def _specs_from_db() -> tuple[list[MeterSpec], set[str]]:
-    from osos.cliutil import command_runtime
-
-    from .fromdb import meter_rows
-
     with command_runtime() as runtime, runtime.sessions() as session:
         rows = meter_rows(session)
     dialing = {row["serial"] for row in rows if row["comm_mode"] == CommMode.DIAL_IN}
@@ -165,7 +163,7 @@ async def _serve(
             typer.echo(f"modems dial in to {headend[0]}:{headend[1]} every {interval:g} s")
         elif dialing:
             typer.echo(f"{len(dialing)} dial-in meter(s) need --dial-in HOST:PORT", err=True)
-        since = local_iso(utcnow().replace(microsecond=0))
+        since = local_iso(SYSTEM_CLOCK.now().replace(microsecond=0))
         typer.echo(f"{len(specs)} meters served from {since}; Ctrl-C to stop")
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.Event().wait()

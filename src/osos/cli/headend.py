@@ -14,18 +14,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from osos import audit
-from osos.errors import NotFound
+from osos.app import open_runtime
+from osos.app.headend import serve_headend
+from osos.errors import InvalidInput, NotFound
 from osos.headend.commlog import comm_status
 from osos.headend.plans import PURPOSES, SERVICE_CLASSES
 from osos.headend.scheduler import (
-    AfterTick,
     HeadendConfig,
     MeterReadReport,
     Scheduler,
     parse_listen,
-    run_headend,
 )
-from osos.runtime import Runtime, open_runtime
+from osos.runtime import Runtime
 from osos.store.models.headend import ReadPlan
 from osos.timeutil import local_iso, parse_local, to_local
 from osos.transport.tcp import install_uvloop
@@ -67,7 +67,7 @@ def headend(
     if listen is not None:
         try:
             parse_listen(listen)
-        except ValueError as exc:
+        except InvalidInput as exc:
             raise _fail(str(exc)) from exc
     runtime = _runtime()
     try:
@@ -78,7 +78,7 @@ def headend(
             typer.echo(f"{len(reports)} meter(s) read: {ok} ok, {len(reports) - ok} not ok")
             return
         asyncio.run(_serve(runtime, concurrency=concurrency, listen=listen, tick=tick))
-    except ValueError as exc:
+    except InvalidInput as exc:
         raise _fail(str(exc)) from exc
     except (OperationalError, ProgrammingError) as exc:
         raise _fail(f"database not ready ({exc.orig}); run 'osos db upgrade' first") from exc
@@ -97,21 +97,7 @@ async def _serve(runtime: Runtime, *, concurrency: int, listen: str | None, tick
         concurrency,
         f", dial-in on {listen}" if listen else "",
     )
-    # The head-end process also runs what must follow the reads on schedule: validation and
-    # determinant upkeep, and the market operator's deliveries (imported here, at the edge, so
-    # the head-end's own modules never depend on the layers above them).
-    from osos.mdm.upkeep import ValidationHook
-    from osos.sharing.deliveries import DeliveryHook
-
-    hooks: list[AfterTick] = [DeliveryHook(), ValidationHook()]
-    await run_headend(
-        runtime,
-        stop=stop,
-        concurrency=concurrency,
-        listen=listen,
-        tick_s=tick,
-        after_tick=hooks,
-    )
+    await serve_headend(runtime, stop=stop, concurrency=concurrency, listen=listen, tick_s=tick)
     logging.getLogger(__name__).info("head-end stopped")
 
 
@@ -131,7 +117,7 @@ def read(
     _logging(verbose, quiet=True)
     try:
         start, end = (parse_local(profile[0]), parse_local(profile[1])) if profile else (None, None)
-    except ValueError as exc:
+    except InvalidInput as exc:
         raise _fail(f"--profile: {exc}") from exc
     if start is not None and end is not None and end < start:
         raise _fail("--profile: TO is before FROM")

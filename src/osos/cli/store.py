@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from osos.config import load_settings
+from osos.settings import load_settings
 from osos.store import db
 
 app = typer.Typer(help="Database migrations: upgrade, downgrade, current revision.")
@@ -13,7 +13,7 @@ app = typer.Typer(help="Database migrations: upgrade, downgrade, current revisio
 @app.command()
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    url = load_settings().database_url
+    url = load_settings().database.url
     db.upgrade(url, revision)
     typer.echo(f"database at revision {db.current_revision(url)}")
 
@@ -21,7 +21,7 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 @app.command()
 def downgrade(revision: str = typer.Argument(..., help="Target revision, e.g. base.")) -> None:
     """Undo migrations down to REVISION (``base`` empties the database)."""
-    url = load_settings().database_url
+    url = load_settings().database.url
     db.downgrade(url, revision)
     typer.echo(f"database at revision {db.current_revision(url) or 'base'}")
 
@@ -29,4 +29,4 @@ def downgrade(revision: str = typer.Argument(..., help="Target revision, e.g. ba
 @app.command()
 def current() -> None:
     """Print the database's current revision."""
-    typer.echo(db.current_revision(load_settings().database_url) or "base")
+    typer.echo(db.current_revision(load_settings().database.url) or "base")

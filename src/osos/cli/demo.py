@@ -15,13 +15,23 @@ import logging
 from pathlib import Path
 
 import typer
+import uvicorn
 from sqlalchemy import select
 
+from osos.app import open_runtime
+from osos.app.headend import after_tick_hooks, serve_headend
 from osos.errors import ImportFailed
-from osos.runtime import Runtime, open_runtime
-from osos.sharing.config import SharingConfig, load_sharing_config
+from osos.headend.scheduler import HeadendConfig
+from osos.registry.importer import import_registry
+from osos.runtime import Runtime
+from osos.settings import Settings, load_settings
+from osos.simulator import Fleet, specs_from_meters
+from osos.simulator.fromdb import meter_rows
 from osos.store.db import transaction
 from osos.store.models import ServicePoint
+from osos.timeutil import SYSTEM_CLOCK
+from osos.web.app import create_app
+from osos.web.demo import ensure_demo_users
 
 app = typer.Typer()
 
@@ -43,11 +53,8 @@ def demo(
 ) -> None:
     """Run the demo: migrate, import the registry, start the simulated fleet, head-end, panel."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    runtime = open_runtime(upgrade=True)
-    if not runtime.settings.delivery_url:
-        folder = runtime.settings.home / "deliveries"
-        folder.mkdir(parents=True, exist_ok=True)
-        runtime.settings = dataclasses.replace(runtime.settings, delivery_url=folder.as_uri())
+    settings = _demo_settings(load_settings(), backfill_days)
+    runtime = open_runtime(upgrade=True, settings=settings)
     try:
         _prepare(runtime, registry)
         asyncio.run(_run(runtime, host, port, dial_in_port, backfill_days))
@@ -58,8 +65,6 @@ def demo(
 
 
 def _prepare(runtime: Runtime, registry: Path) -> None:
-    from osos.registry.importer import import_registry
-    from osos.web.demo import ensure_demo_users
 
     with transaction(runtime.sessions) as session:
         if session.scalar(select(ServicePoint.id).limit(1)) is None:
@@ -76,25 +81,21 @@ def _prepare(runtime: Runtime, registry: Path) -> None:
         typer.echo(f"  {login.kind.value:<10} {login.login:<32} {login.password}   ({login.note})")
 
 
-def _sharing_config(days: int) -> SharingConfig:
-    """The demo's fleet has no data before its back-fill: periods before it are not owed."""
-    config = load_sharing_config()
-    if config.obligations_from is not None:
-        return config
-    go_live = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    return dataclasses.replace(config, obligations_from=go_live)
+def _demo_settings(settings: Settings, days: int) -> Settings:
+    """Deliveries go to a folder under ``OSOS_HOME`` unless ``OSOS_DELIVERY_URL`` says where;
+    the fleet has no data before its back-fill, so periods before it are not owed."""
+    sharing = settings.sharing
+    if not sharing.delivery_url:
+        folder = settings.home / "deliveries"
+        folder.mkdir(parents=True, exist_ok=True)
+        sharing = dataclasses.replace(sharing, delivery_url=folder.as_uri())
+    if sharing.obligations_from is None:
+        go_live = SYSTEM_CLOCK.now() - dt.timedelta(days=days)
+        sharing = dataclasses.replace(sharing, obligations_from=go_live)
+    return dataclasses.replace(settings, sharing=sharing)
 
 
 async def _run(runtime: Runtime, host: str, port: int, dial_in_port: int, days: int) -> None:
-    import uvicorn
-
-    from osos.headend.scheduler import HeadendConfig, run_headend
-    from osos.mdm.upkeep import ValidationHook
-    from osos.sharing.deliveries import DeliveryHook
-    from osos.simulator import Fleet, specs_from_meters
-    from osos.simulator.fromdb import meter_rows
-    from osos.web.app import create_app
-
     with runtime.sessions() as session:
         specs = specs_from_meters(meter_rows(session))
     stop = asyncio.Event()
@@ -110,17 +111,14 @@ async def _run(runtime: Runtime, host: str, port: int, dial_in_port: int, days: 
             initial_backfill=dt.timedelta(days=days), max_backfill=dt.timedelta(days=days)
         )
         headend = asyncio.create_task(
-            run_headend(
+            serve_headend(
                 runtime,
                 stop=stop,
                 concurrency=50,
                 listen=("127.0.0.1", dial_in_port),
                 tick_s=5.0,
                 config=config,
-                after_tick=[
-                    DeliveryHook(config=_sharing_config(days)),
-                    ValidationHook(every=dt.timedelta(minutes=1)),
-                ],
+                hooks=after_tick_hooks(runtime, validation_every=dt.timedelta(minutes=1)),
             )
         )
         server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port))

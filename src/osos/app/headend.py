@@ -1,0 +1,52 @@
+"""The head-end process as deployed: the scheduler with what must follow the reads.
+
+After every tick the head-end runs its hooks: the validation and determinant upkeep, and the
+planning of deliveries to the market operator. Both are wired here, at the root, so that the
+head-end's own modules never depend on the layers above them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from osos.headend.scheduler import AfterTick, HeadendConfig, Scheduler, run_headend
+from osos.mdm.upkeep import ValidationHook
+from osos.runtime import Runtime
+from osos.settings import SharingConfig
+from osos.sharing.deliveries import DeliveryHook
+
+
+def after_tick_hooks(
+    runtime: Runtime,
+    *,
+    sharing: SharingConfig | None = None,
+    validation_every: dt.timedelta = dt.timedelta(minutes=15),
+) -> list[AfterTick]:
+    """Deliveries first (deadlines), then the validation upkeep."""
+    return [
+        DeliveryHook(config=sharing or runtime.settings.sharing),
+        ValidationHook(every=validation_every, limits=runtime.settings.validation),
+    ]
+
+
+async def serve_headend(
+    runtime: Runtime,
+    *,
+    stop: asyncio.Event,
+    concurrency: int,
+    listen: str | tuple[str, int] | None = None,
+    tick_s: float = 5.0,
+    config: HeadendConfig | None = None,
+    hooks: list[AfterTick] | None = None,
+) -> Scheduler:
+    """Read on schedule until ``stop`` is set, with the root's after-tick hooks."""
+    return await run_headend(
+        runtime,
+        stop=stop,
+        concurrency=concurrency,
+        listen=listen,
+        tick_s=tick_s,
+        config=config,
+        after_tick=after_tick_hooks(runtime) if hooks is None else hooks,
+    )

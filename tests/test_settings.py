@@ -1,0 +1,112 @@
+"""One settings object from the environment: every ``OSOS_*`` variable, each refused by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from osos.errors import ConfigError
+from osos.settings import LoginLimits, Settings, ValidationLimits, load_settings
+from osos.timeutil import parse_local
+
+
+def settings(tmp_path: Path, **env: str) -> Settings:
+    return load_settings({"OSOS_HOME": str(tmp_path), **env})
+
+
+def test_defaults_need_nothing(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    assert s.database.url == f"sqlite:///{tmp_path / 'osos.sqlite3'}" and s.database.is_sqlite
+    assert (tmp_path / "secret_key").read_text() == s.secret_key and len(s.secret_key) >= 32
+    assert settings(tmp_path).secret_key == s.secret_key  # generated once, then kept
+    assert s.web.session_max_age_s == 1800 and s.sharing.delivery_url == ""
+    url = settings(tmp_path, OSOS_DATABASE_URL="postgresql://u@h/osos").database.url
+    assert url == "postgresql+psycopg://u@h/osos"
+
+
+def test_production_refuses_generated_or_short_secrets(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="OSOS_SECRET_KEY must be set"):
+        settings(tmp_path, OSOS_ENV="production")
+    with pytest.raises(ConfigError, match="at least 32"):
+        settings(tmp_path, OSOS_ENV="production", OSOS_SECRET_KEY="short")
+    assert settings(tmp_path, OSOS_ENV="production", OSOS_SECRET_KEY="k" * 32).is_production
+
+
+def test_login_limits_come_from_the_environment(tmp_path: Path) -> None:
+    assert settings(tmp_path).web.login == LoginLimits(
+        max_failures=5,
+        lock=dt.timedelta(minutes=15),
+        ip_max_failures=30,
+        ip_window=dt.timedelta(minutes=15),
+        session_absolute=dt.timedelta(hours=12),
+    )
+    limits = settings(
+        tmp_path,
+        OSOS_LOGIN_MAX_FAILURES="3",
+        OSOS_LOGIN_LOCK_MINUTES="60",
+        OSOS_LOGIN_IP_MAX_FAILURES=" 100 ",
+        OSOS_LOGIN_IP_WINDOW_MINUTES="5",
+        OSOS_LOGIN_SESSION_HOURS="8",
+        OSOS_LOGIN_OTHER="ignored",
+    ).web.login
+    assert limits == LoginLimits(
+        3, dt.timedelta(hours=1), 100, dt.timedelta(minutes=5), dt.timedelta(hours=8)
+    )
+    assert settings(tmp_path, OSOS_LOGIN_LOCK_MINUTES="").web.login.lock == dt.timedelta(minutes=15)
+    for bad in ("0", "-1", "1.5", "many", "²"):
+        with pytest.raises(ConfigError, match="OSOS_LOGIN_MAX_FAILURES"):
+            settings(tmp_path, OSOS_LOGIN_MAX_FAILURES=bad)
+
+
+def test_validation_limits_come_from_the_environment(tmp_path: Path) -> None:
+    assert settings(tmp_path).validation == ValidationLimits()
+    limits = settings(
+        tmp_path,
+        OSOS_VALIDATION_CLOCK_DRIFT_S="300",
+        OSOS_VALIDATION_ZERO_CONSUMPTION_H="6",
+        OSOS_VALIDATION_ESTIMATE_PROLONGED_H="48",
+        OSOS_VALIDATION_SPIKE_FACTOR="10",
+        OSOS_VALIDATION_POWER_FAIL_MASK="0x40",
+        OSOS_VALIDATION_CLOCK_SET_MASK="08",
+    ).validation
+    assert limits == ValidationLimits(
+        clock_drift=dt.timedelta(minutes=5),
+        zero_consumption=dt.timedelta(hours=6),
+        estimate_prolonged=dt.timedelta(hours=48),
+        spike_factor=10,
+        power_fail_mask=0x40,
+        clock_set_mask=0x08,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("CLOCK_DRIFT_S", "two minutes"), ("ZERO_CONSUMPTION_H", "0"), ("CLOCK_SET_MASK", "0x0")],
+)
+def test_bad_validation_limit_names_the_variable(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"OSOS_VALIDATION_{name}"):
+        settings(tmp_path, **{f"OSOS_VALIDATION_{name}": value})
+
+
+def test_sharing_settings_come_from_the_environment(tmp_path: Path) -> None:
+    s = settings(
+        tmp_path,
+        OSOS_SHARING_OBLIGATIONS_FROM="2026-10-03T00:00",
+        OSOS_SHARING_BALANCING_DELAY_MIN="90",
+        OSOS_SHARING_SETTLEMENT_DAY="6",
+        OSOS_API_RATE_PER_MINUTE="30",
+        OSOS_DELIVERY_URL="file:///tmp/out",
+    ).sharing
+    assert s.obligations_from == parse_local("2026-10-03T00:00")
+    assert s.balancing_delay == dt.timedelta(minutes=90) and s.settlement_default_day == 6
+    assert s.rate_per_minute == 30 and s.delivery_url == "file:///tmp/out"
+    for name, bad in (
+        ("OSOS_SHARING_OBLIGATIONS_FROM", "3 Ekim"),
+        ("OSOS_SHARING_SETTLEMENT_DAY", "31"),
+        ("OSOS_API_RATE_PER_MINUTE", "0"),
+        ("OSOS_SHARING_ALERT_MARGIN_MIN", "half an hour"),
+    ):
+        with pytest.raises(ConfigError, match=name):
+            settings(tmp_path, **{name: bad})
