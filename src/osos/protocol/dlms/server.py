@@ -59,12 +59,12 @@ class CosemProvider(Protocol):
 
 @dataclass(frozen=True)
 class Policy:
-    """How one client SAP must associate."""
+    """One way a client SAP may associate; ``ciphered`` None accepts both contexts."""
 
     authentication: Authentication = Authentication.NONE
     password: bytes | None = None
     keys: Keys | None = None
-    ciphered: bool = False
+    ciphered: bool | None = False
 
 
 class MeterState(enum.Enum):
@@ -96,7 +96,7 @@ class MeterServer:
     def __init__(
         self,
         provider: CosemProvider,
-        policies: Mapping[int, Policy],
+        policies: Mapping[int, tuple[Policy, ...]],
         link: Link,
         *,
         system_title: bytes = b"SIM\x00\x00\x00\x00\x01",
@@ -191,19 +191,19 @@ class MeterServer:
         )
 
     def _on_aarq(self, aarq: Aarq) -> None:
-        sap = self._client_sap()
-        policy = self.policies.get(sap)
-        if policy is None:
+        allowed = self.policies.get(self._client_sap(), ())
+        if not allowed:
             self._reject(1, aarq.context)
             return
-        self._policy = policy
-        wanted = policy.authentication.mechanism
-        if (aarq.mechanism or None) != wanted:
+        policy = next((p for p in allowed if p.authentication.mechanism == aarq.mechanism), None)
+        if policy is None:
             self._reject(11, aarq.context)
             return
-        if policy.ciphered != (aarq.context == Context.LN_CIPHERED):
+        ciphered = aarq.context == Context.LN_CIPHERED
+        if policy.ciphered is not None and policy.ciphered != ciphered:
             self._reject(2, aarq.context)
             return
+        self._policy = Policy(policy.authentication, policy.password, policy.keys, ciphered)
         if policy.authentication is Authentication.LLS and (
             aarq.authentication_value != policy.password
         ):
