@@ -8,6 +8,7 @@ from osos import __version__
 from osos import demo as demo_cli
 from osos.headend import cli as headend_cli
 from osos.mdm import cli as mdm_cli
+from osos.protocol.dlms import cli as dlms_cli
 from osos.protocol.iec62056_21 import cli as iec_cli
 from osos.registry import cli as registry_cli
 from osos.scope import cli as scope_cli
@@ -30,6 +31,7 @@ app.add_typer(demo_cli.app)
 app.add_typer(store_cli.app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(iec_cli.app, name="iec")
+app.add_typer(dlms_cli.app, name="dlms")
 app.add_typer(simulator_cli.app)
 app.add_typer(headend_cli.app)
 app.add_typer(mdm_cli.app)

@@ -72,9 +72,12 @@ def _oid(r: Reader, prefix: bytes, what: str) -> int:
     return body[6]
 
 
-def _octets(r: Reader, tag: int, what: str) -> bytes:
+def _octets(r: Reader, tag: int, what: str, lenient: bool = False) -> bytes:
     r.expect(tag, what)
-    return r.take(r.length(f"the {what} length"), what)
+    length = r.length(f"the {what} length")
+    if lenient and length == r.left - 1:
+        length = r.left
+    return r.take(length, what)
 
 
 def _integer(r: Reader, what: str) -> int:
@@ -115,7 +118,7 @@ class Aarq:
             elif tag == 0xAC:
                 fields["authentication_value"] = _octets(r, 0x80, "authentication value")
             elif tag == 0xBE:
-                fields["user_information"] = _octets(r, 0x04, "user information")
+                fields["user_information"] = _octets(r, 0x04, "user information", lenient)
         if "user_information" not in fields:
             raise Reader(data, "AARQ").fail("a user-information field (BE)", len(data))
         return cls(**fields)  # type: ignore[arg-type]
@@ -183,7 +186,7 @@ class Aare:
             elif tag == 0xAA:
                 fields["authentication_value"] = _octets(r, 0x80, "authentication value")
             elif tag == 0xBE:
-                fields["user_information"] = _octets(r, 0x04, "user information")
+                fields["user_information"] = _octets(r, 0x04, "user information", lenient)
         if "user_information" not in fields:
             fields["user_information"] = b""
         return cls(**fields)  # type: ignore[arg-type]
