@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from osos.domain import Generation, TariffGroup
+from osos.errors import InvalidInput
 
 from .consumption import Q1, Q2, Q4, REGISTERS, T1, T2, T3, CustomerKind, MeterCharacter, mix
 from .families import FAMILIES, family_for
@@ -51,7 +52,7 @@ class MeterSpec:
 
     def __post_init__(self) -> None:
         if self.protocol not in ("iec", "dlms"):
-            raise ValueError(f"meter {self.serial}: protocol must be 'iec' or 'dlms'")
+            raise InvalidInput(f"meter {self.serial}: protocol must be 'iec' or 'dlms'")
         if self.family not in FAMILIES:
             raise ValueError(f"meter {self.serial}: unknown family {self.family!r}")
         if not (len(self.password) == 8 and self.password.isdigit()):

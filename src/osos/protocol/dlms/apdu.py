@@ -12,18 +12,16 @@ from typing import Final
 
 from .acse import Aare, Aarq, Rlre, Rlrq
 from .errors import DecodeError
+from .initiate import ConfirmedServiceError, InitiateRequest, InitiateResponse
 from .security import GENERAL_GLO, PLAIN_TAGS, CipheredApdu
 from .wire import Reader, encode_length
 from .xdlms import (
     ActionRequest,
     ActionResponse,
-    ConfirmedServiceError,
     DataNotification,
     ExceptionResponse,
     GetRequest,
     GetResponse,
-    InitiateRequest,
-    InitiateResponse,
     SetRequest,
     SetResponse,
 )

@@ -12,6 +12,7 @@ from typing import Final
 from .acse import Aarq, Context, Mechanism
 from .errors import SecurityError
 from .hdlc import HdlcParameters
+from .initiate import InitiateRequest
 from .security import (
     GENERAL_GLO,
     PLAIN_TAGS,
@@ -19,7 +20,6 @@ from .security import (
     FrameCounter,
     Keys,
 )
-from .xdlms import InitiateRequest
 
 #: The public client (no security) and the management client (LLS/HLS), as IDIS fixes them.
 PUBLIC_CLIENT: Final = 16

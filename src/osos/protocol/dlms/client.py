@@ -36,20 +36,18 @@ from .errors import (
     ExceptionResponseError,
     SessionError,
 )
+from .initiate import ConfirmedServiceError, InitiateResponse, aare_text, service_error_text
 from .link import ApduReceived, Connected, Disconnected, FrameDropped, Link
 from .security import FrameCounter, MemoryFrameCounter, hls_gmac_proof, verify_hls_gmac
 from .xdlms import (
     ActionRequest,
     ActionResponse,
-    ConfirmedServiceError,
     ExceptionResponse,
     GetRequest,
     GetResponse,
-    InitiateResponse,
     Result,
     SetRequest,
     SetResponse,
-    service_error_text,
 )
 
 
@@ -306,7 +304,7 @@ class DlmsClient:
         self._aare = aare
         if not aare.accepted:
             self._fire("rejected")
-            text = _aare_text(aare)
+            text = aare_text(aare)
             raise AssociationRejected(f"association rejected: {text}", aare.result, aare.diagnostic)
         info = aare.user_information
         if self.cipher is not None:
@@ -390,19 +388,3 @@ class DlmsClient:
         else:
             error = ConfirmedServiceFailure(service_error_text(apdu), target, apdu.error)
         self._events.append(ServiceFailed(error))
-
-
-def _aare_text(aare: Aare) -> str:
-    names = {
-        1: "no reason given",
-        2: "application context not supported",
-        11: "authentication mechanism not recognised",
-        12: "mechanism name required",
-        13: "authentication failure",
-        14: "authentication required",
-    }
-    detail = names.get(aare.diagnostic, f"diagnostic {aare.diagnostic}")
-    info = aare.user_information
-    if info[:1] == b"\x0e":
-        detail += f" ({service_error_text(ConfirmedServiceError.from_bytes(info))})"
-    return f"result {aare.result}, {detail}"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from osos.readings import IntervalRecord, ReadValue
 
-from . import adapter
+from .adapter import interval_records, read_value
 from .association import ClientSettings
 from .axdr import Data
 from .classes import ScalerUnit, capture_objects, clock_time, date_time_data, profile_rows
@@ -240,9 +240,7 @@ class DlmsReader:
             scaler_data = found.get(spec.scaler_attribute or -1)
             scaler = ScalerUnit.from_data(scaler_data) if scaler_data is not None else None
             capture = found.get(spec.time_attribute or -1)
-            value = adapter.read_value(
-                spec, results[0].data, scaler, capture, self.profile.deviation
-            )
+            value = read_value(spec, results[0].data, scaler, capture, self.profile.deviation)
             if spec.unit is not None and value.unit != spec.unit:
                 self.result.errors.append(
                     f"{spec.osos}: unit {value.unit!r}, expected {spec.unit!r}"
@@ -333,7 +331,7 @@ class DlmsReader:
             return
         buffer: Data = event.results[0].data
         rows = profile_rows(buffer, self._columns, self._period, self.profile.deviation)
-        records, notes = adapter.interval_records(rows, self._columns, self._scalers, self.profile)
+        records, notes = interval_records(rows, self._columns, self._scalers, self.profile)
         low = self.plan.profile_from
         self.result.records.extend(r for r in records if low is None or r.end_at > low)
         self.result.errors.extend(notes)

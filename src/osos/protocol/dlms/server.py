@@ -26,6 +26,7 @@ from .association import Authentication, Cipherer, is_ciphered
 from .axdr import Data
 from .cosem import ASSOCIATION_OBIS, AttributeDescriptor, MethodDescriptor, SelectiveAccess
 from .errors import DlmsError, SecurityError, SessionError
+from .initiate import InitiateRequest, InitiateResponse
 from .link import ApduReceived, Connected, Disconnected, Link
 from .security import FrameCounter, Keys, MemoryFrameCounter, hls_gmac_proof, verify_hls_gmac
 from .xdlms import (
@@ -35,8 +36,6 @@ from .xdlms import (
     ExceptionResponse,
     GetRequest,
     GetResponse,
-    InitiateRequest,
-    InitiateResponse,
     Result,
     SetRequest,
     SetResponse,
