@@ -79,13 +79,17 @@ def test_hdlc_frames_decode_with_their_checks_and_round_trip(name: str) -> None:
 
 
 def test_every_capture_file_is_decoded_by_the_capture_parser() -> None:
-    keys = {"dlmscosem_udp_wrapper_gglo_datanotification": Keys(b"MYDUMMYGLOBALKEY",
-                                                                 b"MYDUMMYGLOBALKEY")}
+    keys = {
+        "dlmscosem_udp_wrapper_gglo_datanotification": Keys(
+            b"MYDUMMYGLOBALKEY", b"MYDUMMYGLOBALKEY"
+        )
+    }
     names = all_samples()
     assert len(names) == 51
     for name in names:
-        report = parse_capture(sample(name).hex().encode(), keys.get(name, GREEN_BOOK),
-                               SERVER_TITLE)
+        report = parse_capture(
+            sample(name).hex().encode(), keys.get(name, GREEN_BOOK), SERVER_TITLE
+        )
         assert report.frames or report.apdus, name
 
 
@@ -119,7 +123,11 @@ def test_hdlc_aarq_and_aare_lowest_security() -> None:
     aarq = Aarq.from_bytes(_info_apdu("dlmscosem_hdlc_i_aarq"))
     initiate = InitiateRequest.from_bytes(aarq.user_information)
     assert (aarq.mechanism, initiate.version, initiate.conformance, initiate.max_pdu) == (
-        None, 6, 0x001E1D, 65535)
+        None,
+        6,
+        0x001E1D,
+        65535,
+    )
     assert aarq.to_bytes() == _info_apdu("dlmscosem_hdlc_i_aarq")
     frame = HdlcFrame.from_bytes(sample("dlmscosem_hdlc_i_aare"))
     assert (frame.ns, frame.nr) == (0, 1)
@@ -157,10 +165,16 @@ def test_green_book_association_apdus() -> None:
     rejected = Aare.from_bytes(sample("greenbook_aare_rejected_dlms_version"))
     assert (rejected.result, rejected.diagnostic) == (1, 1)
     assert ConfirmedServiceError.from_bytes(rejected.user_information) == ConfirmedServiceError(
-        1, 6, 1)
-    for name in ("greenbook_aarq_lls", "greenbook_aarq_hls_gmac", "greenbook_aare_hls_gmac",
-                 "greenbook_aare_rejected_dlms_version", "greenbook_aarq_ciphered_lls",
-                 "greenbook_rlre_ciphered"):
+        1, 6, 1
+    )
+    for name in (
+        "greenbook_aarq_lls",
+        "greenbook_aarq_hls_gmac",
+        "greenbook_aare_hls_gmac",
+        "greenbook_aare_rejected_dlms_version",
+        "greenbook_aarq_ciphered_lls",
+        "greenbook_rlre_ciphered",
+    ):
         assert decode_apdu(sample(name)).to_bytes() == sample(name)
 
 
@@ -175,15 +189,19 @@ def test_green_book_ciphered_aarq_and_rlre_decrypt() -> None:
     rlre = Rlre.from_bytes(sample("greenbook_rlre_ciphered"))
     assert rlre.reason == 0 and rlre.user_information is not None
     response = InitiateResponse.from_bytes(
-        CipheredApdu.from_bytes(rlre.user_information).open(GREEN_BOOK, SERVER_TITLE))
+        CipheredApdu.from_bytes(rlre.user_information).open(GREEN_BOOK, SERVER_TITLE)
+    )
     assert (response.conformance, response.max_pdu) == (0x007C1F, 1024)
 
 
-@pytest.mark.parametrize(("name", "sc", "length"), [
-    ("greenbook_glo_get_request_auth_enc", 0x30, 32),
-    ("greenbook_glo_get_request_enc_only", 0x20, 20),
-    ("greenbook_glo_get_request_auth_only", 0x10, 32),
-])
+@pytest.mark.parametrize(
+    ("name", "sc", "length"),
+    [
+        ("greenbook_glo_get_request_auth_enc", 0x30, 32),
+        ("greenbook_glo_get_request_enc_only", 0x20, 20),
+        ("greenbook_glo_get_request_auth_only", 0x10, 32),
+    ],
+)
 def test_glo_get_requests_decrypt_to_get_clock(name: str, sc: int, length: int) -> None:
     ciphered = CipheredApdu.from_bytes(sample(name))
     plain = ciphered.open(GREEN_BOOK, SERVER_TITLE)
@@ -197,7 +215,8 @@ def test_glo_get_requests_decrypt_to_get_clock(name: str, sc: int, length: int) 
 
 def test_auth_only_tag_is_the_published_one() -> None:
     assert sample("greenbook_glo_get_request_auth_only").endswith(
-        bytes.fromhex("06725D910F9221D263877516"))
+        bytes.fromhex("06725D910F9221D263877516")
+    )
 
 
 def test_get_responses_and_requests() -> None:
@@ -215,9 +234,12 @@ def test_get_responses_and_requests() -> None:
     assert stamp is not None and repr(stamp).startswith("DateTime(2021-06-03 14:09:23 dev -60")
     nxt = GetRequest.from_bytes(sample("dlmscosem_get_request_next"))
     assert (nxt.invoke, nxt.next_block) == (0xC1, 1)
-    for name in ("dlmscosem_get_response_with_list", "dlmscosem_get_request_next",
-                 "dlmscosem_get_response_block1_profile",
-                 "dlmscosem_get_response_lastblock19_profile"):
+    for name in (
+        "dlmscosem_get_response_with_list",
+        "dlmscosem_get_request_next",
+        "dlmscosem_get_response_block1_profile",
+        "dlmscosem_get_response_lastblock19_profile",
+    ):
         assert decode_apdu(sample(name)).to_bytes() == sample(name)
 
 
@@ -242,17 +264,24 @@ def test_profile_blocks_and_buffer_rows() -> None:
     last = GetResponse.from_bytes(sample("dlmscosem_get_response_lastblock19_profile"))
     assert (last.block, last.last, len(last.raw)) == (19, True, 380)
     buffer = Data.from_bytes(sample("dlmscosem_profile_buffer_4rows"))
-    columns = (AttributeDescriptor(8, Obis(0, 0, 1, 0, 0), 2),
-               AttributeDescriptor(1, Obis(0, 0, 96, 10, 1), 2),
-               AttributeDescriptor(3, Obis(1, 0, 1, 8, 0), 2),
-               AttributeDescriptor(3, Obis(1, 0, 2, 8, 0), 2))
+    columns = (
+        AttributeDescriptor(8, Obis(0, 0, 1, 0, 0), 2),
+        AttributeDescriptor(1, Obis(0, 0, 96, 10, 1), 2),
+        AttributeDescriptor(3, Obis(1, 0, 1, 8, 0), 2),
+        AttributeDescriptor(3, Obis(1, 0, 2, 8, 0), 2),
+    )
     rows = profile_rows(buffer, columns, 3600, None)
     times = [r.time.isoformat() for r in rows if r.time is not None]
     # 2019-12-31 23:00 local, deviation -60 → 22:00 UTC; null clocks: + 60 min each
-    assert times == ["2019-12-31T22:00:00+00:00", "2019-12-31T23:00:00+00:00",
-                     "2020-01-01T00:00:00+00:00", "2020-01-01T01:00:00+00:00"]
-    assert [(r.values[1].as_int(), r.values[2].as_int(), r.values[3].as_int())
-            for r in rows] == [(6, 1517, 1620)] * 4
+    assert times == [
+        "2019-12-31T22:00:00+00:00",
+        "2019-12-31T23:00:00+00:00",
+        "2020-01-01T00:00:00+00:00",
+        "2020-01-01T01:00:00+00:00",
+    ]
+    assert [(r.values[1].as_int(), r.values[2].as_int(), r.values[3].as_int()) for r in rows] == [
+        (6, 1517, 1620)
+    ] * 4
     assert buffer.to_bytes() == sample("dlmscosem_profile_buffer_4rows")
     assert capture_objects(Data.array()) == ()
 
@@ -265,7 +294,8 @@ def test_hls_action_apdus_from_a_kaifa_meter() -> None:
     response = ActionResponse.from_bytes(sample("kaifa_action_response_hls"))
     assert response.result == 0 and response.returned is not None
     assert response.returned.data == Data.octets(
-        bytes.fromhex("101a9190bc0a587217bcd2bcd4fddb7143"))
+        bytes.fromhex("101a9190bc0a587217bcd2bcd4fddb7143")
+    )
     assert request.to_bytes() == sample("kaifa_action_request_hls_reply")
     assert response.to_bytes() == sample("kaifa_action_response_hls")
 
@@ -297,8 +327,21 @@ def test_kaifa_pushes_with_the_09_0c_date_time() -> None:
     assert flat_values(one.body) == [{"value": 0}]
     two = _push("kaifa_ma304h3e_list2")
     values = [v["value"] for v in flat_values(two.body)]
-    assert values == ["KFM_001", "6970631407916216", "MA304H3E", 0, 834, 0, 129,
-                      2276, 1856, 2257, 2387, 0, 2384]
+    assert values == [
+        "KFM_001",
+        "6970631407916216",
+        "MA304H3E",
+        0,
+        834,
+        0,
+        129,
+        2276,
+        1856,
+        2257,
+        2387,
+        0,
+        2384,
+    ]
     for name in ("kaifa_ma304h3e_list1", "kaifa_ma304h3e_list2"):
         assert _push(name).to_bytes() == _info_apdu(name)
 
@@ -358,8 +401,9 @@ def test_udp_general_glo_push_decrypts() -> None:
     ciphered = CipheredApdu.from_bytes(frame.payload)
     assert ciphered.system_title == bytes.fromhex("2F19229199164103")
     assert (ciphered.security_control, ciphered.invocation_counter) == (0x30, 0x1E5)
-    push = DataNotification.from_bytes(ciphered.open(Keys(b"MYDUMMYGLOBALKEY",
-                                                          b"MYDUMMYGLOBALKEY")))
+    push = DataNotification.from_bytes(
+        ciphered.open(Keys(b"MYDUMMYGLOBALKEY", b"MYDUMMYGLOBALKEY"))
+    )
     assert push.invoke == 0x1DB and push.body.tag is Tag.OCTET_STRING
     assert len(push.body.as_bytes()) == 34
     assert frame.to_bytes() == sample("dlmscosem_udp_wrapper_gglo_datanotification")
@@ -371,7 +415,10 @@ def test_kaifa_ma309_mbus_push_decrypts_with_the_published_key() -> None:
     assert [f["checksum_ok"] for f in report.frames] == [True, True]
     apdu = report.apdus[0]
     assert (apdu["system_title"], apdu["security_control"], apdu["invocation_counter"]) == (
-        "4b464d1020029802", 0x21, 0xA28)
+        "4b464d1020029802",
+        0x21,
+        0xA28,
+    )
     push = apdu["decrypted"]
     assert push["datetime"].startswith("2021-09-27T20:56")
     values = {v["obis"]: v for v in push["values"] if "obis" in v}
@@ -388,7 +435,8 @@ def test_wrapper_association_frames() -> None:
     aare = Aare.from_bytes(WrapperFrame.from_bytes(sample("beacon3100_wrapper_aare")).payload)
     assert aare.accepted and InitiateResponse.from_bytes(aare.user_information).max_pdu == 256
     titled = Aare.from_bytes(
-        WrapperFrame.from_bytes(sample("beacon3100_wrapper_aare_ap_title")).payload)
+        WrapperFrame.from_bytes(sample("beacon3100_wrapper_aare_ap_title")).payload
+    )
     assert titled.responding_ap_title == bytes.fromhex("AABBCCDDEEFFABDC")
     assert InitiateResponse.from_bytes(titled.user_information).max_pdu == 128
     rlre = Rlre.from_bytes(WrapperFrame.from_bytes(sample("beacon3100_wrapper_rlre")).payload)
@@ -397,8 +445,12 @@ def test_wrapper_association_frames() -> None:
     assert mem600.reason == 0 and mem600.user_information is not None
     response = InitiateResponse.from_bytes(mem600.user_information)
     assert (response.conformance, response.max_pdu) == (0x00521D, 239)
-    for name in ("beacon3100_wrapper_aare", "beacon3100_wrapper_aare_ap_title",
-                 "beacon3100_wrapper_get_response", "beacon3100_wrapper_rlre"):
+    for name in (
+        "beacon3100_wrapper_aare",
+        "beacon3100_wrapper_aare_ap_title",
+        "beacon3100_wrapper_get_response",
+        "beacon3100_wrapper_rlre",
+    ):
         frame = WrapperFrame.from_bytes(sample(name))
         assert frame.to_bytes() == sample(name)
         assert decode_apdu(frame.payload).to_bytes() == frame.payload

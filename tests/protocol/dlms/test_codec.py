@@ -44,19 +44,39 @@ def test_a_tampered_ciphered_apdu_is_refused() -> None:
 
 STAMP = DateTime(Date(2026, 3, 10, 2), Time(13, 7, 30, 0), -180, 0)
 EVERY_TYPE = Data.structure(
-    Data.null(), Data.array(Data(Tag.UNSIGNED, 1)), Data.boolean(True),
-    Data(Tag.BIT_STRING, BitString(10, b"\xff\xc0")), Data(Tag.DOUBLE_LONG, -5),
-    Data(Tag.DOUBLE_LONG_UNSIGNED, 2**32 - 1), Data.octets(b"\x00\x01"), Data.visible("ab"),
-    Data(Tag.UTF8_STRING, "çğış"), Data(Tag.BCD, 0x42), Data(Tag.INTEGER, -128),
-    Data(Tag.LONG, -2), Data(Tag.UNSIGNED, 255), Data(Tag.LONG_UNSIGNED, 65535),
-    Data(Tag.LONG64, -(2**63)), Data(Tag.LONG64_UNSIGNED, 2**64 - 1), Data.enum(30),
-    Data(Tag.FLOAT32, 1.5), Data(Tag.FLOAT64, -2.25), Data.date_time(STAMP),
-    Data(Tag.DATE, Date(2026, 3, 10, 2)), Data(Tag.TIME, Time(13, 7, 30, 0)),
+    Data.null(),
+    Data.array(Data(Tag.UNSIGNED, 1)),
+    Data.boolean(True),
+    Data(Tag.BIT_STRING, BitString(10, b"\xff\xc0")),
+    Data(Tag.DOUBLE_LONG, -5),
+    Data(Tag.DOUBLE_LONG_UNSIGNED, 2**32 - 1),
+    Data.octets(b"\x00\x01"),
+    Data.visible("ab"),
+    Data(Tag.UTF8_STRING, "çğış"),
+    Data(Tag.BCD, 0x42),
+    Data(Tag.INTEGER, -128),
+    Data(Tag.LONG, -2),
+    Data(Tag.UNSIGNED, 255),
+    Data(Tag.LONG_UNSIGNED, 65535),
+    Data(Tag.LONG64, -(2**63)),
+    Data(Tag.LONG64_UNSIGNED, 2**64 - 1),
+    Data.enum(30),
+    Data(Tag.FLOAT32, 1.5),
+    Data(Tag.FLOAT64, -2.25),
+    Data.date_time(STAMP),
+    Data(Tag.DATE, Date(2026, 3, 10, 2)),
+    Data(Tag.TIME, Time(13, 7, 30, 0)),
     Data(Tag.DONT_CARE),
-    Data(Tag.COMPACT_ARRAY, CompactArray(
-        TypeDesc(Tag.STRUCTURE, fields=(TypeDesc(Tag.LONG_UNSIGNED), TypeDesc(Tag.BOOLEAN))),
-        (Data.structure(Data(Tag.LONG_UNSIGNED, 7), Data.boolean(False)),
-         Data.structure(Data(Tag.LONG_UNSIGNED, 8), Data.boolean(True))))),
+    Data(
+        Tag.COMPACT_ARRAY,
+        CompactArray(
+            TypeDesc(Tag.STRUCTURE, fields=(TypeDesc(Tag.LONG_UNSIGNED), TypeDesc(Tag.BOOLEAN))),
+            (
+                Data.structure(Data(Tag.LONG_UNSIGNED, 7), Data.boolean(False)),
+                Data.structure(Data(Tag.LONG_UNSIGNED, 8), Data.boolean(True)),
+            ),
+        ),
+    ),
 )
 
 
@@ -84,14 +104,17 @@ def test_date_time_to_utc_and_back() -> None:
         undeviated.to_utc()
 
 
-@pytest.mark.parametrize(("raw", "offset", "expected"), [
-    (b"\x06\x00\x01", 1, "4 bytes of DOUBLE_LONG_UNSIGNED"),
-    (b"\x08", 0, "a data tag (0x08 is none)"),
-    (b"\x02\x05\x00", 1, "5 elements"),
-    (b"\x0c\x02\xff\xfe", 2, "UTF-8 text"),
-    (b"\x09\x85\x00", 1, "is no length form"),
-    (b"\x11\x01\x00", 2, "the end"),
-])
+@pytest.mark.parametrize(
+    ("raw", "offset", "expected"),
+    [
+        (b"\x06\x00\x01", 1, "4 bytes of DOUBLE_LONG_UNSIGNED"),
+        (b"\x08", 0, "a data tag (0x08 is none)"),
+        (b"\x02\x05\x00", 1, "5 elements"),
+        (b"\x0c\x02\xff\xfe", 2, "UTF-8 text"),
+        (b"\x09\x85\x00", 1, "is no length form"),
+        (b"\x11\x01\x00", 2, "the end"),
+    ],
+)
 def test_refusals_name_the_offset(raw: bytes, offset: int, expected: str) -> None:
     with pytest.raises(DecodeError) as refused:
         Data.from_bytes(raw)
@@ -124,8 +147,11 @@ def test_hdlc_buffer_takes_garbage_split_and_joined_frames() -> None:
 
 
 def test_addresses_of_every_size() -> None:
-    for address, wire in ((HdlcAddress(16), "21"), (HdlcAddress(1, 17, 2), "0223"),
-                          (HdlcAddress(17, 5481, 4), "002254d3")):
+    for address, wire in (
+        (HdlcAddress(16), "21"),
+        (HdlcAddress(1, 17, 2), "0223"),
+        (HdlcAddress(17, 5481, 4), "002254d3"),
+    ):
         assert address.to_bytes().hex() == wire
     assert HdlcAddress.server(1, 17) == HdlcAddress(1, 17, 2)
     assert HdlcAddress.server(1, 2836).size == 4

@@ -23,11 +23,19 @@ from .conftest import AK, EK, NOW, dlms_spec
 KEYS = Keys(bytes.fromhex(EK), bytes.fromhex(AK))
 
 
-async def read(port: int, settings: ClientSettings, hdlc: bool, plan: ReadPlan,
-               counter: MemoryFrameCounter | None = None) -> ReadResult:
+async def read(
+    port: int,
+    settings: ClientSettings,
+    hdlc: bool,
+    plan: ReadPlan,
+    counter: MemoryFrameCounter | None = None,
+) -> ReadResult:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    link: Link = (HdlcLink(HdlcAddress(settings.client_sap), HdlcAddress.server(1, 17))
-                  if hdlc else WrapperLink(settings.client_sap, 1))
+    link: Link = (
+        HdlcLink(HdlcAddress(settings.client_sap), HdlcAddress.server(1, 17))
+        if hdlc
+        else WrapperLink(settings.client_sap, 1)
+    )
     session = DlmsReader(plan, settings, link, GENERIC, now=NOW, counter=counter)
     session.start()
     try:
@@ -49,8 +57,9 @@ async def test_public_client_reads_registers_clock_and_profile(hdlc: bool) -> No
 
     async with Fleet([dlms_spec(drift_s=40)], clock=FixedClock(NOW), dlms_hdlc=hdlc) as fleet:
         since = NOW - dt.timedelta(hours=2)
-        result = await read(fleet.port("D0001"), ClientSettings(), hdlc,
-                            ReadPlan(profile_from=since))
+        result = await read(
+            fleet.port("D0001"), ClientSettings(), hdlc, ReadPlan(profile_from=since)
+        )
         model = fleet.meter("D0001")
     assert result.errors == []
     values = {v.obis: v for v in result.values}
@@ -72,8 +81,9 @@ async def test_management_client_lls_sets_the_drifting_clock(hdlc: bool) -> None
     from osos.timeutil import FixedClock
 
     async with Fleet([dlms_spec(drift_s=95)], clock=FixedClock(NOW), dlms_hdlc=hdlc) as fleet:
-        settings = ClientSettings(client_sap=1, authentication=Authentication.LLS,
-                                  password=b"12345678")
+        settings = ClientSettings(
+            client_sap=1, authentication=Authentication.LLS, password=b"12345678"
+        )
         plan = ReadPlan(registers=("1.8.0",), max_drift=dt.timedelta(seconds=20))
         result = await read(fleet.port("D0001"), settings, hdlc, plan)
         after = fleet.meter("D0001").meter_time(NOW)
@@ -86,23 +96,25 @@ async def test_hls_gmac_with_encryption_and_a_growing_counter() -> None:
 
     counter = MemoryFrameCounter(1000)
     async with Fleet([dlms_spec()], clock=FixedClock(NOW)) as fleet:
-        settings = ClientSettings(client_sap=1, authentication=Authentication.HLS_GMAC,
-                                  keys=KEYS)
+        settings = ClientSettings(client_sap=1, authentication=Authentication.HLS_GMAC, keys=KEYS)
         plan = ReadPlan(registers=("1.8.0", "32.7.0"))
         first = await read(fleet.port("D0001"), settings, False, plan, counter)
         second = await read(fleet.port("D0001"), settings, False, plan, counter)
     assert first.errors == [] and [v.obis for v in first.values] == ["1.8.0", "32.7.0"]
     assert first.invocation_counter is not None and second.invocation_counter is not None
     assert 1000 < first.invocation_counter < second.invocation_counter
-    assert all(frame[8] == 0xDB or frame[8] in (0x60, 0x61, 0x62, 0x63) or frame[8] >= 0xC8
-               for _, frame in first.transcript)  # every xDLMS APDU went ciphered
+    assert all(
+        frame[8] == 0xDB or frame[8] in (0x60, 0x61, 0x62, 0x63) or frame[8] >= 0xC8
+        for _, frame in first.transcript
+    )  # every xDLMS APDU went ciphered
 
 
 async def test_wrong_password_is_an_error_of_the_result_not_an_exception() -> None:
     from osos.timeutil import FixedClock
 
     async with Fleet([dlms_spec()], clock=FixedClock(NOW)) as fleet:
-        settings = ClientSettings(client_sap=1, authentication=Authentication.LLS,
-                                  password=b"00000000")
+        settings = ClientSettings(
+            client_sap=1, authentication=Authentication.LLS, password=b"00000000"
+        )
         result = await read(fleet.port("D0001"), settings, False, ReadPlan())
     assert result.values == [] and "authentication failure" in result.errors[0]

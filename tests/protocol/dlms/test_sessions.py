@@ -36,8 +36,12 @@ class Objects:
 
     def get(self, item: AttributeDescriptor, access: SelectiveAccess | None) -> Data | int:
         if item == BUFFER:
-            return Data.array(*(Data.structure(Data(Tag.DOUBLE_LONG_UNSIGNED, i),
-                                               Data.octets(bytes(20))) for i in range(100)))
+            return Data.array(
+                *(
+                    Data.structure(Data(Tag.DOUBLE_LONG_UNSIGNED, i), Data.octets(bytes(20)))
+                    for i in range(100)
+                )
+            )
         return Data(Tag.DOUBLE_LONG_UNSIGNED, 1234) if item == REGISTER else 4
 
     def set(self, item: AttributeDescriptor, value: Data) -> int:
@@ -48,8 +52,13 @@ class Objects:
         return 0, None
 
 
-POLICIES = {16: (Policy(),), 1: (Policy(Authentication.LLS, b"12345678"),
-                                 Policy(Authentication.HLS_GMAC, keys=KEYS, ciphered=None))}
+POLICIES = {
+    16: (Policy(),),
+    1: (
+        Policy(Authentication.LLS, b"12345678"),
+        Policy(Authentication.HLS_GMAC, keys=KEYS, ciphered=None),
+    ),
+}
 
 
 def pair(settings: ClientSettings, hdlc: bool) -> tuple[DlmsClient, MeterServer]:
@@ -62,8 +71,9 @@ def pair(settings: ClientSettings, hdlc: bool) -> tuple[DlmsClient, MeterServer]
         server_link = HdlcLink(HdlcAddress.server(1, 17), None, client=False, parameters=small)
     else:
         client_link, server_link = WrapperLink(sap, 1), WrapperLink(1, sap)
-    server = MeterServer(Objects(), POLICIES, server_link, client_sap=lambda: sap,
-                         challenge=lambda: b"P6wRJ21F" * 2)
+    server = MeterServer(
+        Objects(), POLICIES, server_link, client_sap=lambda: sap, challenge=lambda: b"P6wRJ21F" * 2
+    )
     return DlmsClient(settings, client_link, counter=MemoryFrameCounter(41)), server
 
 
@@ -80,8 +90,7 @@ SETTINGS = [
     ClientSettings(),
     ClientSettings(client_sap=1, authentication=Authentication.LLS, password=b"12345678"),
     ClientSettings(client_sap=1, authentication=Authentication.HLS_GMAC, keys=KEYS),
-    ClientSettings(client_sap=1, authentication=Authentication.HLS_GMAC, keys=KEYS,
-                   ciphered=False),
+    ClientSettings(client_sap=1, authentication=Authentication.HLS_GMAC, keys=KEYS, ciphered=False),
 ]
 
 
@@ -96,8 +105,9 @@ def test_a_whole_session(settings: ClientSettings, hdlc: bool) -> None:
     assert isinstance(events[-1], Associated)
     client.get(REGISTER)
     done = pump(client, server)[0]
-    assert isinstance(done, GetDone) and done.results[0].data == Data(Tag.DOUBLE_LONG_UNSIGNED,
-                                                                      1234)
+    assert isinstance(done, GetDone) and done.results[0].data == Data(
+        Tag.DOUBLE_LONG_UNSIGNED, 1234
+    )
     client.get(BUFFER)
     long = pump(client, server)[0]
     assert isinstance(long, GetDone) and long.blocks > 1
@@ -128,8 +138,9 @@ def test_wrong_password_is_rejected_with_a_typed_error() -> None:
 
 def test_hls_with_wrong_keys_fails_the_proof() -> None:
     other = Keys(bytes(16), bytes(16))
-    settings = ClientSettings(client_sap=1, authentication=Authentication.HLS_GMAC, keys=other,
-                              ciphered=False)
+    settings = ClientSettings(
+        client_sap=1, authentication=Authentication.HLS_GMAC, keys=other, ciphered=False
+    )
     client, server = pair(settings, False)
     client.connect()
     client.associate()
@@ -147,7 +158,7 @@ def test_illegal_calls_raise_session_error() -> None:
 
 
 def test_unassociated_request_gets_an_exception_response() -> None:
-    client, server = pair(ClientSettings(), False)
+    _client, server = pair(ClientSettings(), False)
     reply = server.receive_data(WrapperLinkFrame.get_register())
     assert reply[-3:] == b"\xd8\x01\x01"
 
