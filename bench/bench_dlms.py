@@ -4,7 +4,8 @@ run — dlms-cosem 21.3.2 (test extra, MIT) decoding the same frames where it ca
 
 Frames: the captures of tests/data/dlms, plus simulator-generated GET responses of profile
 buffers (a day of 15-minute rows). dlms-cosem 21.3.2 keeps a GET.response's data as raw
-bytes (it decodes A-XDR only on request), so its profile figure measures less work. Prints ratios; asserts nothing. ``run(quick)`` returns
+bytes (it decodes A-XDR only on request), so its profile figure measures less work.
+Prints ratios; asserts nothing. ``run(quick)`` returns
 the figures for a ``python -m bench`` runner.
 
     .venv/bin/python bench/bench_dlms.py [--quick]
