@@ -10,6 +10,7 @@ import typer
 
 from osos import __version__
 from osos.cli import demo as demo_cli
+from osos.cli import dlms as dlms_cli
 from osos.cli import headend as headend_cli
 from osos.cli import iec as iec_cli
 from osos.cli import mdm as mdm_cli
@@ -34,6 +35,7 @@ app.add_typer(demo_cli.app)
 app.add_typer(store_cli.app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(iec_cli.app, name="iec")
+app.add_typer(dlms_cli.app, name="dlms")
 app.add_typer(simulator_cli.app)
 app.add_typer(headend_cli.app)
 app.add_typer(mdm_cli.app)

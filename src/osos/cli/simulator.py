@@ -68,8 +68,18 @@ def simulate(
         False, "--from-db", help="Simulate the dial-out/dial-in meters of the configured database."
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="Address the modems listen on."),
+    dlms: bool = typer.Option(
+        False, "--dlms", help="Every meter speaks DLMS/COSEM over the IP wrapper (port P+i)."
+    ),
+    dlms_hdlc: bool = typer.Option(
+        False, "--dlms-hdlc", help="DLMS meters speak HDLC over TCP instead (implies --dlms)."
+    ),
+    dlms_share: float = typer.Option(
+        0.0, "--dlms-share", min=0.0, max=1.0, help="Share of generated meters that speak DLMS."
+    ),
 ) -> None:
-    """Serve virtual meters (IEC 62056-21 mode C over TCP) until Ctrl-C."""
+    """Serve virtual meters (IEC 62056-21 mode C, or DLMS/COSEM) over TCP until Ctrl-C."""
+    share = 1.0 if dlms or dlms_hdlc else dlms_share
     headend = _headend(dial_in) if dial_in else None
     delay = _latency(latency)
     dialing: set[str] | None = None
@@ -81,7 +91,7 @@ def simulate(
     else:
         if port_base is None and headend is None:
             port_base = 41000
-        specs = specs_for(meters, port_base, seed)
+        specs = specs_for(meters, port_base, seed, dlms_share=share)
     try:
         pairs = [pair for option in faults for pair in parse_fault_option(option)]
     except InvalidInput as exc:
@@ -103,6 +113,7 @@ def simulate(
                 pairs,
                 fault_rate,
                 seed,
+                dlms_hdlc,
             )
         )
     except KeyboardInterrupt:
@@ -130,9 +141,15 @@ async def _serve(
     pairs: list[tuple[str, Fault]],
     fault_rate: float,
     seed: int,
+    dlms_hdlc: bool = False,
 ) -> None:
     async with Fleet(
-        specs, host=host, latency=latency, emulate_baud=emulate_baud, seed=seed
+        specs,
+        host=host,
+        latency=latency,
+        emulate_baud=emulate_baud,
+        seed=seed,
+        dlms_hdlc=dlms_hdlc,
     ) as fleet:
         for serial, fault in pairs:
             fleet.set_fault(serial, fault)
@@ -163,6 +180,10 @@ async def _serve(
             typer.echo(f"modems dial in to {headend[0]}:{headend[1]} every {interval:g} s")
         elif dialing:
             typer.echo(f"{len(dialing)} dial-in meter(s) need --dial-in HOST:PORT", err=True)
+        dlms_count = sum(spec.protocol == "dlms" for spec in specs)
+        if dlms_count:
+            framing = "HDLC over TCP" if dlms_hdlc else "the IP wrapper"
+            typer.echo(f"{dlms_count} meter(s) speak DLMS/COSEM over {framing}")
         since = local_iso(SYSTEM_CLOCK.now().replace(microsecond=0))
         typer.echo(f"{len(specs)} meters served from {since}; Ctrl-C to stop")
         with contextlib.suppress(asyncio.CancelledError):

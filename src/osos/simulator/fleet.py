@@ -27,6 +27,8 @@ from osos.protocol.iec62056_21.messages import EOT, ETX, STX
 from osos.protocol.iec62056_21.meter_session import MeterSession, MeterState
 from osos.timeutil import Clock, SystemClock
 
+from . import dlms_session
+from .dlms_meter import DlmsMeter
 from .faults import CLOCK_OFF_SECONDS, Fault
 from .meter import VirtualMeter
 from .model import MeterModel
@@ -65,8 +67,10 @@ class Fleet:
         idle_timeout: float = 120.0,
         option_timeout: float = 5.0,
         seed: int = 0,
+        dlms_hdlc: bool = False,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
+        self.dlms_hdlc = dlms_hdlc  # DLMS meters speak HDLC over TCP (else the IP wrapper)
         self.host = host
         self.latency = latency
         self.emulate_baud = emulate_baud
@@ -77,6 +81,11 @@ class Fleet:
             if spec.serial in self.meters:
                 raise InvalidInput(f"meter {spec.serial} appears twice in the fleet")
             self.meters[spec.serial] = VirtualMeter(spec, self.clock)
+        self.dlms: dict[str, DlmsMeter] = {
+            serial: DlmsMeter(meter)
+            for serial, meter in self.meters.items()
+            if meter.spec.protocol == "dlms"
+        }
         self.refused = 0  # second concurrent calls closed
         self._ports: dict[str, int] = {}
         self._servers: list[asyncio.Server] = []
@@ -279,6 +288,16 @@ class Fleet:
         self, meter: VirtualMeter, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> bool:
         """Answer one call until the other side hangs up (True) or the line drops (False)."""
+        if meter.serial in self.dlms:
+            return await dlms_session.converse(
+                meter,
+                self.dlms[meter.serial],
+                reader,
+                writer,
+                hdlc=self.dlms_hdlc,
+                idle_timeout=self.idle_timeout,
+                rng=self._rng,
+            )
         faults = meter.begin_session()
         session = MeterSession(
             meter,

@@ -44,8 +44,15 @@ class MeterSpec:
     initial_wh: int | None = None
     peak_w: int | None = None
     reset_base: int | None = None
+    # DLMS/COSEM (see simulator/dlms_session.py): "iec" (the default) or "dlms"; the
+    # management client's LLS password; HLS-GMAC keys as hex (encryption, authentication).
+    protocol: str = "iec"
+    lls_password: str = "12345678"
+    dlms_keys: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
+        if self.protocol not in ("iec", "dlms"):
+            raise InvalidInput(f"meter {self.serial}: protocol must be 'iec' or 'dlms'")
         if self.family not in FAMILIES:
             raise InvalidInput(f"meter {self.serial}: unknown family {self.family!r}")
         if not (len(self.password) == 8 and self.password.isdigit()):
@@ -103,11 +110,14 @@ def specs_for(
     seed: int = 1,
     *,
     install_date: dt.date = DEFAULT_INSTALL,
+    dlms_share: float = 0.0,
 ) -> list[MeterSpec]:
     """A deterministic mixed fleet of ``n`` meters: every kind, every family, a few meters
-    over the reactive limits. Meter i listens on ``port_base + i`` (dial-in only when None)."""
+    over the reactive limits. Meter i listens on ``port_base + i`` (dial-in only when None).
+    ``dlms_share`` of the meters (spread evenly) speak DLMS/COSEM instead of IEC 62056-21."""
     specs = []
     for i in range(n):
+        dlms = int((i + 1) * dlms_share) > int(i * dlms_share)
         kind, family, prefix = _MIX[i % len(_MIX)]
         meter_seed = mix(seed, 100, i) & 0x7FFFFFFF
         specs.append(
@@ -119,6 +129,7 @@ def specs_for(
                 password=f"{mix(seed, 101, i) % 100_000_000:08d}",
                 port=None if port_base is None else port_base + i,
                 install_date=install_date + dt.timedelta(days=mix(seed, 102, i) % 90),
+                protocol="dlms" if dlms else "iec",
             )
         )
     return specs
