@@ -15,7 +15,8 @@ from osos.domain import Generation
 from osos.runtime import Runtime
 from osos.settings import SharingConfig
 from osos.sharing.board import compliance_report, delivery_board
-from osos.sharing.deliveries import run_due, set_settlement_calendar
+from osos.sharing.deliveries import run_due
+from osos.sharing.obligations import set_settlement_calendar
 from osos.sharing.payload import canonical
 from osos.sharing.transport import HttpPost
 from osos.store import db
@@ -262,7 +263,9 @@ def test_calendar_moves_the_deadline_and_status_cli(
         source=fake_source,
     )
     with db.transaction(runtime.sessions) as s:
-        set_settlement_calendar(s, "2026-09", dt.date(2026, 10, 8), dt.date(2026, 10, 6))
+        set_settlement_calendar(
+            s, "2026-09", dt.date(2026, 10, 8), dt.date(2026, 10, 6), config=CONFIG
+        )
     with db.transaction(runtime.sessions) as s:
         monthly = s.query(Delivery).filter_by(rule=3).one()
         assert monthly.due_at == parse_local("2026-10-09T00:00") and monthly.status == "pending"
@@ -279,7 +282,9 @@ def test_calendar_moves_the_deadline_and_status_cli(
 def test_headend_hook_throttles_and_idles_without_url(
     runtime: Runtime, tmp_path: Path, fake_source: FakeSource
 ) -> None:
-    from osos.sharing.deliveries import DeliveryHook
+    """The hook decides what is due (no network); the sender task sends what it made ready."""
+    from osos.sharing.deliveries import DeliveryHook, delivery_transport
+    from osos.sharing.sender import DeliverySender
 
     _registry(runtime, fake_source)
     hook = DeliveryHook(config=CONFIG, source=fake_source)
@@ -293,9 +298,20 @@ def test_headend_hook_throttles_and_idles_without_url(
     )
     try:
         first = hook(with_url, parse_local("2026-10-05T01:00"))
-        assert first is not None and first.sent > 0
+        assert first is not None and first.planned > 0 and first.sent == 0
+        with db.transaction(with_url.sessions) as s:
+            ready = s.query(Delivery).filter(Delivery.status == "ready").count()
+        assert ready > 0 and not drop.exists()  # decided, not yet sent
         assert hook(with_url, parse_local("2026-10-05T01:04")) is None  # within 5 minutes
         assert hook(with_url, parse_local("2026-10-05T01:05")) is not None
+        sender = DeliverySender(with_url, delivery_transport(with_url))
+        summary = sender.round()
+        assert summary.sent + summary.sent_late == ready and summary.failed == 0
+        assert sender.round().sent + sender.round().sent_late == 0  # nothing is sent twice
+        with db.transaction(with_url.sessions) as s:
+            sent = s.query(Delivery).filter(Delivery.status == "sent").count()
+        assert sent == ready
+        assert len(list(drop.glob("*.json"))) == ready
     finally:
         with_url.close()
 

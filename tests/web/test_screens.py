@@ -17,12 +17,13 @@ from sqlalchemy import select
 from osos.mdm.service import interval_consumption, monthly_report
 from osos.store.db import transaction
 from osos.store.models import ServicePoint
-from osos.timeutil import LOCAL_TZ, month_bounds
+from osos.timeutil import LOCAL_TZ, QUARTER, month_bounds
 from osos.web.app import create_app
 from osos.web.formatting import number
 from tests.web.conftest import (
     ABONE_SP,
     BACKENDS,
+    ESTIMATED,
     World,
     build_world,
     complete_month,
@@ -116,14 +117,15 @@ def test_ykp_excel_and_csv_equal_the_screen_and_the_month_report(
 
 
 def test_gaps_and_estimates_are_marked(month_world: World, client: TestClient) -> None:
-    day = (month_world.end - dt.timedelta(minutes=1)).astimezone(LOCAL_TZ).date().isoformat()
-    page = client.get(f"/hn/{ABONE_SP}/ykp", params={"from": day, "to": day, "step": "15"})
+    # the days from the earliest estimate to the last interval (two near midnight)
+    first = month_world.end - max(ESTIMATED) * QUARTER
+    day = first.astimezone(LOCAL_TZ).date().isoformat()
+    to = (month_world.end - dt.timedelta(minutes=1)).astimezone(LOCAL_TZ).date().isoformat()
+    page = client.get(f"/hn/{ABONE_SP}/ykp", params={"from": day, "to": to, "step": "15"})
     assert 'class="gap"' in page.text and "veri yok" in page.text
     assert "tahmini" in page.text
     rows = _xlsx_rows(
-        client.get(
-            f"/hn/{ABONE_SP}/ykp.xlsx", params={"from": day, "to": day, "step": "15"}
-        ).content
+        client.get(f"/hn/{ABONE_SP}/ykp.xlsx", params={"from": day, "to": to, "step": "15"}).content
     )
     sources = {r[-1] for r in rows[4:-1]}
     assert {"okunan", "eksik", "tahmini"} <= sources

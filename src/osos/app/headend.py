@@ -1,8 +1,9 @@
 """The head-end process as deployed: the scheduler with what must follow the reads.
 
 After every tick the head-end runs its hooks: the validation and determinant upkeep, and the
-planning of deliveries to the market operator. Both are wired here, at the root, so that the
-head-end's own modules never depend on the layers above them.
+decision of what is due to the market operator. Beside the scheduler runs the delivery sender,
+its own task, so a slow receiver never holds a tick or a row lock. All of it is wired here, at
+the root, so that the head-end's own modules never depend on the layers above them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from osos.headend.scheduler import AfterTick, HeadendConfig, Scheduler, run_head
 from osos.mdm.upkeep import ValidationHook
 from osos.runtime import Runtime
 from osos.settings import SharingConfig
-from osos.sharing.deliveries import DeliveryHook
+from osos.sharing.deliveries import DeliveryHook, delivery_transport
+from osos.sharing.sender import DeliverySender
 
 
 def after_tick_hooks(
@@ -40,13 +42,23 @@ async def serve_headend(
     config: HeadendConfig | None = None,
     hooks: list[AfterTick] | None = None,
 ) -> Scheduler:
-    """Read on schedule until ``stop`` is set, with the root's after-tick hooks."""
-    return await run_headend(
-        runtime,
-        stop=stop,
-        concurrency=concurrency,
-        listen=listen,
-        tick_s=tick_s,
-        config=config,
-        after_tick=after_tick_hooks(runtime) if hooks is None else hooks,
-    )
+    """Read on schedule until ``stop`` is set, with the root's after-tick hooks, and send the
+    deliveries they make ready (when ``OSOS_DELIVERY_URL`` names a destination)."""
+    sender: asyncio.Task[None] | None = None
+    if runtime.settings.sharing.delivery_url:
+        task = DeliverySender(runtime, delivery_transport(runtime)).run(stop)
+        sender = asyncio.create_task(task, name="delivery-sender")
+    try:
+        return await run_headend(
+            runtime,
+            stop=stop,
+            concurrency=concurrency,
+            listen=listen,
+            tick_s=tick_s,
+            config=config,
+            after_tick=after_tick_hooks(runtime) if hooks is None else hooks,
+        )
+    finally:
+        if sender is not None:
+            stop.set()
+            await sender

@@ -18,12 +18,9 @@ from osos.cli.util import (
 from osos.domain import FeeReason
 from osos.errors import ConfigError
 from osos.sharing.board import compliance_report, delivery_board
-from osos.sharing.deliveries import (
-    list_corrections,
-    record_correction_answer,
-    run_due,
-    set_settlement_calendar,
-)
+from osos.sharing.corrections import list_corrections, record_correction_answer
+from osos.sharing.deliveries import run_due
+from osos.sharing.obligations import set_settlement_calendar
 from osos.sharing.requests import decide_request, fee_report, fulfil_request, set_fee
 from osos.sharing.tokens import create_token, list_tokens, revoke_token
 from osos.store import db
@@ -125,8 +122,8 @@ def calendar(
         pre = dt.date.fromisoformat(pre_settlement) if pre_settlement else None
     except ValueError as exc:
         raise typer.BadParameter(f"not a date YYYY-MM-DD: {exc}") from exc
-    with unit_of_work() as session:
-        set_settlement_calendar(session, period, last, pre)
+    with command_runtime() as runtime, db.transaction(runtime.sessions) as session:
+        set_settlement_calendar(session, period, last, pre, config=runtime.settings.sharing)
     typer.echo(f"settlement calendar {period}: last day {last.isoformat()}")
 
 

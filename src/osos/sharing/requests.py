@@ -23,7 +23,8 @@ from osos.access import Window, clip_range
 from osos.domain import FeeReason, MeterKind
 from osos.errors import Conflict, InvalidInput, NotFound
 from osos.settings import SharingConfig
-from osos.sharing.deliveries import IntervalSource, mdm_source
+from osos.sharing.deliveries import mdm_source
+from osos.sharing.ledger import IntervalSource
 from osos.sharing.payload import kwh_text
 from osos.store.models import Installation, Meter, Organisation, ReadoutValue, ServicePoint
 from osos.store.models.sharing import DataRequest, FeeSchedule

@@ -45,12 +45,18 @@ class Receipt:
 class Transport(Protocol):
     def send(self, item: Outgoing) -> Receipt: ...
 
+    def close(self) -> None:
+        """Release what the transport holds open (its HTTP connections)."""
+
 
 class FileDrop:
     """Writes ``<name>.json`` (and ``<name>.xlsx``) into a folder, atomically (write, rename)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+
+    def close(self) -> None:
+        pass
 
     def send(self, item: Outgoing) -> Receipt:
         try:
@@ -76,7 +82,11 @@ RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
 
 
 class HttpPost:
-    """POSTs the JSON; the receiver's 2xx answer is the acknowledgement (its ``ack``/``id``)."""
+    """POSTs the JSON; the receiver's 2xx answer is the acknowledgement (its ``ack``/``id``).
+
+    One HTTP client for the transport's lifetime (kept-alive connections to the receiver);
+    ``close()`` ends it. Retries sleep in the sender's thread, never inside a transaction.
+    """
 
     def __init__(
         self,
@@ -94,8 +104,13 @@ class HttpPost:
         self.attempts = attempts
         self.backoff_s = backoff_s
         self.timeout_s = timeout_s
-        self.client = client
+        self._own_client = client is None
+        self.client = client or httpx.Client(timeout=timeout_s)
         self.sleep = sleep
+
+    def close(self) -> None:
+        if self._own_client:
+            self.client.close()
 
     def _post(self, client: httpx.Client, item: Outgoing) -> httpx.Response:
         return client.post(
@@ -109,27 +124,22 @@ class HttpPost:
         )
 
     def send(self, item: Outgoing) -> Receipt:
-        client = self.client or httpx.Client(timeout=self.timeout_s)
         answer = ""
         status: int | None = None
-        try:
-            for attempt in range(1, self.attempts + 1):
-                try:
-                    response = self._post(client, item)
-                except httpx.HTTPError as exc:
-                    answer, status = f"{type(exc).__name__}: {exc}", None
-                else:
-                    status, answer = response.status_code, response.text[:2000]
-                    if response.is_success:
-                        return Receipt(True, self.url, status, answer, _ack(response), attempt)
-                    if status not in RETRYABLE:
-                        return Receipt(False, self.url, status, answer, None, attempt)
-                log.warning("delivery %s: attempt %d failed: %s", item.name, attempt, answer)
-                if attempt < self.attempts:
-                    self.sleep(self.backoff_s * 2 ** (attempt - 1))
-        finally:
-            if self.client is None:
-                client.close()
+        for attempt in range(1, self.attempts + 1):
+            try:
+                response = self._post(self.client, item)
+            except httpx.HTTPError as exc:
+                answer, status = f"{type(exc).__name__}: {exc}", None
+            else:
+                status, answer = response.status_code, response.text[:2000]
+                if response.is_success:
+                    return Receipt(True, self.url, status, answer, _ack(response), attempt)
+                if status not in RETRYABLE:
+                    return Receipt(False, self.url, status, answer, None, attempt)
+            log.warning("delivery %s: attempt %d failed: %s", item.name, attempt, answer)
+            if attempt < self.attempts:
+                self.sleep(self.backoff_s * 2 ** (attempt - 1))
         return Receipt(False, self.url, status, answer, None, self.attempts)
 
 
