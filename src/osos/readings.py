@@ -54,3 +54,15 @@ class IntervalRecord:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "end_at", aware_utc(self.end_at, "end_at"))
+
+
+@dataclass(frozen=True)
+class CaptureReadings:
+    """What one captured response held (a readout, a load profile, or both), as domain values:
+    what a hand-held terminal or a file brings in without a call."""
+
+    values: tuple[ReadValue, ...]
+    records: tuple[IntervalRecord, ...]
+    identification: str | None
+    meter_time: dt.datetime | None
+    warnings: tuple[str, ...] = ()

@@ -10,6 +10,8 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from osos.domain import DataSource, ReadSource
+from osos.protocol.iec62056_21.adapter import read_values
+from osos.protocol.iec62056_21.datasets import parse_data_sets
 from osos.readings import IntervalRecord, ReadValue
 from osos.store.ingest import store_profile, store_readout
 from osos.store.models import Installation, Meter, ServicePoint
@@ -140,16 +142,24 @@ def add_readout(
     values: Mapping[str, str],
     times: Mapping[str, dt.datetime] | None = None,
 ) -> int:
+    """A readout of ``values`` (OBIS → text as the meter writes it), read by the IEC adapter
+    (which stamps reset times written as values); ``times`` are second-group stamps."""
     times = times or {}
     text = "\r\n".join(f"{o}({v})" for o, v in values.items())
     raw = (text + read_at.isoformat()).encode()
+    read = {v.obis: v for v in read_values(parse_data_sets(text + "\r\n!\r\n"))}
     return store_readout(
         session,
         meter_id=meter.id,
         read_at=read_at,
         raw=raw,
         values=[
-            ReadValue(address=o, value=v, number=_number(v), value_time=times.get(o))
+            ReadValue(
+                address=o,
+                value=v,
+                number=_number(v),
+                value_time=times.get(o) or read[ReadValue(address=o).obis].value_time,
+            )
             for o, v in values.items()
         ],
         source=ReadSource.IMPORT,

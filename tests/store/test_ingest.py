@@ -9,16 +9,19 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from osos.domain import DataSource, ReadSource
 from osos.errors import DataRejected, InvalidInput, ProtocolError
+from osos.protocol.iec62056_21.adapter import capture_readings
 from osos.readings import IntervalRecord, ReadValue
 from osos.runtime import Runtime
 from osos.store.ingest import (
+    IngestSummary,
     ProfileIngestResult,
-    ingest_capture,
     interval_row,
     last_profile_end,
+    store_capture,
     store_profile,
     store_readout,
 )
@@ -215,6 +218,16 @@ def test_naive_times_are_refused() -> None:
 
 
 DATA = Path(__file__).parent.parent / "data"
+
+
+def ingest_capture(
+    session: Session, *, meter_id: int, raw: bytes, read_at: dt.datetime, source: ReadSource
+) -> IngestSummary:
+    """A capture as the CLI stores it: the IEC adapter's values, then the store."""
+    capture = capture_readings(raw)
+    return store_capture(
+        session, meter_id=meter_id, raw=raw, capture=capture, read_at=read_at, source=source
+    )
 
 
 def test_ingest_capture_readout_and_profile(runtime: Runtime) -> None:

@@ -12,11 +12,12 @@ from osos.cli.util import command_runtime, echo_json, fail, local_time_option
 from osos.errors import ImportFailed, InvalidInput, NotFound, OsosError
 from osos.mdm import export, imports, service
 from osos.mdm.determinants import refresh_dirty, store_period
-from osos.mdm.imports import ingest_file
+from osos.mdm.imports import ingest_capture
 from osos.mdm.model import REGISTERS
 from osos.mdm.service import parse_period
 from osos.mdm.upkeep import ValidationHook
 from osos.mdm.vee import estimate_meter, list_findings, validate_meter
+from osos.protocol.iec62056_21.adapter import capture_readings
 from osos.runtime import Runtime
 from osos.store.db import transaction
 from osos.store.models import Meter
@@ -77,13 +78,11 @@ def ingest(
         raise fail(f"{file}: no such file")
     when = local_time_option(read_at, "--read-at")
     try:
+        raw = file.read_bytes()
+        capture = capture_readings(raw)
         with command_runtime(upgrade=True) as runtime, transaction(runtime.sessions) as session:
-            summary = ingest_file(
-                session,
-                file,
-                meter,
-                read_at=when,
-                limits=runtime.settings.validation,
+            summary = ingest_capture(
+                session, raw, capture, meter, read_at=when, limits=runtime.settings.validation
             )
     except NotFound as exc:
         raise fail(str(exc)) from exc

@@ -21,6 +21,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from osos.errors import CommunicationError, DataRejected, ProtocolError
+from osos.protocol.iec62056_21.adapter import (
+    interval_records,
+    meter_clock,
+    parse_meter_clock,
+    read_values,
+    serial_matches,
+)
 from osos.protocol.iec62056_21.datasets import tokenize
 from osos.protocol.iec62056_21.errors import SessionError
 from osos.protocol.iec62056_21.framing import ParityCodec
@@ -47,13 +54,6 @@ from osos.protocol.iec62056_21.session import (
     WriteAccepted,
 )
 from osos.readings import IntervalRecord, ReadValue
-from osos.store.ingest import (
-    interval_records,
-    meter_clock,
-    parse_meter_clock,
-    read_values,
-    serial_matches,
-)
 from osos.timeutil import LOCAL_TZ, Clock, SystemClock
 from osos.transport.base import ReceiveTimeout, Transport, TransportError, loop_time
 

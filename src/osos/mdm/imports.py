@@ -26,10 +26,10 @@ from osos.mdm.determinants import mark_dirty
 from osos.mdm.model import INTERVAL
 from osos.mdm.vee import validate_meter
 from osos.obis import normalize_obis
-from osos.readings import IntervalRecord, ReadValue
+from osos.readings import CaptureReadings, IntervalRecord, ReadValue
 from osos.registry.reader import read_table
 from osos.settings import ValidationLimits
-from osos.store.ingest import IngestSummary, ingest_capture, store_profile, store_readout
+from osos.store.ingest import IngestSummary, store_capture, store_profile, store_readout
 from osos.store.models import Meter
 from osos.timeutil import parse_local
 
@@ -274,20 +274,27 @@ def import_profile(session: Session, path: Path, *, limits: ValidationLimits) ->
     return ImportReport(len(table.rows), created, 0, inserted, unchanged, conflicts, replaced)
 
 
-def ingest_file(
+def ingest_capture(
     session: Session,
-    path: Path,
+    raw: bytes,
+    capture: CaptureReadings,
     meter_serial: str,
     *,
     read_at: dt.datetime,
     limits: ValidationLimits,
 ) -> IngestSummary:
-    """A captured readout or P.01 response, stored exactly as the head-end would store it."""
+    """A captured readout or P.01 response (its bytes, and the values the protocol's adapter
+    read from them), stored exactly as the head-end would store it, then validated."""
     meter_id = _meters(session, [meter_serial]).get(meter_serial)
     if meter_id is None:
         raise NotFound(f"unknown meter {meter_serial!r}")
-    summary = ingest_capture(
-        session, meter_id=meter_id, raw=path.read_bytes(), read_at=read_at, source=ReadSource.INGEST
+    summary = store_capture(
+        session,
+        meter_id=meter_id,
+        raw=raw,
+        capture=capture,
+        read_at=read_at,
+        source=ReadSource.INGEST,
     )
     if summary.created or summary.profile.inserted or summary.profile.replaced_estimates:
         first = read_at - dt.timedelta(days=32)

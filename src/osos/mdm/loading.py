@@ -160,18 +160,6 @@ def profile_series(
     return {m: _series(rows, obis, times) for m, rows in grouped.items()}
 
 
-def _reset_time(text: str) -> dt.datetime | None:
-    """A billing reset's time as the meter wrote it (``26-11-01,00:00``, local), or None."""
-    from osos.protocol.iec62056_21.errors import TimestampError
-    from osos.protocol.iec62056_21.timestamps import parse_timestamp
-
-    try:
-        when = parse_timestamp(text)
-    except TimestampError:
-        return None
-    return None if when is None else when.astimezone(UTC)
-
-
 def register_reads(
     session: Session, meter_ids: Iterable[int], start: dt.datetime, end: dt.datetime
 ) -> dict[int, tuple[RegisterRead, ...]]:
@@ -185,7 +173,6 @@ def register_reads(
             ReadoutValue.meter_id,
             ReadoutValue.read_at,
             ReadoutValue.obis,
-            ReadoutValue.value,
             ReadoutValue.number,
             ReadoutValue.value_time,
             ReadoutValue.readout_id,
@@ -198,10 +185,11 @@ def register_reads(
         )
         .order_by(ReadoutValue.meter_id, ReadoutValue.read_at, ReadoutValue.id)
     )
-    for meter_id, read_at, obis, written, number, value_time, readout_id in rows:
-        if obis.startswith("0.1.2*") and value_time is None:
-            value_time = _reset_time(written)  # the reset time is the value itself
-            number = Decimal(0)
+    for meter_id, read_at, obis, number, value_time, readout_id in rows:
+        if obis.startswith("0.1.2*"):
+            if value_time is None:
+                continue  # a reset register whose time the meter did not state
+            number = Decimal(0)  # the reset is its time, stamped by the adapter
         if number is None:
             continue
         result[meter_id].append(RegisterRead(read_at, obis, number, value_time, readout_id))

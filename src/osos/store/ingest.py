@@ -26,10 +26,7 @@ from sqlalchemy.orm import Session
 from osos.channels import BY_OBIS, CHANNELS, to_milli
 from osos.domain import DataSource, ReadSource
 from osos.obis import normalize_obis
-from osos.protocol.iec62056_21.datasets import DataSet
-from osos.protocol.iec62056_21.meter_profiles import MeterProfile
-from osos.protocol.iec62056_21.profile import LoadProfile
-from osos.readings import IntervalRecord, ReadValue, aware_utc
+from osos.readings import CaptureReadings, IntervalRecord, ReadValue, aware_utc
 from osos.store.db import now
 from osos.store.models import (
     ProfileConflict,
@@ -38,7 +35,7 @@ from osos.store.models import (
     ReadoutValue,
     profile_intervals,
 )
-from osos.timeutil import LOCAL_TZ, UTC
+from osos.timeutil import UTC
 
 CHANNEL_COLUMNS: tuple[str, ...] = tuple(c.column for c in CHANNELS)
 # What makes two reads of one interval "the same": every value column, extra channels, status.
@@ -414,89 +411,21 @@ def last_profile_end(
 
 
 # --------------------------------------------------------------------------------------------
-# From the codec's values to the store's (one conversion for the head-end and for captures)
-
-SERIAL_REGISTERS = ("0.0.0", "96.1.0", "C.1.0")
-
-
-def read_values(data_sets: Iterable[DataSet]) -> tuple[ReadValue, ...]:
-    """Data sets → values to store: exact text, Decimal where numeric, second-group time."""
-    return tuple(
-        ReadValue(
-            address=ds.address,
-            value=ds.first.text,
-            number=ds.number,
-            unit=ds.unit,
-            value_time=ds.time.astimezone(UTC) if ds.time is not None else None,
-        )
-        for ds in data_sets
-    )
-
-
-def interval_records(profile: LoadProfile) -> tuple[IntervalRecord, ...]:
-    """Codec records (meter-stamped interval ends, meter zone) → UTC interval records."""
-    return tuple(
-        IntervalRecord(
-            end_at=record.time.astimezone(UTC), values=dict(record.values), status=record.status
-        )
-        for record in profile.records
-    )
-
-
-def parse_meter_clock(
-    date_text: str, time_text: str, meter_profile: MeterProfile
-) -> dt.datetime | None:
-    """0.9.2 and 0.9.1 texts in the meter family's formats → aware UTC; None if unparseable."""
-    try:
-        day = dt.datetime.strptime(date_text.strip(), meter_profile.date_format).date()
-        clock = dt.datetime.strptime(time_text.strip(), meter_profile.time_format).time()
-    except ValueError:
-        return None
-    return dt.datetime.combine(day, clock, tzinfo=LOCAL_TZ).astimezone(UTC)
-
-
-def meter_clock(values: Iterable[ReadValue], meter_profile: MeterProfile) -> dt.datetime | None:
-    """The meter's own time as its readout states it (0.9.2 + 0.9.1), or None."""
-    by_obis = {v.obis: v.value for v in values}
-    time_text = by_obis.get(meter_profile.time_address)
-    date_text = by_obis.get(meter_profile.date_address)
-    if not time_text or not date_text:
-        return None
-    return parse_meter_clock(date_text, time_text, meter_profile)
-
-
-def serial_matches(serial: str, values: Iterable[ReadValue]) -> bool:
-    """False only when the values name a serial and it is not this meter's (modem swapped)."""
-    named = [v.value.strip() for v in values if v.obis in SERIAL_REGISTERS and v.value.strip()]
-    if not named:
-        return True
-    wanted = serial.strip().lstrip("0")
-    return any(text.lstrip("0") == wanted or text.endswith(serial) for text in named)
-
-
-# --------------------------------------------------------------------------------------------
 # Captures (hand-held terminals, optical probes, files)
 
 
-def ingest_capture(
+def store_capture(
     session: Session,
     *,
     meter_id: int,
     raw: bytes,
+    capture: CaptureReadings,
     read_at: dt.datetime,
     source: ReadSource,
 ) -> IngestSummary:
-    """Parse a capture with the codec and store its values and profile records, exactly as
-    the head-end stores what it reads (one readout keeps the raw bytes of both).
-
-    Raises the codec's ``NotAReadoutError`` (a ProtocolError) for bytes that hold no readout.
-    """
-    from osos.protocol.iec62056_21.capture import parse_capture
-
-    capture = parse_capture(raw)
-    values = read_values(capture.values)
-    records = tuple(r for profile in capture.profiles for r in interval_records(profile))
-    ident = capture.identification
+    """Store a capture's values and profile records exactly as the head-end stores what it
+    reads (one readout keeps the raw bytes of both)."""
+    values, records = capture.values, capture.records
     stored = store_readout(
         session,
         meter_id=meter_id,
@@ -505,8 +434,8 @@ def ingest_capture(
         values=values,
         source=source,
         kind="profile" if records and not values else "readout",
-        identification=ident.to_bytes().decode("ascii").strip()[:64] if ident else None,
-        meter_time=meter_clock(values, capture.meter_profile),
+        identification=capture.identification,
+        meter_time=capture.meter_time,
     )
     profile = ProfileIngestResult()
     if records:
@@ -523,5 +452,5 @@ def ingest_capture(
         values=len(values) if stored.created else 0,
         profile=profile,
         last_end=max((r.end_at for r in records), default=None),
-        warnings=capture.errors,
+        warnings=capture.warnings,
     )
