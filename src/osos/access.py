@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from osos.domain import OrganisationKind, UserKind
 from osos.errors import NotFound
-from osos.mdm.model import month_start_before
 from osos.obis import base_obis, billing_period
 from osos.protocol.iec62056_21.errors import TimestampError
 from osos.protocol.iec62056_21.timestamps import parse_timestamp
@@ -33,7 +32,7 @@ from osos.store.models import (
     SupplyPeriod,
     user_service_points,
 )
-from osos.timeutil import UTC
+from osos.timeutil import UTC, month_start_before
 
 UNBOUNDED_START = dt.datetime(1900, 1, 1, tzinfo=UTC)
 """Start of the one window of everyone who sees a service point without a supply period."""

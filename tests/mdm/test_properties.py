@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from osos.mdm.billing import MonthInput, compute_month
 from osos.mdm.estimate import distribute
+from osos.mdm.intervals import aggregate, quarter_intervals
 from osos.mdm.model import INTERVAL, InstallationSpan
-from osos.mdm.service import aggregate, quarter_intervals
 from osos.settings import ReactiveLimits
 from osos.timeutil import month_bounds
 

@@ -24,14 +24,9 @@ from osos.simulator.consumption import (
     zone_of_slot,
 )
 from osos.simulator.families import FAMILIES, render_readout
-from osos.simulator.model import (
-    INTERVAL,
-    MeterModel,
-    import_total,
-    local_midnight,
-    month_start,
-)
+from osos.simulator.model import INTERVAL, MeterModel, import_total
 from osos.simulator.spec import MeterSpec, specs_for
+from osos.timeutil import local_midnight, month_start_before
 
 UTC = dt.UTC
 START = dt.datetime(2025, 3, 1, tzinfo=UTC)
@@ -131,7 +126,7 @@ def test_billing_reset_freezes_the_index_at_local_midnight_of_day_one(
     last, before = model.snapshot(now).billing
     local = (last.time + dt.timedelta(hours=3)).replace(tzinfo=None)
     assert (local.day, local.hour, local.minute) == (1, 0, 0)
-    assert last.time <= now < month_start(last.time + dt.timedelta(days=40))
+    assert last.time <= now < month_start_before(last.time + dt.timedelta(days=40))
     assert last.registers == model.registers_at(last.time)
     assert before.registers == model.registers_at(before.time)
     assert model.reset_count(now) == model.reset_count(last.time)
@@ -145,7 +140,7 @@ def test_max_demand_is_the_largest_quarter_hour_since_reset(
 ) -> None:
     model = model_for(kind, seed)
     now = at(day * 96 + slot) + dt.timedelta(minutes=7)
-    start = month_start(now)
+    start = month_start_before(now)
     best_imp: tuple[int, dt.datetime | None] = (0, None)
     best_exp: tuple[int, dt.datetime | None] = (0, None)
     for end in model.interval_ends(start + INTERVAL, now):

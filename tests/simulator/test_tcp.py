@@ -19,8 +19,8 @@ from osos.protocol.iec62056_21.session import (
 )
 from osos.simulator import Fleet, import_total
 from osos.simulator.families import register_value
-from osos.simulator.model import INTERVAL, floor_interval, local_midnight
-from osos.timeutil import FixedClock
+from osos.simulator.model import INTERVAL
+from osos.timeutil import FixedClock, local_midnight, quarter_floor
 
 from .conftest import NOW, Client, seconds_to_identify
 
@@ -239,4 +239,4 @@ async def test_latency_and_baud_pacing_delay_the_answer(clock: FixedClock) -> No
 
 
 def test_interval_helpers_agree() -> None:
-    assert floor_interval(NOW) + INTERVAL == dt.datetime(2026, 3, 10, 10, 15, tzinfo=dt.UTC)
+    assert quarter_floor(NOW) + INTERVAL == dt.datetime(2026, 3, 10, 10, 15, tzinfo=dt.UTC)

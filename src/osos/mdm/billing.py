@@ -27,7 +27,7 @@ from osos.mdm.model import (
 )
 from osos.mdm.segments import Segment, build_segments
 from osos.settings import ReactiveLimits
-from osos.timeutil import local_iso
+from osos.timeutil import ZONES, local_iso
 
 SECOND = dt.timedelta(seconds=1)
 
@@ -135,8 +135,8 @@ def profile_tariffs(segment: Segment, meter: MeterData) -> tuple[dict[str, int],
         return None
     zones = tariff.split_by_zone(own.starts, own.values)
     remainder = (last.value - first.value) - sum(zones.values())
-    shares = distribute(remainder, [zones[z] for z in tariff.ZONES])
-    return {z: zones[z] + d for z, d in zip(tariff.ZONES, shares, strict=True)}, True
+    shares = distribute(remainder, [zones[z] for z in ZONES])
+    return {z: zones[z] + d for z, d in zip(ZONES, shares, strict=True)}, True
 
 
 def segment_tariffs(

@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 
 from osos.mdm.billing import MonthlyReport
 from osos.mdm.loading import READ_MARGIN
-from osos.mdm.model import INTERVAL, month_start_before, next_month_start, period_of
+from osos.mdm.model import INTERVAL
+from osos.mdm.months import compute_for, monthly_all
 from osos.settings import Settings
 from osos.store.db import now as db_now
 from osos.store.models import Installation, Readout, ServicePoint, profile_intervals
 from osos.store.models.mdm import BillingDeterminant
-from osos.timeutil import month_bounds
+from osos.timeutil import month_bounds, month_start_before, next_month_start, period_of
 
 
 def fingerprint(session: Session, service_point_id: int, period: str) -> str:
@@ -149,8 +150,6 @@ def stored(
     session: Session, service_point_id: int, period: str, settings: Settings
 ) -> dict[str, Any]:
     """The month's determinants as JSON, recomputed first when dirty or their data moved."""
-    from osos.mdm.service import compute_for
-
     row = _row(session, service_point_id, period)
     if (
         row is not None
@@ -193,8 +192,6 @@ def dirty_months(session: Session, *, limit: int) -> list[tuple[int, str]]:
 
 def refresh(session: Session, service_point_id: int, period: str, settings: Settings) -> None:
     """Recompute and store one month."""
-    from osos.mdm.service import compute_for
-
     sp = session.get(ServicePoint, service_point_id)
     assert sp is not None
     store(session, service_point_id, compute_for(session, sp, period, settings))
@@ -202,8 +199,6 @@ def refresh(session: Session, service_point_id: int, period: str, settings: Sett
 
 def store_period(session: Session, period: str, settings: Settings) -> int:
     """Compute every service point's month in bulk and store it (the monthly batch)."""
-    from osos.mdm.service import monthly_all
-
     ids = {no: sp_id for no, sp_id in session.execute(select(ServicePoint.no, ServicePoint.id))}
     count = 0
     for report in monthly_all(session, period, settings):

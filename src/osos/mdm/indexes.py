@@ -13,7 +13,8 @@ from bisect import bisect_left
 from collections.abc import Iterator
 
 from osos.channels import to_milli
-from osos.mdm.model import IndexValue, MeterData, RegisterRead, is_month_start, next_month_start
+from osos.mdm.model import IndexValue, MeterData, RegisterRead
+from osos.timeutil import is_month_start, next_month_start
 
 # A frozen value is trusted only when the meter's reset time (0.1.2*1) is this close to the
 # month start it stands for (meters drift; a reset a week off is another month's value).

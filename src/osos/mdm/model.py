@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
 from osos.channels import BY_OBIS
-from osos.timeutil import LOCAL_TZ, UTC, local_iso
+from osos.timeutil import local_iso
 
 INTERVAL = dt.timedelta(minutes=15)
 
@@ -38,27 +38,11 @@ def milli_text(value: int | None) -> str | None:
     return None if value is None else plain(Decimal(value).scaleb(-3))
 
 
-def is_month_start(at: dt.datetime) -> bool:
-    local = at.astimezone(LOCAL_TZ)
-    return local.day == 1 and local.time() == dt.time(0)
-
-
-def next_month_start(at: dt.datetime) -> dt.datetime:
-    local = at.astimezone(LOCAL_TZ)
-    year, month = local.year + (local.month == 12), local.month % 12 + 1
-    return dt.datetime(year, month, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
-
-
-def month_start_before(at: dt.datetime, months_back: int = 0) -> dt.datetime:
-    """The local month start at or before ``at``, ``months_back`` months earlier."""
-    local = at.astimezone(LOCAL_TZ)
-    index = local.year * 12 + local.month - 1 - months_back
-    return dt.datetime(index // 12, index % 12 + 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
-
-
-def period_of(month_start: dt.datetime) -> str:
-    local = month_start.astimezone(LOCAL_TZ)
-    return f"{local.year:04d}-{local.month:02d}"
+def sum_or_none(values: Sequence[Decimal | None]) -> Decimal | None:
+    """The exact sum, or None when any part is unknown (a total is never guessed)."""
+    if any(v is None for v in values):
+        return None
+    return sum((v for v in values if v is not None), Decimal(0))
 
 
 @dataclass(frozen=True)

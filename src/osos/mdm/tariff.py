@@ -8,32 +8,12 @@ per zone instead.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from itertools import compress
 
-from osos.timeutil import LOCAL_TZ
+from osos.timeutil import ZONES, zone_of
 
-T1, T2, T3 = "1.8.1", "1.8.2", "1.8.3"
 _STEP = dt.timedelta(minutes=15)
-ZONES: tuple[str, ...] = (T1, T2, T3)
-
-
-def zone_of_hour(hour: int) -> str:
-    """The tariff register of a local hour 0–23."""
-    if 6 <= hour < 17:
-        return T1
-    if 17 <= hour < 22:
-        return T2
-    return T3
-
-
-_BY_HOUR: tuple[str, ...] = tuple(zone_of_hour(h) for h in range(24))
-
-
-def zone_of(interval_start: dt.datetime) -> str:
-    """The tariff register an interval starting at this (aware) instant counts towards."""
-    return _BY_HOUR[interval_start.astimezone(LOCAL_TZ).hour]
-
 
 _MASKS: dict[
     tuple[dt.datetime, int], tuple[tuple[dt.datetime, ...], tuple[tuple[bool, ...], ...]]
@@ -68,7 +48,3 @@ def split_by_zone(starts: Sequence[dt.datetime], values: Sequence[int]) -> dict[
     for start, delta in zip(starts, values, strict=True):
         totals[zone_of(start)] += delta
     return totals
-
-
-def zone_total(totals: Mapping[str, int]) -> int:
-    return sum(totals[z] for z in ZONES)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from osos.timeutil import zone_of_hour
+
 SLOTS: Final = 96  # 15-minute intervals per local day (Turkey keeps UTC+3 all year)
 SLOT_MINUTES: Final = 15
 LEVELS: Final = (880, 920, 960, 1000, 1000, 1040, 1080, 1120)  # day factor, permille (8)
@@ -66,14 +68,13 @@ def mix(*parts: int) -> int:
     return x
 
 
+_POSITION: Final = {"1.8.1": T1, "1.8.2": T2, "1.8.3": T3}
+
+
 def zone_of_slot(slot: int) -> int:
-    """T1/T2/T3 register position of the interval starting at ``slot`` × 15 min local."""
-    minute = slot * SLOT_MINUTES
-    if 6 * 60 <= minute < 17 * 60:
-        return T1
-    if 17 * 60 <= minute < 22 * 60:
-        return T2
-    return T3
+    """T1/T2/T3 register position of the interval starting at ``slot`` × 15 min local (the
+    tariff zones of :mod:`osos.timeutil`)."""
+    return _POSITION[zone_of_hour(slot * SLOT_MINUTES // 60)]
 
 
 ZONES: Final = tuple(zone_of_slot(s) for s in range(SLOTS))

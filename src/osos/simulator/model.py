@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from osos.errors import InvalidInput
-from osos.timeutil import UTC
+from osos.timeutil import UTC, local_midnight, month_start_before, quarter_floor
 
 from .consumption import (
     EXPORT,
@@ -47,28 +47,9 @@ Registers = tuple[int, ...]  # T1, T2, T3, export, Q1..Q4 (Wh / varh), see consu
 _Best = tuple[int, dt.datetime | None]  # (interval energy, true end time of the interval)
 
 
-def local_midnight(day: dt.date) -> dt.datetime:
-    """00:00 local of ``day`` as aware UTC."""
-    return dt.datetime(day.year, day.month, day.day, tzinfo=UTC) - LOCAL_OFFSET
-
-
 def local_naive(when: dt.datetime) -> dt.datetime:
     """Aware time → naive local wall-clock (UTC+3)."""
     return (when.astimezone(UTC) + LOCAL_OFFSET).replace(tzinfo=None)
-
-
-def month_start(when: dt.datetime, back: int = 0) -> dt.datetime:
-    """00:00 local on day 1 of the month of ``when`` (``back`` months earlier), aware UTC."""
-    local = local_naive(when)
-    index = local.year * 12 + local.month - 1 - back
-    return local_midnight(dt.date(index // 12, index % 12 + 1, 1))
-
-
-def floor_interval(when: dt.datetime) -> dt.datetime:
-    """The last 15-minute boundary at or before ``when`` (local quarter hours = UTC ones)."""
-    when = when.astimezone(UTC)
-    minute = when.minute - when.minute % SLOT_MINUTES
-    return when.replace(minute=minute, second=0, microsecond=0)
 
 
 def import_total(registers: Registers) -> int:
@@ -231,7 +212,7 @@ class MeterModel:
 
     def interval_energy(self, end: dt.datetime) -> Registers:
         """Energy of the 15-minute interval ending at ``end`` (a quarter-hour boundary)."""
-        if floor_interval(end) != end.astimezone(UTC):
+        if quarter_floor(end) != end.astimezone(UTC):
             raise InvalidInput(f"{end} is not a 15-minute boundary")
         if end <= self.installed_at:
             return (0,) * REGISTERS
@@ -242,7 +223,7 @@ class MeterModel:
 
     def interval_ends(self, start: dt.datetime, end: dt.datetime) -> Iterator[dt.datetime]:
         """Quarter-hour boundaries in [start, end] (true time)."""
-        current = floor_interval(start)
+        current = quarter_floor(start)
         if current < start:
             current += INTERVAL
         while current <= end:
@@ -256,7 +237,7 @@ class MeterModel:
         ``start`` (a local midnight) and ``end``; the earliest interval wins a tie."""
         best_imp: _Best = (0, None)
         best_exp: _Best = (0, None)
-        last_local = local_naive(floor_interval(end))
+        last_local = local_naive(quarter_floor(end))
         last_day = last_local.date()
         day = max(local_naive(start).date(), self.install_date)
         while day <= last_day:
@@ -300,8 +281,8 @@ class MeterModel:
 
     def billing_period(self, when: dt.datetime, back: int) -> BillingPeriod:
         """The ``back``-th last reset (1 = ``*1``) before true time ``when``."""
-        reset = month_start(when, back - 1)
-        previous = month_start(when, back)
+        reset = month_start_before(when, back - 1)
+        previous = month_start_before(when, back)
         imp, exp = self.max_demand(previous, reset)
         return BillingPeriod(reset, self.registers_at(reset), imp, exp)
 
@@ -338,8 +319,8 @@ class MeterModel:
     def snapshot(self, true_time: dt.datetime) -> Snapshot:
         true_time = true_time.astimezone(UTC)
         registers = self.registers_at(true_time)
-        imp, exp = self.max_demand(month_start(true_time), true_time)
-        current_end = floor_interval(true_time) + INTERVAL
+        imp, exp = self.max_demand(month_start_before(true_time), true_time)
+        current_end = quarter_floor(true_time) + INTERVAL
         return Snapshot(
             true_time=true_time,
             meter_time=self.meter_time(true_time),
@@ -362,7 +343,7 @@ class MeterModel:
         """Profile records (meter-clock stamp, registers, phase values) with stamps in
         [start, end], no later than the meter's clock now and no older than ``depth``."""
         now_meter = self.meter_time(true_now)
-        oldest = floor_interval(now_meter) - depth
+        oldest = quarter_floor(now_meter) - depth
         low = max(start, oldest) if start is not None else oldest
         high = min(end, now_meter) if end is not None else now_meter
         records = []
@@ -370,9 +351,7 @@ class MeterModel:
             when = self.clock.true_time(stamp)
             if when is None or when > true_now or when <= self.installed_at:
                 continue
-            records.append(
-                (stamp, self.registers_at(when), self.phase_values(floor_interval(when)))
-            )
+            records.append((stamp, self.registers_at(when), self.phase_values(quarter_floor(when))))
         return records
 
 

@@ -27,11 +27,18 @@ from osos.access import (
 )
 from osos.errors import InvalidInput, NotFound
 from osos.mdm.billing import MonthlyReport
-from osos.mdm.model import month_start_before, period_of
 from osos.mdm.service import month_end_indexes, monthly_report
-from osos.mdm.tariff import ZONES, zone_of
 from osos.store.db import now as db_now
-from osos.timeutil import LOCAL_TZ, UTC, local_date, month_bounds
+from osos.timeutil import (
+    LOCAL_TZ,
+    UTC,
+    ZONES,
+    local_date,
+    month_bounds,
+    month_start_before,
+    period_of,
+    zone_of,
+)
 from osos.web import charts, exports, formatting, queries
 from osos.web.dbsession import runtime_of
 from osos.web.deps import Viewer, record_denied, settings_of

@@ -16,7 +16,7 @@ from osos.protocol.dlms.meter_profiles import GENERIC
 from osos.protocol.dlms.reader import DlmsReader, ReadPlan, ReadResult
 from osos.protocol.dlms.security import Keys, MemoryFrameCounter
 from osos.simulator import Fleet, import_total
-from osos.simulator.model import floor_interval
+from osos.timeutil import quarter_floor
 
 from .conftest import AK, EK, NOW, dlms_spec
 
@@ -69,7 +69,7 @@ async def test_public_client_reads_registers_clock_and_profile(hdlc: bool) -> No
     assert values["96.1.0"].value == "D0001"
     assert result.clock is not None and result.clock.drift == dt.timedelta(seconds=40)
     ends = [r.end_at for r in result.records]
-    assert ends[0] == floor_interval(since) + dt.timedelta(minutes=15) and len(ends) == 8
+    assert ends[0] == quarter_floor(since) + dt.timedelta(minutes=15) and len(ends) == 8
     first = result.records[0]
     registers = model.registers_at(model.clock.true_time(first.end_at) or first.end_at)
     assert first.values["1.8.0"] == Decimal(import_total(registers)).scaleb(-3)

@@ -22,9 +22,9 @@ from osos.access import (
     supply_windows,
 )
 from osos.errors import NotFound
-from osos.mdm.model import month_start_before, period_of
 from osos.store.db import now as db_now
 from osos.store.models import ServicePoint
+from osos.timeutil import month_start_before, period_of
 from osos.web import exports, formatting, queries
 from osos.web.deps import DB, User, Viewer, render
 from osos.web.screens import (
