@@ -21,8 +21,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from osos.domain import CommMode
-from osos.headend.reading import Timeouts
-from osos.headend.scheduler import HeadendConfig, Scheduler
+from osos.headend.config import HeadendConfig
+from osos.headend.readplan import Timeouts
+from osos.headend.scheduler import Scheduler
 from osos.runtime import Runtime
 from osos.settings import DatabaseSettings, Settings
 from osos.simulator import Fleet

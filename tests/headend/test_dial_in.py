@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from osos.domain import CommMode
 from osos.headend.commlog import comm_log
+from osos.headend.config import HeadendConfig
 from osos.headend.plans import Backoff
-from osos.headend.reading import Timeouts
-from osos.headend.scheduler import HeadendConfig, Scheduler
+from osos.headend.readplan import Timeouts
+from osos.headend.scheduler import Scheduler
 from osos.runtime import Runtime
 from osos.simulator import Fleet
 from osos.simulator.spec import specs_for

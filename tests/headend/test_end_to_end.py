@@ -17,9 +17,10 @@ from sqlalchemy import func, select
 from osos.channels import BY_OBIS, from_milli
 from osos.domain import Generation
 from osos.headend.commlog import comm_log, comm_status
+from osos.headend.config import HeadendConfig
 from osos.headend.plans import Backoff
-from osos.headend.reading import Timeouts
-from osos.headend.scheduler import HeadendConfig, Scheduler
+from osos.headend.readplan import Timeouts
+from osos.headend.scheduler import Scheduler
 from osos.runtime import Runtime
 from osos.simulator import Fleet
 from osos.simulator.consumption import CustomerKind

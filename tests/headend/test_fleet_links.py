@@ -8,9 +8,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from osos.headend.config import HeadendConfig
 from osos.headend.plans import Backoff
-from osos.headend.reading import Timeouts
-from osos.headend.scheduler import HeadendConfig, Scheduler
+from osos.headend.readplan import Timeouts
+from osos.headend.scheduler import Scheduler
 from osos.runtime import Runtime
 from osos.simulator import Fleet
 from osos.simulator.faults import CLOCK_OFF_SECONDS, Fault

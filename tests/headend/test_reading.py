@@ -5,14 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from osos.headend.reading import (
-    ClockCheck,
-    MeterReader,
-    ProfileChunk,
-    ReadoutData,
-    ReadRequest,
-    Timeouts,
-)
+from osos.headend.reading import MeterReader
+from osos.headend.readplan import ClockCheck, ProfileChunk, ReadoutData, ReadRequest, Timeouts
 from osos.protocol.iec62056_21.framing import add_even_parity, strip_parity
 from osos.protocol.iec62056_21.messages import DataMessage
 from osos.timeutil import UTC, FixedClock

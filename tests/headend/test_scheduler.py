@@ -12,10 +12,12 @@ from sqlalchemy import func, select
 
 from osos.domain import CommMode, Generation
 from osos.headend.commlog import comm_log, comm_status
+from osos.headend.config import HeadendConfig
 from osos.headend.jobs import MeterTarget, add_job, claim_jobs, create_due_jobs
 from osos.headend.plans import Backoff
-from osos.headend.reading import Timeouts
-from osos.headend.scheduler import HeadendConfig, Scheduler, run_headend
+from osos.headend.readplan import Timeouts
+from osos.headend.scheduler import Scheduler
+from osos.headend.service import run_headend
 from osos.runtime import Runtime
 from osos.store.models import AuditEntry, Installation, Meter, profile_intervals
 from osos.store.models.headend import ReadJob

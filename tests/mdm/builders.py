@@ -13,7 +13,8 @@ from osos.domain import DataSource, ReadSource
 from osos.protocol.iec62056_21.adapter import read_values
 from osos.protocol.iec62056_21.datasets import parse_data_sets
 from osos.readings import IntervalRecord, ReadValue
-from osos.store.ingest import store_profile, store_readout
+from osos.store.ingest import store_readout
+from osos.store.intervals import store_profile
 from osos.store.models import Installation, Meter, ServicePoint
 from osos.timeutil import LOCAL_TZ, UTC
 

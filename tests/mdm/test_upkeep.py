@@ -21,7 +21,8 @@ from osos.readings import IntervalRecord
 from osos.runtime import Runtime
 from osos.settings import ValidationLimits
 from osos.store import db
-from osos.store.ingest import store_profile, store_readout
+from osos.store.ingest import store_readout
+from osos.store.intervals import store_profile
 from osos.store.models import Meter
 from osos.store.models.mdm import BillingDeterminant, UpkeepWatermark, ValidationFinding
 

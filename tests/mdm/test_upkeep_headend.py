@@ -8,10 +8,11 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from osos.headend.config import HeadendConfig
 from osos.headend.jobs import MeterTarget
 from osos.headend.plans import Backoff
-from osos.headend.reading import Timeouts
-from osos.headend.scheduler import HeadendConfig, run_headend
+from osos.headend.readplan import Timeouts
+from osos.headend.service import run_headend
 from osos.mdm.upkeep import UpkeepSummary, ValidationHook
 from osos.mdm.validate import Code
 from osos.runtime import Runtime

@@ -15,7 +15,7 @@ from osos.mdm.validate import Code
 from osos.runtime import Runtime
 from osos.settings import ValidationLimits
 from osos.store import db
-from osos.store.ingest import store_profile
+from osos.store.intervals import store_profile
 from osos.store.models import AuditEntry, ProfileIntervalHistory, profile_intervals
 from osos.store.models.mdm import BillingDeterminant
 

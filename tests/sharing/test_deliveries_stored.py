@@ -14,7 +14,7 @@ from osos.sharing.board import delivery_board
 from osos.sharing.deliveries import run_due
 from osos.sharing.transport import HttpPost
 from osos.store import db
-from osos.store.ingest import store_profile
+from osos.store.intervals import store_profile
 from osos.store.models.sharing import Delivery, DeliveryAlert, DeliveryCorrection
 from osos.timeutil import FixedClock, parse_local
 from tests.sharing import factories as f

@@ -16,15 +16,8 @@ from osos.errors import DataRejected, InvalidInput, ProtocolError
 from osos.protocol.iec62056_21.adapter import capture_readings
 from osos.readings import IntervalRecord, ReadValue
 from osos.runtime import Runtime
-from osos.store.ingest import (
-    IngestSummary,
-    ProfileIngestResult,
-    interval_row,
-    last_profile_end,
-    store_capture,
-    store_profile,
-    store_readout,
-)
+from osos.store.ingest import IngestSummary, store_capture, store_readout
+from osos.store.intervals import ProfileIngestResult, interval_row, last_profile_end, store_profile
 from osos.store.models import (
     Meter,
     ProfileConflict,

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from osos.domain import DataSource, ReadSource
 from osos.readings import IntervalRecord, ReadValue
 from osos.registry.importer import import_registry
-from osos.store.ingest import store_profile, store_readout
+from osos.store.ingest import store_readout
+from osos.store.intervals import store_profile
 from osos.store.models import Installation, Meter, ServicePoint
 from osos.timeutil import UTC, quarter_floor, zone_of
 

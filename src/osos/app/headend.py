@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from osos.headend.scheduler import AfterTick, HeadendConfig, Scheduler, run_headend
+from osos.headend.config import HeadendConfig
+from osos.headend.scheduler import Scheduler
+from osos.headend.service import AfterTick, run_headend
 from osos.mdm.upkeep import ValidationHook
 from osos.runtime import Runtime
 from osos.settings import SharingConfig

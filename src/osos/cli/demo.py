@@ -21,7 +21,7 @@ from sqlalchemy import select
 from osos.app import open_runtime
 from osos.app.headend import after_tick_hooks, serve_headend
 from osos.errors import ImportFailed
-from osos.headend.scheduler import HeadendConfig
+from osos.headend.config import HeadendConfig
 from osos.registry.importer import import_registry
 from osos.runtime import Runtime
 from osos.settings import Settings, load_settings

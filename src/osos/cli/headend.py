@@ -18,13 +18,10 @@ from osos.app import open_runtime
 from osos.app.headend import serve_headend
 from osos.errors import InvalidInput, NotFound
 from osos.headend.commlog import comm_status
+from osos.headend.config import HeadendConfig, MeterReadReport
 from osos.headend.plans import PURPOSES, SERVICE_CLASSES
-from osos.headend.scheduler import (
-    HeadendConfig,
-    MeterReadReport,
-    Scheduler,
-    parse_listen,
-)
+from osos.headend.scheduler import Scheduler
+from osos.headend.service import parse_listen
 from osos.runtime import Runtime
 from osos.store.models.headend import ReadPlan
 from osos.timeutil import local_iso, parse_local, to_local

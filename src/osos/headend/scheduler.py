@@ -17,81 +17,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import inspect
 import logging
-import os
-import socket
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osos.domain import CommMode
-from osos.errors import InvalidInput, NotFound
+from osos.errors import NotFound
 from osos.headend import commlog, jobs
+from osos.headend.config import (
+    Connector,
+    HeadendConfig,
+    MeterReadReport,
+    read_request,
+    tcp_connector,
+    timeouts_for,
+)
 from osos.headend.jobs import JobView, MeterTarget
-from osos.headend.plans import Backoff, profile_gap
-from osos.headend.reading import ClockCheck, MeterReader, ReadOutcome, ReadRequest, Timeouts
+from osos.headend.plans import profile_gap
+from osos.headend.reading import MeterReader
+from osos.headend.readplan import ReadOutcome, ReadRequest
+from osos.headend.records import prepare_dial_in, prepare_read_now, record_session
 from osos.headend.storage import Database, StoreSink
-from osos.protocol.iec62056_21.meter_profiles import MeterProfile, profile_by_key
-from osos.readings import ReadValue
 from osos.runtime import Runtime
-from osos.store.ingest import ProfileIngestResult, last_profile_end
-from osos.store.models import Meter
+from osos.store.intervals import ProfileIngestResult, last_profile_end
 from osos.store.models.headend import ReadJob
 from osos.timeutil import Clock, SystemClock
 from osos.transport.base import Transport, TransportError
-from osos.transport.tcp import DialInListener, TcpTransport
 
 log = logging.getLogger(__name__)
-
-AfterTick = Callable[[Runtime, dt.datetime], object]
-"""Called after every tick with ``(runtime, now)``."""
-
-
-@dataclass(frozen=True)
-class HeadendConfig:
-    """How hard and how patiently to read. Defaults suit GPRS modems; tests shrink them."""
-
-    concurrency: int = 200
-    timeouts: Timeouts = field(default_factory=Timeouts)
-    backoff: Backoff = field(default_factory=Backoff)
-    max_attempts: int = 6
-    max_drift: dt.timedelta = dt.timedelta(seconds=20)
-    profile_period: dt.timedelta = dt.timedelta(minutes=15)
-    profile_chunk: dt.timedelta = dt.timedelta(days=1)
-    initial_backfill: dt.timedelta = dt.timedelta(days=1)
-    max_backfill: dt.timedelta = dt.timedelta(days=40)
-    stale_after: dt.timedelta = dt.timedelta(minutes=30)
-    plan_every: dt.timedelta = dt.timedelta(minutes=1)  # how often plans become jobs
-    job_retention: dt.timedelta = dt.timedelta(days=7)  # finished jobs kept (comm log: always)
-    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
-
-
-@dataclass(frozen=True)
-class MeterReadReport:
-    """What one session did, for the CLI and the tests."""
-
-    serial: str
-    outcome: str
-    error: str | None
-    values: tuple[ReadValue, ...]
-    profile: ProfileIngestResult
-    profile_range: tuple[dt.datetime, dt.datetime] | None
-    clock: ClockCheck | None
-    comm_log_id: int | None  # None: nothing was missing, no call was made
-    jobs: tuple[tuple[int, str], ...] = ()  # (job id, state after this attempt)
-
-
-Connector = Callable[[MeterTarget], Transport]
-
-
-def tcp_connector(target: MeterTarget) -> Transport:
-    if not target.host or not target.port:
-        raise NotFound(f"meter {target.serial} has no host:port to dial")
-    return TcpTransport(target.host, target.port)
 
 
 class Scheduler:
@@ -207,37 +162,6 @@ class Scheduler:
 
     # -- one meter
 
-    def _request(
-        self,
-        target: MeterTarget,
-        profile_range: tuple[dt.datetime, dt.datetime] | None,
-        *,
-        readout: bool,
-        clock_check: bool,
-    ) -> ReadRequest:
-        meter_profile: MeterProfile | None = None
-        if target.meter_profile:
-            with contextlib.suppress(KeyError):
-                meter_profile = profile_by_key(target.meter_profile)
-        return ReadRequest(
-            serial=target.serial,
-            address=target.device_address or "",
-            password=target.password,
-            readout=readout,
-            profile_from=profile_range[0] if profile_range else None,
-            profile_to=profile_range[1] if profile_range else None,
-            profile_chunk=self.config.profile_chunk,
-            clock_check=clock_check and target.password is not None,
-            max_drift=self.config.max_drift,
-            meter_profile=meter_profile,
-            software_parity=target.software_parity,
-        )
-
-    def _timeouts(self, target: MeterTarget) -> Timeouts:
-        if target.inter_byte_timeout_s:
-            return replace(self.config.timeouts, inter_byte=float(target.inter_byte_timeout_s))
-        return self.config.timeouts
-
     async def read_meter(
         self,
         target: MeterTarget,
@@ -257,7 +181,9 @@ class Scheduler:
         async with self._modems[target.modem], self._sessions:
             now = self.clock.now()
             profile_range = await self._profile_range(target, now, want_profile, explicit)
-            request = self._request(target, profile_range, readout=readout, clock_check=clock_check)
+            request = read_request(
+                target, profile_range, self.config, readout=readout, clock_check=clock_check
+            )
             if link is None and not request.needs_call:
                 # Nothing missing since the last read: the job is done without a call.
                 return await self._finish(
@@ -330,7 +256,7 @@ class Scheduler:
         sink: StoreSink,
         link: Transport | None,
     ) -> tuple[ReadOutcome, int, int, bytes]:
-        timeouts = self._timeouts(target)
+        timeouts = timeouts_for(target, self.config)
         try:
             link = link or self.connector(target)
         except NotFound as exc:
@@ -360,43 +286,20 @@ class Scheduler:
         transcript: bytes,
     ) -> MeterReadReport:
         now = self.clock.now()
-        profile_done = request.profile_from is None or outcome.profile_ok
         last_end = sink.last_end if sink is not None else None
-        resume = last_end + dt.timedelta(minutes=1) if last_end else None
-
-        def work(session: Session) -> list[tuple[int, str]]:
-            if log_id is not None:
-                commlog.finish_attempt(
-                    session,
-                    log_id,
-                    ended_at=now,
-                    outcome=outcome.outcome,
-                    error=outcome.error,
-                    bytes_sent=sent,
-                    bytes_received=received,
-                    transcript=transcript or None,
-                    last_profile_end=last_end,
-                )
-            states = []
-            for job in job_list:
-                ok = outcome.readout_ok if job.purpose == "readout" else profile_done
-                states.append(
-                    (
-                        job.id,
-                        jobs.finish_job(
-                            session,
-                            job.id,
-                            ok=ok,
-                            now=now,
-                            error=None if ok else outcome.error,
-                            backoff=self.config.backoff,
-                            resume_from=resume if job.purpose == "profile" else None,
-                        ),
-                    )
-                )
-            return states
-
-        states = await self.db.run(work)
+        states = await self.db.run(
+            lambda session: record_session(
+                session,
+                log_id=log_id,
+                job_list=job_list,
+                outcome=outcome,
+                now=now,
+                profile_done=request.profile_from is None or outcome.profile_ok,
+                last_end=last_end,
+                traffic=(sent, received, transcript),
+                backoff=self.config.backoff,
+            )
+        )
         values = sink.values if sink is not None else ()
         ingested = sink.ingested if sink is not None else ProfileIngestResult()
         log.log(
@@ -441,81 +344,34 @@ class Scheduler:
         its clock (set when it drifts beyond the limit) when the registry has its password."""
         now = self.clock.now()
 
-        def prepare(session: Session) -> tuple[MeterTarget, list[JobView]]:
-            meter_id = session.scalar(select(Meter.id).where(Meter.serial == serial))
-            if meter_id is None:
-                raise NotFound(f"no meter with serial {serial!r} in the registry")
-            ids = []
-            if readout:
-                ids.append(jobs.add_job(session, meter_id, "readout", now, clock_check=clock_check))
-            if profile_from is not None:
-                ids.append(
-                    jobs.add_job(
-                        session,
-                        meter_id,
-                        "profile",
-                        now,
-                        profile_from=profile_from,
-                        profile_to=profile_to or now,
-                        clock_check=clock_check,
-                    )
-                )
-            claimed = jobs.claim_jobs(
+        target, job_list = await self.db.run(
+            lambda session: prepare_read_now(
                 session,
+                serial,
                 now,
                 worker=self.config.worker,
-                limit=1,
-                meter_ids=[meter_id],
-                job_ids=ids,
-                dial_out_only=False,
+                readout=readout,
+                profile_from=profile_from,
+                profile_to=profile_to,
+                clock_check=clock_check,
             )
-            (target,) = jobs.meter_targets(session, [meter_id])
-            return target, claimed
-
-        target, job_list = await self.db.run(prepare)
+        )
         return await self.read_meter(target, job_list, profile=profile_from is not None)
 
     async def on_dial_in(self, serial: str, link: Transport) -> None:
         """A modem called in with ``ID:<serial>``: run its due jobs (or fill the profile gap)."""
         now = self.clock.now()
 
-        def prepare(session: Session) -> tuple[MeterTarget | None, list[JobView]]:
-            meter_id = session.scalar(select(Meter.id).where(Meter.serial == serial))
-            if meter_id is None:
-                log_id = commlog.start_attempt(
-                    session,
-                    meter_id=None,
-                    started_at=now,
-                    direction=CommMode.DIAL_IN,
-                    purpose="dial_in",
-                    peer=link.peer,
-                )
-                commlog.finish_attempt(
-                    session,
-                    log_id,
-                    ended_at=now,
-                    outcome=commlog.FAILED,
-                    error=f"unknown meter serial {serial!r} in the greeting",
-                    bytes_sent=0,
-                    bytes_received=0,
-                    transcript=None,
-                )
-                return None, []
-            jobs.create_due_jobs(
-                session, now, max_attempts=self.config.max_attempts, meter_ids=[meter_id]
-            )
-            claimed = jobs.claim_jobs(
+        target, job_list = await self.db.run(
+            lambda session: prepare_dial_in(
                 session,
+                serial,
                 now,
+                peer=link.peer,
                 worker=self.config.worker,
-                limit=10,
-                meter_ids=[meter_id],
-                dial_out_only=False,
+                max_attempts=self.config.max_attempts,
             )
-            (target,) = jobs.meter_targets(session, [meter_id])
-            return target, claimed
-
-        target, job_list = await self.db.run(prepare)
+        )
         if target is None:
             log.warning("dial-in from %s: unknown serial %r", link.peer, serial)
             return
@@ -529,69 +385,3 @@ class Scheduler:
 def _job_profile_to(session: Session, job_id: int) -> dt.datetime | None:
     job = session.get(ReadJob, job_id)
     return job.profile_to if job is not None else None
-
-
-def parse_listen(listen: str | tuple[str, int]) -> tuple[str, int]:
-    """``HOST:PORT`` (or a tuple) → (host, port); ValueError names what is wrong."""
-    if isinstance(listen, tuple):
-        return listen
-    host, sep, port = listen.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise InvalidInput(f"--listen must be HOST:PORT, got {listen!r}")
-    return host or "0.0.0.0", int(port)
-
-
-async def run_hooks(hooks: Sequence[AfterTick], runtime: Runtime, now: dt.datetime) -> None:
-    for hook in hooks:
-        try:
-            result = (
-                hook(runtime, now)
-                if inspect.iscoroutinefunction(hook)
-                else await asyncio.to_thread(hook, runtime, now)
-            )
-            if inspect.isawaitable(result):
-                await result
-        except Exception:  # a failing hook must not stop the meter reading; it is logged
-            log.exception("after-tick hook %r failed", hook)
-
-
-async def run_headend(
-    runtime: Runtime,
-    *,
-    stop: asyncio.Event,
-    clock: Clock | None = None,
-    concurrency: int = 200,
-    listen: str | tuple[str, int] | None = None,
-    tick_s: float = 5.0,
-    config: HeadendConfig | None = None,
-    after_tick: Sequence[AfterTick] = (),
-    connector: Connector = tcp_connector,
-) -> Scheduler:
-    """Run the scheduler (and the dial-in listener) until ``stop`` is set.
-
-    Every ``tick_s`` seconds: plan and start due reads, then call the ``after_tick`` hooks
-    with ``(runtime, now)``. On stop, running sessions are given their
-    session timeout to finish and are then cancelled (their jobs are released as stale later).
-    """
-    config = replace(config or HeadendConfig(), concurrency=concurrency)
-    scheduler = Scheduler(runtime, clock=clock or SystemClock(), config=config, connector=connector)
-    scheduler.keep_reports = False
-    listener: DialInListener | None = None
-    if listen is not None:
-        host, port = parse_listen(listen)
-        listener = DialInListener(host, port, scheduler.on_dial_in)
-        await listener.start()
-    try:
-        while not stop.is_set():
-            await scheduler.tick()
-            await run_hooks(after_tick, runtime, scheduler.clock.now())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=tick_s)
-    finally:
-        if listener is not None:
-            await listener.stop()
-        try:
-            await asyncio.wait_for(scheduler.drain(), timeout=config.timeouts.session)
-        except TimeoutError:
-            await scheduler.cancel()
-    return scheduler

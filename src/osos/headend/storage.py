@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from osos import audit
 from osos.domain import DataSource, ReadSource
-from osos.headend.reading import ClockCheck, ProfileChunk, ReadoutData
+from osos.headend.readplan import ClockCheck, ProfileChunk, ReadoutData
 from osos.readings import ReadValue
-from osos.store.ingest import ProfileIngestResult, store_profile, store_readout
+from osos.store.ingest import store_readout
+from osos.store.intervals import ProfileIngestResult, store_profile
 from osos.timeutil import Clock, to_local
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,8 @@ from osos.obis import normalize_obis
 from osos.readings import CaptureReadings, IntervalRecord, ReadValue
 from osos.registry.reader import read_table
 from osos.settings import ValidationLimits
-from osos.store.ingest import IngestSummary, store_capture, store_profile, store_readout
+from osos.store.ingest import IngestSummary, store_capture, store_readout
+from osos.store.intervals import store_profile
 from osos.store.models import Meter
 from osos.timeutil import parse_local
 

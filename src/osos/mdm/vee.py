@@ -30,7 +30,7 @@ from osos.mdm.validate import Code, Finding, ReadClock, validate
 from osos.readings import IntervalRecord
 from osos.settings import ValidationLimits
 from osos.store.db import now as db_now
-from osos.store.ingest import store_profile
+from osos.store.intervals import store_profile
 from osos.store.models import Meter, ProfileIntervalHistory, Readout, profile_intervals
 from osos.store.models.mdm import ValidationFinding
 

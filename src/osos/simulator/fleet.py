@@ -27,8 +27,8 @@ from osos.protocol.iec62056_21.messages import EOT, ETX, STX
 from osos.protocol.iec62056_21.meter_session import MeterSession, MeterState
 from osos.timeutil import Clock, SystemClock
 
-from . import dlms_session
 from .dlms_meter import DlmsMeter
+from .dlms_session import converse as converse_dlms
 from .faults import CLOCK_OFF_SECONDS, Fault
 from .meter import VirtualMeter
 from .model import MeterModel
@@ -289,7 +289,7 @@ class Fleet:
     ) -> bool:
         """Answer one call until the other side hangs up (True) or the line drops (False)."""
         if meter.serial in self.dlms:
-            return await dlms_session.converse(
+            return await converse_dlms(
                 meter,
                 self.dlms[meter.serial],
                 reader,
