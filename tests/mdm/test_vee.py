@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from osos.domain import DataSource
-from osos.mdm import determinants, vee
+from osos.mdm import determinants, edits, vee
 from osos.mdm.service import interval_consumption, monthly_report
 from osos.mdm.validate import Code
 from osos.runtime import Runtime
@@ -91,7 +91,7 @@ def test_gap_estimated_then_replaced_by_actual_read(runtime: Runtime) -> None:
         assert data["consumption"]["1.8.0"] == "22506.000"
         history = s.execute(select(ProfileIntervalHistory)).scalars().all()
         assert len(history) == 8 and {h.source for h in history} == {DataSource.ESTIMATED}
-        versions = vee.interval_versions(s, meter_id, GAP_START, GAP_START + Q)
+        versions = edits.interval_versions(s, meter_id, GAP_START, GAP_START + Q)
         assert [(v.version, v.source, v.current) for v in versions] == [
             (1, "estimated", False),
             (2, "actual", True),
@@ -111,7 +111,7 @@ def test_operator_edit_is_versioned_and_audited(runtime: Runtime) -> None:
         old = next(r for r in records if r.end_at == at).values["1.8.0"]
 
     with db.transaction(runtime.sessions) as s:
-        version = vee.edit_interval(
+        version = edits.edit_interval(
             s, meter_id, at, {"1.8.0": old + Decimal("0.100")}, user="op1", reason="probe read"
         )
         assert version == 2
@@ -147,8 +147,8 @@ def test_edit_needs_a_reason(runtime: Runtime) -> None:
 
     with db.transaction(runtime.sessions) as s:
         meter = add_meter(s, "E3")
-        with pytest.raises(vee.EditRefused):
-            vee.edit_interval(s, meter.id, OCT, {"1.8.0": Decimal(1)}, user="op", reason=" ")
+        with pytest.raises(edits.EditRefused):
+            edits.edit_interval(s, meter.id, OCT, {"1.8.0": Decimal(1)}, user="op", reason=" ")
 
 
 def test_findings_resolved(runtime: Runtime) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -50,6 +50,18 @@ class ImportReport:
     intervals_unchanged: int = 0
     conflicts: int = 0
     replaced_estimates: int = 0
+
+    def __add__(self, other: ImportReport) -> ImportReport:
+        """Counts of two parts of one import (the rows are this one's)."""
+        return ImportReport(
+            self.rows,
+            self.readouts_created + other.readouts_created,
+            self.values + other.values,
+            self.intervals_inserted + other.intervals_inserted,
+            self.intervals_unchanged + other.intervals_unchanged,
+            self.conflicts + other.conflicts,
+            self.replaced_estimates + other.replaced_estimates,
+        )
 
 
 def _meters(session: Session, serials: Iterable[str]) -> dict[str, int]:
@@ -98,6 +110,63 @@ class _Reading:
     value: ReadValue
 
 
+def _time_cell(
+    number: int, cells: dict[str, str], column: str, problems: list[str]
+) -> dt.datetime | None:
+    try:
+        return parse_local(cells.get(column, ""))
+    except InvalidInput as exc:
+        problems.append(f"row {number}, column {column}: {exc}")
+        return None
+
+
+def _number_cell(number: int, column: str, text: str, problems: list[str]) -> Decimal | None:
+    try:
+        value = _decimal(text)
+        to_milli(value)
+    except (InvalidInput, DataRejected) as exc:
+        problems.append(f"row {number}, column {column}: {exc}")
+        return None
+    return value
+
+
+def _reading_row(
+    number: int,
+    cells: dict[str, str],
+    meters: dict[str, int],
+    seen: dict[tuple[str, dt.datetime, str], int],
+) -> tuple[_Reading | None, list[str]]:
+    """One row of a readings file: the reading, or the problems naming row and column."""
+    serial = cells.get("meter_serial", "")
+    problems = _serial_problems(number, serial, meters)
+    read_at = _time_cell(number, cells, "time", problems)
+    value_time = (
+        _time_cell(number, cells, "value_time", problems) if cells.get("value_time") else None
+    )
+    obis = normalize_obis(cells.get("obis", ""))
+    if not obis or not obis[0].isalnum():
+        problems.append(f"row {number}, column obis: not an OBIS code: {cells.get('obis')!r}")
+    value = _number_cell(number, "value", cells.get("value", ""), problems)
+    if read_at is not None and serial and obis:
+        key = (serial, read_at, obis)
+        if key in seen:
+            problems.append(
+                f"row {number}: {obis} of {serial} at {cells.get('time')} "
+                f"already given in row {seen[key]}"
+            )
+        seen[key] = number
+    if problems or read_at is None or value is None:
+        return None, problems
+    read = ReadValue(
+        address=obis,
+        value=str(value),
+        number=value,
+        unit=cells.get("unit") or None,
+        value_time=value_time,
+    )
+    return _Reading(number, serial, read_at, read), []
+
+
 def import_readings(session: Session, path: Path, *, limits: ValidationLimits) -> ImportReport:
     """One register value a row: meter_serial, time, obis, value, unit, value_time."""
     table = read_table(path)
@@ -108,53 +177,10 @@ def import_readings(session: Session, path: Path, *, limits: ValidationLimits) -
     readings: list[_Reading] = []
     seen: dict[tuple[str, dt.datetime, str], int] = {}
     for number, cells in table.rows:
-        serial = cells.get("meter_serial", "")
-        problems = _serial_problems(number, serial, meters)
-        read_at = value_time = None
-        try:
-            read_at = parse_local(cells.get("time", ""))
-        except InvalidInput as exc:
-            problems.append(f"row {number}, column time: {exc}")
-        if cells.get("value_time"):
-            try:
-                value_time = parse_local(cells["value_time"])
-            except InvalidInput as exc:
-                problems.append(f"row {number}, column value_time: {exc}")
-        obis = normalize_obis(cells.get("obis", ""))
-        if not obis or not obis[0].isalnum():
-            problems.append(f"row {number}, column obis: not an OBIS code: {cells.get('obis')!r}")
-        number_value = None
-        try:
-            number_value = _decimal(cells.get("value", ""))
-            to_milli(number_value)
-        except (InvalidInput, DataRejected) as exc:
-            problems.append(f"row {number}, column value: {exc}")
-        if read_at is not None and serial and obis:
-            key = (serial, read_at, obis)
-            if key in seen:
-                problems.append(
-                    f"row {number}: {obis} of {serial} at {cells.get('time')} "
-                    f"already given in row {seen[key]}"
-                )
-            seen[key] = number
-        if problems or read_at is None or number_value is None:
-            errors.extend(problems)
-            continue
-        unit = cells.get("unit") or None
-        readings.append(
-            _Reading(
-                number,
-                serial,
-                read_at,
-                ReadValue(
-                    address=obis,
-                    value=str(number_value),
-                    number=number_value,
-                    unit=unit,
-                    value_time=value_time,
-                ),
-            )
-        )
+        reading, problems = _reading_row(number, cells, meters, seen)
+        errors.extend(problems)
+        if reading is not None:
+            readings.append(reading)
     if errors:
         raise ImportFailed(errors)
     content = path.read_bytes()
@@ -182,11 +208,10 @@ def import_readings(session: Session, path: Path, *, limits: ValidationLimits) -
     return ImportReport(len(table.rows), created, values)
 
 
-def import_profile(session: Session, path: Path, *, limits: ValidationLimits) -> ImportReport:
-    """One 15-minute interval a row: meter_serial, time (interval end, local), OBIS columns."""
-    table = read_table(path)
-    errors = _missing_columns(table.columns, ("meter_serial", "time"))
-    channels = [c for c in table.columns if c not in ("meter_serial", "time")]
+def _profile_channels(columns: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The channel columns of a profile file, and the problems of its header."""
+    errors = _missing_columns(columns, ("meter_serial", "time"))
+    channels = [c for c in columns if c not in ("meter_serial", "time")]
     for column in channels:
         if normalize_obis(column) not in PROFILE_OBIS:
             errors.append(
@@ -194,85 +219,110 @@ def import_profile(session: Session, path: Path, *, limits: ValidationLimits) ->
             )
     if not channels:
         errors.append("row 1: no channel columns (e.g. 1.8.0)")
+    return channels, errors
+
+
+def _profile_row(
+    number: int,
+    cells: dict[str, str],
+    channels: Sequence[str],
+    meters: dict[str, int],
+    seen: dict[tuple[str, dt.datetime], int],
+) -> tuple[IntervalRecord | None, list[str]]:
+    """One row of a profile file: the interval, or the problems naming row and column."""
+    serial = cells.get("meter_serial", "")
+    problems = _serial_problems(number, serial, meters)
+    end_at = _time_cell(number, cells, "time", problems)
+    if end_at is not None and end_at.timestamp() % INTERVAL.total_seconds():
+        problems.append(
+            f"row {number}, column time: {cells.get('time')} is not the end of a 15-minute interval"
+        )
+    values: dict[str, Decimal] = {}
+    for column in channels:
+        text = cells.get(column, "")
+        value = _number_cell(number, column, text, problems) if text else None
+        if value is not None:
+            values[normalize_obis(column)] = value
+    if not values:
+        problems.append(f"row {number}: no channel value")
+    if end_at is not None and serial:
+        key = (serial, end_at)
+        if key in seen:
+            problems.append(
+                f"row {number}, column time: interval {cells.get('time')} of {serial} "
+                f"already given in row {seen[key]}"
+            )
+        seen[key] = number
+    if problems or end_at is None:
+        return None, problems
+    return IntervalRecord(end_at, values), []
+
+
+def import_profile(session: Session, path: Path, *, limits: ValidationLimits) -> ImportReport:
+    """One 15-minute interval a row: meter_serial, time (interval end, local), OBIS columns."""
+    table = read_table(path)
+    channels, errors = _profile_channels(table.columns)
     if errors:
         raise ImportFailed(errors)
     meters = _meters(session, (c.get("meter_serial", "") for _, c in table.rows))
     per_meter: dict[str, list[tuple[int, IntervalRecord]]] = defaultdict(list)
     seen: dict[tuple[str, dt.datetime], int] = {}
     for number, cells in table.rows:
-        serial = cells.get("meter_serial", "")
-        problems = _serial_problems(number, serial, meters)
-        end_at = None
-        try:
-            end_at = parse_local(cells.get("time", ""))
-            if end_at.timestamp() % INTERVAL.total_seconds():
-                problems.append(
-                    f"row {number}, column time: {cells.get('time')} is not the end of a "
-                    "15-minute interval"
-                )
-        except InvalidInput as exc:
-            problems.append(f"row {number}, column time: {exc}")
-        values: dict[str, Decimal] = {}
-        for column in channels:
-            text = cells.get(column, "")
-            if not text:
-                continue
-            try:
-                value = _decimal(text)
-                to_milli(value)
-            except (InvalidInput, DataRejected) as exc:
-                problems.append(f"row {number}, column {column}: {exc}")
-                continue
-            values[normalize_obis(column)] = value
-        if not values:
-            problems.append(f"row {number}: no channel value")
-        if end_at is not None and serial:
-            key = (serial, end_at)
-            if key in seen:
-                problems.append(
-                    f"row {number}, column time: interval {cells.get('time')} of {serial} "
-                    f"already given in row {seen[key]}"
-                )
-            seen[key] = number
-        if problems or end_at is None:
-            errors.extend(problems)
-            continue
-        per_meter[serial].append((number, IntervalRecord(end_at, values)))
+        record, problems = _profile_row(number, cells, channels, meters, seen)
+        errors.extend(problems)
+        if record is not None:
+            per_meter[cells.get("meter_serial", "")].append((number, record))
     if errors:
         raise ImportFailed(errors)
     content = path.read_bytes()
-    created = inserted = unchanged = conflicts = replaced = 0
+    totals = ImportReport(len(table.rows), 0, 0)
     for serial, items in sorted(per_meter.items()):
-        meter_id = meters[serial]
-        records = [r for _, r in items]
-        last = max(r.end_at for r in records)
-        first = min(r.end_at for r in records)
-        stored = store_readout(
-            session,
-            meter_id=meter_id,
-            read_at=last,
-            raw=_header([n for n, _ in items]) + content,
-            values=[],
-            source=ReadSource.IMPORT,
-            kind="profile",
+        totals = totals + _store_profile_rows(
+            session, meters[serial], items, content, limits=limits
         )
-        created += stored.created
-        result = store_profile(
-            session,
-            meter_id=meter_id,
-            records=records,
-            readout_id=stored.readout_id,
-            source=DataSource.ACTUAL,
-            actor="import",
-        )
-        inserted += result.inserted
-        unchanged += result.unchanged
-        conflicts += result.conflicts
-        replaced += result.replaced_estimates
-        if result.inserted or result.replaced_estimates:
-            mark_dirty(session, meter_id, first - INTERVAL, last)
-            validate_meter(session, meter_id, first - INTERVAL, last, limits=limits)
-    return ImportReport(len(table.rows), created, 0, inserted, unchanged, conflicts, replaced)
+    return totals
+
+
+def _store_profile_rows(
+    session: Session,
+    meter_id: int,
+    items: Sequence[tuple[int, IntervalRecord]],
+    content: bytes,
+    *,
+    limits: ValidationLimits,
+) -> ImportReport:
+    """One meter's rows of a profile file: a readout with the file's bytes, then its intervals."""
+    records = [r for _, r in items]
+    first, last = min(r.end_at for r in records), max(r.end_at for r in records)
+    stored = store_readout(
+        session,
+        meter_id=meter_id,
+        read_at=last,
+        raw=_header([n for n, _ in items]) + content,
+        values=[],
+        source=ReadSource.IMPORT,
+        kind="profile",
+    )
+    result = store_profile(
+        session,
+        meter_id=meter_id,
+        records=records,
+        readout_id=stored.readout_id,
+        source=DataSource.ACTUAL,
+        actor="import",
+    )
+    if result.inserted or result.replaced_estimates:
+        mark_dirty(session, meter_id, first - INTERVAL, last)
+        validate_meter(session, meter_id, first - INTERVAL, last, limits=limits)
+    return ImportReport(
+        0,
+        int(stored.created),
+        0,
+        result.inserted,
+        result.unchanged,
+        result.conflicts,
+        result.replaced_estimates,
+    )
 
 
 def ingest_capture(

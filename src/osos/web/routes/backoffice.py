@@ -15,7 +15,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from osos import audit
 from osos.errors import ImportFailed, NotFound
 from osos.headend.commlog import comm_log
-from osos.mdm.vee import EditRefused, edit_interval, list_findings, resolve_finding
+from osos.mdm.edits import EditRefused, edit_interval
+from osos.mdm.vee import list_findings, resolve_finding
 from osos.sharing.board import delivery_board
 from osos.store.db import now as db_now
 from osos.timeutil import LOCAL_TZ, parse_local
