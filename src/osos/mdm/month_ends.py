@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 from osos.mdm import loading
 from osos.mdm.billing import segment_tariffs
 from osos.mdm.indexes import index_at
-from osos.mdm.model import INTERVAL, REGISTERS, TARIFF_REGISTERS, sum_or_none
+from osos.mdm.model import (
+    INTERVAL,
+    REGISTERS,
+    TARIFF_REGISTERS,
+    InstallationSpan,
+    MeterData,
+    sum_or_none,
+)
 from osos.mdm.months import meters_of, service_point
 from osos.mdm.segments import build_segments
 from osos.store.models import ReadoutValue, profile_intervals
@@ -87,42 +94,9 @@ def month_end_indexes(
     result: list[MonthEndIndex] = []
     previous: dt.datetime | None = None
     for kind, at in points:
-        span = next(
-            (
-                s
-                for s in spans
-                if s.installed_at < at and (s.removed_at is None or s.removed_at >= at)
-            ),
-            None,
-        )
-        indexes: dict[str, Decimal | None] = dict.fromkeys(REGISTERS)
-        origins: dict[str, str] = {}
-        estimated: set[str] = set()
-        if span is not None:
-            meter = meters[span.meter_id]
-            for obis in REGISTERS:
-                if span.removed_at == at and obis in span.removal_index:
-                    indexes[obis] = Decimal(span.removal_index[obis]).scaleb(-3)
-                    origins[obis] = "removal"
-                    continue
-                value = index_at(meter, at, obis)
-                if value is not None:
-                    indexes[obis] = value.decimal
-                    origins[obis] = value.origin
-                    if value.estimated:
-                        estimated.add(obis)
-        consumption: dict[str, Decimal | None] = dict.fromkeys(REGISTERS)
-        changed = False
-        if previous is not None:
-            segments = build_segments(spans, meters, previous, at, REGISTERS)
-            changed = len(segments) > 1
-            for obis in REGISTERS:
-                if obis in TARIFF_REGISTERS:
-                    continue
-                consumption[obis] = sum_or_none([s.consumption(obis) for s in segments])
-            tariffs = [segment_tariffs(s, meters[s.span.meter_id])[0] for s in segments]
-            for obis in TARIFF_REGISTERS:
-                consumption[obis] = sum_or_none([None if t is None else t[obis] for t in tariffs])
+        span = _span_at(spans, at)
+        indexes, origins, estimated = _indexes(span, meters, at)
+        consumption, changed = _consumption(spans, meters, previous, at)
         label = local_iso(at - dt.timedelta(seconds=1) if kind == "month_end" else at)
         assert label is not None
         result.append(
@@ -144,3 +118,57 @@ def month_end_indexes(
         )
         previous = at
     return result
+
+
+def _span_at(spans: Sequence[InstallationSpan], at: dt.datetime) -> InstallationSpan | None:
+    """The installation whose meter shows the index at ``at`` (a removal index belongs to the
+    meter removed then)."""
+    return next(
+        (s for s in spans if s.installed_at < at and (s.removed_at is None or s.removed_at >= at)),
+        None,
+    )
+
+
+def _indexes(
+    span: InstallationSpan | None, meters: Mapping[int, MeterData], at: dt.datetime
+) -> tuple[dict[str, Decimal | None], dict[str, str], set[str]]:
+    """Each register's index at ``at``, where it came from, and which are estimates."""
+    indexes: dict[str, Decimal | None] = dict.fromkeys(REGISTERS)
+    origins: dict[str, str] = {}
+    estimated: set[str] = set()
+    if span is None:
+        return indexes, origins, estimated
+    meter = meters[span.meter_id]
+    for obis in REGISTERS:
+        if span.removed_at == at and obis in span.removal_index:
+            indexes[obis] = Decimal(span.removal_index[obis]).scaleb(-3)
+            origins[obis] = "removal"
+            continue
+        value = index_at(meter, at, obis)
+        if value is not None:
+            indexes[obis] = value.decimal
+            origins[obis] = value.origin
+            if value.estimated:
+                estimated.add(obis)
+    return indexes, origins, estimated
+
+
+def _consumption(
+    spans: Sequence[InstallationSpan],
+    meters: Mapping[int, MeterData],
+    previous: dt.datetime | None,
+    at: dt.datetime,
+) -> tuple[dict[str, Decimal | None], bool]:
+    """Consumption per register since the previous point (by segment), and whether a meter or
+    multiplier changed in between."""
+    consumption: dict[str, Decimal | None] = dict.fromkeys(REGISTERS)
+    if previous is None:
+        return consumption, False
+    segments = build_segments(spans, meters, previous, at, REGISTERS)
+    for obis in REGISTERS:
+        if obis not in TARIFF_REGISTERS:
+            consumption[obis] = sum_or_none([s.consumption(obis) for s in segments])
+    tariffs = [segment_tariffs(s, meters[s.span.meter_id])[0] for s in segments]
+    for obis in TARIFF_REGISTERS:
+        consumption[obis] = sum_or_none([None if t is None else t[obis] for t in tariffs])
+    return consumption, len(segments) > 1
