@@ -82,24 +82,17 @@ def simulate(
     share = 1.0 if dlms or dlms_hdlc else dlms_share
     headend = _headend(dial_in) if dial_in else None
     delay = _latency(latency)
-    dialing: set[str] | None = None
-    if from_db:
-        specs, dialing = _specs_from_db()
-        if not specs:
-            typer.echo("the database has no dial_out or dial_in meters", err=True)
-            raise typer.Exit(1)
-    else:
-        if port_base is None and headend is None:
-            port_base = 41000
-        specs = specs_for(meters, port_base, seed, dlms_share=share)
-    try:
-        pairs = [pair for option in faults for pair in parse_fault_option(option)]
-    except InvalidInput as exc:
-        raise typer.BadParameter(str(exc), param_hint="--faults") from exc
-    known = {s.serial for s in specs}
-    unknown = sorted({serial for serial, _ in pairs} - known)
-    if unknown:
-        raise typer.BadParameter(f"no such meter(s): {', '.join(unknown)}", param_hint="--faults")
+    if port_base is None and headend is None:
+        port_base = 41000
+    specs, dialing = (
+        _specs_from_db()
+        if from_db
+        else (specs_for(meters, port_base, seed, dlms_share=share), None)
+    )
+    if not specs:
+        typer.echo("the database has no dial_out or dial_in meters", err=True)
+        raise typer.Exit(1)
+    pairs = _fault_pairs(faults, {s.serial for s in specs})
     try:
         asyncio.run(
             _serve(
@@ -123,7 +116,19 @@ def simulate(
         raise typer.Exit(1) from exc
 
 
-def _specs_from_db() -> tuple[list[MeterSpec], set[str]]:
+def _fault_pairs(options: list[str], serials: set[str]) -> list[tuple[str, Fault]]:
+    """``--faults SERIAL=kind[,kind…]`` options, checked against the fleet's serials."""
+    try:
+        pairs = [pair for option in options for pair in parse_fault_option(option)]
+    except InvalidInput as exc:
+        raise typer.BadParameter(str(exc), param_hint="--faults") from exc
+    unknown = sorted({serial for serial, _ in pairs} - serials)
+    if unknown:
+        raise typer.BadParameter(f"no such meter(s): {', '.join(unknown)}", param_hint="--faults")
+    return pairs
+
+
+def _specs_from_db() -> tuple[list[MeterSpec], set[str] | None]:
     with command_runtime() as runtime, runtime.sessions() as session:
         rows = meter_rows(session)
     dialing = {row["serial"] for row in rows if row["comm_mode"] == CommMode.DIAL_IN}
