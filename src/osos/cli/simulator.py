@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Annotated
 
 import typer
 
@@ -39,44 +40,60 @@ def _latency(text: str) -> float | tuple[float, float]:
     return values if dash else values[0]
 
 
+Meters = Annotated[int, typer.Option("--meters", "-n", min=1, help="How many meters to simulate.")]
+PortBase = Annotated[
+    int | None,
+    typer.Option(help="Meter i listens on PORT_BASE+i (default 41000 unless --dial-in)."),
+]
+Seed = Annotated[int, typer.Option(help="Seed of the generated fleet and its faults.")]
+DialIn = Annotated[
+    str | None, typer.Option(help="HOST:PORT of the head-end listener the modems call.")
+]
+Interval = Annotated[float, typer.Option(help="Seconds between dial-in calls.")]
+Latency = Annotated[
+    str, typer.Option(help="Modem latency per answer in seconds: 2, or a range 1-3.")
+]
+EmulateBaud = Annotated[bool, typer.Option(help="Pace bytes as the negotiated baud rate would.")]
+Faults = Annotated[
+    list[str],
+    typer.Option(
+        help="SERIAL=kind[,kind…] (repeatable); kinds: " + ", ".join(f.value for f in Fault)
+    ),
+]
+FaultRate = Annotated[
+    float, typer.Option(min=0.0, max=1.0, help="Share of meters given a random fault.")
+]
+FromDb = Annotated[
+    bool, typer.Option(help="Simulate the dial-out/dial-in meters of the configured database.")
+]
+Host = Annotated[str, typer.Option(help="Address the modems listen on.")]
+Dlms = Annotated[
+    bool, typer.Option(help="Every meter speaks DLMS/COSEM over the IP wrapper (port P+i).")
+]
+DlmsHdlc = Annotated[
+    bool, typer.Option(help="DLMS meters speak HDLC over TCP instead (implies --dlms).")
+]
+DlmsShare = Annotated[
+    float, typer.Option(min=0.0, max=1.0, help="Share of generated meters that speak DLMS.")
+]
+
+
 @app.command("simulate")
 def simulate(
-    meters: int = typer.Option(10, "--meters", "-n", min=1, help="How many meters to simulate."),
-    port_base: int | None = typer.Option(
-        None, "--port-base", help="Meter i listens on PORT_BASE+i (default 41000 unless --dial-in)."
-    ),
-    seed: int = typer.Option(1, "--seed", help="Seed of the generated fleet and its faults."),
-    dial_in: str | None = typer.Option(
-        None, "--dial-in", help="HOST:PORT of the head-end listener the modems call."
-    ),
-    interval: float = typer.Option(300.0, "--interval", help="Seconds between dial-in calls."),
-    latency: str = typer.Option(
-        "0", "--latency", help="Modem latency per answer in seconds: 2, or a range 1-3."
-    ),
-    emulate_baud: bool = typer.Option(
-        False, "--emulate-baud", help="Pace bytes as the negotiated baud rate would."
-    ),
-    faults: list[str] = typer.Option(
-        [],
-        "--faults",
-        help="SERIAL=kind[,kind…] (repeatable); kinds: " + ", ".join(f.value for f in Fault),
-    ),
-    fault_rate: float = typer.Option(
-        0.0, "--fault-rate", min=0.0, max=1.0, help="Share of meters given a random fault."
-    ),
-    from_db: bool = typer.Option(
-        False, "--from-db", help="Simulate the dial-out/dial-in meters of the configured database."
-    ),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address the modems listen on."),
-    dlms: bool = typer.Option(
-        False, "--dlms", help="Every meter speaks DLMS/COSEM over the IP wrapper (port P+i)."
-    ),
-    dlms_hdlc: bool = typer.Option(
-        False, "--dlms-hdlc", help="DLMS meters speak HDLC over TCP instead (implies --dlms)."
-    ),
-    dlms_share: float = typer.Option(
-        0.0, "--dlms-share", min=0.0, max=1.0, help="Share of generated meters that speak DLMS."
-    ),
+    meters: Meters = 10,
+    port_base: PortBase = None,
+    seed: Seed = 1,
+    dial_in: DialIn = None,
+    interval: Interval = 300.0,
+    latency: Latency = "0",
+    emulate_baud: EmulateBaud = False,
+    faults: Faults = [],  # noqa: B006 - Typer's default for a repeatable option
+    fault_rate: FaultRate = 0.0,
+    from_db: FromDb = False,
+    host: Host = "127.0.0.1",
+    dlms: Dlms = False,
+    dlms_hdlc: DlmsHdlc = False,
+    dlms_share: DlmsShare = 0.0,
 ) -> None:
     """Serve virtual meters (IEC 62056-21 mode C, or DLMS/COSEM) over TCP until Ctrl-C."""
     share = 1.0 if dlms or dlms_hdlc else dlms_share
@@ -93,22 +110,12 @@ def simulate(
         typer.echo("the database has no dial_out or dial_in meters", err=True)
         raise typer.Exit(1)
     pairs = _fault_pairs(faults, {s.serial for s in specs})
+    serve = _serve(
+        specs, headend, dialing, host, delay, emulate_baud, interval, pairs, fault_rate, seed,
+        dlms_hdlc,
+    )  # fmt: skip
     try:
-        asyncio.run(
-            _serve(
-                specs,
-                headend,
-                dialing,
-                host,
-                delay,
-                emulate_baud,
-                interval,
-                pairs,
-                fault_rate,
-                seed,
-                dlms_hdlc,
-            )
-        )
+        asyncio.run(serve)
     except KeyboardInterrupt:
         typer.echo("stopped")
     except ListenFailed as exc:
