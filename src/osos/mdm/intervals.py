@@ -78,52 +78,57 @@ def quarter_intervals(
             t = e
             continue
         span = parts[k][0]
-        meter = meters[span.meter_id]
-        profile = meter.profile
-        i = profile.position(e)
-        j = profile.position(t)
-        indexes: dict[str, Decimal] = {}
-        values: dict[str, Decimal | None] = {}
-        sources = ["missing"] if i is None else [profile.sources[i]]
-        if i is not None:
-            for obis in REGISTERS:
-                column = profile.columns.get(obis)
-                v = None if column is None else column[i]
-                if v is not None:
-                    indexes[obis] = Decimal(v).scaleb(-3)
-        for name, obis in FLOWS:
-            column = profile.columns.get(obis)
-            cur = None if column is None or i is None else column[i]
-            prev: int | None = None
-            if t == span.installed_at and obis in span.install_index:
-                prev = span.install_index[obis]
-            elif column is not None and j is not None:
-                prev = column[j]
-                sources.append(profile.sources[j])
-            values[name] = (
-                None
-                if cur is None or prev is None
-                else Decimal(cur - prev).scaleb(-3) * span.multiplier
-            )
-        source = "missing" if values["withdrawal_kwh"] is None else _worst(sources)
-        if source == "missing":
-            values = dict.fromkeys(values)
-        result.append(
-            ConsumptionInterval(
-                t,
-                e,
-                values["withdrawal_kwh"],
-                values["supply_kwh"],
-                values["inductive_kvarh"],
-                values["capacitive_kvarh"],
-                indexes,
-                span.multiplier,
-                span.meter_serial,
-                _worst([source]),
-            )
-        )
+        result.append(_quarter(span, meters[span.meter_id], t, e))
         t = e
     return result
+
+
+def _quarter(
+    span: InstallationSpan, meter: MeterData, t: dt.datetime, e: dt.datetime
+) -> ConsumptionInterval:
+    """The interval ``[t, e)`` of one installation: index differences × its multiplier (from
+    its installation index in its first interval), the worst source of the two rows used."""
+    profile = meter.profile
+    i = profile.position(e)
+    j = profile.position(t)
+    indexes: dict[str, Decimal] = {}
+    values: dict[str, Decimal | None] = {}
+    sources = ["missing"] if i is None else [profile.sources[i]]
+    if i is not None:
+        for obis in REGISTERS:
+            column = profile.columns.get(obis)
+            v = None if column is None else column[i]
+            if v is not None:
+                indexes[obis] = Decimal(v).scaleb(-3)
+    for name, obis in FLOWS:
+        column = profile.columns.get(obis)
+        cur = None if column is None or i is None else column[i]
+        prev: int | None = None
+        if t == span.installed_at and obis in span.install_index:
+            prev = span.install_index[obis]
+        elif column is not None and j is not None:
+            prev = column[j]
+            sources.append(profile.sources[j])
+        values[name] = (
+            None
+            if cur is None or prev is None
+            else Decimal(cur - prev).scaleb(-3) * span.multiplier
+        )
+    source = "missing" if values["withdrawal_kwh"] is None else _worst(sources)
+    if source == "missing":
+        values = dict.fromkeys(values)
+    return ConsumptionInterval(
+        t,
+        e,
+        values["withdrawal_kwh"],
+        values["supply_kwh"],
+        values["inductive_kvarh"],
+        values["capacitive_kvarh"],
+        indexes,
+        span.multiplier,
+        span.meter_serial,
+        _worst([source]),
+    )
 
 
 def aggregate(quarters: Sequence[ConsumptionInterval], size: int) -> list[ConsumptionInterval]:
