@@ -127,10 +127,18 @@ def _check_chars(value: str, what: str, forbidden: re.Pattern[str]) -> None:
         raise FrameError(f"{what}: character {bad[0]!r} at position {bad.start()} is not allowed")
 
 
+def _check_block(value: str, what: str) -> None:
+    """A data block holds no SOH/STX/ETX/EOT and only ASCII: a few C-level scans of the
+    text (``isascii``, ``in``), a regex only to name the culprit once one is there."""
+    if not value.isascii() or any(control in value for control in _BLOCK_CONTROLS):
+        _check_chars(value, what, _NOT_IN_BLOCK)
+
+
 _CONTROL = "".join(chr(c) for c in range(0x20)) + "\x7f"
 _NOT_IN_ADDRESS = _forbidding(_CONTROL + "!/")
 _NOT_IN_IDENT = _forbidding(_CONTROL)
-_NOT_IN_BLOCK = _forbidding("\x01\x02\x03\x04")
+_BLOCK_CONTROLS = "\x01\x02\x03\x04"
+_NOT_IN_BLOCK = _forbidding(_BLOCK_CONTROLS)
 
 
 @dataclass(frozen=True)
@@ -343,7 +351,7 @@ class DataMessage:
     partial: bool = False
 
     def __post_init__(self) -> None:
-        _check_chars(self.data, "data block", _NOT_IN_BLOCK)
+        _check_block(self.data, "data block")
 
     @classmethod
     def readout(cls, lines: list[str] | tuple[str, ...]) -> DataMessage:
@@ -368,8 +376,7 @@ class DataMessage:
     @property
     def error(self) -> str | None:
         """The text of an ``(ERROR…)`` answer, or None."""
-        match = _ERROR_RE.match(self.data)
-        return match["text"] if match else None
+        return answer_error(self.data)
 
     def to_bytes(self) -> bytes:
         body = bytes([STX]) + self.data.encode("ascii") + bytes([EOT if self.partial else ETX])
@@ -387,6 +394,13 @@ class DataMessage:
 
 
 _ERROR_RE = re.compile(r"\A[^()]*\((?P<text>ERR[^)]*)\)\s*\Z")
+
+
+def answer_error(data: str) -> str | None:
+    """The text of an ``[addr](ERROR…)`` answer's data, or None for any other data."""
+    match = _ERROR_RE.match(data)
+    return match["text"] if match else None
+
 
 CommandLetter = Literal["P", "W", "R", "E", "B"]
 
@@ -415,7 +429,7 @@ class CommandMessage:
         if self.command + self.kind not in self.VALID:
             raise FrameError(f"unknown command {self.command + self.kind!r}")
         if self.data is not None:
-            _check_chars(self.data, f"{self.name} data", _NOT_IN_BLOCK)
+            _check_block(self.data, f"{self.name} data")
 
     @property
     def name(self) -> str:
