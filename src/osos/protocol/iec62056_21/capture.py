@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
-from operator import methodcaller
 from typing import Any
 
 from osos.obis import is_obis
@@ -213,13 +212,11 @@ def _starts_with_time(item: Item) -> bool:
         return False
 
 
-_starts_with_p = methodcaller("startswith", "P")
-
-
 def _plain(pieces: Pieces) -> bool:
-    """True when no piece can be part of a load profile (no bare value line, no ``P…``
+    """True when no piece can be part of a load profile (no bare value line, no ``P`` in an
     address, nothing with the four groups a header needs): the block is data sets only."""
-    if None in pieces.addresses or any(map(_starts_with_p, pieces.addresses)):
+    addresses = pieces.addresses
+    if None in addresses or "P" in "".join(addresses):  # type: ignore[arg-type]
         return False
     return max(map(str.count, pieces.raws, repeat("(")), default=0) < 4
 

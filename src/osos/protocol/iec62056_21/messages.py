@@ -163,6 +163,9 @@ class RequestMessage:
         return f"RequestMessage(address={self.address!r})"
 
 
+_FLAG = re.compile(r"[A-Za-z]{3}")
+_BAUD_CHAR = re.compile(r"[0-9A-Z]")
+_DIGIT = re.compile(r"[0-9]")
 _IDENT_RE = re.compile(
     r"/(?P<flag>[A-Za-z]{3})(?P<baud>[0-9A-Z])(?P<sep> ?)"
     r"(?:\\(?P<enhanced>.))?(?:<(?P<generation>[0-9])>)?(?P<ident>[^\r\n]*)\r\n\Z",
@@ -188,9 +191,9 @@ class IdentificationMessage:
     separator: str = ""
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[A-Za-z]{3}", self.flag):
+        if not _FLAG.fullmatch(self.flag):
             raise FrameError(f"identification flag must be 3 letters, got {self.flag!r}")
-        if not re.fullmatch(r"[0-9A-Z]", self.baud_char):
+        if not _BAUD_CHAR.fullmatch(self.baud_char):
             raise FrameError(f"identification baud character invalid: {self.baud_char!r}")
         if self.separator not in ("", " "):
             raise FrameError(f"identification separator must be '' or ' ': {self.separator!r}")
@@ -198,7 +201,7 @@ class IdentificationMessage:
             len(self.enhanced) != 1 or self.enhanced in _CONTROL or ord(self.enhanced) > 0x7F
         ):
             raise FrameError(f"enhanced identification must be one character: {self.enhanced!r}")
-        if self.generation is not None and not re.fullmatch(r"[0-9]", self.generation):
+        if self.generation is not None and not _DIGIT.fullmatch(self.generation):
             raise FrameError(f"generation marker must be one digit: {self.generation!r}")
         _check_chars(self.ident, "identification", _NOT_IN_IDENT)
 
@@ -256,9 +259,9 @@ class AckOptionSelect:
 
     def __post_init__(self) -> None:
         for name, value in (("protocol", self.protocol), ("baud", self.baud_char)):
-            if not re.fullmatch(r"[0-9]", value):
+            if not _DIGIT.fullmatch(value):
                 raise FrameError(f"option select {name} must be one digit, got {value!r}")
-        if not re.fullmatch(r"[0-9]", self.mode):
+        if not _DIGIT.fullmatch(self.mode):
             raise FrameError(f"option select mode must be one digit, got {self.mode!r}")
 
     @classmethod

@@ -95,6 +95,24 @@ def _header(item: Item) -> Header | None:
     return start, texts[1], period, channels
 
 
+def _not_a_header(item: Item) -> str:
+    """Why an addressed item is no VDEW header (for the error that names the line)."""
+    texts = [inner.partition("*")[0] for inner in item.texts()]
+    if len(texts) < 4:
+        return f"{len(texts)} groups, a header has at least 4"
+    for name, text in (("period", texts[2]), ("channel count", texts[3])):
+        if _ascii_int(text) is None:
+            return f"{name} {text!r} is not a number of ASCII digits"
+    count = int(texts[3])
+    if len(texts) != 4 + 2 * count:
+        return f"{len(texts)} groups, {4 + 2 * count} for {count} channels"
+    try:
+        parse_timestamp(texts[0])
+    except TimestampError as exc:
+        return str(exc)
+    return "null start time"
+
+
 def is_profile_header(item: Item) -> bool:
     """True when the item is a VDEW profile header (also DSMR ``0-1:24.3.0`` gas records)."""
     return _header(item) is not None
@@ -194,11 +212,12 @@ def _scan_header(items: Sequence[Item]) -> tuple[LoadProfile, list[str]]:
             channels = channels or header_channels
             period = period if period is not None else minutes
             continue
+        if item.address is not None:
+            why = _not_a_header(item)
+            errors.append(f"line {item.line}: {item.address!r} is no P.01 header: {why}")
+            continue
         if current is None:
             errors.append(f"line {item.line}: profile values before any P.01 header")
-            continue
-        if item.address is not None:
-            errors.append(f"line {item.line}: {item.address!r} is neither header nor values")
             continue
         texts = item.texts()
         if len(texts) != len(names):
