@@ -28,7 +28,13 @@ from .scan import Item, Pieces, scan
 from .values import ValueGroup, normalize_number, split_groups, stamp_or_none, to_decimal
 
 #: The first group of a scanned data set when its value is a plain number: sign, digits.
-_FIRST_NUMBER = re.compile(r"\(\s*([+-]?)\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*[*)]", re.ASCII)
+#: The first group of a scanned data set when its value is a plain number (as
+#: :func:`~.values.normalize_number` reads them): signed digits, or a sign, blanks, digits.
+_FIRST_NUMBER = re.compile(
+    r"\(\s*(?:([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))|([+-])\s+([0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
+    r"\s*[*)]",
+    re.ASCII,
+).match
 _BAD_ADDRESS = re.compile(r"[()!/\\\x00-\x1f\x7f-\U0010ffff]")
 _new = object.__new__
 
@@ -124,14 +130,18 @@ class DataSet:
     @property
     def number(self) -> Decimal | None:
         """The first group's value as Decimal (see :attr:`ValueGroup.number`), kept."""
-        if self._number is ...:
-            groups = self._groups
-            if groups is None:  # scanned: read the first group's value off the text
-                match = _FIRST_NUMBER.match(self._raw)
-                self._number = None if match is None else Decimal(match[1] + match[2])
-            else:
-                self._number = groups[0].number if groups else None
-        return self._number
+        number = self._number
+        if number is not ...:
+            return number
+        if self._groups is not None:
+            number = self._groups[0].number if self._groups else None
+        elif (match := _FIRST_NUMBER(self._raw)) is None:  # scanned: read the text itself
+            number = None
+        else:
+            signed = match[1]
+            number = Decimal(match[2] + match[3] if signed is None else signed)
+        self._number = number
+        return number
 
     @property
     def time(self) -> dt.datetime | None:
