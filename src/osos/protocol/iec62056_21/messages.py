@@ -18,15 +18,46 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar, Final, Literal
 
+from .characters import (
+    ACK,
+    CONTROL,
+    CRLF,
+    EOT,
+    ETX,
+    NAK,
+    NOT_IN_ADDRESS,
+    NOT_IN_IDENT,
+    SOH,
+    STX,
+    ascii_text,
+    bcc,
+    check_block,
+    check_chars,
+    find_end,
+    frame_bcc,
+)
 from .errors import BccError, FrameError
 
-SOH: Final = 0x01
-STX: Final = 0x02
-ETX: Final = 0x03
-EOT: Final = 0x04
-ACK: Final = 0x06
-NAK: Final = 0x15
-CRLF: Final = b"\r\n"
+__all__ = [
+    "ACK",
+    "CRLF",
+    "EOT",
+    "ETX",
+    "NAK",
+    "SOH",
+    "STX",
+    "Ack",
+    "AckOptionSelect",
+    "CommandMessage",
+    "DataMessage",
+    "IdentificationMessage",
+    "Message",
+    "Nak",
+    "RequestMessage",
+    "bcc",
+    "decode",
+    "frame_bcc",
+]
 
 #: Mode C baud characters (and mode B letters, for identification strings from older meters).
 BAUD_RATES: Final[dict[str, int]] = {
@@ -64,83 +95,6 @@ MODE_NAMES: Final[dict[str, str]] = {
 }
 
 
-def bcc(data: bytes) -> int:
-    """XOR of ``data`` on 7-bit characters: the BCC of bytes already cut to the BCC range.
-
-    The bytes are read as one integer and folded onto themselves (upper half XOR lower half)
-    until one byte is left: log2(n) big-integer operations in C instead of n Python steps.
-    """
-    size = len(data)
-    value = int.from_bytes(data, "little")
-    while size > 1:
-        half = (size + 1) >> 1
-        bits = half << 3
-        value = (value >> bits) ^ (value & ((1 << bits) - 1))
-        size = half
-    return value & 0x7F
-
-
-def frame_bcc(frame: bytes) -> int:
-    """BCC of a whole frame ``SOH … ETX`` / ``STX … ETX|EOT`` (any trailing BCC byte ignored).
-
-    Starts after the first SOH, or the first STX if there is no SOH; ends with the first
-    ETX/EOT after that start.
-    """
-    start = frame.find(SOH)
-    if start < 0:
-        start = frame.find(STX)
-    if start < 0:
-        raise FrameError(f"no SOH or STX in frame {frame[:40]!r}")
-    end = _find_end(frame, start + 1)
-    if end < 0:
-        raise FrameError(f"no ETX or EOT after offset {start} in frame {frame[:40]!r}")
-    return bcc(frame[start + 1 : end + 1])
-
-
-def _find_end(frame: bytes, start: int) -> int:
-    ends = [i for i in (frame.find(ETX, start), frame.find(EOT, start)) if i >= 0]
-    return min(ends) if ends else -1
-
-
-_HIGH = re.compile(rb"[\x80-\xff]")
-
-
-def _text(data: bytes, what: str) -> str:
-    if data.isascii():
-        return data.decode("ascii")
-    bad = _HIGH.search(data)
-    assert bad is not None
-    raise FrameError(
-        f"{what}: byte 0x{bad[0][0]:02X} at offset {bad.start()} is not 7-bit ASCII "
-        "(strip parity first)"
-    )
-
-
-def _forbidding(characters: str) -> re.Pattern[str]:
-    """One compiled check for a message field: non-ASCII or any of ``characters``."""
-    return re.compile("[" + re.escape(characters) + "\x80-\U0010ffff]")
-
-
-def _check_chars(value: str, what: str, forbidden: re.Pattern[str]) -> None:
-    """One regex search over the whole field (C speed), not a Python step per character."""
-    if (bad := forbidden.search(value)) is not None:
-        raise FrameError(f"{what}: character {bad[0]!r} at position {bad.start()} is not allowed")
-
-
-def _check_block(value: str, what: str) -> None:
-    """A data block holds no SOH/STX/ETX/EOT and only ASCII: a few C-level scans of the
-    text (``isascii``, ``in``), a regex only to name the culprit once one is there."""
-    if not value.isascii() or any(control in value for control in _BLOCK_CONTROLS):
-        _check_chars(value, what, _NOT_IN_BLOCK)
-
-
-_CONTROL = "".join(chr(c) for c in range(0x20)) + "\x7f"
-_NOT_IN_ADDRESS = _forbidding(_CONTROL + "!/")
-_NOT_IN_IDENT = _forbidding(_CONTROL)
-_BLOCK_CONTROLS = "\x01\x02\x03\x04"
-_NOT_IN_BLOCK = _forbidding(_BLOCK_CONTROLS)
-
-
 @dataclass(frozen=True)
 class RequestMessage:
     """``/ ? [address] ! CR LF`` — sign-on request from the head-end."""
@@ -148,7 +102,7 @@ class RequestMessage:
     address: str = ""
 
     def __post_init__(self) -> None:
-        _check_chars(self.address, "request address", _NOT_IN_ADDRESS)
+        check_chars(self.address, "request address", NOT_IN_ADDRESS)
 
     def to_bytes(self) -> bytes:
         return b"/?" + self.address.encode("ascii") + b"!\r\n"
@@ -157,7 +111,7 @@ class RequestMessage:
     def from_bytes(cls, data: bytes) -> RequestMessage:
         if not (data.startswith(b"/?") and data.endswith(b"!\r\n")):
             raise FrameError(f"request must be '/?[address]!CRLF', got {data[:40]!r}")
-        return cls(_text(data[2:-3], "request address"))
+        return cls(ascii_text(data[2:-3], "request address"))
 
     def __repr__(self) -> str:
         return f"RequestMessage(address={self.address!r})"
@@ -198,12 +152,12 @@ class IdentificationMessage:
         if self.separator not in ("", " "):
             raise FrameError(f"identification separator must be '' or ' ': {self.separator!r}")
         if self.enhanced is not None and (
-            len(self.enhanced) != 1 or self.enhanced in _CONTROL or ord(self.enhanced) > 0x7F
+            len(self.enhanced) != 1 or self.enhanced in CONTROL or ord(self.enhanced) > 0x7F
         ):
             raise FrameError(f"enhanced identification must be one character: {self.enhanced!r}")
         if self.generation is not None and not _DIGIT.fullmatch(self.generation):
             raise FrameError(f"generation marker must be one digit: {self.generation!r}")
-        _check_chars(self.ident, "identification", _NOT_IN_IDENT)
+        check_chars(self.ident, "identification", NOT_IN_IDENT)
 
     @property
     def baud(self) -> int | None:
@@ -230,7 +184,7 @@ class IdentificationMessage:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> IdentificationMessage:
-        match = _IDENT_RE.match(_text(data, "identification"))
+        match = _IDENT_RE.match(ascii_text(data, "identification"))
         if match is None:
             raise FrameError(f"identification must be '/XXXZ…ident CRLF', got {data[:40]!r}")
         return cls(
@@ -287,7 +241,7 @@ class AckOptionSelect:
     def from_bytes(cls, data: bytes) -> AckOptionSelect:
         if len(data) != 6 or data[0] != ACK or not data.endswith(CRLF):
             raise FrameError(f"option select must be 'ACK V Z Y CRLF', got {data[:40]!r}")
-        text = _text(data[1:4], "option select")
+        text = ascii_text(data[1:4], "option select")
         return cls(text[0], text[1], text[2])
 
     def __repr__(self) -> str:
@@ -334,7 +288,7 @@ def _split_block(data: bytes, start_char: int, what: str) -> tuple[bytes, bool]:
         raise FrameError(f"{what}: must end with ETX or EOT and a BCC byte, got {data[-40:]!r}")
     inner = data[1:-2]
     if ETX in inner or EOT in inner:
-        raise FrameError(f"{what}: ETX/EOT inside the block at offset {_find_end(inner, 0) + 1}")
+        raise FrameError(f"{what}: ETX/EOT inside the block at offset {find_end(inner, 0) + 1}")
     received = data[-1] & 0x7F
     computed = bcc(data[1:-1])
     if received != computed:
@@ -354,7 +308,7 @@ class DataMessage:
     partial: bool = False
 
     def __post_init__(self) -> None:
-        _check_block(self.data, "data block")
+        check_block(self.data, "data block")
 
     @classmethod
     def readout(cls, lines: list[str] | tuple[str, ...]) -> DataMessage:
@@ -388,7 +342,7 @@ class DataMessage:
     @classmethod
     def from_bytes(cls, data: bytes) -> DataMessage:
         inner, partial = _split_block(data, STX, "data block (STX … ETX)")
-        return cls(_text(inner, "data block"), partial)
+        return cls(ascii_text(inner, "data block"), partial)
 
     def __repr__(self) -> str:
         shown = self.data if len(self.data) <= 60 else self.data[:57] + "..."
@@ -432,7 +386,7 @@ class CommandMessage:
         if self.command + self.kind not in self.VALID:
             raise FrameError(f"unknown command {self.command + self.kind!r}")
         if self.data is not None:
-            _check_block(self.data, f"{self.name} data")
+            check_block(self.data, f"{self.name} data")
 
     @property
     def name(self) -> str:
@@ -498,13 +452,13 @@ class CommandMessage:
         inner, partial = _split_block(data, SOH, "command (SOH … ETX)")
         if len(inner) < 2:
             raise FrameError(f"command too short: {data[:40]!r}")
-        head = _text(inner[:2], "command")
+        head = ascii_text(inner[:2], "command")
         rest = inner[2:]
         if not rest:
             return cls(head[0], head[1], None, partial)
         if rest[0] != STX:
             raise FrameError(f"command {head!r}: expected STX at offset 3, got 0x{rest[0]:02X}")
-        return cls(head[0], head[1], _text(rest[1:], f"command {head} data"), partial)
+        return cls(head[0], head[1], ascii_text(rest[1:], f"command {head} data"), partial)
 
     def __repr__(self) -> str:
         if self.data is None:
