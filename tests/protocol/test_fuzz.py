@@ -29,6 +29,7 @@ from osos.protocol.iec62056_21.messages import DataMessage, decode, frame_bcc
 from osos.protocol.iec62056_21.meter_profiles import PROFILES
 from osos.protocol.iec62056_21.meter_session import MeterSession
 from osos.protocol.iec62056_21.profile import HeaderLayout, parse_profile, scan_profile
+from osos.protocol.iec62056_21.scan import Pieces, _scan_rest, scan
 from osos.protocol.iec62056_21.session import ClientSession
 from osos.protocol.iec62056_21.timestamps import parse_clock, parse_date, parse_timestamp
 
@@ -286,3 +287,21 @@ def test_every_parity_bit_of_every_real_frame() -> None:
             else:  # only the BCC byte is read on 7 bits; any other high bit is refused
                 assert damaged[:-1] == frame[:-1], damaged
                 assert message == decode(frame)
+
+
+def _careful(text: str) -> Pieces:
+    """The character-by-character scanner alone, from the first character."""
+    pieces = Pieces([], [], [])
+    _scan_rest(text, 0, 1, 0, pieces)
+    return pieces
+
+
+@fuzz_target(protocol_text | damaged_blocks | st.sampled_from(BLOCKS), examples=400)
+def test_the_one_pattern_scan_agrees_with_the_careful_scanner(text: str) -> None:
+    fast, careful = scan(text), _careful(text)
+    assert fast.items() == careful.items()
+    assert (fast.errors, fast.complete, fast.trailing) == (
+        careful.errors,
+        careful.complete,
+        careful.trailing,
+    )
