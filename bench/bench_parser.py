@@ -1,63 +1,107 @@
-"""Readout parsing throughput: our parser against a plain regex baseline, in one run.
+"""Readout parsing throughput of the IEC 62056-21 codec against two baselines, in one run.
 
-Not a test. ``python bench/bench_parser.py [N]`` parses every readout sample N times with
-:func:`parse_capture` (BCC, identification, data sets, Decimal values, time stamps) and with
-``re.findall`` over the same bytes, and prints readouts/s for both and the ratio.
+Not a test. ``python -m bench --only bench_parser`` (or ``python bench/bench_parser.py
+[--quick]``) measures readouts/s on
+
+* the capture files of ``tests/data/`` — osos :func:`parse_capture` (identification, BCC,
+  data sets, then ``number`` and ``time`` of every data set, what a consumer asks for);
+* the simulated fleet's readouts (Makel 2.0 kB, EMH 1.3 kB, Luna 0.9 kB, identification and
+  ``STX … ETX BCC``) — osos :class:`ClientSession` as the head-end runs it (frame buffer,
+  decode, BCC, data sets, then ``number`` and ``time``),
+
+each against the typed-regex baseline and the PyPI ``iec62056-21`` package
+(:mod:`bench.iec_baselines`). Targets: ≥ 0.7× the typed regex, ≥ 3× the package.
 """
 
 from __future__ import annotations
 
-import re
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import iec_baselines, iec_inputs
+from bench.common import Figure, best_rates, script_main
+
 from osos.protocol.iec62056_21.capture import parse_capture
+from osos.protocol.iec62056_21.session import ClientSession, ReadoutReceived
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-READOUTS = [
-    "makel-c520.txt",
-    "emh-em4tii-readout.txt",
-    "easymeter-q3da1024.txt",
-    "kamstrup-162.txt",
-]
-BASELINE = re.compile(r"([^()\r\n]+)\(([^)]*)\)")
+TYPED = "typed regex"
+PACKAGE = "iec62056-21 package"
+MISSING = "package not installed (pip install -e '.[bench]'): skipped"
 
 
-def _ours(samples: list[bytes]) -> int:
-    count = 0
+def _osos_captures(samples: list[bytes]) -> int:
     for data in samples:
-        result = parse_capture(data)
-        count += len(result.values)
-        for data_set in result.values:
+        for data_set in parse_capture(data).values:
             _ = data_set.number, data_set.time  # what a consumer asks for
-    return count
+    return len(samples)
 
 
-def _baseline(samples: list[bytes]) -> int:
-    return sum(len(BASELINE.findall(data.decode("ascii", "replace"))) for data in samples)
+def _osos_session(samples: list[bytes]) -> int:
+    for data in samples:
+        session = ClientSession()
+        session.send_request()
+        session.receive_data(data)
+        session.next_event()  # Identified
+        session.send_option_select()
+        event = session.next_event()
+        assert isinstance(event, ReadoutReceived) and not event.errors
+        for data_set in event.data_sets:
+            _ = data_set.number, data_set.time
+    return len(samples)
 
 
-def _rate(func: object, samples: list[bytes], rounds: int) -> tuple[float, int]:
-    assert callable(func)
-    start = time.perf_counter()
-    found = 0
-    for _ in range(rounds):
-        found = func(samples)
-    elapsed = time.perf_counter() - start
-    return rounds * len(samples) / elapsed, found
+def _typed(samples: list[bytes]) -> int:
+    for data in samples:
+        iec_baselines.typed_readout(data)
+    return len(samples)
 
 
-def main() -> None:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    samples = [(DATA / name).read_bytes() for name in READOUTS]
-    ours, ours_found = _rate(_ours, samples, rounds)
-    base, base_found = _rate(_baseline, samples, rounds)
-    print(f"{len(samples)} readouts x {rounds} rounds")
-    print(f"osos parse_capture : {ours:10.0f} readouts/s ({ours_found} data sets per round)")
-    print(f"regex baseline     : {base:10.0f} readouts/s ({base_found} matches per round)")
-    print(f"ratio baseline/ours: {base / ours:10.1f}x")
+def _figures(
+    name: str, samples: list[bytes], ours: Callable[[list[bytes]], int], quick: bool
+) -> list[Figure]:
+    contenders: dict[str, Callable[[], int]] = {
+        "osos": lambda: ours(samples),
+        TYPED: lambda: _typed(samples),
+    }
+    parsers = iec_baselines.package()
+    if parsers is not None:
+        readout, _answer = parsers
+        frames = [iec_baselines.as_frame(data) for data in samples]
+
+        def package_batch() -> int:
+            for frame in frames:
+                readout(frame)
+            return len(frames)
+
+        contenders[PACKAGE] = package_batch
+    rates = best_rates(contenders, repeats=3 if quick else 7, min_seconds=0.1 if quick else 0.4)
+    return [
+        Figure.against(name, rates["osos"], "readouts/s", TYPED, rates[TYPED], at_least=0.7),
+        Figure.against(
+            name,
+            rates["osos"],
+            "readouts/s",
+            PACKAGE,
+            rates.get(PACKAGE),
+            at_least=3,
+            note="" if parsers is not None else MISSING,
+        ),
+    ]
+
+
+def run(quick: bool) -> list[Figure]:
+    """Readouts/s on the capture files and on the simulated fleet's readouts."""
+    figures = _figures(
+        "readouts, tests/data captures", iec_inputs.captures(), _osos_captures, quick
+    )
+    fleet = iec_inputs.fleet_readouts(1 if quick else 4)
+    figures += _figures("readouts, simulated fleet 0.9-2 kB", fleet, _osos_session, quick)
+    return figures
 
 
 if __name__ == "__main__":
-    main()
+    script_main(run)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 _FULL = re.compile(
-    r"(?:(?P<a>\d{1,3})-(?P<b>\d{1,3}):)?(?P<cde>[0-9A-Za-z]{1,3}(?:\.[0-9A-Za-z]{1,3}){0,3})"
-    r"(?:\*(?P<f>\d{1,3}))?"
+    r"(?:(?P<a>[0-9]{1,3})-(?P<b>[0-9]{1,3}):)?"  # ASCII digits only: int() takes any
+    r"(?P<cde>[0-9A-Za-z]{1,3}(?:\.[0-9A-Za-z]{1,3}){0,3})"
+    r"(?:\*(?P<f>[0-9]{1,3}))?"
 )
 
 

@@ -219,3 +219,49 @@ def test_obis_table() -> None:
     ):
         assert code in OBIS_TABLE
     assert all("VA" not in (info.unit or "").replace("var", "") for info in OBIS_TABLE.values())
+
+
+# ---------------------------------------------------------------- Unicode digits
+# str.isdigit() and int() accept "²" or "٣"; a meter never sends them. Before, they raised a
+# bare ValueError out of the codec (or, as "٣", passed as the digit 3).
+
+
+@pytest.mark.parametrize(
+    ("text", "char", "position"),
+    [
+        ("²30614", "²", 0),
+        ("23061²1845", "²", 5),
+        ("٣٣-06-06,18:45", "٣", 0),
+        ("12208231６15", "６", 8),
+    ],
+)
+def test_timestamp_with_unicode_digits_is_refused_by_name_and_place(
+    text: str, char: str, position: int
+) -> None:
+    with pytest.raises(TimestampError) as caught:
+        parse_timestamp(text)
+    assert repr(char) in str(caught.value)
+    assert f"position {position}" in str(caught.value)
+    assert "ASCII digit" in str(caught.value)
+
+
+def test_clock_and_date_with_unicode_digits_are_refused() -> None:
+    with pytest.raises(TimestampError, match="position 1"):
+        parse_clock("1²0000")
+    with pytest.raises(TimestampError, match="'²' at position 0"):
+        parse_date("²30614")
+
+
+def test_values_with_unicode_digits_are_neither_numbers_nor_times() -> None:
+    assert ValueGroup("²30614").time is None
+    assert ValueGroup("٣٣", "kWh").number is None
+    assert normalize_number("٣.5") is None
+    (ds,) = parse_data_sets("1.6.0(003.264*kW)(²3-06-06,18:45)\r\n!\r\n")
+    assert ds.number == Decimal("3.264")
+    assert ds.time is None
+    block = scan_data_block("0.1.2*1(²306010000)\r\n1.8.0(٣.5*kWh)\r\n!\r\n")
+    assert not block.errors
+    assert [(s.address, s.first.text, s.number, s.first.time) for s in block.data_sets] == [
+        ("0.1.2*1", "²306010000", None, None),
+        ("1.8.0", "٣.5", None, None),
+    ]

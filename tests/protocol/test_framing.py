@@ -95,3 +95,11 @@ def test_parity_codec() -> None:
     plain = ParityCodec()
     assert plain.encode(b"/?!\r\n") == b"/?!\r\n"
     assert plain.decode(b"\xb1") == b"1"  # 8N1 port on a 7E1 meter: masked anyway
+
+
+def test_ack_followed_by_a_non_ascii_digit_byte_is_a_bare_ack() -> None:
+    # chr(0xB2) is "²", which str.isdigit() accepts; only 0x30-0x39 start an option select.
+    buffer = FrameBuffer()
+    buffer.option_select_expected = True
+    buffer.feed(b"\x06\xb2")
+    assert buffer.next_frame() == b"\x06"

@@ -169,3 +169,17 @@ def test_meter_profile_table() -> None:
         profile_by_key("nope")
     assert all(p.password_kind == "1" and p.password_length == 8 for p in PROFILES)
     assert row_layouts()
+
+
+def test_unicode_digits_in_a_profile_are_refused_by_name() -> None:
+    header = "P.01(12208231615)(00)(15)(²)(1.5)(kW)\r\n(1)\r\n"
+    with pytest.raises(ProfileError, match="channel count '²' is not a number of ASCII digits"):
+        parse_profile(header, HeaderLayout())
+    with pytest.raises(ProfileError, match="period '1٥'"):
+        parse_profile(header.replace("(15)", "(1٥)").replace("(²)", "(1)"), HeaderLayout())
+    layout = profile_for("MSY").profile_layout
+    row = "(23110100²5)(1)(2)(3)(4)(5)(6)(00)(00)\r\n"
+    with pytest.raises(ProfileError, match="'²' at position 8 is not an ASCII digit"):
+        parse_profile(row, layout)
+    with pytest.raises(ProfileError, match=r"1.8.0 value '٣' not numeric"):
+        parse_profile(row.replace("²", "1").replace("(1)", "(٣)"), layout)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 from osos.obis import is_obis
 from osos.timeutil import local_iso
 
-from .datasets import DataSet, Item, join_items, tokenize
+from .datasets import DataSet, Item, join_items, join_pieces
 from .errors import FrameError, NotAReadoutError, TimestampError
 from .framing import strip_parity
 from .messages import EOT, ETX, SOH, STX, IdentificationMessage, bcc
@@ -31,13 +33,13 @@ from .profile import (
     is_profile_header,
     scan_profile,
 )
+from .scan import Pieces, scan
 from .timestamps import parse_timestamp
 
 _IDENT = re.compile(rb"(?m)^[\x00-\x1f]*(?:/\?[^!\r\n/]*!)?(/[A-Za-z]{3}[0-9A-Z][^\r\n/]*)")
 _OPTION_LINE = re.compile(r"\A\x06?[0-9]{3}\Z")
 _REQUEST_LINE = re.compile(r"\A/\?[^!]*!\Z")
-_PROFILE_ADDRESS = re.compile(r"P\.?\d{1,2}")
-_HIGH_BIT = re.compile(rb"[\x80-\xff]")
+_PROFILE_ADDRESS = re.compile(r"P\.?[0-9]{1,2}")
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,15 @@ def _blocks(data: bytes, errors: list[str]) -> list[_Block] | None:
     return blocks
 
 
+def _find_identification(data: bytes) -> re.Match[bytes] | None:
+    """The first identification line, searched from the line of the first '/' (a capture
+    without one, like a readout logged as text, is not scanned line by line)."""
+    slash = data.find(b"/")
+    if slash < 0:
+        return None
+    return _IDENT.search(data, data.rfind(b"\n", 0, slash) + 1)
+
+
 def _ascii(data: bytes) -> str:
     return data.decode("ascii", errors="replace")
 
@@ -142,21 +153,23 @@ def _ascii(data: bytes) -> str:
 def _text_block(data: bytes, ident_end: int) -> _Block:
     """A capture without STX: everything after the identification up to the first control
     character, minus echoed requests and option-select lines."""
-    text = _ascii(data[ident_end:])
-    cut = re.search(r"[\x01-\x04]", text)
-    if cut:
-        text = text[: cut.start()]
+    cuts = [i for i in map(data.find, (SOH, STX, ETX, EOT), repeat(ident_end)) if i >= 0]
+    text = _ascii(data[ident_end : min(cuts, default=len(data))])
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    kept: list[str] = []
-    started = False
-    for line in lines:
-        bare = line.strip()
-        if not started and (_REQUEST_LINE.match(bare) or _OPTION_LINE.match(bare) or not bare):
-            kept.append("")  # keep line numbers
-            continue
-        started = True
-        kept.append(line)
-    return _Block("data", "\n".join(kept))
+    start = next((index for index, line in enumerate(lines) if _is_data_line(line)), None)
+    if start is None:
+        return _Block("data", "\n" * (len(lines) - 1))
+    return _Block("data", "\n" * start + "\n".join(lines[start:]))  # line numbers kept
+
+
+def _is_data_line(line: str) -> bool:
+    """Not blank, not an echoed request, not an option-select line."""
+    bare = line.strip()
+    return bool(bare) and not (_REQUEST_LINE.match(bare) or _OPTION_LINE.match(bare))
+
+
+def _profile_address(address: str) -> bool:
+    return address[:1] == "P" and _PROFILE_ADDRESS.fullmatch(address) is not None
 
 
 def _sections(items: list[Item]) -> tuple[list[Item], list[list[Item]]]:
@@ -165,9 +178,11 @@ def _sections(items: list[Item]) -> tuple[list[Item], list[list[Item]]]:
     sections: list[list[Item]] = []
     in_profile = False
     for item in items:
-        if item.address is not None:
-            if _PROFILE_ADDRESS.fullmatch(item.address) or is_profile_header(item):
-                if not (in_profile and _PROFILE_ADDRESS.fullmatch(item.address)):
+        address = item.address
+        if address is not None:
+            named = _profile_address(address)
+            if named or (item.width >= 4 and is_profile_header(item)):
+                if not (in_profile and named):
                     sections.append([])
                 sections[-1].append(item)
                 in_profile = True
@@ -184,23 +199,60 @@ def _sections(items: list[Item]) -> tuple[list[Item], list[list[Item]]]:
     return data, sections
 
 
+@lru_cache(maxsize=4096)
+def _is_obis(address: str) -> bool:
+    """:func:`osos.obis.is_obis`, remembered: a fleet repeats the same few hundred addresses."""
+    return is_obis(address)
+
+
 def _starts_with_time(item: Item) -> bool:
-    if not item.groups:
-        return False
     try:
-        return parse_timestamp(item.groups[0].text) is not None
+        return parse_timestamp(item.texts()[0].partition("*")[0]) is not None
     except TimestampError:
         return False
 
 
+def _plain(pieces: Pieces) -> bool:
+    """True when no piece can be part of a load profile (no bare value line, no ``P`` in an
+    address, nothing with the four groups a header needs): the block is data sets only."""
+    addresses = pieces.addresses
+    if None in addresses or "P" in "".join(addresses):  # type: ignore[arg-type]
+        return False
+    return max(map(str.count, pieces.raws, repeat("(")), default=0) < 4
+
+
+def _read_block(
+    text: str, meter: MeterProfile | None
+) -> tuple[list[DataSet], list[LoadProfile], list[str]]:
+    """One data block's data sets, profile sections and errors (any line-end convention)."""
+    pieces = scan(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if _plain(pieces):
+        sets, join_errors = join_pieces(pieces)
+        return sets, [], pieces.errors + join_errors
+    data_items, sections = _sections(pieces.items())
+    sets, join_errors = join_items(data_items)
+    errors = pieces.errors + join_errors
+    profiles = []
+    for section in sections:
+        layout: ProfileLayout | None = None
+        if is_profile_header(section[0]):
+            layout = HeaderLayout()
+        elif meter is not None and isinstance(meter.profile_layout, RowLayout):
+            layout = meter.profile_layout
+        profile, profile_errors = scan_profile(section, layout, row_layouts())
+        profiles.append(profile)
+        errors += profile_errors
+    return sets, profiles, errors
+
+
 def parse_capture(data: bytes) -> CaptureResult:
     """Identification, values, profile records and errors of a captured readout/profile."""
-    if _HIGH_BIT.search(data):
+    if not data.isascii():
         data = strip_parity(data)
     errors: list[str] = []
     identification: IdentificationMessage | None = None
     ident_end = 0
-    match = _IDENT.search(data)
+    match = _find_identification(data)
     if match:
         try:
             identification = IdentificationMessage.from_bytes(match[1] + b"\r\n")
@@ -216,24 +268,12 @@ def parse_capture(data: bytes) -> CaptureResult:
     profiles: list[LoadProfile] = []
     for block in blocks:
         prefix = f"{block.name}: " if len(blocks) > 1 else ""
-        text = block.text.replace("\r\n", "\n").replace("\r", "\n")
-        items, block_errors, _complete, _trailing = tokenize(text)
-        errors += [prefix + e for e in block_errors]
-        data_items, sections = _sections(items)
-        sets, join_errors = join_items(data_items)
+        sets, found, block_errors = _read_block(block.text, meter)
         values += sets
-        errors += [prefix + e for e in join_errors]
-        for section in sections:
-            layout: ProfileLayout | None = None
-            if is_profile_header(section[0]):
-                layout = HeaderLayout()
-            elif meter is not None and isinstance(meter.profile_layout, RowLayout):
-                layout = meter.profile_layout
-            profile, profile_errors = scan_profile(section, layout, row_layouts())
-            profiles.append(profile)
-            errors += [prefix + e for e in profile_errors]
+        profiles += found
+        errors += [prefix + e for e in block_errors]
 
-    not_obis = [ds for ds in values if not is_obis(ds.address)]
+    not_obis = [ds for ds in values if not _is_obis(ds.address)]
     errors += [f"line {ds.line}: address {ds.address!r} is not an OBIS code" for ds in not_obis]
     records = sum(len(p.records) for p in profiles)
     plausible = len(values) - len(not_obis) + records

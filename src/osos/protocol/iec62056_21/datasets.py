@@ -1,9 +1,10 @@
 """Data sets ``address(value*unit)(value2)…`` — the content of readouts and read answers.
 
-Values are kept twice: the text exactly as the meter wrote it (``ValueGroup.text``, for round
-trips and for identifiers such as ``C.1.0(03878504)`` whose leading zeros matter) and, for
-numbers, a :class:`~decimal.Decimal` (``number``) and a normalised decimal string (``value``:
-``000070.677`` → ``70.677``). Floats never appear: a kWh index must add up to the cent.
+Value groups live in :mod:`.values` (exact text, typed on demand), the one-pass scanner in
+:mod:`.scan`; this module holds :class:`DataSet` and is the interface the rest of osos uses.
+A data set made by the scanner keeps its groups as the one text the meter wrote and splits
+it only when asked (``number``, ``time`` and ``unit``-free checks read that text directly),
+so a readout costs what its reader uses.
 
 Two entry points: :func:`parse_data_sets` is strict (first problem raises
 :class:`~.errors.DataSetError` with line and column); :func:`scan_data_block` gathers every
@@ -15,118 +16,66 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import Decimal
+from types import EllipsisType
+from typing import cast
 
 from osos.obis import normalize_obis
 
-from .errors import DataSetError, TimestampError
-from .timestamps import parse_time_range, parse_timestamp
+from .errors import DataSetError
+from .scan import Item, Pieces, scan
+from .values import ValueGroup, normalize_number, split_groups, stamp_or_none, to_decimal
 
-_NUMBER = re.compile(r"\s*(?P<sign>[+-]?)\s*(?P<digits>\d+(?:\.\d*)?|\.\d+)\s*")
+#: The first group of a scanned data set when its value is a plain number: sign, digits.
+#: The first group of a scanned data set when its value is a plain number (as
+#: :func:`~.values.normalize_number` reads them): signed digits, or a sign, blanks, digits.
+_FIRST_NUMBER = re.compile(
+    r"\(\s*(?:([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))|([+-])\s+([0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
+    r"\s*[*)]",
+    re.ASCII,
+).match
 _BAD_ADDRESS = re.compile(r"[()!/\\\x00-\x1f\x7f-\U0010ffff]")
-_BAD_VALUE = re.compile(r"[()\r\n]")
-_ADDRESS_TEXT = re.compile(r"[^()!\r\n]*")
-_GROUP = re.compile(r"\(([^()\r\n]*)\)")
-_REST_OF_LINE = re.compile(r"[^\r\n]*")
+_new = object.__new__
+
+__all__ = [
+    "DataBlock",
+    "DataSet",
+    "Item",
+    "ValueGroup",
+    "format_data_sets",
+    "join_items",
+    "join_pieces",
+    "normalize_number",
+    "parse_data_sets",
+    "scan_data_block",
+    "to_decimal",
+    "tokenize",
+]
 
 
-def normalize_number(text: str) -> str | None:
-    """``-000142.30`` → ``-142.30``, ``000000000.0`` → ``0.0``, ``( 20000)`` → ``20000``.
-
-    Returns None when the text is not a plain decimal number. Digits after the point are kept
-    exactly (trailing zeros carry the meter's resolution).
-    """
-    match = _NUMBER.fullmatch(text)
-    if match is None:
-        return None
-    digits = match["digits"]
-    whole, _, fraction = digits.partition(".")
-    whole = whole.lstrip("0") or "0"
-    result = whole + ("." + fraction if "." in digits else "")
-    if match["sign"] == "-":
-        result = "-" + result
-    return result
+_EMPTY = ValueGroup("")
 
 
-@dataclass(frozen=True)
-class ValueGroup:
-    """One ``(value*unit)`` group. ``unit`` is None when the group has no ``*``."""
-
-    text: str
-    unit: str | None = None
-
-    def __post_init__(self) -> None:
-        if bad := _BAD_VALUE.search(self.text):
-            raise DataSetError(f"value {self.text!r} contains {bad[0]!r}")
-        if self.unit is not None and (bad := _BAD_VALUE.search(self.unit)):
-            raise DataSetError(f"unit {self.unit!r} contains {bad[0]!r}")
-
-    @classmethod
-    def from_inner(cls, inner: str) -> ValueGroup:
-        """Split the text between the parentheses at the first ``*`` into value and unit."""
-        text, star, unit = inner.partition("*")
-        return cls(text, unit if star else None)
-
-    def to_text(self) -> str:
-        return "(" + self.text + ("" if self.unit is None else "*" + self.unit) + ")"
-
-    @property
-    def number(self) -> Decimal | None:
-        """The value as Decimal when it is a plain decimal number, else None."""
-        normalized = normalize_number(self.text)
-        if normalized is None:
-            return None
-        try:
-            return Decimal(normalized)
-        except InvalidOperation:  # pragma: no cover - the regex only lets decimals through
-            return None
-
-    @property
-    def value(self) -> str:
-        """Normalised decimal string for measured numbers (with a unit, a point or a sign);
-        otherwise the text as written (identifiers, counters, dates, tariff tables)."""
-        normalized = normalize_number(self.text)
-        if normalized is None:
-            return self.text
-        stripped = self.text.strip()
-        if self.unit is not None or "." in stripped or stripped[:1] in "+-":
-            return normalized
-        return stripped
-
-    @property
-    def time(self) -> dt.datetime | None:
-        """The group read as a time stamp; None when it is the null time or not a time stamp."""
-        try:
-            return parse_timestamp(self.text)
-        except TimestampError:
-            return None
-
-    @property
-    def time_range(self) -> tuple[dt.datetime | None, dt.datetime | None] | None:
-        """An event's ``start,end`` pair in one value, or None when the value is not one."""
-        try:
-            return parse_time_range(self.text)
-        except TimestampError:
-            return None
-
-    def __repr__(self) -> str:
-        return f"ValueGroup({self.to_text()!r})"
-
-
-@dataclass(frozen=True)
 class DataSet:
-    """``address(value*unit)(…)…`` with the address exactly as the meter wrote it."""
+    """``address(value*unit)(…)…`` with the address exactly as the meter wrote it.
 
-    address: str
-    groups: tuple[ValueGroup, ...] = ()
-    line: int = field(default=0, compare=False)
+    ``line`` (where the scanner found it) does not take part in equality.
+    """
 
-    def __post_init__(self) -> None:
-        if not self.address or self.address != self.address.strip():
-            raise DataSetError(f"data set address {self.address!r} is empty or padded")
-        if bad := _BAD_ADDRESS.search(self.address):
-            raise DataSetError(f"data set address {self.address!r} contains {bad[0]!r}")
+    __slots__ = ("_address", "_groups", "_line", "_number", "_raw", "_time")
+
+    def __init__(self, address: str, groups: Iterable[ValueGroup] = (), line: int = 0) -> None:
+        if not address or address != address.strip():
+            raise DataSetError(f"data set address {address!r} is empty or padded")
+        if bad := _BAD_ADDRESS.search(address):
+            raise DataSetError(f"data set address {address!r} contains {bad[0]!r}")
+        self._address = address
+        self._groups: tuple[ValueGroup, ...] | None = tuple(groups)
+        self._raw = ""
+        self._line = line
+        self._number: Decimal | EllipsisType | None = ...
+        self._time: dt.datetime | EllipsisType | None = ...
 
     @classmethod
     def of(cls, address: str, value: str, unit: str | None = None, *more: str) -> DataSet:
@@ -141,17 +90,34 @@ class DataSet:
             raise DataSetError(f"expected one data set, found {len(sets)} in {text[:60]!r}")
         return sets[0]
 
+    @property
+    def address(self) -> str:
+        return self._address
+
+    @property
+    def line(self) -> int:
+        return self._line
+
+    @property
+    def groups(self) -> tuple[ValueGroup, ...]:
+        if self._groups is None:
+            self._groups = split_groups(self._raw)
+        return self._groups
+
     def to_text(self) -> str:
-        return self.address + "".join(group.to_text() for group in self.groups)
+        if self._groups is None:
+            return self._address + self._raw
+        return self._address + "".join(group.to_text() for group in self._groups)
 
     @property
     def obis(self) -> str:
         """The address in short OBIS form (``1-0:1.8.0*255`` → ``1.8.0``)."""
-        return normalize_obis(self.address)
+        return normalize_obis(self._address)
 
     @property
     def first(self) -> ValueGroup:
-        return self.groups[0] if self.groups else ValueGroup("")
+        groups = self.groups
+        return groups[0] if groups else _EMPTY
 
     @property
     def value(self) -> str:
@@ -163,26 +129,57 @@ class DataSet:
 
     @property
     def number(self) -> Decimal | None:
-        return self.first.number
+        """The first group's value as Decimal (see :attr:`ValueGroup.number`), kept."""
+        number = self._number
+        if number is not ...:
+            return number
+        if self._groups is not None:
+            number = self._groups[0].number if self._groups else None
+        elif (match := _FIRST_NUMBER(self._raw)) is None:  # scanned: read the text itself
+            number = None
+        else:
+            signed = match[1]
+            number = Decimal(match[2] + match[3] if signed is None else signed)
+        self._number = number
+        return number
 
     @property
     def time(self) -> dt.datetime | None:
         """The time stamp of the second value group (demand time, event time), else None."""
-        return self.groups[1].time if len(self.groups) > 1 else None
+        if self._time is ...:
+            groups = self._groups
+            if groups is not None:
+                self._time = groups[1].time if len(groups) > 1 else None
+            elif (second := self._raw.find(")(")) < 0:
+                self._time = None  # one group: no second one to read a time from
+            else:  # scanned: read the second group's value off the text
+                raw = self._raw
+                text = raw[second + 2 : raw.find(")", second + 2)].partition("*")[0]
+                self._time = stamp_or_none(text)
+        return self._time
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DataSet):
+            return NotImplemented
+        return self._address == other._address and self.groups == other.groups
+
+    def __hash__(self) -> int:
+        return hash((self._address, self.groups))
 
     def __repr__(self) -> str:
         return f"DataSet({self.to_text()!r})"
 
 
-@dataclass(frozen=True)
-class Item:
-    """One tokenised piece of a data block: an address (None for a bare ``(…)`` line, as in
-    load-profile rows) and its groups, with the 1-based line and column where it starts."""
-
-    line: int
-    column: int
-    address: str | None
-    groups: tuple[ValueGroup, ...]
+def scanned(address: str, raw: str, line: int) -> DataSet:
+    """A data set straight from the scanner, whose pattern already guarantees what
+    ``DataSet.__init__`` checks; its groups stay text until asked for."""
+    data_set = _new(DataSet)
+    data_set._address = address
+    data_set._groups = None
+    data_set._raw = raw
+    data_set._line = line
+    data_set._number = data_set._time = ...
+    return data_set
 
 
 @dataclass(frozen=True)
@@ -201,95 +198,50 @@ class DataBlock:
 
 def tokenize(text: str) -> tuple[list[Item], list[str], bool, str]:
     """Split a data block into items; returns (items, errors, saw '!', text after '!')."""
-    items: list[Item] = []
-    errors: list[str] = []
-    n = len(text)
-    i = 0
-    line = 1
-    line_start = 0
+    pieces = scan(text)
+    return pieces.items(), pieces.errors, pieces.complete, pieces.trailing
 
-    def where(pos: int) -> str:
-        return f"line {line}, column {pos - line_start + 1}"
 
-    def skip_line(pos: int) -> int:
-        return _REST_OF_LINE.match(text, pos).end()  # type: ignore[union-attr]
-
-    while i < n:
-        char = text[i]
-        if char == "\n":
-            line += 1
-            i += 1
-            line_start = i
-            continue
-        if char in "\r \t\x00":
-            i += 1
-            continue
-        if char == "!":
-            return items, errors, True, text[i + 1 :]
-        start = i
-        address: str | None = None
-        if char != "(":
-            j = _ADDRESS_TEXT.match(text, i).end()  # type: ignore[union-attr]
-            if j >= n or text[j] != "(":
-                errors.append(f"{where(start)}: {text[start:j][:40]!r} has no '(value)'")
-                i = skip_line(j)
-                continue
-            written = text[i:j].strip()
-            bad = _BAD_ADDRESS.search(written)
-            if bad is not None:
-                errors.append(f"{where(start)}: address {written[:40]!r} contains {bad[0]!r}")
-                i = skip_line(j)
-                continue
-            address = written or None
-            i = j
-        groups: list[ValueGroup] = []
-        failed = False
-        while i < n and text[i] == "(":
-            match = _GROUP.match(text, i)
-            if match is None:
-                what = address or "value line"
-                errors.append(f"{where(i)}: unclosed '(' in {what[:40]!r}")
-                failed = True
-                break
-            value, star, unit = match[1].partition("*")
-            groups.append(ValueGroup(value, unit if star else None))
-            i = match.end()
-        if failed:
-            i = skip_line(i)
-            continue
-        items.append(Item(line, start - line_start + 1, address, tuple(groups)))
-    return items, errors, False, ""
+def join_pieces(pieces: Pieces) -> tuple[list[DataSet], list[str]]:
+    """:func:`join_items` on a scan's pieces, without making Item objects: a block without
+    continuation lines (the usual readout) becomes its data sets in one ``map``."""
+    if None not in pieces.addresses:
+        addresses = cast(list[str], pieces.addresses)  # no None, as just checked
+        return list(map(scanned, addresses, pieces.raws, pieces.lines)), []
+    return join_items(pieces.items())
 
 
 def join_items(items: Iterable[Item]) -> tuple[list[DataSet], list[str]]:
     """Attach address-less items (continuation lines) to the data set before them."""
     sets: list[DataSet] = []
     errors: list[str] = []
-    for item in items:
-        if item.address is None:
-            if not sets:
-                errors.append(f"line {item.line}, column {item.column}: values without address")
-                continue
-            last = sets[-1]
-            sets[-1] = DataSet(last.address, last.groups + item.groups, last.line)
+    last_raw = ""
+    for line, column, address, raw in items:
+        if address is not None:
+            sets.append(scanned(address, raw, line))
+            last_raw = raw
+        elif not sets:
+            errors.append(f"line {line}, column {column}: values without address")
         else:
-            sets.append(DataSet(item.address, item.groups, item.line))
+            last = sets[-1]
+            last_raw += raw
+            sets[-1] = scanned(last.address, last_raw, last.line)
     return sets, errors
 
 
 def scan_data_block(text: str) -> DataBlock:
     """Tolerant: every malformed piece becomes an error string, parsing goes on."""
-    items, errors, complete, trailing = tokenize(text)
-    return DataBlock(tuple(items), tuple(errors), complete, trailing)
+    pieces = scan(text)
+    return DataBlock(tuple(pieces.items()), tuple(pieces.errors), pieces.complete, pieces.trailing)
 
 
 def parse_data_sets(text: str) -> list[DataSet]:
     """Strict: the data sets of a block (up to ``!`` if present); the first problem raises."""
-    items, errors, _complete, trailing = tokenize(text)
-    sets, join_errors = join_items(items)
-    errors += join_errors
-    if trailing.strip("\r\n"):
-        errors.append(f"{trailing[:40]!r} after the end mark '!'")
+    pieces = scan(text)
+    sets, join_errors = join_pieces(pieces)
+    errors = pieces.errors + join_errors
+    if pieces.trailing.strip("\r\n"):
+        errors.append(f"{pieces.trailing[:40]!r} after the end mark '!'")
     if errors:
         raise DataSetError(errors[0])
     return sets

@@ -28,7 +28,14 @@ from .errors import FrameError, ParityError
 from .messages import ACK, EOT, ETX, NAK, SOH, STX
 
 _CONTROL_IN_LINE = re.compile(rb"[\x00-\x09\x0b\x0c\x0e-\x1f]")
-_STARTS = frozenset({ord("/"), STX, SOH, ACK, NAK})
+#: Where a frame can start: '/', STX, SOH, ACK, NAK. One search skips any amount of noise.
+_START = re.compile(b"[" + re.escape(bytes([ord("/"), STX, SOH, ACK, NAK])) + b"]")
+_DIGITS = b"0123456789"
+#: Translation tables: clear bit 7; set bit 7 where the 7-bit character has odd parity;
+#: 1 where a received byte's bit 7 is not its character's even parity.
+_MASK = bytes(b & 0x7F for b in range(256))
+_WITH_PARITY = bytes(b | ((bin(b).count("1") & 1) << 7) for b in range(128))
+_PARITY_WRONG = bytes(int(b & 0x80 != (bin(b & 0x7F).count("1") & 1) << 7) for b in range(256))
 #: An identification is at most ~40 bytes; a ``/`` that is not followed by CR LF within this
 #: many bytes was noise, so the buffer resynchronises instead of waiting forever.
 MAX_LINE = 128
@@ -103,7 +110,7 @@ class FrameBuffer:
             if first == ACK:
                 if len(buf) == 1:
                     return None if self.option_select_expected else self._take(1)
-                if chr(buf[1]).isdigit():
+                if buf[1] in _DIGITS:
                     end = buf.find(b"\n")
                     if end < 0:
                         if len(buf) > 8:
@@ -132,10 +139,8 @@ class FrameBuffer:
         return min(ends) if ends else -1
 
     def _skip_noise(self) -> None:
-        buf = self._buffer
-        index = 0
-        while index < len(buf) and buf[index] not in _STARTS:
-            index += 1
+        start = _START.search(self._buffer)
+        index = len(self._buffer) if start is None else start.start()
         if index:
             self._drop(index)
 
@@ -155,32 +160,24 @@ def _plausible_line_start(buf: bytearray) -> bool:
     if len(head) >= 2 and head[1:2] == b"?":
         return True
     letters = head[1:4]
-    if not all(chr(c).isalpha() for c in letters):
+    if letters and not letters.isalpha():  # bytes.isalpha: ASCII letters only
         return False
-    return len(head) < 5 or chr(head[4]).isdigit() or chr(head[4]).isupper()
-
-
-def _parity_bit(byte: int) -> int:
-    return (bin(byte & 0x7F).count("1") & 1) << 7
+    return len(head) < 5 or head[4:5].isdigit() or head[4:5].isupper()
 
 
 def add_even_parity(data: bytes) -> bytes:
     """7-bit characters → 8-bit bytes with even parity in bit 7 (what a 7E1 UART sends)."""
-    out = bytearray()
-    for offset, byte in enumerate(data):
-        if byte > 0x7F:
-            raise ParityError(f"byte 0x{byte:02X} at offset {offset} is not a 7-bit character")
-        out.append(byte | _parity_bit(byte))
-    return bytes(out)
+    if not data.isascii():
+        offset = next(i for i, byte in enumerate(data) if byte > 0x7F)
+        raise ParityError(f"byte 0x{data[offset]:02X} at offset {offset} is not a 7-bit character")
+    return data.translate(_WITH_PARITY + bytes(128))
 
 
 def strip_parity(data: bytes, *, check: bool = False) -> bytes:
     """8-bit bytes → 7-bit characters (mask 0x7F); with ``check``, odd parity raises."""
-    if check:
-        for offset, byte in enumerate(data):
-            if byte & 0x80 != _parity_bit(byte):
-                raise ParityError(f"odd parity on byte 0x{byte:02X} at offset {offset}")
-    return bytes(byte & 0x7F for byte in data)
+    if check and (offset := data.translate(_PARITY_WRONG).find(1)) >= 0:
+        raise ParityError(f"odd parity on byte 0x{data[offset]:02X} at offset {offset}")
+    return data.translate(_MASK)
 
 
 @dataclass(frozen=True)
@@ -198,6 +195,6 @@ class ParityCodec:
         return add_even_parity(data) if self.software else data
 
     def decode(self, data: bytes) -> bytes:
-        if self.software or any(byte > 0x7F for byte in data):
+        if self.software or not data.isascii():
             return strip_parity(data, check=self.check and self.software)
         return data

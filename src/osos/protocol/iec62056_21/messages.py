@@ -18,15 +18,46 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar, Final, Literal
 
+from .characters import (
+    ACK,
+    CONTROL,
+    CRLF,
+    EOT,
+    ETX,
+    NAK,
+    NOT_IN_ADDRESS,
+    NOT_IN_IDENT,
+    SOH,
+    STX,
+    ascii_text,
+    bcc,
+    check_block,
+    check_chars,
+    find_end,
+    frame_bcc,
+)
 from .errors import BccError, FrameError
 
-SOH: Final = 0x01
-STX: Final = 0x02
-ETX: Final = 0x03
-EOT: Final = 0x04
-ACK: Final = 0x06
-NAK: Final = 0x15
-CRLF: Final = b"\r\n"
+__all__ = [
+    "ACK",
+    "CRLF",
+    "EOT",
+    "ETX",
+    "NAK",
+    "SOH",
+    "STX",
+    "Ack",
+    "AckOptionSelect",
+    "CommandMessage",
+    "DataMessage",
+    "IdentificationMessage",
+    "Message",
+    "Nak",
+    "RequestMessage",
+    "bcc",
+    "decode",
+    "frame_bcc",
+]
 
 #: Mode C baud characters (and mode B letters, for identification strings from older meters).
 BAUD_RATES: Final[dict[str, int]] = {
@@ -64,55 +95,6 @@ MODE_NAMES: Final[dict[str, str]] = {
 }
 
 
-def bcc(data: bytes) -> int:
-    """XOR of ``data`` on 7-bit characters: the BCC of bytes already cut to the BCC range."""
-    value = 0
-    for byte in data:
-        value ^= byte
-    return value & 0x7F
-
-
-def frame_bcc(frame: bytes) -> int:
-    """BCC of a whole frame ``SOH … ETX`` / ``STX … ETX|EOT`` (any trailing BCC byte ignored).
-
-    Starts after the first SOH, or the first STX if there is no SOH; ends with the first
-    ETX/EOT after that start.
-    """
-    start = frame.find(SOH)
-    if start < 0:
-        start = frame.find(STX)
-    if start < 0:
-        raise FrameError(f"no SOH or STX in frame {frame[:40]!r}")
-    end = _find_end(frame, start + 1)
-    if end < 0:
-        raise FrameError(f"no ETX or EOT after offset {start} in frame {frame[:40]!r}")
-    return bcc(frame[start + 1 : end + 1])
-
-
-def _find_end(frame: bytes, start: int) -> int:
-    ends = [i for i in (frame.find(ETX, start), frame.find(EOT, start)) if i >= 0]
-    return min(ends) if ends else -1
-
-
-def _text(data: bytes, what: str) -> str:
-    for offset, byte in enumerate(data):
-        if byte > 0x7F:
-            raise FrameError(
-                f"{what}: byte 0x{byte:02X} at offset {offset} is not 7-bit ASCII "
-                "(strip parity first)"
-            )
-    return data.decode("ascii")
-
-
-def _check_chars(value: str, what: str, forbidden: str) -> None:
-    for offset, char in enumerate(value):
-        if ord(char) > 0x7F or char in forbidden:
-            raise FrameError(f"{what}: character {char!r} at position {offset} is not allowed")
-
-
-_CONTROL = "".join(chr(c) for c in range(0x20)) + "\x7f"
-
-
 @dataclass(frozen=True)
 class RequestMessage:
     """``/ ? [address] ! CR LF`` — sign-on request from the head-end."""
@@ -120,7 +102,7 @@ class RequestMessage:
     address: str = ""
 
     def __post_init__(self) -> None:
-        _check_chars(self.address, "request address", _CONTROL + "!/")
+        check_chars(self.address, "request address", NOT_IN_ADDRESS)
 
     def to_bytes(self) -> bytes:
         return b"/?" + self.address.encode("ascii") + b"!\r\n"
@@ -129,12 +111,15 @@ class RequestMessage:
     def from_bytes(cls, data: bytes) -> RequestMessage:
         if not (data.startswith(b"/?") and data.endswith(b"!\r\n")):
             raise FrameError(f"request must be '/?[address]!CRLF', got {data[:40]!r}")
-        return cls(_text(data[2:-3], "request address"))
+        return cls(ascii_text(data[2:-3], "request address"))
 
     def __repr__(self) -> str:
         return f"RequestMessage(address={self.address!r})"
 
 
+_FLAG = re.compile(r"[A-Za-z]{3}")
+_BAUD_CHAR = re.compile(r"[0-9A-Z]")
+_DIGIT = re.compile(r"[0-9]")
 _IDENT_RE = re.compile(
     r"/(?P<flag>[A-Za-z]{3})(?P<baud>[0-9A-Z])(?P<sep> ?)"
     r"(?:\\(?P<enhanced>.))?(?:<(?P<generation>[0-9])>)?(?P<ident>[^\r\n]*)\r\n\Z",
@@ -160,19 +145,19 @@ class IdentificationMessage:
     separator: str = ""
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[A-Za-z]{3}", self.flag):
+        if not _FLAG.fullmatch(self.flag):
             raise FrameError(f"identification flag must be 3 letters, got {self.flag!r}")
-        if not re.fullmatch(r"[0-9A-Z]", self.baud_char):
+        if not _BAUD_CHAR.fullmatch(self.baud_char):
             raise FrameError(f"identification baud character invalid: {self.baud_char!r}")
         if self.separator not in ("", " "):
             raise FrameError(f"identification separator must be '' or ' ': {self.separator!r}")
         if self.enhanced is not None and (
-            len(self.enhanced) != 1 or self.enhanced in _CONTROL or ord(self.enhanced) > 0x7F
+            len(self.enhanced) != 1 or self.enhanced in CONTROL or ord(self.enhanced) > 0x7F
         ):
             raise FrameError(f"enhanced identification must be one character: {self.enhanced!r}")
-        if self.generation is not None and not re.fullmatch(r"[0-9]", self.generation):
+        if self.generation is not None and not _DIGIT.fullmatch(self.generation):
             raise FrameError(f"generation marker must be one digit: {self.generation!r}")
-        _check_chars(self.ident, "identification", _CONTROL)
+        check_chars(self.ident, "identification", NOT_IN_IDENT)
 
     @property
     def baud(self) -> int | None:
@@ -199,7 +184,7 @@ class IdentificationMessage:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> IdentificationMessage:
-        match = _IDENT_RE.match(_text(data, "identification"))
+        match = _IDENT_RE.match(ascii_text(data, "identification"))
         if match is None:
             raise FrameError(f"identification must be '/XXXZ…ident CRLF', got {data[:40]!r}")
         return cls(
@@ -228,9 +213,9 @@ class AckOptionSelect:
 
     def __post_init__(self) -> None:
         for name, value in (("protocol", self.protocol), ("baud", self.baud_char)):
-            if not re.fullmatch(r"[0-9]", value):
+            if not _DIGIT.fullmatch(value):
                 raise FrameError(f"option select {name} must be one digit, got {value!r}")
-        if not re.fullmatch(r"[0-9]", self.mode):
+        if not _DIGIT.fullmatch(self.mode):
             raise FrameError(f"option select mode must be one digit, got {self.mode!r}")
 
     @classmethod
@@ -256,7 +241,7 @@ class AckOptionSelect:
     def from_bytes(cls, data: bytes) -> AckOptionSelect:
         if len(data) != 6 or data[0] != ACK or not data.endswith(CRLF):
             raise FrameError(f"option select must be 'ACK V Z Y CRLF', got {data[:40]!r}")
-        text = _text(data[1:4], "option select")
+        text = ascii_text(data[1:4], "option select")
         return cls(text[0], text[1], text[2])
 
     def __repr__(self) -> str:
@@ -303,7 +288,7 @@ def _split_block(data: bytes, start_char: int, what: str) -> tuple[bytes, bool]:
         raise FrameError(f"{what}: must end with ETX or EOT and a BCC byte, got {data[-40:]!r}")
     inner = data[1:-2]
     if ETX in inner or EOT in inner:
-        raise FrameError(f"{what}: ETX/EOT inside the block at offset {_find_end(inner, 0) + 1}")
+        raise FrameError(f"{what}: ETX/EOT inside the block at offset {find_end(inner, 0) + 1}")
     received = data[-1] & 0x7F
     computed = bcc(data[1:-1])
     if received != computed:
@@ -323,7 +308,7 @@ class DataMessage:
     partial: bool = False
 
     def __post_init__(self) -> None:
-        _check_chars(self.data, "data block", "\x01\x02\x03\x04")
+        check_block(self.data, "data block")
 
     @classmethod
     def readout(cls, lines: list[str] | tuple[str, ...]) -> DataMessage:
@@ -348,8 +333,7 @@ class DataMessage:
     @property
     def error(self) -> str | None:
         """The text of an ``(ERROR…)`` answer, or None."""
-        match = _ERROR_RE.match(self.data)
-        return match["text"] if match else None
+        return answer_error(self.data)
 
     def to_bytes(self) -> bytes:
         body = bytes([STX]) + self.data.encode("ascii") + bytes([EOT if self.partial else ETX])
@@ -358,7 +342,7 @@ class DataMessage:
     @classmethod
     def from_bytes(cls, data: bytes) -> DataMessage:
         inner, partial = _split_block(data, STX, "data block (STX … ETX)")
-        return cls(_text(inner, "data block"), partial)
+        return cls(ascii_text(inner, "data block"), partial)
 
     def __repr__(self) -> str:
         shown = self.data if len(self.data) <= 60 else self.data[:57] + "..."
@@ -367,6 +351,13 @@ class DataMessage:
 
 
 _ERROR_RE = re.compile(r"\A[^()]*\((?P<text>ERR[^)]*)\)\s*\Z")
+
+
+def answer_error(data: str) -> str | None:
+    """The text of an ``[addr](ERROR…)`` answer's data, or None for any other data."""
+    match = _ERROR_RE.match(data)
+    return match["text"] if match else None
+
 
 CommandLetter = Literal["P", "W", "R", "E", "B"]
 
@@ -395,7 +386,7 @@ class CommandMessage:
         if self.command + self.kind not in self.VALID:
             raise FrameError(f"unknown command {self.command + self.kind!r}")
         if self.data is not None:
-            _check_chars(self.data, f"{self.name} data", "\x01\x02\x03\x04")
+            check_block(self.data, f"{self.name} data")
 
     @property
     def name(self) -> str:
@@ -461,13 +452,13 @@ class CommandMessage:
         inner, partial = _split_block(data, SOH, "command (SOH … ETX)")
         if len(inner) < 2:
             raise FrameError(f"command too short: {data[:40]!r}")
-        head = _text(inner[:2], "command")
+        head = ascii_text(inner[:2], "command")
         rest = inner[2:]
         if not rest:
             return cls(head[0], head[1], None, partial)
         if rest[0] != STX:
             raise FrameError(f"command {head!r}: expected STX at offset 3, got 0x{rest[0]:02X}")
-        return cls(head[0], head[1], _text(rest[1:], f"command {head} data"), partial)
+        return cls(head[0], head[1], ascii_text(rest[1:], f"command {head} data"), partial)
 
     def __repr__(self) -> str:
         if self.data is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 
 from .profile import Channel, HeaderLayout, ProfileLayout, ProfileRequestFormat, RowLayout
@@ -168,10 +169,12 @@ _BY_FLAG: Mapping[str, tuple[MeterProfile, ...]] = MappingProxyType(
 )
 
 
+@lru_cache(maxsize=1024)
 def profile_for(flag: str | None, ident: str = "") -> MeterProfile:
     """The profile for a FLAG id (case-insensitive) and model string; GENERIC otherwise.
 
-    Among the profiles of a flag, the longest matching ``model_prefix`` wins.
+    Among the profiles of a flag, the longest matching ``model_prefix`` wins. Remembered
+    (the table is immutable): every readout and session looks its meter up.
     """
     if not flag:
         return GENERIC

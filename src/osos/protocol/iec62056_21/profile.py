@@ -1,151 +1,116 @@
-"""Load profiles (P.01 …): the request, the two response layouts, and records with time stamps.
+"""Load profiles (P.01 …): parsing the two response layouts into records with time stamps.
 
-Layouts are data (see :mod:`.meter_profiles`), not branches on the maker:
+The values, layouts, request format and encoder live in :mod:`.profile_model` (re-exported
+here). Record times are the stamps the meter gives (VDEW: end of the interval); values are
+Decimal.
 
-* :class:`HeaderLayout` — VDEW / IEC 62056-21 annex form: a header
-  ``P.01(sYYMMDDhhmm[ss])(status)(period)(n)(OBIS1)(unit1)…`` then one line of ``n`` values per
-  interval. The header time is the stamp of the first record; each following record is
-  ``period`` minutes later. A new header starts whenever status or clock changes.
-* :class:`RowLayout` — every row carries its own time stamp and a fixed channel list, e.g.
-  Makel ``(yyMMddhhmm)(1.8.0)(2.8.0)(5.8.0)(6.8.0)(7.8.0)(8.8.0)(status1)(status2)``.
-
-Record times are the stamps the meter gives (VDEW: end of the interval). Values are Decimal.
+A profile answer is hundreds of rows of the same shape, so the work is done per block, not
+per value: the header's time is resolved once and every record's time is the header time
+plus a multiple of the period; a row whose characters are all digits, points, signs and
+blanks has its values turned into Decimals in one ``map`` (a malformed number makes
+``Decimal`` refuse, and that row is then read group by group, naming the bad value); only
+rows of unusual shape take the per-group path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+import decimal
+import re
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 
-from .datasets import Item, ValueGroup, normalize_number, tokenize
+from .datasets import Item, to_decimal, tokenize
 from .errors import ProfileError, TimestampError
-from .timestamps import format_vdew, parse_timestamp
+from .profile_model import (
+    Channel,
+    HeaderLayout,
+    LoadProfile,
+    ProfileLayout,
+    ProfileRecord,
+    ProfileRequestFormat,
+    RowLayout,
+    encode_profile,
+    parse_profile_request,
+)
+from .timestamps import parse_timestamp
+
+__all__ = [
+    "Channel",
+    "HeaderLayout",
+    "LoadProfile",
+    "ProfileLayout",
+    "ProfileRecord",
+    "ProfileRequestFormat",
+    "RowLayout",
+    "detect_layout",
+    "encode_profile",
+    "is_profile_header",
+    "parse_profile",
+    "parse_profile_request",
+    "scan_profile",
+]
+
+#: A row that holds nothing but these can go to Decimal in one step.
+_NOT_NUMERIC = re.compile(r"[^0-9.+\- ()]")
+_new = object.__new__
+_SLOTS = vars(ProfileRecord)  # the slot descriptors of the frozen, slotted dataclass
+_set_time = _SLOTS["time"].__set__
+_set_values = _SLOTS["values"].__set__
+_set_status = _SLOTS["status"].__set__
+
+Header = tuple[dt.datetime, str, int, tuple[Channel, ...]]
 
 
-@dataclass(frozen=True)
-class Channel:
-    """One profile channel: OBIS as the meter writes it, and its unit (None when absent)."""
-
-    obis: str
-    unit: str | None = None
-
-
-@dataclass(frozen=True)
-class ProfileRecord:
-    """One interval: its time stamp (aware, meter zone), values per OBIS, and status text."""
-
-    time: dt.datetime
-    values: Mapping[str, Decimal] = field(default_factory=dict)
-    status: str | None = None
-
-    def value_texts(self) -> dict[str, str]:
-        """Values as exact decimal strings (``Decimal`` → ``'0.18374'``, never exponent form)."""
-        return {obis: format(value, "f") for obis, value in self.values.items()}
+def _record(when: dt.datetime, values: dict[str, Decimal], status: str | None) -> ProfileRecord:
+    """A ProfileRecord without the frozen dataclass's per-field ``object.__setattr__`` (a
+    profile makes one per row; the slots are set once, here, and never again)."""
+    record: ProfileRecord = _new(ProfileRecord)
+    _set_time(record, when)
+    _set_values(record, values)
+    _set_status(record, status)
+    return record
 
 
-@dataclass(frozen=True)
-class LoadProfile:
-    """Parsed or to-be-encoded profile: channels, period (minutes, None if unknown), records."""
-
-    address: str = "P.01"
-    channels: tuple[Channel, ...] = ()
-    period: int | None = 15
-    records: tuple[ProfileRecord, ...] = ()
+def _ascii_int(text: str) -> int | None:
+    value = text.strip()
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
-@dataclass(frozen=True)
-class HeaderLayout:
-    """VDEW header form. ``status_width`` and ``seconds`` only matter when encoding."""
-
-    status_width: int = 8
-    seconds: bool = True
-    season: bool = True
-
-
-@dataclass(frozen=True)
-class RowLayout:
-    """Per-row time stamps. ``channels`` empty: name values by position (``ch1``, ``ch2``…)."""
-
-    time_groups: int = 1
-    channels: tuple[Channel, ...] = ()
-    status_groups: int = 0
-    period: int | None = 15
-    time_format: str = "%y%m%d%H%M"
-
-    @property
-    def width(self) -> int | None:
-        """Groups per row, or None when the channel count is not fixed."""
-        if not self.channels:
-            return None
-        return self.time_groups + len(self.channels) + self.status_groups
-
-
-ProfileLayout = HeaderLayout | RowLayout
-
-
-@dataclass(frozen=True)
-class ProfileRequestFormat:
-    """How a meter wants the P.01 range written: ``P.01(0230101000;0230102000)``,
-    Makel ``P.01(2301010000;2301020000)``, MASS ``P.01(23-01-01,00:00;…)``, Luna ``P1(…)``."""
-
-    address: str = "P.01"
-    time_format: str = "%y%m%d%H%M"
-    season: bool = True
-
-    def build(self, start: dt.datetime | None, end: dt.datetime | None) -> str:
-        """The ``addr(from;to)`` text; None leaves that side of the range open."""
-        return f"{self.address}({self._format(start)};{self._format(end)})"
-
-    def _format(self, when: dt.datetime | None) -> str:
-        if when is None:
-            return ""
-        if self.season and self.time_format == "%y%m%d%H%M":
-            return format_vdew(when, season=True)
-        local = format_vdew(when, season=False, seconds=True)  # validates/zones the value
-        naive = dt.datetime.strptime(local, "%y%m%d%H%M%S")
-        return naive.strftime(self.time_format)
-
-
-def parse_profile_request(text: str) -> tuple[str, dt.datetime | None, dt.datetime | None]:
-    """``P.01(sYYMMDDhhmm;sYYMMDDhhmm)`` (any accepted time form, open ends) →
-    (address, start, end). The meter side uses this to answer a profile read."""
-    address, paren, rest = text.partition("(")
-    if not paren or not rest.endswith(")") or ";" not in rest:
-        raise ProfileError(f"profile request must be 'P.01(from;to)', got {text[:60]!r}")
-    low, _, high = rest[:-1].partition(";")
-    try:
-        start = parse_timestamp(low) if low.strip() else None
-        end = parse_timestamp(high) if high.strip() else None
-    except TimestampError as exc:
-        raise ProfileError(f"profile request {text[:60]!r}: {exc}") from exc
-    return address.strip(), start, end
-
-
-def _decimal(group: ValueGroup) -> Decimal | None:
-    normalized = normalize_number(group.text)
-    return None if normalized is None else Decimal(normalized)
-
-
-def _header(item: Item) -> tuple[dt.datetime, str, int, tuple[Channel, ...]] | None:
+def _header(item: Item) -> Header | None:
     """The header fields if ``item`` has the VDEW header shape, else None."""
-    groups = item.groups
-    if item.address is None or len(groups) < 4:
+    if item.address is None or item.width < 4:
         return None
-    count, period = groups[3].text.strip(), groups[2].text.strip()
-    if not (count.isdigit() and period.isdigit()) or len(groups) != 4 + 2 * int(count):
+    texts = [inner.partition("*")[0] for inner in item.texts()]
+    count, period = _ascii_int(texts[3]), _ascii_int(texts[2])
+    if count is None or period is None or len(texts) != 4 + 2 * count:
         return None
     try:
-        start = parse_timestamp(groups[0].text)
+        start = parse_timestamp(texts[0])
     except TimestampError:
         return None
     if start is None:
         return None
-    channels = tuple(
-        Channel(groups[4 + 2 * k].text, groups[5 + 2 * k].text or None) for k in range(int(count))
-    )
-    return start, groups[1].text, int(period), channels
+    channels = tuple(Channel(texts[4 + 2 * k], texts[5 + 2 * k] or None) for k in range(count))
+    return start, texts[1], period, channels
+
+
+def _not_a_header(item: Item) -> str:
+    """Why an addressed item is no VDEW header (for the error that names the line)."""
+    texts = [inner.partition("*")[0] for inner in item.texts()]
+    if len(texts) < 4:
+        return f"{len(texts)} groups, a header has at least 4"
+    for name, text in (("period", texts[2]), ("channel count", texts[3])):
+        if _ascii_int(text) is None:
+            return f"{name} {text!r} is not a number of ASCII digits"
+    count = int(texts[3])
+    if len(texts) != 4 + 2 * count:
+        return f"{len(texts)} groups, {4 + 2 * count} for {count} channels"
+    try:
+        parse_timestamp(texts[0])
+    except TimestampError as exc:
+        return str(exc)
+    return "null start time"
 
 
 def is_profile_header(item: Item) -> bool:
@@ -154,7 +119,7 @@ def is_profile_header(item: Item) -> bool:
 
 
 def _row_time(item: Item, layout: RowLayout) -> dt.datetime | None:
-    texts = [g.text for g in item.groups[: layout.time_groups]]
+    texts = [inner.partition("*")[0] for inner in item.texts()[: layout.time_groups]]
     return parse_timestamp(",".join(texts))
 
 
@@ -166,7 +131,7 @@ def detect_layout(items: Sequence[Item], candidates: Sequence[RowLayout] = ()) -
     if _header(first) is not None:
         return HeaderLayout()
     for layout in candidates:
-        if layout.width == len(first.groups):
+        if layout.width == first.width:
             try:
                 if _row_time(first, layout) is not None:
                     return layout
@@ -192,52 +157,84 @@ def scan_profile(
     return _scan_rows(items, layout)
 
 
+def _values(
+    line: int, names: Sequence[str], texts: Sequence[str], errors: list[str], bulk: bool
+) -> dict[str, Decimal]:
+    """The values of one row by channel name; blank values are absent.
+
+    ``bulk``: every character is a digit, point, sign or blank, so Decimal either reads a
+    value exactly as :func:`~.values.to_decimal` would or refuses it.
+    """
+    if bulk:
+        try:
+            return dict(zip(names, map(Decimal, texts), strict=True))
+        except InvalidOperation:
+            pass  # a blank or malformed value: read the row group by group
+    values: dict[str, Decimal] = {}
+    for name, inner in zip(names, texts, strict=True):
+        text = inner.partition("*")[0]
+        if not text.strip():
+            continue
+        number = to_decimal(text)
+        if number is None:
+            errors.append(f"line {line}: {name} value {text!r} not numeric")
+            continue
+        values[name] = number
+    return values
+
+
+def _bulk_allowed() -> bool:
+    """Decimal refuses a malformed number only while the context traps InvalidOperation
+    (the default); under another context every value is read group by group."""
+    return bool(decimal.getcontext().traps[InvalidOperation])
+
+
 def _scan_header(items: Sequence[Item]) -> tuple[LoadProfile, list[str]]:
     records: list[ProfileRecord] = []
     errors: list[str] = []
     address = "P.01"
     channels: tuple[Channel, ...] = ()
     period: int | None = None
-    current: tuple[dt.datetime, str, int, tuple[Channel, ...]] | None = None
+    current: Header | None = None
+    names: list[str] = []
+    start = when = dt.datetime.min
+    step = dt.timedelta()
     index = 0
+    bulk = _bulk_allowed()
     for item in items:
         header = _header(item)
         if header is not None:
             current, index = header, 0
+            start, _status, minutes, header_channels = header
+            names = [channel.obis for channel in header_channels]
+            step = dt.timedelta(minutes=minutes)
             address = item.address or address
-            channels = channels or header[3]
-            period = period if period is not None else header[2]
+            channels = channels or header_channels
+            period = period if period is not None else minutes
+            continue
+        if item.address is not None:
+            why = _not_a_header(item)
+            errors.append(f"line {item.line}: {item.address!r} is no P.01 header: {why}")
             continue
         if current is None:
             errors.append(f"line {item.line}: profile values before any P.01 header")
             continue
-        start, status, step, header_channels = current
-        if item.address is not None:
-            errors.append(f"line {item.line}: {item.address!r} is neither header nor values")
+        texts = item.texts()
+        if len(texts) != len(names):
+            errors.append(f"line {item.line}: {len(texts)} values, header announces {len(names)}")
+            index += 1
             continue
-        if len(item.groups) != len(header_channels):
+        row_bulk = bulk and _NOT_NUMERIC.search(item.raw) is None
+        values = _values(item.line, names, texts, errors, row_bulk)
+        try:
+            when = start + step * index
+        except OverflowError:
             errors.append(
-                f"line {item.line}: {len(item.groups)} values, header announces "
-                f"{len(header_channels)}"
+                f"line {item.line}: period {current[2]} min puts the record past year 9999"
             )
             index += 1
             continue
-        values: dict[str, Decimal] = {}
-        for channel, group in zip(header_channels, item.groups, strict=True):
-            if not group.text.strip():
-                continue
-            number = _decimal(group)
-            if number is None:
-                errors.append(f"line {item.line}: {channel.obis} value {group.text!r} not numeric")
-                continue
-            values[channel.obis] = number
-        try:
-            when = start + dt.timedelta(minutes=step * index)
-        except OverflowError:
-            errors.append(f"line {item.line}: period {step} min puts the record past year 9999")
-            index += 1
-            continue
-        records.append(ProfileRecord(when, values, status))
+        records.append(_record(when, values, current[1]))
         index += 1
     if current is None and not errors:
         errors.append("no P.01 header found")
@@ -250,12 +247,15 @@ def _scan_rows(items: Sequence[Item], layout: RowLayout) -> tuple[LoadProfile, l
     address = next((i.address for i in items if i.address), "P.01")
     width = layout.width
     channels = layout.channels
+    names = [c.obis for c in channels]
+    first, statuses = layout.time_groups, layout.status_groups
+    bulk = _bulk_allowed()
     for item in items:
-        groups = item.groups
-        if width is not None and len(groups) != width:
-            errors.append(f"line {item.line}: {len(groups)} groups, the layout has {width}")
+        texts = item.texts()
+        if width is not None and len(texts) != width:
+            errors.append(f"line {item.line}: {len(texts)} groups, the layout has {width}")
             continue
-        if len(groups) <= layout.time_groups + layout.status_groups:
+        if len(texts) <= first + statuses:
             errors.append(f"line {item.line}: row without values")
             continue
         try:
@@ -266,24 +266,13 @@ def _scan_rows(items: Sequence[Item], layout: RowLayout) -> tuple[LoadProfile, l
         if when is None:
             errors.append(f"line {item.line}: null time stamp in a profile row")
             continue
-        end = len(groups) - layout.status_groups
-        value_groups = groups[layout.time_groups : end]
-        names = (
-            [c.obis for c in channels]
-            if channels
-            else [f"ch{k + 1}" for k in range(len(value_groups))]
-        )
-        values: dict[str, Decimal] = {}
-        for name, group in zip(names, value_groups, strict=True):
-            if not group.text.strip():
-                continue
-            number = _decimal(group)
-            if number is None:
-                errors.append(f"line {item.line}: {name} value {group.text!r} not numeric")
-                continue
-            values[name] = number
-        status = ",".join(g.text for g in groups[end:]) if layout.status_groups else None
-        records.append(ProfileRecord(when, values, status))
+        end = len(texts) - statuses
+        if not channels:
+            names = [f"ch{k + 1}" for k in range(end - first)]
+        row_bulk = bulk and _NOT_NUMERIC.search(item.raw) is None
+        values = _values(item.line, names, texts[first:end], errors, row_bulk)
+        status = ",".join(t.partition("*")[0] for t in texts[end:]) if statuses else None
+        records.append(_record(when, values, status))
     if not channels and records:
         count = max(len(r.values) for r in records)
         channels = tuple(Channel(f"ch{k + 1}") for k in range(count))
@@ -299,43 +288,3 @@ def parse_profile(text: str, layout: ProfileLayout | None = None) -> LoadProfile
     if profile_errors:
         raise ProfileError(profile_errors[0])
     return profile
-
-
-def _text(value: Decimal | None) -> str:
-    return "" if value is None else format(value, "f")
-
-
-def encode_profile(profile: LoadProfile, layout: ProfileLayout) -> str:
-    """The data of a profile response (lines with CR LF, no ``!``) in the given layout.
-
-    Header layout: a new header whenever the status changes or a record is not ``period``
-    after the one before it.
-    """
-    lines: list[str] = []
-    if isinstance(layout, HeaderLayout):
-        period = profile.period or 15
-        previous: ProfileRecord | None = None
-        for record in profile.records:
-            status = record.status if record.status is not None else "0" * layout.status_width
-            contiguous = previous is not None and record.time - previous.time == dt.timedelta(
-                minutes=period
-            )
-            if not contiguous or previous is None or previous.status != record.status:
-                stamp = format_vdew(record.time, season=layout.season, seconds=layout.seconds)
-                head = f"{profile.address}({stamp})({status})({period})({len(profile.channels)})"
-                head += "".join(f"({c.obis})({c.unit or ''})" for c in profile.channels)
-                lines.append(head)
-            lines.append("".join(f"({_text(record.values.get(c.obis))})" for c in profile.channels))
-            previous = record
-    else:
-        channels = layout.channels or profile.channels
-        for number, record in enumerate(profile.records):
-            local = format_vdew(record.time, season=False, seconds=True)
-            stamp = dt.datetime.strptime(local, "%y%m%d%H%M%S").strftime(layout.time_format)
-            row = "".join(f"({part})" for part in stamp.split(",")[: layout.time_groups])
-            row += "".join(f"({_text(record.values.get(c.obis))})" for c in channels)
-            statuses = (record.status or "").split(",") if layout.status_groups else []
-            statuses = (statuses + ["0"] * layout.status_groups)[: layout.status_groups]
-            row += "".join(f"({s})" for s in statuses)
-            lines.append((profile.address if number == 0 else "") + row)
-    return "".join(line + "\r\n" for line in lines)

@@ -35,7 +35,7 @@ from typing import Final
 
 from osos.timeutil import LOCAL_TZ
 
-from .datasets import DataSet, scan_data_block
+from .datasets import DataSet, join_pieces
 from .errors import BccError, SessionError
 from .framing import FrameBuffer, ParityCodec
 from .messages import (
@@ -49,10 +49,12 @@ from .messages import (
     IdentificationMessage,
     Nak,
     RequestMessage,
+    answer_error,
     decode,
 )
 from .meter_profiles import GENERIC, MeterProfile, profile_for
 from .profile import LoadProfile, scan_profile
+from .scan import scan
 
 READOUT: Final = MODE_READOUT
 PROGRAMMING: Final = MODE_PROGRAMMING
@@ -281,6 +283,7 @@ class ClientSession:
         self._last_sent = b""
         self._pending: tuple[str, str] = ("", "")  # (kind, address) of the outstanding read
         self._blocks: list[bytes] = []
+        self._block_texts: list[str] = []
 
     # -- transition table
 
@@ -308,6 +311,7 @@ class ClientSession:
         self.baud = INITIAL_BAUD
         self._buffer.clear()
         self._blocks.clear()
+        self._block_texts.clear()
         return self._send(T.SEND_REQUEST, RequestMessage(self.address).to_bytes())
 
     def send_option_select(self, mode: str = READOUT, baud_char: str | None = None) -> bytes:
@@ -446,22 +450,24 @@ class ClientSession:
         if message.partial:
             self._fire(T.RECV_PARTIAL)
             self._blocks.append(frame)
+            self._block_texts.append(message.data)
             return PartialBlockReceived(frame, len(self._blocks))
-        frames = [*self._blocks, frame]
+        raw = b"".join([*self._blocks, frame])
+        text = "".join([*self._block_texts, message.data])  # each block decoded once
         self._blocks.clear()
-        raw = b"".join(frames)
-        text = "".join(DataMessage.from_bytes(f).data for f in frames)
-        error = DataMessage(text).error
+        self._block_texts.clear()
+        error = answer_error(text)
         if error is not None and self.state in (State.AWAIT_READ_REPLY, State.AWAIT_WRITE_REPLY):
             self._fire(T.RECV_ERROR)
             return ErrorReceived(error, raw)
         reading = self.state in (State.AWAIT_READOUT, State.IDENTIFIED)
         self._fire(T.RECV_DATA)
-        block = scan_data_block(text)
-        if reading:
-            return ReadoutReceived(raw, tuple(block.data_sets), block.errors)
+        pieces = scan(text)
         kind, address = self._pending
-        if kind == "profile":
-            profile, errors = scan_profile(block.items, self.profile.profile_layout)
-            return ProfileReceived(raw, profile, tuple([*block.errors, *errors]))
-        return DataReceived(raw, address, tuple(block.data_sets), block.errors)
+        if kind == "profile" and not reading:
+            profile, errors = scan_profile(pieces.items(), self.profile.profile_layout)
+            return ProfileReceived(raw, profile, tuple([*pieces.errors, *errors]))
+        sets = tuple(join_pieces(pieces)[0])
+        if reading:
+            return ReadoutReceived(raw, sets, tuple(pieces.errors))
+        return DataReceived(raw, address, sets, tuple(pieces.errors))
