@@ -57,7 +57,7 @@ def billing_period(address: str) -> int | None:
     if "*" not in code:
         return None
     suffix = code.rsplit("*", 1)[1]
-    return int(suffix) if suffix.isdigit() else None
+    return int(suffix) if suffix.isascii() and suffix.isdigit() else None
 
 
 @dataclass(frozen=True)

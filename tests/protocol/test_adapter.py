@@ -39,3 +39,11 @@ def test_a_profile_capture_gives_interval_records() -> None:
     assert capture.values == () and capture.records
     ends = [r.end_at for r in capture.records]
     assert ends == sorted(ends) and ends[0] == dt.datetime(2022, 8, 23, 13, 15, tzinfo=UTC)
+
+
+def test_obis_codes_take_ascii_digits_only() -> None:
+    from osos.obis import billing_period, normalize_obis
+
+    assert normalize_obis("1-0:1.8.0*2") == "1.8.0*2" and billing_period("1.8.0*2") == 2
+    assert billing_period("1.8.0*²") is None  # int() would take the superscript two
+    assert normalize_obis("١-0:1.8.0") == "١-0:1.8.0"  # not an OBIS code: left as written
