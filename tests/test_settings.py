@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,24 @@ def test_sharing_settings_come_from_the_environment(tmp_path: Path) -> None:
         ("OSOS_SHARING_SETTLEMENT_DAY", "31"),
         ("OSOS_API_RATE_PER_MINUTE", "0"),
         ("OSOS_SHARING_ALERT_MARGIN_MIN", "half an hour"),
+    ):
+        with pytest.raises(ConfigError, match=name):
+            settings(tmp_path, **{name: bad})
+
+
+def test_scope_settings_come_from_the_environment(tmp_path: Path) -> None:
+    s = settings(
+        tmp_path,
+        OSOS_SCOPE_LIMIT_KWH="30000",
+        OSOS_SCOPE_RULESETS="2023, smart-2026",
+        OSOS_SCOPE_CONTRACT_LOAD_FACTOR="none",
+    ).scope
+    assert s.limit_kwh == Decimal("30000") and s.rulesets == ("2023", "smart-2026")
+    assert s.contract_load_factor is None
+    for name, bad in (
+        ("OSOS_SCOPE_RULESETS", "2019"),
+        ("OSOS_SCOPE_LIMIT_KWH", "-1"),
+        ("OSOS_SCOPE_CONTRACT_LOAD_FACTOR", "1.5"),
     ):
         with pytest.raises(ConfigError, match=name):
             settings(tmp_path, **{name: bad})

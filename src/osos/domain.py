@@ -44,6 +44,15 @@ class Protocol(StrEnum):
     DLMS = "dlms"
 
 
+class SmartClass(StrEnum):
+    """The 2026 smart-meter rules' classes (Akıllı Sayaç PRO / EKO); none: a conventional
+    electronic meter."""
+
+    PRO = "pro"
+    EKO = "eko"
+    NONE = "none"
+
+
 class CommMode(StrEnum):
     DIAL_OUT = "dial_out"  # the head-end connects to the modem's host:port
     DIAL_IN = "dial_in"  # the modem connects to the head-end and identifies itself

@@ -131,6 +131,18 @@ class SharingConfig:
 
 
 @dataclass(frozen=True)
+class ScopeSettings:
+    """Who must be in OSOS: the company's Board-approved limit (TREDAŞ: 50 MWh/year), the rule
+    sets it applies (keys of ``osos.scope.rules.RULESETS``), how much stored data makes a year
+    known, and the load factor of the contract-power estimate (None: no estimate)."""
+
+    limit_kwh: Decimal = Decimal("50000")
+    rulesets: tuple[str, ...] = ("2011", "2015", "2023", "smart-2026")
+    min_coverage_days: int = 28
+    contract_load_factor: Decimal | None = Decimal("0.30")
+
+
+@dataclass(frozen=True)
 class MailSettings:
     smtp_url: str = ""  # without it, messages wait in the outbox
 
@@ -146,6 +158,7 @@ class Settings:
     validation: ValidationLimits = field(default_factory=ValidationLimits)
     reactive: ReactiveLimits = field(default_factory=ReactiveLimits)
     mail: MailSettings = field(default_factory=MailSettings)
+    scope: ScopeSettings = field(default_factory=ScopeSettings)
 
     @property
     def is_production(self) -> bool:
@@ -284,6 +297,45 @@ def _validation(env: _Env) -> ValidationLimits:
     )
 
 
+RULESET_KEYS = ("2011", "2015", "2023", "smart-2026")
+
+
+def _decimal(text: str) -> Decimal:
+    value = Decimal(text)
+    if not value.is_finite() or value < 0:
+        raise InvalidInput("must be a number ≥ 0")
+    return value
+
+
+def _load_factor(text: str) -> Decimal | None:
+    if text.lower() in ("none", "off", "yok"):
+        return None
+    value = _decimal(text)
+    if value > 1:
+        raise InvalidInput("must be a share between 0 and 1, or none")
+    return value
+
+
+def _rulesets(text: str) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in text.split(",") if k.strip())
+    unknown = [k for k in keys if k not in RULESET_KEYS]
+    if unknown or not keys:
+        raise InvalidInput(f"rule sets are among {', '.join(RULESET_KEYS)}, got {text!r}")
+    return keys
+
+
+def _scope(env: _Env) -> ScopeSettings:
+    d = ScopeSettings()
+    return ScopeSettings(
+        limit_kwh=env.parsed("OSOS_SCOPE_LIMIT_KWH", _decimal, d.limit_kwh),
+        rulesets=env.parsed("OSOS_SCOPE_RULESETS", _rulesets, d.rulesets),
+        min_coverage_days=env.parsed("OSOS_SCOPE_MIN_DAYS", _positive, d.min_coverage_days),
+        contract_load_factor=env.parsed(
+            "OSOS_SCOPE_CONTRACT_LOAD_FACTOR", _load_factor, d.contract_load_factor
+        ),
+    )
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings of this process: defaults overridden by the ``OSOS_*`` variables set."""
     env = _Env(os.environ if environ is None else environ)
@@ -298,4 +350,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sharing=_sharing(env),
         validation=_validation(env),
         mail=MailSettings(smtp_url=env.text("OSOS_SMTP_URL")),
+        scope=_scope(env),
     )

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from osos.domain import Connection, Generation, TariffGroup
 from osos.scope.rules import (
-    RULES_SMART_2026,
+    RULES_2023,
     ScopeConfig,
     ServicePointFacts,
     evaluate,
@@ -63,12 +63,15 @@ def test_public_lighting_only_from_the_2023_rules() -> None:
     assert "2026-12-31" in later.reason
 
 
-def test_smart_meter_rules_lower_the_limit_when_configured() -> None:
+def test_the_2026_rules_are_in_force_from_1_march_2026() -> None:
+    """They keep the company's OSOS limit and add the PRO-meter obligations."""
     facts = ServicePointFacts(service_point="S", annual_kwh=Decimal("12000"))
-    assert evaluate(facts, CONFIG, AT).rules == ()
-    smart = ScopeConfig(rulesets=(*CONFIG.rulesets, RULES_SMART_2026))
-    assert evaluate(facts, smart, AT).rules == ("above_limit",)
-    assert evaluate(facts, smart, dt.date(2026, 2, 28)).rules == ()
+    assert CONFIG.ruleset_at(dt.date(2026, 2, 28)).key == "2023"
+    assert CONFIG.ruleset_at(dt.date(2026, 3, 1)).key == "smart-2026"
+    assert evaluate(facts, CONFIG, AT).rules == ()  # 12 MWh is under TREDAŞ's 50 MWh
+    assert CONFIG.ruleset_at(AT).smart_meters is not None
+    without = ScopeConfig(rulesets=(RULES_2023,))
+    assert without.ruleset_at(AT).smart_meters is None  # a company may select the rule sets
 
 
 def test_reason_and_work_plan() -> None:

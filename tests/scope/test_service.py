@@ -9,7 +9,8 @@ from decimal import Decimal
 from typer.testing import CliRunner
 
 from osos.cli import app
-from osos.domain import CommMode, Connection, Generation, TariffGroup
+from osos.domain import CommMode, Connection, Generation, ReadSource, TariffGroup
+from osos.readings import ReadValue
 from osos.runtime import Runtime
 from osos.scope.service import (
     add_company_decision,
@@ -18,6 +19,7 @@ from osos.scope.service import (
     request_inclusion,
 )
 from osos.store import db
+from osos.store.ingest import store_readout
 from tests.sharing import factories as f
 
 AT = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -103,7 +105,9 @@ def test_cli_json_and_plan(runtime: Runtime) -> None:
         "in_osos": False,
         "must_include": True,
         "reason": rows["LAMP"]["reason"],
-        "ruleset": "Ölçüm Sistemleri Yönetmeliği 2023",
+        "ruleset": "Akıllı Sayaç Usul ve Esasları 2026 (RG 05.12.2025)",
+        "annual_kwh": None,
+        "annual_source": None,
     }
     text = CliRunner().invoke(app, ["scope", "evaluate", "--at", "2026-11-01"])
     assert text.exit_code == 0
@@ -135,3 +139,51 @@ def test_cli_voluntary_and_company_decision(runtime: Runtime) -> None:
     assert missing.exit_code == 2 and "NOPE" in missing.output
     bad = runner.invoke(app, ["scope", "decide", request_id, "maybe"])
     assert bad.exit_code != 0
+
+
+def test_a_year_of_register_readings_decides_the_limit(runtime: Runtime) -> None:
+    """Read by hand twice, 13 months apart, no profile and no modem: the register difference
+    pro-rated to a year puts it above the limit, and the reason says where the figure came
+    from; a later month result or the contract power only count when nothing better is."""
+    with db.transaction(runtime.sessions) as s:
+        hand = f.service_point(s, "HAND", comm_mode=CommMode.NONE)
+        meter_id = f.meter_id(s, hand)
+        for when, value in (
+            (AT - dt.timedelta(days=395), "1000"),
+            (AT - dt.timedelta(days=5), "91000"),
+        ):
+            store_readout(
+                s, meter_id=meter_id, read_at=when, raw=f"1.8.0({value})".encode() + bytes(4),
+                values=[ReadValue(address="1.8.0", value=value, number=Decimal(value), unit="kWh")],
+                source=ReadSource.INGEST,
+            )  # fmt: skip
+        f.service_point(s, "NEW", comm_mode=None, contract_power_kw=Decimal(100))
+    with db.transaction(runtime.sessions) as s:
+        result = {e.service_point: e for e in evaluate_scope(s, AT)}
+    hand_eval = result["HAND"]
+    assert hand_eval.rules == ("above_limit",) and hand_eval.annual_source == "registers"
+    assert hand_eval.annual_kwh == Decimal("84230.769")  # 90 MWh over 390 days, to a year
+    assert "endeks okumalarından" in hand_eval.reason and "register readings" in hand_eval.reason
+    new = result["NEW"]  # 100 kW × 8760 h × 0.30 = 262.8 MWh, said to be an estimate
+    assert new.annual_source == "contract" and "contract power" in new.reason
+
+
+def test_smart_meter_obligations_in_the_cli(runtime: Runtime) -> None:
+    with db.transaction(runtime.sessions) as s:
+        for no in ("P1", "P2"):
+            sp = f.service_point(s, no)
+            f.index_rows(
+                s,
+                f.meter_id(s, sp),
+                [(AT - dt.timedelta(days=365), Decimal("0")), (AT, Decimal("20000"))],
+            )
+    out = CliRunner().invoke(app, ["scope", "smart-meters", "--json", "--at", "2026-11-01T03:00"])
+    assert out.exit_code == 0, out.output
+    plan = json.loads(out.output)
+    assert plan["sites_above_limit"] == 2 and plan["sites_with_pro"] == 0
+    assert [s["due"] for s in plan["steps"]] == ["2027-01-01", "2028-01-01"] * 2
+    assert plan["steps"][0]["required"] == 2 and plan["steps"][0]["missing"] == ["P1", "P2"]
+    before = CliRunner().invoke(app, ["scope", "smart-meters", "--at", "2026-02-01"])
+    assert before.exit_code == 1 and "no smart-meter obligations" in before.output
+    text = CliRunner().invoke(app, ["scope", "evaluate", "--at", "2026-11-01T03:00"]).output
+    assert "Akıllı Sayaç PRO" in text and "by 2027-01-01: 0/2" in text

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from osos.cli.util import echo_json, local_time_option, unit_of_work
-from osos.scope.rules import work_plan
+from osos.cli.util import command_runtime, echo_json, fail, local_time_option, unit_of_work
+from osos.scope.rules import ScopeConfig, work_plan
 from osos.scope.service import (
     add_company_decision,
     decide_inclusion,
     evaluate_scope,
     request_inclusion,
+    smart_meter_status,
 )
+from osos.scope.smart_meters import SmartMeterPlan
+from osos.store import db
 from osos.store.db import now as db_now
 
 app = typer.Typer(help="Which service points must be in OSOS, and why.")
@@ -29,8 +32,10 @@ def evaluate(
 ) -> None:
     """Every service point with the rules that apply, whether it is in OSOS, and the work plan."""
     when = local_time_option(at, "--at")
-    with unit_of_work() as session:
-        evaluations = evaluate_scope(session, when)
+    with command_runtime() as runtime, db.transaction(runtime.sessions) as session:
+        config = ScopeConfig.from_settings(runtime.settings.scope)
+        evaluations = evaluate_scope(session, when, config)
+        smart = smart_meter_status(session, when, config)
     missing = work_plan(evaluations)
     shown = missing if plan_only else evaluations
     if as_json:
@@ -44,6 +49,39 @@ def evaluate(
     typer.echo(f"Work plan — must be added to OSOS ({len(missing)}):")
     for e in missing:
         typer.echo(f"  {e.service_point}: {e.reason}")
+    if smart is not None:
+        _echo_smart(smart)
+
+
+def _echo_smart(plan: SmartMeterPlan) -> None:
+    typer.echo("")
+    typer.echo(
+        f"Akıllı Sayaç PRO — {plan.sites} site(s) above the limit, {plan.sites_with_pro} with PRO:"
+    )
+    for step in plan.steps:
+        state = "met" if step.met else f"{step.required - step.done} to go"
+        missing = ", ".join(step.subjects[:10]) + (" …" if len(step.subjects) > 10 else "")
+        typer.echo(
+            f"  {step.obligation:<5} by {step.due.isoformat()}: {step.done}/{step.required} "
+            f"({state}){': ' + missing if missing and not step.met else ''}"
+        )
+
+
+@app.command("smart-meters")
+def smart_meters(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    at: str = typer.Option("", "--at", help="As of this local date or time; default now."),
+) -> None:
+    """The 2026 smart-meter rules' obligations (PRO meters for sites and panos) and progress."""
+    when = local_time_option(at, "--at")
+    with command_runtime() as runtime, db.transaction(runtime.sessions) as session:
+        plan = smart_meter_status(session, when, ScopeConfig.from_settings(runtime.settings.scope))
+    if plan is None:
+        raise fail("the rule set in force has no smart-meter obligations", 1)
+    if as_json:
+        echo_json(plan.to_json())
+        return
+    _echo_smart(plan)
 
 
 @app.command("request")

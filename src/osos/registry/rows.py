@@ -14,7 +14,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from osos import eic
-from osos.domain import CommMode, Connection, Generation, MeterKind, Protocol, TariffGroup
+from osos.domain import (
+    CommMode,
+    Connection,
+    Generation,
+    MeterKind,
+    Protocol,
+    SmartClass,
+    TariffGroup,
+)
 from osos.errors import InvalidInput
 from osos.timeutil import parse_local
 
@@ -53,6 +61,9 @@ COLUMNS: tuple[str, ...] = (
     "device_address",
     "install_index",
     "removal_index",
+    "pano",
+    "smart_meter",
+    "meter_year",
 )
 REQUIRED: frozenset[str] = frozenset(
     {"service_point_no", "meter_serial", "flag", "ct_ratio", "vt_ratio", "installed_at"}
@@ -82,6 +93,8 @@ _ALIASES: dict[str, str] = {
     "mesken": "residence",
     "tarımsal sulama": "agricultural_irrigation",
     "aydınlatma": "lighting",
+    "akıllı sayaç pro": "pro",
+    "akıllı sayaç eko": "eko",
 }
 
 
@@ -105,10 +118,6 @@ class RegistryRow:
     linked_generation: str | None = None
     install_index: dict[str, str] | None = None
     removal_index: dict[str, str] | None = None
-
-
-class _RowErrors(Exception):
-    pass
 
 
 def _text(max_len: int) -> Callable[[str], str]:
@@ -197,6 +206,13 @@ def _address(value: str) -> tuple[CommMode, str | None, int | None]:
     return CommMode.DIAL_OUT, host, int(port)
 
 
+def _year(value: str) -> int:
+    """A meter's production year (the 2026 rules look at the age of a pano's meters)."""
+    if not (value.isascii() and value.isdigit() and len(value) == 4 and 1950 <= int(value) <= 2100):
+        raise InvalidInput(f"a production year is four digits, 1950-2100, got {value!r}")
+    return int(value)
+
+
 def _index(value: str) -> dict[str, str]:
     """``1.8.0=123.456 5.8.0=7.1`` → {"1.8.0": "123.456", …} (space or | separated)."""
     result: dict[str, str] = {}
@@ -222,6 +238,7 @@ _SP_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "generation": ("generation", _choice(Generation)),
     "tariff_group": ("tariff_group", _choice(TariffGroup)),
     "exchange_point": ("exchange_point", _bool),
+    "pano": ("pano", _text(64)),
 }
 _METER_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "make": ("make", _text(64)),
@@ -230,6 +247,8 @@ _METER_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "meter_kind": ("kind", _choice(MeterKind)),
     "meter_password": ("password", _text(64)),
     "device_address": ("device_address", _text(32)),
+    "smart_meter": ("smart_class", _choice(SmartClass)),
+    "meter_year": ("manufactured_year", _year),
 }
 
 

@@ -12,7 +12,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from osos.domain import Connection, Generation, TariffGroup
+from osos.domain import Connection, Generation, SmartClass, TariffGroup
+from osos.scope.consumption import LABELS, AnnualSource
+from osos.scope.smart_meters import SmartMeterRules
+from osos.settings import ScopeSettings
 
 TRANSMISSION = "transmission"
 ABOVE_LIMIT = "above_limit"
@@ -81,34 +84,43 @@ class RuleSet:
     """One version of the inclusion rules, in force from ``effective_from`` (local date).
 
     ``limit_kwh`` None means the company's Board-approved limit from configuration;
-    ``deadlines`` gives a rule a date by which the meters must be included.
+    ``deadlines`` gives a rule a date by which the meters must be included; ``smart_meters``
+    the PRO-meter obligations of the version (None: it has none).
     """
 
+    key: str
     name: str
     effective_from: dt.date
     rules: frozenset[str]
     limit_kwh: Decimal | None = None
     deadlines: dict[str, dt.date] = field(default_factory=dict)
+    smart_meters: SmartMeterRules | None = None
 
 
-RULES_2011 = RuleSet("OSOS Usul ve Esaslar 2011 (RG 27901)", dt.date(2011, 4, 10), _EVERY_VERSION)
+RULES_2011 = RuleSet(
+    "2011", "OSOS Usul ve Esaslar 2011 (RG 27901)", dt.date(2011, 4, 10), _EVERY_VERSION
+)
 # (assumption) the dates below were not checked against the official texts: configuration.
-RULES_2015 = RuleSet("OSOS Usul ve Esaslar 2015", dt.date(2015, 1, 1), _EVERY_VERSION)
+RULES_2015 = RuleSet("2015", "OSOS Usul ve Esaslar 2015", dt.date(2015, 1, 1), _EVERY_VERSION)
 RULES_2023 = RuleSet(
+    "2023",
     "Ölçüm Sistemleri Yönetmeliği 2023",
     dt.date(2023, 12, 31),
     frozenset(RULE_IDS),
     deadlines={PUBLIC_LIGHTING: dt.date(2026, 12, 31)},
 )
 RULES_SMART_2026 = RuleSet(
-    "Akıllı sayaç esasları 2026",
+    "smart-2026",
+    "Akıllı Sayaç Usul ve Esasları 2026 (RG 05.12.2025)",
     dt.date(2026, 3, 1),
     frozenset(RULE_IDS),
-    limit_kwh=Decimal("10000"),
     deadlines={PUBLIC_LIGHTING: dt.date(2026, 12, 31)},
+    smart_meters=SmartMeterRules(),
 )
-DEFAULT_RULESETS: tuple[RuleSet, ...] = (RULES_2011, RULES_2015, RULES_2023)
-"""The smart-meter version (10 MWh) is not in the defaults: a company opts in by configuration."""
+RULESETS: dict[str, RuleSet] = {
+    r.key: r for r in (RULES_2011, RULES_2015, RULES_2023, RULES_SMART_2026)
+}
+DEFAULT_RULESETS: tuple[RuleSet, ...] = tuple(RULESETS.values())
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,17 @@ class ScopeConfig:
     def limit_for(self, ruleset: RuleSet) -> Decimal:
         return self.limit_kwh if ruleset.limit_kwh is None else ruleset.limit_kwh
 
+    @classmethod
+    def from_settings(cls, settings: ScopeSettings) -> ScopeConfig:
+        """The company's scope configuration (``OSOS_SCOPE_*``): its limit, the rule sets it
+        applies (by key), how much data makes a year known, the contract-power estimate."""
+        return cls(
+            limit_kwh=settings.limit_kwh,
+            rulesets=tuple(RULESETS[key] for key in settings.rulesets),
+            min_coverage_days=settings.min_coverage_days,
+            contract_load_factor=settings.contract_load_factor,
+        )
+
 
 @dataclass(frozen=True)
 class ServicePointFacts:
@@ -145,13 +168,16 @@ class ServicePointFacts:
     exchange_point: bool = False
     linked_generation: Generation | None = None  # the kind of the plant a consumption meter serves
     annual_kwh: Decimal | None = None  # the last 12 months (annualised), None when unknown
-    annual_from_contract: bool = False  # annual_kwh estimated from the contract power
+    annual_source: AnnualSource | None = None  # where annual_kwh came from
     group_key: str | None = None  # meters behind one modem share a key
     group_annual_kwh: Decimal | None = None
     group_size: int = 1
     voluntary: bool = False  # an approved inclusion request
     company_decision: bool = False
     in_osos: bool = False
+    smart_class: SmartClass = SmartClass.NONE
+    pano: str | None = None
+    meter_age_years: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +188,8 @@ class Evaluation:
     must_include: bool
     reason: str
     ruleset: str
+    annual_kwh: Decimal | None = None
+    annual_source: AnnualSource | None = None
 
     @property
     def missing(self) -> bool:
@@ -176,6 +204,8 @@ class Evaluation:
             "must_include": self.must_include,
             "reason": self.reason,
             "ruleset": self.ruleset,
+            "annual_kwh": None if self.annual_kwh is None else format(self.annual_kwh, "f"),
+            "annual_source": None if self.annual_source is None else self.annual_source.value,
         }
 
 
@@ -224,8 +254,9 @@ def _reason_part(rule: str, facts: ServicePointFacts, ruleset: RuleSet, limit: D
     text = f"{turkish} / {english}"
     if rule == ABOVE_LIMIT and facts.annual_kwh is not None:
         text += f" ({_kwh(facts.annual_kwh)} > {_kwh(limit)}"
-        if facts.annual_from_contract:
-            text += ", sözleşme gücünden tahmin / estimated from contract power"
+        if facts.annual_source is not None:
+            turkish_source, english_source = LABELS[facts.annual_source]
+            text += f", {turkish_source} / {english_source}"
         text += ")"
     elif rule == GROUP_ABOVE_LIMIT and facts.group_annual_kwh is not None:
         text += (
@@ -260,6 +291,8 @@ def evaluate(facts: ServicePointFacts, config: ScopeConfig, at: dt.date) -> Eval
         must_include=bool(rules),
         reason=reason,
         ruleset=ruleset.name,
+        annual_kwh=facts.annual_kwh,
+        annual_source=facts.annual_source,
     )
 
 

@@ -1,23 +1,22 @@
 """Gathers the facts the scope rules need from the database, and records inclusion decisions.
 
-Annual consumption is the simple sum of 1.8.0 differences over the stored reads of the last
-12 months (load-profile indexes and readouts), per installation and times its multiplier,
-annualised when less than a year is stored: enough to decide 'above the limit'.
+Annual consumption comes from the best source there is (:mod:`osos.scope.consumption`):
+profile, register readings a year apart, month results, then the contract power.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from osos.channels import from_milli
-from osos.domain import CommMode, Generation
+from osos.domain import CommMode, Generation, SmartClass
 from osos.errors import NotFound
+from osos.scope.consumption import AnnualConsumption, annual_consumption
 from osos.scope.rules import (
     COMPANY_DECISION,
     VOLUNTARY,
@@ -26,107 +25,20 @@ from osos.scope.rules import (
     ServicePointFacts,
     evaluate_all,
 )
+from osos.scope.smart_meters import MeterFacts, SmartMeterPlan, smart_meter_plan
 from osos.store.models import (
     Installation,
     Meter,
-    ProfileInterval,
-    ReadoutValue,
     ServicePoint,
 )
 from osos.store.models.sharing import ScopeCompanyDecision, ScopeInclusionRequest
 from osos.timeutil import to_local
 
 READABLE = (CommMode.DIAL_OUT, CommMode.DIAL_IN)
-YEAR = dt.timedelta(days=365)
-HOURS_PER_YEAR = Decimal(8760)
-
-
-@dataclass(frozen=True)
-class _Reading:
-    at: dt.datetime
-    value: Decimal
 
 
 def _current(inst: Installation, at: dt.datetime) -> bool:
     return inst.installed_at <= at and (inst.removed_at is None or inst.removed_at > at)
-
-
-def _first_last(
-    session: Session, meter_id: int, start: dt.datetime, end: dt.datetime
-) -> tuple[_Reading, _Reading] | None:
-    """The earliest and latest 1.8.0 reading of a meter in [start, end], from any source."""
-    readings: list[_Reading] = []
-    col = ProfileInterval.__table__.c
-    for order in (col.end_at.asc(), col.end_at.desc()):
-        row = session.execute(
-            select(col.end_at, col.r1_8_0)
-            .where(
-                col.meter_id == meter_id,
-                col.end_at >= start,
-                col.end_at <= end,
-                col.r1_8_0.is_not(None),
-            )
-            .order_by(order)
-            .limit(1)
-        ).first()
-        if row is not None:
-            readings.append(_Reading(row[0], from_milli(row[1])))
-    for order in (ReadoutValue.read_at.asc(), ReadoutValue.read_at.desc()):
-        value = session.execute(
-            select(ReadoutValue.read_at, ReadoutValue.number)
-            .where(
-                ReadoutValue.meter_id == meter_id,
-                ReadoutValue.obis == "1.8.0",
-                ReadoutValue.read_at >= start,
-                ReadoutValue.read_at <= end,
-                ReadoutValue.number.is_not(None),
-            )
-            .order_by(order)
-            .limit(1)
-        ).first()
-        if value is not None and value[1] is not None:
-            readings.append(_Reading(value[0], value[1]))
-    if not readings:
-        return None
-    first = min(readings, key=lambda r: r.at)
-    last = max(readings, key=lambda r: r.at)
-    return first, last
-
-
-def annual_consumption_kwh(
-    session: Session, service_point: ServicePoint, at: dt.datetime, config: ScopeConfig
-) -> Decimal | None:
-    """kWh of the 12 months before ``at``, annualised; None with too little data to tell."""
-    start = at - YEAR
-    total = Decimal(0)
-    covered = dt.timedelta(0)
-    for inst in service_point.installations:
-        lo = max(start, inst.installed_at)
-        hi = min(at, inst.removed_at or at)
-        if lo >= hi:
-            continue
-        span = _first_last(session, inst.meter_id, lo, hi)
-        if span is None:
-            continue
-        first, last = span
-        total += (last.value - first.value) * inst.multiplier
-        covered += last.at - first.at
-    if covered < dt.timedelta(days=config.min_coverage_days):
-        return None
-    if covered >= YEAR:
-        return total
-    return (total * Decimal(YEAR.total_seconds()) / Decimal(covered.total_seconds())).quantize(
-        Decimal("0.001")
-    )
-
-
-def contract_estimate_kwh(sp: ServicePoint, config: ScopeConfig) -> Decimal | None:
-    """Annual kWh from the contract power when nothing is stored yet (a new connection)."""
-    if config.contract_load_factor is None or not sp.contract_power_kw:
-        return None
-    return (sp.contract_power_kw * HOURS_PER_YEAR * config.contract_load_factor).quantize(
-        Decimal("0.001")
-    )
 
 
 def _group_key(meter: Meter) -> str | None:
@@ -156,22 +68,24 @@ def gather_facts(
         )
     )
     decided = set(session.scalars(select(ScopeCompanyDecision.service_point_id)))
-    partial: list[tuple[ServicePoint, Decimal | None, bool, str | None, bool]] = []
+    partial: list[tuple[ServicePoint, AnnualConsumption | None, str | None, bool]] = []
     groups: dict[str, list[Decimal | None]] = defaultdict(list)
     for sp in points:
         current = [i for i in sp.installations if _current(i, at)]
         readable = any(i.meter.comm_mode in READABLE for i in current)
         key = next((k for i in current if (k := _group_key(i.meter))), None)
-        annual = annual_consumption_kwh(session, sp, at, config)
-        from_contract = False
-        if annual is None:
-            annual = contract_estimate_kwh(sp, config)
-            from_contract = annual is not None
-        partial.append((sp, annual, from_contract, key, readable))
+        annual = annual_consumption(
+            session,
+            sp,
+            at,
+            min_days=config.min_coverage_days,
+            load_factor=config.contract_load_factor,
+        )
+        partial.append((sp, annual, key, readable))
         if key is not None:
-            groups[key].append(annual)
+            groups[key].append(annual.kwh if annual else None)
     facts = []
-    for sp, annual, from_contract, key, readable in partial:
+    for sp, annual, key, readable in partial:
         members = groups.get(key, []) if key else []
         group_total = sum((v for v in members if v is not None), Decimal(0)) if members else None
         linked = generation_of.get(sp.linked_generation_id) if sp.linked_generation_id else None
@@ -184,17 +98,32 @@ def gather_facts(
                 balancing_unit=sp.balancing_unit,
                 exchange_point=sp.exchange_point,
                 linked_generation=linked if linked is not Generation.NONE else None,
-                annual_kwh=annual,
-                annual_from_contract=from_contract,
+                annual_kwh=annual.kwh if annual else None,
+                annual_source=annual.source if annual else None,
                 group_key=key,
                 group_annual_kwh=group_total,
                 group_size=max(1, len(members)),
                 voluntary=sp.id in voluntary or sp.scope_category == VOLUNTARY,
                 company_decision=sp.id in decided or sp.scope_category == COMPANY_DECISION,
                 in_osos=readable,
+                **_meter_facts(sp, at),
             )
         )
     return facts
+
+
+def _meter_facts(sp: ServicePoint, at: dt.datetime) -> dict[str, Any]:
+    """What the smart-meter rules ask of the current meter: its class, its age, its pano."""
+    current = [i for i in sp.installations if _current(i, at)]
+    meter = current[-1].meter if current else None
+    age = None
+    if meter is not None and meter.manufactured_year is not None:
+        age = Decimal(to_local(at).year - meter.manufactured_year)
+    return {
+        "smart_class": meter.smart_class if meter is not None else SmartClass.NONE,
+        "pano": sp.pano,
+        "meter_age_years": age,
+    }
 
 
 def evaluate_scope(
@@ -203,6 +132,29 @@ def evaluate_scope(
     """Every service point with the rules that apply at ``at`` and whether it is in OSOS."""
     config = config or ScopeConfig()
     return evaluate_all(gather_facts(session, at, config), config, to_local(at).date())
+
+
+def smart_meter_status(
+    session: Session, at: dt.datetime, config: ScopeConfig | None = None
+) -> SmartMeterPlan | None:
+    """The PRO-meter obligations of the rule set in force at ``at`` and how far they are met;
+    None when that rule set has none (before 1 March 2026, or not selected)."""
+    config = config or ScopeConfig()
+    rules = config.ruleset_at(to_local(at).date()).smart_meters
+    if rules is None:
+        return None
+    meters = [
+        MeterFacts(
+            service_point=f.service_point,
+            annual_kwh=f.annual_kwh,
+            smart_class=f.smart_class,
+            in_osos=f.in_osos,
+            pano=f.pano,
+            meter_age_years=f.meter_age_years,
+        )
+        for f in gather_facts(session, at, config)
+    ]
+    return smart_meter_plan(meters, rules)
 
 
 def _service_point(session: Session, no: str) -> ServicePoint:

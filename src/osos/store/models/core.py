@@ -30,6 +30,7 @@ from osos.domain import (
     OrganisationKind,
     Protocol,
     ReadSource,
+    SmartClass,
     TariffGroup,
     UserKind,
 )
@@ -71,6 +72,7 @@ class ServicePoint(Base):
     scope_category: Mapped[str | None] = mapped_column(String(64))
     tariff_group: Mapped[TariffGroup | None] = mapped_column(str_enum(TariffGroup))
     exchange_point: Mapped[bool] = mapped_column(Boolean, default=False)
+    pano: Mapped[str | None] = mapped_column(String(64), index=True)  # the panel it hangs on
     linked_generation_id: Mapped[int | None] = mapped_column(ForeignKey("service_points.id"))
     customer_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     osb_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
@@ -101,6 +103,8 @@ class Meter(Base):
     device_address: Mapped[str | None] = mapped_column(String(32))
     # The meter password is secret: never logged, never rendered (see __repr__).
     password: Mapped[str | None] = mapped_column(String(64))
+    smart_class: Mapped[SmartClass] = mapped_column(str_enum(SmartClass), default=SmartClass.NONE)
+    manufactured_year: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
 
     installations: Mapped[list[Installation]] = relationship(back_populates="meter")
