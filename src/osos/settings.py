@@ -104,6 +104,9 @@ class SharingConfig:
     settlement_default_day: int = 11
     # an alert when a delivery's data is not complete this long before its deadline
     alert_margin: dt.timedelta = dt.timedelta(minutes=30)
+    # this long before the deadline, missing intervals are estimated (flagged) so the delivery
+    # goes out on time; the actual read replaces them later with a correction. None: never
+    estimate_before: dt.timedelta | None = dt.timedelta(minutes=30)
     # how far back planning looks for obligations it has not seen (a head-end that was down)
     lookback: dt.timedelta = dt.timedelta(days=3)
     # go-live: periods that start before this instant were never OSOS's to deliver (no data was
@@ -200,6 +203,10 @@ def _minutes(text: str) -> dt.timedelta:
     return dt.timedelta(minutes=int(text))
 
 
+def _optional_minutes(text: str) -> dt.timedelta | None:
+    return None if text.lower() in ("none", "off") else _minutes(text)
+
+
 def _mask(text: str) -> int:
     value = int(text, 16)
     if not 0 < value <= 0xFFFF:
@@ -269,6 +276,9 @@ def _sharing(env: _Env) -> SharingConfig:
             "OSOS_SHARING_GENERATION_DELAY_MIN", _minutes, d.generation_delay
         ),
         alert_margin=env.parsed("OSOS_SHARING_ALERT_MARGIN_MIN", _minutes, d.alert_margin),
+        estimate_before=env.parsed(
+            "OSOS_SHARING_ESTIMATE_BEFORE_MIN", _optional_minutes, d.estimate_before
+        ),
         settlement_default_day=env.parsed(
             "OSOS_SHARING_SETTLEMENT_DAY", _day_of_month, d.settlement_default_day
         ),

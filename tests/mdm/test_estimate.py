@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from osos.mdm.estimate import distribute, estimate_gaps, interval_deltas
+from osos.mdm.estimate import distribute, estimate_gaps, extrapolate, interval_deltas
 from osos.mdm.model import INTERVAL
 from osos.timeutil import month_bounds
 
@@ -61,3 +61,26 @@ def test_linear_without_history_and_flagged() -> None:
 def test_no_estimate_past_the_last_actual_value() -> None:
     profile = series(START, START + 4 * INTERVAL, {"1.8.0": 0}, lambda _t: {"1.8.0": 250})
     assert estimate_gaps(profile, ["1.8.0"], START, START + WEEK) == []
+
+
+def test_the_unread_tail_follows_the_points_own_weeks_else_similar_points() -> None:
+    """After the last read, each interval is the mean of the same weekday and time of the
+    earlier weeks; where the point has no such history, what similar points consumed."""
+    start = dt.datetime(2026, 9, 7, tzinfo=dt.UTC)
+    last = start + 3 * WEEK
+
+    def step(end: dt.datetime) -> dict[str, int]:
+        return {"1.8.0": 100 + 10 * (end.hour % 4)}  # a shape that repeats every week
+
+    history = series(start, last, {"1.8.0": 0}, step)
+    last_value = history.columns["1.8.0"][-1]
+    assert last_value is not None
+    ends = [last + INTERVAL * k for k in (1, 2, 3)]
+    values = extrapolate(history, "1.8.0", last_value, ends)
+    assert values is not None
+    expected = [step(e)["1.8.0"] for e in ends]
+    assert [b - a for a, b in zip([last_value, *values], values, strict=False)] == expected
+    young = series(last - INTERVAL, last, {"1.8.0": 0}, step)  # no earlier weeks at all
+    assert extrapolate(young, "1.8.0", 5, ends) is None  # no guess without a basis
+    similar = {e: 7 for e in ends}
+    assert extrapolate(young, "1.8.0", 5, ends, similar) == [12, 19, 26]

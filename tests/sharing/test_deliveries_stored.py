@@ -171,3 +171,38 @@ def test_late_actual_read_creates_a_correction(runtime: Runtime, receiver: Recei
         delivery = s.get(Delivery, row.delivery_id)
         assert delivery is not None and delivery.estimated
         assert row.content_sha256 != delivery.content_sha256
+
+
+def test_a_deadline_is_met_with_flagged_estimates_then_corrected(
+    runtime: Runtime, receiver: Receiver
+) -> None:
+    """The balancing unit's modem fell silent at 10:30: half an hour before the 13:00 deadline
+    of the 10:00 hour its last two quarters are estimated from its own earlier weeks, the
+    delivery goes out on time flagged as estimated, and the actual read queues a correction."""
+    meters = _registry(runtime)
+    bu = {"bu": meters["bu"]}
+    hour = parse_local("2026-10-05T10:00")
+    _store(runtime, bu, _grid(hour - dt.timedelta(weeks=3), hour + 2 * STEP))  # to 10:30
+    config = SharingConfig(lookback=dt.timedelta(hours=3), http_backoff_s=0, obligations_from=hour)
+    transport = HttpPost(receiver.url, backoff_s=0)
+    early = run_due(runtime, parse_local("2026-10-05T12:00"), transport=transport, config=config)
+    assert early.sent == 0 and early.waiting >= 1  # an hour before the deadline: wait for data
+    summary = run_due(runtime, parse_local("2026-10-05T12:31"), transport=transport, config=config)
+    with db.transaction(runtime.sessions) as s:
+        delivery = s.query(Delivery).filter(Delivery.rule == 1, Delivery.period_start == hour).one()
+        assert (
+            delivery.status == "sent" and delivery.estimated and delivery.sent_at <= delivery.due_at
+        )
+    assert summary.sent >= 1
+    sent = [
+        p for p in receiver.received if p["rule"] == 1 and p["meters"][0]["datas"][0]["day"]
+        == "2026-10-05" and p["meters"][0]["datas"][0]["period"] == 41  # 10:00 local
+    ]  # fmt: skip
+    assert [d["estimated"] for d in sent[0]["meters"][0]["datas"]] == [False, False, True, True]
+    # the actual read arrives: the estimates are replaced and a correction goes out
+    _store(runtime, bu, [hour + 3 * STEP, hour + 4 * STEP], bump=Decimal("0.050"))
+    later = run_due(runtime, parse_local("2026-10-05T14:00"), transport=transport, config=config)
+    assert later.corrections_queued >= 1 and later.corrections_sent >= 1
+    with db.transaction(runtime.sessions) as s:
+        correction = s.query(DeliveryCorrection).filter_by(delivery_id=delivery.id).one()
+        assert correction.status == "pending"

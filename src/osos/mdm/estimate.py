@@ -220,3 +220,45 @@ def estimate_gaps(
                 if start < interval_end <= end:
                     result.setdefault(interval_end, {})[obis] = value
     return [EstimatedInterval(t, result[t]) for t in sorted(result)]
+
+
+def slot_increment(history: ProfileSeries, obis: str, end: dt.datetime) -> int | None:
+    """The interval ending at ``end`` as earlier weeks had it: the mean (floored) of the actual
+    consumption of the same weekday and time over the last :data:`SHAPE_WEEKS` weeks."""
+    column = history.columns.get(obis)
+    if column is None:
+        return None
+    found: list[int] = []
+    for week in range(1, SHAPE_WEEKS + 1):
+        at = end - week * WEEK
+        i, j = history.position(at), history.position(at - INTERVAL)
+        if i is None or j is None:
+            continue
+        a, b = column[i], column[j]
+        if a is None or b is None or history.sources[i] != "actual" or a < b:
+            continue
+        found.append(a - b)
+    return sum(found) // len(found) if found else None
+
+
+def extrapolate(
+    history: ProfileSeries,
+    obis: str,
+    last_value: int,
+    ends: Sequence[dt.datetime],
+    similar: Mapping[dt.datetime, int] | None = None,
+) -> list[int] | None:
+    """Index values for ``ends`` after the last actual one (``last_value``): each interval as
+    the point's own earlier weeks had it, else as similar points consume then (``similar``,
+    already scaled to this point); None when neither knows an interval (no guess is made)."""
+    values: list[int] = []
+    value = last_value
+    for end in ends:
+        step = slot_increment(history, obis, end)
+        if step is None and similar is not None:
+            step = similar.get(end)
+        if step is None:
+            return None
+        value += step
+        values.append(value)
+    return values

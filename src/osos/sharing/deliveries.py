@@ -20,10 +20,17 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from osos.mdm.deadline_estimates import estimate_until
 from osos.mdm.service import interval_consumption
 from osos.runtime import Runtime
 from osos.settings import SharingConfig
-from osos.sharing.ledger import IntervalSource, RunSummary, prepare, queue_corrections
+from osos.sharing.ledger import (
+    Estimator,
+    IntervalSource,
+    RunSummary,
+    prepare,
+    queue_corrections,
+)
 from osos.sharing.obligations import plan
 from osos.sharing.payload import IntervalLike
 from osos.sharing.sender import send_ready
@@ -50,14 +57,15 @@ def decide_due(
     config: SharingConfig,
     source: IntervalSource | None = None,
     summary: RunSummary | None = None,
+    estimator: Estimator | None = estimate_until,
 ) -> RunSummary:
-    """Plan what is owed, make complete deliveries ready, raise alerts, queue corrections: one
-    short transaction, no network."""
+    """Plan what is owed, make complete deliveries ready (estimating what is missing close to
+    the deadline), raise alerts, queue corrections: one short transaction, no network."""
     summary = summary or RunSummary()
     source = source or mdm_source
     with db.transaction(runtime.sessions) as session:
         summary.planned += plan(session, now, config)
-        prepare(session, now, config, source, summary)
+        prepare(session, now, config, source, summary, estimator)
         queue_corrections(session, now, config, source, summary)
     return summary
 

@@ -47,6 +47,9 @@ CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 IntervalSource = Callable[[Session, int, dt.datetime, dt.datetime, int], Sequence[IntervalLike]]
 """``(session, service_point_id, start, end, minutes)`` → intervals after the multiplier."""
 
+Estimator = Callable[[Session, int, dt.datetime], int]
+"""``(session, service_point_id, until)`` → intervals estimated (stored as estimates)."""
+
 
 @dataclass
 class RunSummary:
@@ -130,14 +133,31 @@ def _deadline_alert(
     return None
 
 
+def _estimate_due(
+    session: Session,
+    delivery: Delivery,
+    now: dt.datetime,
+    config: SharingConfig,
+    estimator: Estimator | None,
+) -> bool:
+    """Estimate what is missing when the deadline is this close (regulated estimation)."""
+    if estimator is None or config.estimate_before is None:
+        return False
+    if now < delivery.due_at - config.estimate_before:
+        return False
+    return estimator(session, delivery.service_point_id, delivery.period_end) > 0
+
+
 def prepare(
     session: Session,
     now: dt.datetime,
     config: SharingConfig,
     source: IntervalSource,
     summary: RunSummary,
+    estimator: Estimator | None = None,
 ) -> None:
-    """Owed deliveries whose data is complete become ``ready`` with their content; the rest
+    """Owed deliveries whose data is complete become ``ready`` with their content; close to
+    the deadline the missing intervals are estimated first (``estimator``, flagged); the rest
     wait (alerted when their deadline is near or past). Rows another process is preparing
     are skipped (``SKIP LOCKED``), and no lock outlives this short transaction."""
     pending = session.scalars(
@@ -155,6 +175,8 @@ def prepare(
         assert sp is not None
         try:
             payload, missing, estimated = _payload(session, delivery, sp, source, now)
+            if payload is None and _estimate_due(session, delivery, now, config, estimator):
+                payload, missing, estimated = _payload(session, delivery, sp, source, now)
         except OsosError as exc:  # one bad service point must not stop the rest
             log.error("delivery %s of %s: data unavailable: %s", delivery.id, sp.no, exc)
             delivery.error = f"data unavailable: {exc}"
