@@ -12,12 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osos.domain import DataSource, ReadSource
-from osos.mdm.tariff import zone_of
 from osos.readings import IntervalRecord, ReadValue
 from osos.registry.importer import import_registry
 from osos.store.ingest import store_profile, store_readout
 from osos.store.models import Installation, Meter, ServicePoint
-from osos.timeutil import UTC, quarter_floor
+from osos.timeutil import UTC, quarter_floor, zone_of
 
 REGISTRY = Path(__file__).resolve().parents[2] / "examples" / "registry.csv"
 QUARTER = dt.timedelta(minutes=15)

@@ -63,13 +63,15 @@ class Rows:
 @dataclass(frozen=True)
 class Table:
     """One sheet: ``title`` names it; with ``banner`` the title and ``note`` stand above the
-    header row (the panel's downloads), without it the headers are the first row (templates)."""
+    header row (the panel's downloads), without it the headers are the first row (templates).
+    ``language`` is how a CSV writes a calendar day (the panel's: 05.10.2026 or 2026-10-05)."""
 
     title: str
     headers: Sequence[str | Column]
     rows: Iterable[Sequence[Cell]]
     note: str = ""
     banner: bool = True
+    language: str = "tr"
 
     @property
     def columns(self) -> tuple[Column, ...]:

@@ -56,7 +56,7 @@ def write(table: Table, fmt: str, out: IO[bytes]) -> int:
 # CSV
 
 
-def _csv_cell(value: Cell, column: Column) -> str:
+def _csv_cell(value: Cell, column: Column, language: str) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -66,7 +66,7 @@ def _csv_cell(value: Cell, column: Column) -> str:
     if isinstance(value, dt.datetime):  # a bare instant: Turkish local text (When says more)
         return str(When(value))
     if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
+        return value.strftime("%d.%m.%Y" if language == "tr" else "%Y-%m-%d")
     return str(value)  # int, When
 
 
@@ -79,7 +79,9 @@ def write_csv(table: Table, out: IO[bytes]) -> int:
     writer.writerow([neutralise(c.header) for c in columns])
     count = 0
     for row in table.rows:
-        writer.writerow([_csv_cell(v, c) for v, c in zip(row, columns, strict=False)])
+        writer.writerow(
+            [_csv_cell(v, c, table.language) for v, c in zip(row, columns, strict=False)]
+        )
         count += 1
         if buffer.tell() >= CSV_BLOCK:
             out.write(buffer.getvalue().encode("utf-8"))
