@@ -68,7 +68,7 @@ def settings_of(request: Request) -> Settings:
     return runtime_of(request).settings
 
 
-def record_denied(
+def record(
     session: Session,
     v: Viewer,
     action: str,
@@ -76,11 +76,9 @@ def record_denied(
     object_type: str | None = None,
     object_id: str | None = None,
     detail: dict[str, Any] | None = None,
+    outcome: str = "ok",
 ) -> None:
-    """Audit a refused request and commit it now: the error that follows rolls back the rest.
-
-    (The request's own session, not a second one: SQLite allows one writer at a time.)
-    """
+    """Audit what the viewer did (every view and export of meter data)."""
     audit.record(
         session,
         actor=v.login,
@@ -90,8 +88,15 @@ def record_denied(
         detail=detail,
         user_id=v.user_id,
         ip=v.ip,
-        outcome="denied",
+        outcome=outcome,
     )
+
+
+def record_denied(session: Session, v: Viewer, action: str, **where: Any) -> None:
+    """Audit a refused request (``where``: object_type, object_id, detail) and commit it now:
+    the error that follows rolls back the rest. (The request's own session, not a second one:
+    SQLite allows one writer at a time.)"""
+    record(session, v, action, outcome="denied", **where)
     session.commit()
 
 

@@ -13,13 +13,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from osos import audit, exports
+from osos import exports
 from osos.errors import NotFound
 from osos.readmodel.access import NotVisible, Sight, see
 from osos.readmodel.intervals import last_profile_end
 from osos.store.db import now as db_now
 from osos.web import downloads
-from osos.web.deps import DB, User, Viewer, record_denied, settings_of
+from osos.web.deps import DB, User, Viewer, record, record_denied, settings_of
 from osos.web.pages import render
 from osos.web.portfolio import choices, my_points, portfolio_table
 from osos.web.screens.common import Page, Screen
@@ -37,16 +37,7 @@ def _audit(
     object_id: str | None = None,
     **detail: Any,
 ) -> None:
-    audit.record(
-        session,
-        actor=v.login,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        detail=detail,
-        user_id=v.user_id,
-        ip=v.ip,
-    )
+    record(session, v, action, object_type=object_type, object_id=object_id, detail=detail)
 
 
 @router.get("/", response_class=HTMLResponse)

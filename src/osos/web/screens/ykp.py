@@ -183,7 +183,7 @@ def load(session: Session, sight: Sight, q: YkpQuery, settings: Settings) -> Ykp
 
 
 def _hhmm(value: dt.timedelta | None) -> str:
-    if value is None:
+    if not value:  # none, or midnight: the day's own start
         return ""
     minutes = int(value.total_seconds() // 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
