@@ -11,15 +11,17 @@ upload template and ``osos report monthly --all --format xlsx|csv`` describe the
   text instead (never rounded). Integers stay integers. No number is ever written as text.
 - **Times are real Excel date-times** in local time (Europe/Istanbul), cut to what the screen
   shows (``dd.mm.yyyy hh:mm`` or ``… hh:mm:ss``); calendar days are dates (``dd.mm.yyyy``).
+  The decimals of a column are stated by its :class:`Column`; otherwise each value's own.
 - **Turkish headers** (the caller's, from the catalogue or the file's own definition).
 - **Formulas are neutralised.** A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or
   a carriage return is never a formula: in XLSX it is a text cell with Excel's quote prefix (it
   stays text even when edited), in CSV it is prefixed with ``'``.
 - **CSV as the panel writes it**: ``;`` between cells, decimal comma, UTF-8 with a BOM, CRLF;
-  numbers with the shown decimals, times as the screen's text.
+  numbers with the shown decimals, times and days as the screen's text (the table's language).
 - **Streamed**: rows are consumed one at a time (XlsxWriter ``constant_memory``, CSV in blocks)
   into a spooled temporary file that HTTP responses send in chunks, so memory stays flat
-  however many rows a file has (``bench/bench_exports.py``, ``tests/exports``).
+  however many rows a file has (``bench/bench_exports.py``, ``tests/exports``, and
+  ``docs/exports.md`` with the figures).
 """
 
 from osos.exports.table import (
