@@ -76,7 +76,7 @@ def build(runtime: Runtime) -> Moved:
         create_user(s, kind=UserKind.OPERATOR, login=OPERATOR, password=PASSWORD)
         token = create_token(s, water.name, at=MOVED, created_by="test").token
         supplier_token = create_token(s, supplier.name, at=MOVED, created_by="test").token
-        ids = dict(s.execute(select(Readout.read_at, Readout.id)).tuples().all())
+        ids = {at: rid for at, rid in s.execute(select(Readout.read_at, Readout.id))}
     return Moved(runtime, token, supplier_token, ids[BEFORE], ids[AFTER])
 
 

@@ -26,7 +26,7 @@ from osos.readmodel.intervals import last_profile_end
 from osos.readmodel.months import month_results
 from osos.settings import Settings
 from osos.store.db import now as db_now
-from osos.timeutil import local_date, month_bounds, month_start_before, period_of
+from osos.timeutil import DAY, local_date, month_bounds, month_start_before, period_of
 from osos.web import formatting
 from osos.web.i18n import Words
 
@@ -123,7 +123,7 @@ def default_day(session: Session, sight: Sight) -> dt.date:
     """The day of the latest interval the viewer may see, else yesterday."""
     last = last_profile_end(session, sight)
     if last is None:
-        return local_date(db_now(session)) - dt.timedelta(days=1)
+        return local_date(db_now(session)) - DAY
     return local_date(last - dt.timedelta(seconds=1))
 
 

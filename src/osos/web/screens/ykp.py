@@ -259,7 +259,7 @@ def table(data: YkpData, w: Words, sums: Totals) -> Table:
 def _shifted(data: YkpData, days: int = 0, months: int = 0) -> str:
     """The same range moved by days or to the neighbouring month, as a query string."""
     if months:
-        a = add_months(local_midnight(data.first.replace(day=1)), months)
+        a = add_months(local_midnight(data.first), months)
         a_day, b_day = local_date(a), local_date(add_months(a, 1)) - DAY
     else:
         a_day, b_day = data.first + DAY * days, data.last + DAY * days
