@@ -22,13 +22,13 @@ from osos.domain import CommMode, MeterKind, OrganisationKind, ReadSource
 from osos.readings import ReadValue
 from osos.runtime import Runtime
 from osos.settings import SharingConfig
-from osos.sharing import api
 from osos.sharing.requests import decide_request, fee_report, fulfil_request
 from osos.sharing.tokens import create_token, revoke_token
 from osos.store import db
 from osos.store.ingest import store_readout
 from osos.store.models import AuditEntry
 from osos.timeutil import parse_local, period_of
+from osos.web.api import routes as api
 from tests.sharing import factories as f
 
 NOW = parse_local("2026-11-27T12:00")
@@ -294,7 +294,11 @@ def test_priced_requests_and_fee_report(client: TestClient, world: World, runtim
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Başlangıç" and len(rows) == 1 + 48
-    assert rows[1][2] == "2.000"
+    # the one export policy: a real local date-time, an exact number shown with 3 decimals
+    assert rows[1][0] == dt.datetime(2026, 9, 30, 0, 0)
+    cell = sheet.cell(row=2, column=3)
+    assert cell.data_type == "n" and cell.number_format == "#,##0.000"
+    assert Decimal(str(rows[1][2])) == Decimal("2.000")
     other = client.get(f"/api/v1/requests/{rid}/file", headers=_h(world, "Tedarikçi B"))
     assert other.status_code == 404
     mine = client.get("/api/v1/requests", headers=h).json()
@@ -376,4 +380,5 @@ def test_water_meter_data_for_the_water_utility(runtime: Runtime, world: World) 
         assert got.status_code == 200
         lines = got.content.decode("utf-8-sig").splitlines()
         assert lines[0] == "Okuma zamanı;OBIS;Değer;Birim"
-        assert lines[1] == "2026-10-31T23:00:00;8.0;00123.4;m3"
+        # the panel's CSV: local time as on screen, the reading as a number with a decimal comma
+        assert lines[1] == "31.10.2026 23:00:00;8.0;123,4;m3"

@@ -114,4 +114,7 @@ def test_xlsx_upload_template() -> None:
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "ETSO Kodu" and len(rows) == 5
-    assert rows[1] == ("40Z1", "2026-10-01", "2026-10-05", 41, 0, 1.25, "H")
+    # the one export policy: the month and the day are dates, the kWh exact numbers
+    assert rows[1] == ("40Z1", dt.datetime(2026, 10, 1), dt.datetime(2026, 10, 5), 41, 0, 1.25, "H")
+    formats = [sheet.cell(row=2, column=c).number_format for c in (2, 3, 5, 6)]
+    assert formats == ["dd.mm.yyyy", "dd.mm.yyyy", "#,##0.000", "#,##0.000"]

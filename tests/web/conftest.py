@@ -13,13 +13,13 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from osos.identity import passwords
+from osos.identity.demo import DemoLogin, ensure_demo_users
 from osos.runtime import Runtime
 from osos.store.db import transaction
 from osos.store.models import Organisation, ServicePoint, SupplyPeriod
 from osos.timeutil import QUARTER, FixedClock, month_start_before, period_of, quarter_floor
-from osos.web import passwords
 from osos.web.app import create_app
-from osos.web.demo import DemoLogin, ensure_demo_users
 from tests.conftest import _fresh_pg, make_settings
 from tests.web import data
 

@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 
-from osos.access import (
+from osos.domain import UserKind
+from osos.errors import NotFound
+from osos.readmodel.access import (
     UNBOUNDED_START,
     Principal,
     allowed_service_point_ids,
@@ -14,8 +16,6 @@ from osos.access import (
     require_service_point,
     supply_windows,
 )
-from osos.domain import UserKind
-from osos.errors import NotFound
 from osos.store.db import transaction
 from osos.timeutil import UTC
 from tests.web.conftest import ABONE_SP, KURUMSAL_SP, LATE_SP, OTHER_SP, World, organisation_id
@@ -24,7 +24,7 @@ T0 = dt.datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _principal(world: World, kind: str) -> Principal:
-    from osos.web.accounts import find_user
+    from osos.identity.accounts import find_user
 
     with transaction(world.runtime.sessions) as session:
         user = find_user(session, world.logins[kind].login)
@@ -33,7 +33,7 @@ def _principal(world: World, kind: str) -> Principal:
 
 
 def _nos(world: World, principal: Principal, at: dt.datetime | None = None) -> set[str]:
-    from osos.web.routes.panel import service_point_nos
+    from osos.readmodel.points import service_point_nos
 
     with transaction(world.runtime.sessions) as session:
         return set(service_point_nos(session, allowed_service_point_ids(session, principal, at)))

@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from osos.domain import UserKind
+from osos.identity import accounts, sessions
+from osos.identity.passwords import hash_password, policy_problems, verify_password
 from osos.runtime import Runtime
 from osos.store.db import transaction
 from osos.store.models import AuditEntry, User
 from osos.store.models.web import OutboxMessage, WebSession
-from osos.web import accounts
 from osos.web.app import create_app
-from osos.web.passwords import hash_password, policy_problems, verify_password
 from tests.web.conftest import ABONE_SP, World, csrf_of, login
 
 
@@ -109,7 +109,7 @@ def test_session_cookie_flags(world: World, client: TestClient) -> None:
 
 def test_account_locks_after_repeated_failures(world: World, client: TestClient) -> None:
     demo = world.logins["kurumsal"]
-    for _ in range(accounts.DEFAULT_LIMITS.max_failures - 1):
+    for _ in range(sessions.DEFAULT_LIMITS.max_failures - 1):
         assert _post_login(client, "kurumsal", demo.login, "wrong-Password1").status_code == 401  # type: ignore[attr-defined]
     locked = _post_login(client, "kurumsal", demo.login, "wrong-Password1")
     assert locked.status_code == 423  # type: ignore[attr-defined]
@@ -121,7 +121,7 @@ def test_account_locks_after_repeated_failures(world: World, client: TestClient)
         denied = session.scalars(
             select(AuditEntry).where(AuditEntry.actor == demo.login, AuditEntry.outcome == "denied")
         ).all()
-        assert len(denied) == accounts.DEFAULT_LIMITS.max_failures + 1
+        assert len(denied) == sessions.DEFAULT_LIMITS.max_failures + 1
         # when the lock has run out, the right password works again
         session.execute(
             update(User)
@@ -133,17 +133,17 @@ def test_account_locks_after_repeated_failures(world: World, client: TestClient)
 
 def test_many_failures_from_one_address_are_throttled(world: World) -> None:
     with transaction(world.runtime.sessions) as session:
-        for n in range(accounts.DEFAULT_LIMITS.ip_max_failures):
-            with pytest.raises(accounts.LoginFailed):
-                accounts.authenticate(
+        for n in range(sessions.DEFAULT_LIMITS.ip_max_failures):
+            with pytest.raises(sessions.LoginFailed):
+                sessions.authenticate(
                     session,
                     kinds=(UserKind.ABONE,),
                     login=f"nobody{n}",
                     password="x",
                     ip="10.0.0.9",
                 )
-        with pytest.raises(accounts.Throttled):
-            accounts.authenticate(
+        with pytest.raises(sessions.Throttled):
+            sessions.authenticate(
                 session,
                 kinds=(UserKind.ABONE,),
                 login=world.logins["abone"].login,
@@ -194,23 +194,23 @@ def test_sessions_slide_and_have_an_absolute_limit(world: World) -> None:
     with transaction(world.runtime.sessions) as session:
         user = accounts.find_user(session, world.logins["abone"].login)
         assert user is not None
-        token, _ = accounts.open_session(session, user, ip="t", max_age_s=600, now=now)
+        token, _ = sessions.open_session(session, user, ip="t", max_age_s=600, now=now)
         later = now + dt.timedelta(seconds=500)
-        slid = accounts.load_session(session, token, max_age_s=600, now=later)
+        slid = sessions.load_session(session, token, max_age_s=600, now=later)
         assert slid is not None and slid.expires_at == later + dt.timedelta(seconds=600)
         assert (
-            accounts.load_session(
+            sessions.load_session(
                 session, token, max_age_s=600, now=later + dt.timedelta(seconds=601)
             )
             is None
         )
-        token2, _ = accounts.open_session(session, user, ip="t", max_age_s=600, now=now)
+        token2, _ = sessions.open_session(session, user, ip="t", max_age_s=600, now=now)
         t = now
-        while t < now + accounts.DEFAULT_LIMITS.session_absolute - dt.timedelta(minutes=5):
+        while t < now + sessions.DEFAULT_LIMITS.session_absolute - dt.timedelta(minutes=5):
             t += dt.timedelta(minutes=5)
-            assert accounts.load_session(session, token2, max_age_s=600, now=t) is not None
+            assert sessions.load_session(session, token2, max_age_s=600, now=t) is not None
         assert (
-            accounts.load_session(session, token2, max_age_s=600, now=t + dt.timedelta(minutes=5))
+            sessions.load_session(session, token2, max_age_s=600, now=t + dt.timedelta(minutes=5))
             is None
         )
 
@@ -318,12 +318,12 @@ def test_password_reset_by_time_limited_link(world: World, client: TestClient) -
     assert reused.status_code == 400  # single use
     assert _post_login(client, "tedarikci", demo.login, "Gunes-Dogan-2027").status_code == 303  # type: ignore[attr-defined]
     with transaction(world.runtime.sessions) as session:
-        created = accounts.create_reset_token(
-            session, demo.login, now=world.runtime.clock.now() - accounts.RESET_VALID
+        created = sessions.create_reset_token(
+            session, demo.login, now=world.runtime.clock.now() - sessions.RESET_VALID
         )
         assert created is not None
         with pytest.raises(accounts.AccountError):
-            accounts.reset_password(session, created[0], "Gec-Kalan-2029")
+            sessions.reset_password(session, created[0], "Gec-Kalan-2029")
 
 
 def test_open_redirect_is_refused(world: World, client: TestClient) -> None:
@@ -348,12 +348,12 @@ def test_expired_sessions_and_old_attempts_are_cleaned_up(world: World) -> None:
     with transaction(world.runtime.sessions) as session:
         user = accounts.find_user(session, world.logins["abone"].login)
         assert user is not None
-        accounts.open_session(session, user, ip="t", max_age_s=600, now=now)
-        accounts.open_session(session, user, ip="t", max_age_s=600, now=now + dt.timedelta(hours=1))
+        sessions.open_session(session, user, ip="t", max_age_s=600, now=now)
+        sessions.open_session(session, user, ip="t", max_age_s=600, now=now + dt.timedelta(hours=1))
         assert len(session.scalars(select(WebSession)).all()) == 1
         for minutes in (60, 0):
-            with pytest.raises(accounts.LoginFailed):
-                accounts.authenticate(
+            with pytest.raises(sessions.LoginFailed):
+                sessions.authenticate(
                     session,
                     kinds=(UserKind.ABONE,),
                     login="nobody",

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from osos.cli import app as cli
+from osos.identity.demo import ensure_demo_users
 from osos.store.db import transaction
 from osos.store.models import CommLogEntry, Meter, MeterCommStatus
 from osos.store.models.web import AccountApplication, OutboxMessage
 from osos.web.app import create_app
-from osos.web.demo import ensure_demo_users
 from tests.web.conftest import ABONE_SP, World, csrf_of, login
 from tests.web.data import REGISTRY
 

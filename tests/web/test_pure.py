@@ -1,17 +1,15 @@
-"""The panel's pure helpers: Turkish formats, charts with gaps, file names, daily figures."""
+"""The panel's pure helpers: Turkish formats, charts with gaps, daily figures (the files' rules
+are tested in tests/exports)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
-
-import openpyxl
 
 from osos.mdm.service import ConsumptionInterval
 from osos.timeutil import LOCAL_TZ, UTC
-from osos.web import charts, exports, formatting
-from osos.web.monthly import daily_peaks, daily_ratios
+from osos.web import charts, formatting
+from osos.web.screens.figures import daily_peaks, daily_ratios
 
 Q = dt.timedelta(minutes=15)
 
@@ -72,38 +70,6 @@ def test_time_labels_follow_the_span() -> None:
     assert charts.time_labels([start, start + Q])[1] == "00:15"
     assert charts.time_labels([start, start + dt.timedelta(days=2)])[1] == "03.10 00:00"
     assert charts.time_labels([start, start + dt.timedelta(days=20)])[1] == "21.10"
-
-
-def test_file_names_say_what_is_inside() -> None:
-    assert exports.safe_name("YKP", "2000104137", "2026-10-01_2026-10-31_15dk") == (
-        "YKP_2000104137_2026-10-01_2026-10-31_15dk"
-    )
-    assert exports.safe_name("Yük Profili", "İğdır/ş") == "Yuk-Profili_Igdir-s"
-
-
-def test_csv_uses_semicolons_decimal_commas_and_a_bom() -> None:
-    table = exports.Table("t", ["Zaman", "Çekiş (kWh)"], [["01.10.2026 00:00", Decimal("1.500")]])
-    text = exports.to_csv(table).decode("utf-8")
-    assert text == "\ufeffZaman;Çekiş (kWh)\r\n01.10.2026 00:00;1,500\r\n"
-
-
-def test_excel_times_are_local_date_times_and_csv_keeps_the_text() -> None:
-    at = dt.datetime(2026, 10, 31, 21, 0, 59, 900_000, tzinfo=UTC)  # 1 Nov 00:00:59.9 local
-    table = exports.Table(
-        "t",
-        ["Zaman", "Okuma", "Boş"],
-        [[exports.When(at, "01.11.2026 00:00", seconds=False), exports.When(at, "x"), None]],
-    )
-    sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(table))).active
-    assert sheet is not None
-    cell = sheet.cell(row=5, column=1)
-    assert cell.value == dt.datetime(2026, 11, 1, 0, 0) and cell.number_format == "dd.mm.yyyy hh:mm"
-    seconds = sheet.cell(row=5, column=2)
-    assert seconds.value == dt.datetime(2026, 11, 1, 0, 0, 59)  # not rounded up to 00:01
-    assert seconds.number_format == "dd.mm.yyyy hh:mm:ss"
-    assert sheet.cell(row=5, column=3).value is None
-    rows = exports.to_csv(table).decode("utf-8-sig").splitlines()
-    assert rows[1] == "01.11.2026 00:00;x;"
 
 
 def test_daily_peaks_and_cumulative_ratios() -> None:

@@ -24,6 +24,7 @@ from tests.web.conftest import (
     ABONE_SP,
     BACKENDS,
     ESTIMATED,
+    GAPS,
     World,
     build_world,
     complete_month,
@@ -117,16 +118,15 @@ def test_ykp_excel_and_csv_equal_the_screen_and_the_month_report(
 
 
 def test_gaps_and_estimates_are_marked(month_world: World, client: TestClient) -> None:
-    # the days from the earliest estimate to the last interval (two near midnight)
-    first = month_world.end - max(ESTIMATED) * QUARTER
-    day = first.astimezone(LOCAL_TZ).date().isoformat()
-    to = (month_world.end - dt.timedelta(minutes=1)).astimezone(LOCAL_TZ).date().isoformat()
-    page = client.get(f"/hn/{ABONE_SP}/ykp", params={"from": day, "to": to, "step": "15"})
+    # the days from the earliest marked interval to the last one (they may straddle midnight)
+    marked = month_world.end - max(*GAPS, *ESTIMATED) * QUARTER
+    first = marked.astimezone(LOCAL_TZ).date().isoformat()
+    day = (month_world.end - dt.timedelta(minutes=1)).astimezone(LOCAL_TZ).date().isoformat()
+    params = {"from": first, "to": day, "step": "15"}
+    page = client.get(f"/hn/{ABONE_SP}/ykp", params=params)
     assert 'class="gap"' in page.text and "veri yok" in page.text
     assert "tahmini" in page.text
-    rows = _xlsx_rows(
-        client.get(f"/hn/{ABONE_SP}/ykp.xlsx", params={"from": day, "to": to, "step": "15"}).content
-    )
+    rows = _xlsx_rows(client.get(f"/hn/{ABONE_SP}/ykp.xlsx", params=params).content)
     sources = {r[-1] for r in rows[4:-1]}
     assert {"okunan", "eksik", "tahmini"} <= sources
 

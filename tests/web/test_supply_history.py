@@ -13,9 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 
-from osos.access import UNBOUNDED_START, within_supply
 from osos.domain import ReadSource
 from osos.readings import ReadValue
+from osos.readmodel.access import UNBOUNDED_START
+from osos.readmodel.readouts import ReadoutLine, within_supply
 from osos.runtime import Runtime
 from osos.sharing.tokens import create_token
 from osos.store.db import transaction
@@ -23,7 +24,6 @@ from osos.store.ingest import store_readout
 from osos.store.models import Organisation, Readout, ServicePoint, SupplyPeriod
 from osos.timeutil import parse_local
 from osos.web.app import create_app
-from osos.web.queries import ReadoutLine
 from tests.web import data
 from tests.web.conftest import ABONE_SP, World, build_world, login
 

@@ -22,6 +22,7 @@ from osos.app import open_runtime
 from osos.app.headend import after_tick_hooks, serve_headend
 from osos.errors import ImportFailed
 from osos.headend.config import HeadendConfig
+from osos.identity.demo import ensure_demo_users
 from osos.registry.importer import import_registry
 from osos.runtime import Runtime
 from osos.settings import Settings, load_settings
@@ -31,7 +32,6 @@ from osos.store.db import transaction
 from osos.store.models import ServicePoint
 from osos.timeutil import SYSTEM_CLOCK
 from osos.web.app import create_app
-from osos.web.demo import ensure_demo_users
 
 app = typer.Typer()
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from osos import exports
 from osos.cli.util import command_runtime, echo_json, fail, local_time_option
 from osos.errors import ImportFailed, InvalidInput, NotFound, OsosError
 from osos.mdm import export, imports, service
@@ -162,16 +163,17 @@ def monthly(
             typer.echo(f"\r{done:,} / {total:,} service points", err=True, nl=False)
 
         reports = service.monthly_all(session, period, runtime.settings, progress=progress)
-        if fmt == "xlsx":
-            assert output is not None
-            count = export.write_xlsx(reports, output)
-        else:
-            writer = export.write_csv if fmt == "csv" else export.write_json
+        if fmt == "json":
             if output is None:
-                count = writer(reports, sys.stdout)
+                count = export.write_json(reports, sys.stdout)
             else:
                 with output.open("w", encoding="utf-8", newline="") as out:
-                    count = writer(reports, out)
+                    count = export.write_json(reports, out)
+        elif output is None:  # csv to standard output
+            count = exports.write(export.monthly_table(reports), fmt, sys.stdout.buffer)
+        else:
+            with output.open("wb") as binary:
+                count = exports.write(export.monthly_table(reports), fmt, binary)
         typer.echo(f"\n{count} service points, {period}", err=True)
 
 

@@ -11,7 +11,13 @@ from osos.app import open_runtime
 from osos.cli.util import unit_of_work
 from osos.domain import UserKind
 from osos.errors import NotFound
-from osos.web.accounts import AccountError, PasswordPolicyError, create_user, list_users, set_active
+from osos.identity.accounts import (
+    AccountError,
+    PasswordPolicyError,
+    create_user,
+    list_users,
+    set_active,
+)
 from osos.web.app import create_app
 from osos.web.i18n import translate
 

@@ -1,61 +1,68 @@
-"""Monthly determinants as files people open: JSON, CSV (``;``, Excel-friendly) and XLSX."""
+"""Monthly determinants as files people open: JSON, and CSV or XLSX through :mod:`osos.exports`
+(numbers as numbers, times as local date-times, read and written one report at a time)."""
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterable
-from pathlib import Path
-from typing import IO, Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO
 
+from osos.exports import Cell, Column, Table, When
 from osos.mdm.billing import MonthlyReport
 from osos.mdm.model import REGISTERS
 
-HEADERS: tuple[str, ...] = (
-    "Hizmet Noktası No",
-    "Dönem",
-    "Tahmini",
-    "Sayaç Seri No",
-    "Çarpan",
-    *(f"Ay Sonu Endeksi {o}" for o in REGISTERS),
-    *(f"Tüketim {o}" for o in REGISTERS),
-    "Endüktif %",
-    "Kapasitif %",
-    "Endüktif Sınır %",
-    "Kapasitif Sınır %",
-    "Endüktif Aşım",
-    "Kapasitif Aşım",
-    "Max Demand 1.6.0 kW",
-    "Max Demand 1.6.0 Zamanı",
-    "Max Demand 2.6.0 kW",
-    "Max Demand 2.6.0 Zamanı",
+HEADERS: tuple[Column, ...] = (
+    Column("Hizmet Noktası No"),
+    Column("Dönem"),
+    Column("Tahmini"),
+    Column("Sayaç Seri No"),
+    Column("Çarpan"),
+    *(Column(f"Ay Sonu Endeksi {o}", 3) for o in REGISTERS),
+    *(Column(f"Tüketim {o}", 3) for o in REGISTERS),
+    Column("Endüktif %", 2),
+    Column("Kapasitif %", 2),
+    Column("Endüktif Sınır %", 2),
+    Column("Kapasitif Sınır %", 2),
+    Column("Endüktif Aşım"),
+    Column("Kapasitif Aşım"),
+    Column("Max Demand 1.6.0 kW", 3),
+    Column("Max Demand 1.6.0 Zamanı"),
+    Column("Max Demand 2.6.0 kW", 3),
+    Column("Max Demand 2.6.0 Zamanı"),
 )
 
 
-def flat_row(data: dict[str, Any]) -> list[Any]:
-    """One report's JSON as a row under :data:`HEADERS` (text numbers stay exact)."""
-    segments = data["segments"]
-    last = segments[-1] if segments else {}
-    demand = data["max_demand"]
-    row: list[Any] = [
-        data["service_point"],
-        data["period"],
-        "evet" if data["estimated"] else "hayır",
-        " / ".join(s["meter_serial"] for s in segments),
-        last.get("multiplier"),
-        *(data["month_end_index"][o] for o in REGISTERS),
-        *(data["consumption"][o] for o in REGISTERS),
-        data["inductive_ratio"],
-        data["capacitive_ratio"],
-        data["inductive_limit"],
-        data["capacitive_limit"],
-        "evet" if data["inductive_exceeded"] else "hayır",
-        "evet" if data["capacitive_exceeded"] else "hayır",
+def _yes(flag: bool) -> str:
+    return "evet" if flag else "hayır"
+
+
+def row_of(report: MonthlyReport) -> Sequence[Cell]:
+    """One report as a row under :data:`HEADERS`: exact numbers, local times."""
+    segments = report.segments
+    r = report.reactive
+    row: list[Cell] = [
+        report.service_point,
+        report.period,
+        _yes(report.estimated),
+        " / ".join(s.meter_serial for s in segments),
+        segments[-1].multiplier if segments else None,
     ]
+    for o in REGISTERS:
+        index = report.month_end_index.get(o)
+        row.append(None if index is None else index.decimal)
+    row += [report.consumption.get(o) for o in REGISTERS]
+    row += [r.inductive_ratio, r.capacitive_ratio, r.inductive_limit, r.capacitive_limit]
+    row += [_yes(r.inductive_exceeded), _yes(r.capacitive_exceeded)]
     for obis in ("1.6.0", "2.6.0"):
-        d = demand.get(obis)
-        row += [None, None] if d is None else [d["value"], d["time"]]
+        d = report.max_demand.get(obis)
+        row += [None, None] if d is None else [d.value, When(d.time)]
     return row
+
+
+def monthly_table(reports: Iterable[MonthlyReport]) -> Table:
+    """Every report as one row of a sheet (the reports are consumed as the file is written)."""
+    rows: Iterator[Sequence[Cell]] = (row_of(r) for r in reports)
+    return Table("Aylık", HEADERS, rows, banner=False)
 
 
 def write_json(reports: Iterable[MonthlyReport], out: IO[str]) -> int:
@@ -65,32 +72,4 @@ def write_json(reports: Iterable[MonthlyReport], out: IO[str]) -> int:
         out.write(("," if count else "") + "\n" + json.dumps(report.to_json(), ensure_ascii=False))
         count += 1
     out.write("\n]\n")
-    return count
-
-
-def write_csv(reports: Iterable[MonthlyReport], out: IO[str]) -> int:
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(HEADERS)
-    count = 0
-    for report in reports:
-        writer.writerow(["" if v is None else v for v in flat_row(report.to_json())])
-        count += 1
-    return count
-
-
-def write_xlsx(reports: Iterable[MonthlyReport], path: Path) -> int:
-    """Numbers go in as text: Excel's doubles would round exact kWh values."""
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    try:
-        sheet = workbook.add_worksheet("Aylık")
-        bold = workbook.add_format({"bold": True})
-        sheet.write_row(0, 0, HEADERS, bold)
-        count = 0
-        for count, report in enumerate(reports, start=1):
-            sheet.write_row(count, 0, ["" if v is None else v for v in flat_row(report.to_json())])
-        sheet.freeze_panes(1, 1)
-    finally:
-        workbook.close()
     return count

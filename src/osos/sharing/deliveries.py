@@ -16,38 +16,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
-
-from sqlalchemy.orm import Session
 
 from osos.mdm.deadline_estimates import estimate_until
-from osos.mdm.service import interval_consumption
+from osos.readmodel.intervals import IntervalSource, service_point_intervals
 from osos.runtime import Runtime
 from osos.settings import SharingConfig
 from osos.sharing.ledger import (
     Estimator,
-    IntervalSource,
     RunSummary,
     prepare,
     queue_corrections,
 )
 from osos.sharing.obligations import plan
-from osos.sharing.payload import IntervalLike
 from osos.sharing.sender import send_ready
 from osos.sharing.transport import Transport, transport_for
 from osos.store import db
 
 log = logging.getLogger(__name__)
-
-
-def mdm_source(
-    session: Session, service_point_id: int, start: dt.datetime, end: dt.datetime, minutes: int
-) -> Sequence[IntervalLike]:
-    """The data-management layer's validated intervals (estimates flagged)."""
-    result: Sequence[IntervalLike] = interval_consumption(
-        session, service_point_id, start, end, minutes=minutes
-    )
-    return result
 
 
 def decide_due(
@@ -62,7 +47,7 @@ def decide_due(
     """Plan what is owed, make complete deliveries ready (estimating what is missing close to
     the deadline), raise alerts, queue corrections: one short transaction, no network."""
     summary = summary or RunSummary()
-    source = source or mdm_source
+    source = source or service_point_intervals
     with db.transaction(runtime.sessions) as session:
         summary.planned += plan(session, now, config)
         prepare(session, now, config, source, summary, estimator)

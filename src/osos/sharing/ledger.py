@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +23,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from osos.errors import OsosError
+from osos.readmodel.intervals import IntervalSource
 from osos.settings import SharingConfig
 from osos.sharing.payload import (
-    IntervalLike,
     Period,
     Rule,
     build_meter,
@@ -43,9 +43,6 @@ log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 """A claimed row not answered for this long is given back (its sender stopped)."""
-
-IntervalSource = Callable[[Session, int, dt.datetime, dt.datetime, int], Sequence[IntervalLike]]
-"""``(session, service_point_id, start, end, minutes)`` → intervals after the multiplier."""
 
 Estimator = Callable[[Session, int, dt.datetime], int]
 """``(session, service_point_id, until)`` → intervals estimated (stored as estimates)."""

@@ -12,19 +12,29 @@ import datetime as dt
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import IntEnum
-from typing import Any, Protocol
+from typing import Any
 
-import xlsxwriter
-
+from osos import exports
+from osos.exports import Cell, Column, Table
+from osos.readmodel.intervals import IntervalLike
 from osos.settings import SharingConfig
-from osos.timeutil import LOCAL_TZ, UTC, to_local
+from osos.timeutil import (
+    DAY,
+    QUARTER,
+    floor_to,
+    local_date,
+    local_midnight,
+    month_start_before,
+    next_month_start,
+    to_local,
+)
 
 THOUSANDTH = Decimal("0.001")
-QUARTER = dt.timedelta(minutes=15)
+HOUR = dt.timedelta(hours=1)
 
 
 class Rule(IntEnum):
@@ -43,52 +53,21 @@ class Rule(IntEnum):
         ]
 
 
-class IntervalLike(Protocol):
-    """What the MDM's ``interval_consumption`` returns per interval (ConsumptionInterval)."""
-
-    @property
-    def start(self) -> dt.datetime: ...
-    @property
-    def end(self) -> dt.datetime: ...
-    @property
-    def withdrawal_kwh(self) -> Decimal | None: ...
-    @property
-    def supply_kwh(self) -> Decimal | None: ...
-    @property
-    def source(self) -> str: ...
-
-
 @dataclass(frozen=True)
 class Period:
     start: dt.datetime  # UTC
     end: dt.datetime  # UTC
 
 
-def local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ).astimezone(UTC)
-
-
-def month_start(at: dt.datetime) -> dt.datetime:
-    local = to_local(at)
-    return local_midnight(local.date().replace(day=1))
-
-
-def next_month_start(start: dt.datetime) -> dt.datetime:
-    local = to_local(start).date()
-    nxt = dt.date(local.year + (local.month == 12), local.month % 12 + 1, 1)
-    return local_midnight(nxt)
-
-
 def period_of(rule: Rule, at: dt.datetime) -> Period:
     """The period of ``rule`` that contains the instant ``at``."""
     if rule is Rule.BALANCING_UNIT:
-        start = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        # hours are local hours; Turkey's offset is whole hours, so UTC hours align
-        return Period(start, start + dt.timedelta(hours=1))
+        start = floor_to(at, HOUR)
+        return Period(start, start + HOUR)
     if rule is Rule.GENERATION:
-        day = to_local(at).date()
-        return Period(local_midnight(day), local_midnight(day + dt.timedelta(days=1)))
-    start = month_start(at)
+        day = local_date(at)
+        return Period(local_midnight(day), local_midnight(day + DAY))
+    start = month_start_before(at)
     return Period(start, next_month_start(start))
 
 
@@ -107,8 +86,7 @@ def periods_ending(rule: Rule, after: dt.datetime, until: dt.datetime) -> list[P
 
 def settlement_last_day(period_start: dt.datetime, config: SharingConfig) -> dt.date:
     """The default last day of a month's settlement calendar: a day of the next month."""
-    nxt = to_local(next_month_start(period_start)).date()
-    return nxt.replace(day=config.settlement_default_day)
+    return local_date(next_month_start(period_start)).replace(day=config.settlement_default_day)
 
 
 def due_at(
@@ -120,7 +98,7 @@ def due_at(
     if rule is Rule.GENERATION:
         return period.end + config.generation_delay
     last_day = calendar_last_day or settlement_last_day(period.start, config)
-    return local_midnight(last_day + dt.timedelta(days=1))  # by the end of that local day
+    return local_midnight(last_day + DAY)  # by the end of that local day
 
 
 @dataclass(frozen=True)
@@ -164,25 +142,24 @@ def build_meter(
 ) -> dict[str, Any]:
     """One metering point's entry: outer period the month's first day; hour of the month
     (1..744) for rule 3, quarter hour of the local day (1..96) with its ``day`` otherwise."""
-    month = month_start(period.start)
+    month = month_start_before(period.start)
     datas: list[dict[str, Any]] = []
     for interval in sorted(intervals, key=lambda i: i.start):
         if not (period.start <= interval.start < period.end) or not _has_value(interval):
             continue
         entry: dict[str, Any]
         if rule is Rule.SETTLEMENT:
-            index = int((interval.start - month) / dt.timedelta(hours=1)) + 1
+            index = int((interval.start - month) / HOUR) + 1
             entry = {"period": index}
         else:
-            local = to_local(interval.start)
-            day_start = local_midnight(local.date())
-            index = int((interval.start - day_start) / QUARTER) + 1
-            entry = {"day": local.date().isoformat(), "period": index}
+            day = local_date(interval.start)
+            index = int((interval.start - local_midnight(day)) / QUARTER) + 1
+            entry = {"day": day.isoformat(), "period": index}
         entry["supply"] = kwh_text(interval.supply_kwh)
         entry["withdrawal"] = kwh_text(interval.withdrawal_kwh)
         entry["estimated"] = interval.source == "estimated"
         datas.append(entry)
-    return {"eic": eic, "period": to_local(month).date().isoformat(), "datas": datas}
+    return {"eic": eic, "period": local_date(month).isoformat(), "datas": datas}
 
 
 def build_payload(rule: Rule, meters: list[dict[str, Any]], created: dt.datetime) -> dict[str, Any]:
@@ -208,40 +185,35 @@ def data_hash(payload: dict[str, Any]) -> str:
 
 
 XLSX_HEADERS = (
-    "ETSO Kodu",
-    "Dönem",
-    "Gün",
-    "Periyot",
-    "Veriş (kWh)",
-    "Çekiş (kWh)",
-    "Tahmini",
+    Column("ETSO Kodu"),
+    Column("Dönem"),
+    Column("Gün"),
+    Column("Periyot"),
+    Column("Veriş (kWh)", 3),
+    Column("Çekiş (kWh)", 3),
+    Column("Tahmini"),
 )
 
 
-def to_xlsx(payload: dict[str, Any]) -> bytes:
-    """The payload in the upload template's shape, one row per metering point and period.
-
-    Excel cells are binary floating point: the exact decimal text is converted only here,
-    at the file boundary, and shown with three decimals.
-    """
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet("Veriler")
-    bold = book.add_format({"bold": True})
-    number = book.add_format({"num_format": "0.000"})
-    sheet.write_row(0, 0, XLSX_HEADERS, bold)
-    row = 1
+def template_rows(payload: dict[str, Any]) -> Iterator[list[Cell]]:
+    """One row per metering point and period: the days are dates, the kWh exact numbers."""
     for meter in payload["meters"]:
+        month = dt.date.fromisoformat(meter["period"])
         for data in meter["datas"]:
-            sheet.write_string(row, 0, meter["eic"])
-            sheet.write_string(row, 1, meter["period"])
-            sheet.write_string(row, 2, data.get("day", ""))
-            sheet.write_number(row, 3, data["period"])
-            sheet.write_number(row, 4, float(Decimal(data["supply"])), number)
-            sheet.write_number(row, 5, float(Decimal(data["withdrawal"])), number)
-            sheet.write_string(row, 6, "E" if data["estimated"] else "H")
-            row += 1
-    sheet.set_column(0, 0, 20)
-    sheet.set_column(1, 6, 13)
-    book.close()
-    return buffer.getvalue()
+            day = data.get("day")
+            yield [
+                meter["eic"],
+                month,
+                dt.date.fromisoformat(day) if day else None,
+                data["period"],
+                Decimal(data["supply"]),
+                Decimal(data["withdrawal"]),
+                "E" if data["estimated"] else "H",
+            ]
+
+
+def to_xlsx(payload: dict[str, Any]) -> bytes:
+    """The payload in the upload template's shape (through :mod:`osos.exports`)."""
+    out = io.BytesIO()
+    exports.write_xlsx(Table("Veriler", XLSX_HEADERS, template_rows(payload), banner=False), out)
+    return out.getvalue()

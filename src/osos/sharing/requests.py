@@ -8,25 +8,24 @@ in the back office, fulfilled as a file (xlsx or csv), and reported with each fe
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import xlsxwriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from osos.access import Window, clip_range
+from osos import exports
 from osos.domain import FeeReason, MeterKind
 from osos.errors import Conflict, InvalidInput, NotFound
+from osos.exports import Cell, Column, Table, When
+from osos.readmodel.access import Principal, Sight, Window, covered, grant, supply_windows
+from osos.readmodel.intervals import IntervalSource, service_point_intervals
+from osos.readmodel.points import service_point_id
+from osos.readmodel.readouts import ReadoutLine, readouts
 from osos.settings import SharingConfig
-from osos.sharing.deliveries import mdm_source
-from osos.sharing.ledger import IntervalSource
-from osos.sharing.payload import kwh_text
-from osos.store.models import Installation, Meter, Organisation, ReadoutValue, ServicePoint
+from osos.store.models import Installation, Meter, Organisation, ServicePoint
 from osos.store.models.sharing import DataRequest, FeeSchedule
 from osos.timeutil import local_iso, month_bounds
 
@@ -38,6 +37,12 @@ JUSTIFICATIONS: dict[str, str] = {
 }
 PLAN_MINUTES = (15, 60)  # the resolutions of the free plan (load profile, settlement period)
 FORMATS = ("xlsx", "csv")
+INTERVAL_HEADERS = (
+    Column("Başlangıç"),
+    Column("Bitiş"),
+    *(Column(name, 3) for name in ("Çekiş (kWh)", "Veriş (kWh)")),
+    Column("Kaynak"),
+)
 
 
 def classify(
@@ -54,8 +59,7 @@ def classify(
         return FeeReason.UTILITY_METER
     if not visible:
         return FeeReason.OUTSIDE_PORTFOLIO
-    covered = sum(((hi - lo) for lo, hi in clip_range(windows, start, end)), dt.timedelta(0))
-    if covered < end - start:
+    if covered(windows, start, end) < end - start:
         return FeeReason.OTHER_PERIOD
     if minutes not in PLAN_MINUTES:
         return FeeReason.OTHER_RESOLUTION
@@ -212,52 +216,88 @@ def decide_request(
     row.decided_by, row.decided_at = by, at
 
 
-def _rows(
-    session: Session, row: DataRequest, source: IntervalSource
-) -> tuple[list[str], list[list[str]]]:
-    if row.reason == FeeReason.UTILITY_METER:
-        values = session.execute(
-            select(ReadoutValue.read_at, ReadoutValue.obis, ReadoutValue.value, ReadoutValue.unit)
-            .join(Installation, Installation.meter_id == ReadoutValue.meter_id)
-            .where(
-                Installation.service_point_id == row.service_point_id,
-                ReadoutValue.read_at >= row.start,
-                ReadoutValue.read_at < row.end,
-            )
-            .order_by(ReadoutValue.read_at, ReadoutValue.obis)
-        ).all()
-        header = ["Okuma zamanı", "OBIS", "Değer", "Birim"]
-        return header, [[local_iso(r[0]) or "", r[1], r[2], r[3] or ""] for r in values]
-    intervals = source(session, row.service_point_id, row.start, row.end, row.minutes)
-    header = ["Başlangıç", "Bitiş", "Çekiş (kWh)", "Veriş (kWh)", "Kaynak"]
-    return header, [
+def ask(
+    session: Session,
+    principal: Principal,
+    no: str,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    minutes: int,
+    file_format: str,
+    requester: str,
+    at: dt.datetime,
+    config: SharingConfig,
+) -> RequestView | None:
+    """A market participant's request for the data of ``no``: None when it is inside the free
+    plan (the GET endpoints give it), else recorded and priced; NotFound for an unknown point."""
+    sp_id = service_point_id(session, no)
+    if sp_id is None:
+        raise NotFound(f"service point {no!r} not found")
+    windows = supply_windows(session, principal, sp_id)
+    reason = classify(
+        visible=bool(windows),
+        windows=windows,
+        start=start,
+        end=end,
+        minutes=minutes,
+        meter_kind=meter_kind_of(session, sp_id, end),
+    )
+    if reason is None:
+        return None
+    return record_request(
+        session,
+        service_point_id=sp_id,
+        reason=reason,
+        requester=requester,
+        organisation_id=principal.organisation_id,
+        start=start,
+        end=end,
+        minutes=minutes,
+        file_format=file_format,
+        at=at,
+        config=config,
+    )
+
+
+def _value(line: ReadoutLine) -> Cell:
+    return line.quantity if line.quantity is not None else line.value
+
+
+def _readout_table(session: Session, sight: Sight, row: DataRequest) -> Table:
+    """The readouts of the paid range: only the meters' values while installed at the point."""
+    body: list[list[Cell]] = [
+        [When(r.read_at), line.obis, _value(line), line.unit]
+        for r in readouts(session, sight, row.start, row.end)
+        for line in sorted(r.lines, key=lambda line: line.obis)
+    ]
+    headers = ["Okuma zamanı", "OBIS", "Değer", "Birim"]
+    return Table("Veri", headers, body, banner=False)
+
+
+def _interval_table(
+    session: Session, sight: Sight, row: DataRequest, source: IntervalSource
+) -> Table:
+    intervals = source(session, sight.point.id, row.start, row.end, row.minutes)
+    body: list[list[Cell]] = [
         [
-            local_iso(i.start) or "",
-            local_iso(i.end) or "",
-            kwh_text(i.withdrawal_kwh) if i.source != "missing" else "",
-            kwh_text(i.supply_kwh) if i.source != "missing" else "",
+            When(i.start),
+            When(i.end),
+            i.withdrawal_kwh if i.source != "missing" else None,
+            i.supply_kwh if i.source != "missing" else None,
             i.source,
         ]
         for i in intervals
     ]
+    return Table("Veri", INTERVAL_HEADERS, body, banner=False)
 
 
-def _file(header: list[str], rows: list[list[str]], file_format: str) -> bytes:
-    if file_format == "csv":
-        text = io.StringIO()
-        writer = csv.writer(text, delimiter=";")
-        writer.writerow(header)
-        writer.writerows(rows)
-        return text.getvalue().encode("utf-8-sig")
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet("Veri")
-    sheet.write_row(0, 0, header, book.add_format({"bold": True}))
-    for n, values in enumerate(rows, start=1):
-        sheet.write_row(n, 0, values)  # exact text, as the values are stored
-    sheet.set_column(0, len(header) - 1, 20)
-    book.close()
-    return buffer.getvalue()
+def request_table(session: Session, row: DataRequest, source: IntervalSource) -> Table:
+    """What a paid file holds: what the request granted, of the point's own meters."""
+    sight = grant(session, row.service_point_id, row.start, row.end)
+    if row.reason == FeeReason.UTILITY_METER:
+        return _readout_table(session, sight, row)
+    return _interval_table(session, sight, row, source)
 
 
 def fulfil_request(
@@ -271,9 +311,10 @@ def fulfil_request(
     row = _request(session, request_id)
     if row.status != "approved":
         raise Conflict(f"request {request_id} is {row.status}, not approved")
-    header, rows = _rows(session, row, source or mdm_source)
+    table = request_table(session, row, source or service_point_intervals)
     no = session.scalar(select(ServicePoint.no).where(ServicePoint.id == row.service_point_id))
-    row.file_content = _file(header, rows, row.file_format)
+    spooled = exports.spool(table, row.file_format)
+    row.file_content = b"".join(spooled.chunks())
     row.file_name = (
         f"osos-talep-{row.id}-{no}-{local_iso(row.start)}-{row.minutes}dk.{row.file_format}"
     ).replace(":", "")

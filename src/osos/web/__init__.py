@@ -1,27 +1,8 @@
-"""The web layer of osos: customer panel, back office, account applications.
+"""The HTTP edge of osos: every router — the customer panel, the back office, the account
+applications and the market participants' JSON API — in one FastAPI application
+(:func:`osos.web.app.create_app`).
 
-``create_app(runtime)`` builds the FastAPI application; ``ensure_demo_users(session)`` adds one
-demo account of each kind. Both are imported lazily so that ``osos --help`` stays fast.
+Routers depend one way on service modules that own the SQL and return frozen views: the read
+model (:mod:`osos.readmodel`), identity (:mod:`osos.identity`), the MDM and the sharing
+layer; every file users download goes through :mod:`osos.exports`.
 """
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from osos.web.app import create_app
-    from osos.web.demo import DemoLogin, ensure_demo_users
-
-__all__ = ["DemoLogin", "create_app", "ensure_demo_users"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "create_app":
-        from osos.web.app import create_app
-
-        return create_app
-    if name in ("ensure_demo_users", "DemoLogin"):
-        from osos.web import demo
-
-        return getattr(demo, name)
-    raise AttributeError(name)

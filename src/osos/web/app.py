@@ -1,4 +1,5 @@
-"""The FastAPI application: panel pages, back office, applications, and the sharing API."""
+"""The FastAPI application: panel pages, back office, applications and the market
+participants' API, with the security headers, body limit and error pages they share."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from osos import __version__
 from osos.errors import AccessDenied, NotFound
 from osos.runtime import Runtime
+from osos.web.api import routes as api
 from osos.web.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -23,10 +25,11 @@ from osos.web.deps import (
     Viewer,
     anonymous_csrf,
     client_ip,
-    render,
     secure_cookies,
 )
 from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from osos.web.pages import render
+from osos.web.routes import applications, auth, backoffice, panel
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 60 * 2**20  # the largest upload: a registry file (50 MB) and its form
@@ -61,9 +64,6 @@ def _fallback_viewer(request: Request) -> Viewer:
 
 def create_app(runtime: Runtime) -> FastAPI:
     """The whole web side of osos on one runtime (database and settings)."""
-    from osos.sharing import api as sharing_api
-    from osos.web.routes import applications, auth, backoffice, panel
-
     app = FastAPI(
         title="osos",
         version=__version__,
@@ -73,45 +73,57 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    app.include_router(auth.router)
-    app.include_router(applications.router)
-    app.include_router(panel.router)
-    app.include_router(backoffice.router)
-    app.include_router(sharing_api.router)
+    for router in (auth.router, applications.router, panel.router, backoffice.router, api.router):
+        app.include_router(router)
+    app.middleware("http")(_security)
+    _error_pages(app)
 
-    @app.middleware("http")
-    async def security(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return Response("request too large", status_code=413)
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            if name == "Content-Security-Policy" and request.url.path.startswith("/api/docs"):
-                continue  # Swagger UI loads its script from a CDN and runs inline code
-            response.headers.setdefault(name, value)
-        if is_https(request):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        new_csrf = getattr(request.state, "new_csrf", None)
-        if new_csrf:
-            response.set_cookie(
-                CSRF_COOKIE,
-                new_csrf,
-                httponly=True,
-                samesite="lax",
-                secure=secure_cookies(request),
-                path="/",
-            )
-        return response
+    @app.get("/saglik", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
 
+    return app
+
+
+async def _security(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """The body limit, the security headers, and the CSRF cookie of a visitor."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        return Response("request too large", status_code=413)
+    response = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        if name == "Content-Security-Policy" and request.url.path.startswith("/api/docs"):
+            continue  # Swagger UI loads its script from a CDN and runs inline code
+        response.headers.setdefault(name, value)
+    if is_https(request):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    new_csrf = getattr(request.state, "new_csrf", None)
+    if new_csrf:
+        response.set_cookie(
+            CSRF_COOKIE,
+            new_csrf,
+            httponly=True,
+            samesite="lax",
+            secure=secure_cookies(request),
+            path="/",
+        )
+    return response
+
+
+def _error_page(request: Request, code: int, message: str) -> HTMLResponse:
+    v = _fallback_viewer(request)
+    return render(request, v, "error.html", {"code": code, "message": message}, code)
+
+
+def _error_pages(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         """The API keeps FastAPI's JSON answer; a page gets a page."""
         if request.url.path.startswith("/api/"):
             return await request_validation_exception_handler(request, exc)
-        v = _fallback_viewer(request)
-        return render(request, v, "error.html", {"code": 400, "message": "bad_request"}, 400)
+        return _error_page(request, 400, "bad_request")
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
@@ -123,21 +135,12 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> HTMLResponse:
-        v = _fallback_viewer(request)
-        return render(request, v, "error.html", {"code": 404, "message": "not_found"}, 404)
+        return _error_page(request, 404, "not_found")
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed) -> HTMLResponse:
-        v = _fallback_viewer(request)
-        return render(request, v, "error.html", {"code": 403, "message": "csrf_failed"}, 403)
+        return _error_page(request, 403, "csrf_failed")
 
     @app.exception_handler(AccessDenied)
     async def denied(request: Request, exc: AccessDenied) -> HTMLResponse:
-        v = _fallback_viewer(request)
-        return render(request, v, "error.html", {"code": 403, "message": "forbidden"}, 403)
-
-    @app.get("/saglik", include_in_schema=False)
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
-
-    return app
+        return _error_page(request, 403, "forbidden")

@@ -66,6 +66,103 @@ def time_labels(times: Sequence[dt.datetime]) -> list[str]:
     return [f"{t:%d.%m}" for t in local]
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """The plot area of one chart: n equally spaced points between ``lo`` and ``hi``."""
+
+    n: int
+    lo: float
+    hi: float
+
+    def x(self, i: float) -> float:
+        plot_w = W - PAD_L - PAD_R
+        return float(PAD_L + (plot_w * (i + 0.5) / self.n if self.n else 0))
+
+    def y(self, value: float) -> float:
+        plot_h = H - PAD_T - PAD_B
+        return float(PAD_T + plot_h * (1 - (value - self.lo) / ((self.hi - self.lo) or 1)))
+
+
+def _frame(series: Sequence[Series], limits: Sequence[Limit], from_zero: bool) -> _Frame:
+    n = max((len(s.values) for s in series), default=0)
+    values = [float(v) for s in series for v in s.values if v is not None]
+    values += [float(lim.value) for lim in limits]
+    if from_zero or not values:
+        return _Frame(n, min([0.0, *values]), _nice_max(max(values, default=1.0) * 1.05))
+    span = (max(values) - min(values)) or 1.0  # voltages: the part near the nominal value
+    return _Frame(n, min(values) - span * 0.2, max(values) + span * 0.2)
+
+
+def _axes(f: _Frame, x_labels: Sequence[str], unit: str) -> list[str]:
+    parts = []
+    for k in range(5):
+        tick = f.lo + (f.hi - f.lo) * k / 4
+        parts.append(
+            f'<line class="grid" x1="{PAD_L}" x2="{W - PAD_R}" '
+            f'y1="{_fmt(f.y(tick))}" y2="{_fmt(f.y(tick))}"/>'
+            f'<text class="axis" x="{PAD_L - 6}" y="{_fmt(f.y(tick) + 4)}" text-anchor="end">'
+            f"{_tick(tick)}</text>"
+        )
+    if unit:
+        parts.append(
+            f'<text class="axis" x="{PAD_L - 6}" y="12" text-anchor="end">{escape(unit)}</text>'
+        )
+    for i in range(0, min(f.n, len(x_labels)), max(1, -(-f.n // 7))):
+        parts.append(
+            f'<text class="axis" x="{_fmt(f.x(i))}" y="{H - 8}" text-anchor="middle">'
+            f"{escape(x_labels[i])}</text>"
+        )
+    return parts
+
+
+def _bars(f: _Frame, series: Sequence[Series], x_labels: Sequence[str]) -> list[str]:
+    bar_w = (W - PAD_L - PAD_R) / f.n / max(1, len(series)) * 0.8 if f.n else 0
+    parts = []
+    for si, s in enumerate(series):
+        for i, v in enumerate(s.values):
+            if v is None:
+                continue
+            top, base = f.y(float(v)), f.y(0.0)
+            parts.append(
+                f'<rect class="{s.css}" '
+                f'x="{_fmt(f.x(i) - bar_w * len(series) / 2 + bar_w * si)}" '
+                f'y="{_fmt(min(top, base))}" width="{_fmt(bar_w)}" '
+                f'height="{_fmt(abs(base - top))}"><title>{escape(x_labels[i])}: '
+                f"{v}</title></rect>"
+            )
+    return parts
+
+
+def _lines(f: _Frame, series: Sequence[Series]) -> list[str]:
+    """A polyline per run of values; a lone value is a dot; None breaks the line."""
+    parts = []
+    for s in series:
+        run: list[str] = []
+        for i, v in enumerate([*s.values, None]):
+            if v is not None:
+                run.append(f"{_fmt(f.x(i))},{_fmt(f.y(float(v)))}")
+                continue
+            if len(run) == 1:
+                cx, cy = run[0].split(",")
+                parts.append(f'<circle class="{s.css}" cx="{cx}" cy="{cy}" r="2"/>')
+            elif run:
+                parts.append(f'<polyline class="{s.css}" points="{" ".join(run)}"/>')
+            run = []
+    return parts
+
+
+def _limit_lines(f: _Frame, limits: Sequence[Limit]) -> list[str]:
+    parts = []
+    for lim in limits:
+        ly = _fmt(f.y(float(lim.value)))
+        parts.append(
+            f'<line class="{lim.css}" x1="{PAD_L}" x2="{W - PAD_R}" y1="{ly}" y2="{ly}"/>'
+            f'<text class="axis {lim.css}-label" x="{W - PAD_R - 4}" y="{float(ly) - 4:.1f}" '
+            f'text-anchor="end">{escape(lim.label)}</text>'
+        )
+    return parts
+
+
 def line_chart(
     series: Sequence[Series],
     x_labels: Sequence[str],
@@ -77,80 +174,15 @@ def line_chart(
     from_zero: bool = True,
 ) -> Markup:
     """A line (or bar) chart of equally spaced points; None values leave gaps."""
-    n = max((len(s.values) for s in series), default=0)
-    values = [float(v) for s in series for v in s.values if v is not None]
-    values += [float(lim.value) for lim in limits]
-    if from_zero or not values:
-        lo = min([0.0, *values])
-        hi = _nice_max(max(values, default=1.0) * 1.05)
-    else:  # voltages: the interesting part is near the nominal value
-        span = (max(values) - min(values)) or 1.0
-        lo, hi = min(values) - span * 0.2, max(values) + span * 0.2
-    plot_w, plot_h = W - PAD_L - PAD_R, H - PAD_T - PAD_B
-
-    def x(i: float) -> float:
-        return float(PAD_L + (plot_w * (i + 0.5) / n if n else 0))
-
-    def y(value: float) -> float:
-        return float(PAD_T + plot_h * (1 - (value - lo) / ((hi - lo) or 1)))
-
+    f = _frame(series, limits, from_zero)
     parts = [
         f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}" '
-        'xmlns="http://www.w3.org/2000/svg">'
+        'xmlns="http://www.w3.org/2000/svg">',
+        *_axes(f, x_labels, unit),
+        *(_bars(f, series, x_labels) if bars else _lines(f, series)),
+        *_limit_lines(f, limits),
+        "</svg>",
     ]
-    for k in range(5):
-        tick = lo + (hi - lo) * k / 4
-        parts.append(
-            f'<line class="grid" x1="{PAD_L}" x2="{W - PAD_R}" '
-            f'y1="{_fmt(y(tick))}" y2="{_fmt(y(tick))}"/>'
-            f'<text class="axis" x="{PAD_L - 6}" y="{_fmt(y(tick) + 4)}" text-anchor="end">'
-            f"{_tick(tick)}</text>"
-        )
-    if unit:
-        parts.append(
-            f'<text class="axis" x="{PAD_L - 6}" y="12" text-anchor="end">{escape(unit)}</text>'
-        )
-    step = max(1, -(-n // 7))
-    for i in range(0, n, step):
-        if i < len(x_labels):
-            parts.append(
-                f'<text class="axis" x="{_fmt(x(i))}" y="{H - 8}" text-anchor="middle">'
-                f"{escape(x_labels[i])}</text>"
-            )
-    bar_w = plot_w / n / max(1, len(series)) * 0.8 if n else 0
-    for si, s in enumerate(series):
-        if bars:
-            for i, v in enumerate(s.values):
-                if v is None:
-                    continue
-                top, base = y(float(v)), y(0.0)
-                parts.append(
-                    f'<rect class="{s.css}" '
-                    f'x="{_fmt(x(i) - bar_w * len(series) / 2 + bar_w * si)}" '
-                    f'y="{_fmt(min(top, base))}" width="{_fmt(bar_w)}" '
-                    f'height="{_fmt(abs(base - top))}"><title>{escape(x_labels[i])}: '
-                    f"{v}</title></rect>"
-                )
-            continue
-        run: list[str] = []
-        for i, v in enumerate([*s.values, None]):
-            if v is None:
-                if len(run) == 1:
-                    cx, cy = run[0].split(",")
-                    parts.append(f'<circle class="{s.css}" cx="{cx}" cy="{cy}" r="2"/>')
-                elif run:
-                    parts.append(f'<polyline class="{s.css}" points="{" ".join(run)}"/>')
-                run = []
-            else:
-                run.append(f"{_fmt(x(i))},{_fmt(y(float(v)))}")
-    for lim in limits:
-        ly = _fmt(y(float(lim.value)))
-        parts.append(
-            f'<line class="{lim.css}" x1="{PAD_L}" x2="{W - PAD_R}" y1="{ly}" y2="{ly}"/>'
-            f'<text class="axis {lim.css}-label" x="{W - PAD_R - 4}" y="{float(ly) - 4:.1f}" '
-            f'text-anchor="end">{escape(lim.label)}</text>'
-        )
-    parts.append("</svg>")
     legend = "".join(
         f'<span class="key"><i class="{s.css}"></i>{escape(s.label)}</span>' for s in series
     )

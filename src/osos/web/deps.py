@@ -1,26 +1,21 @@
-"""Request plumbing: the database session, who is asking, CSRF, language, and page rendering."""
+"""Request plumbing: the database session, who is asking, CSRF and language."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from osos import audit
-from osos.access import Principal
 from osos.domain import UserKind
 from osos.errors import AccessDenied, OsosError
+from osos.identity.sessions import SessionInfo, load_session
+from osos.readmodel.access import Principal
 from osos.settings import LoginLimits, Settings
-from osos.web import formatting
-from osos.web.accounts import SessionInfo, load_session
 from osos.web.dbsession import DB as DB  # the routes take it from here
 from osos.web.dbsession import runtime_of
 from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
@@ -28,9 +23,6 @@ from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 SESSION_COOKIE = "osos_session"
 CSRF_COOKIE = "osos_csrf"
 LANG_COOKIE = "osos_lang"
-
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-templates.env.autoescape = True
 
 
 class LoginRequired(OsosError):
@@ -76,7 +68,7 @@ def settings_of(request: Request) -> Settings:
     return runtime_of(request).settings
 
 
-def record_denied(
+def record(
     session: Session,
     v: Viewer,
     action: str,
@@ -84,11 +76,9 @@ def record_denied(
     object_type: str | None = None,
     object_id: str | None = None,
     detail: dict[str, Any] | None = None,
+    outcome: str = "ok",
 ) -> None:
-    """Audit a refused request and commit it now: the error that follows rolls back the rest.
-
-    (The request's own session, not a second one: SQLite allows one writer at a time.)
-    """
+    """Audit what the viewer did (every view and export of meter data)."""
     audit.record(
         session,
         actor=v.login,
@@ -98,8 +88,15 @@ def record_denied(
         detail=detail,
         user_id=v.user_id,
         ip=v.ip,
-        outcome="denied",
+        outcome=outcome,
     )
+
+
+def record_denied(session: Session, v: Viewer, action: str, **where: Any) -> None:
+    """Audit a refused request (``where``: object_type, object_id, detail) and commit it now:
+    the error that follows rolls back the rest. (The request's own session, not a second one:
+    SQLite allows one writer at a time.)"""
+    record(session, v, action, outcome="denied", **where)
     session.commit()
 
 
@@ -191,29 +188,3 @@ async def check_csrf(request: Request, v: Who) -> None:
 
 
 Csrf = Depends(check_csrf)
-
-
-def render(
-    request: Request,
-    v: Viewer,
-    name: str,
-    context: Mapping[str, Any] | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
-    lang = v.language
-    ctx: dict[str, Any] = {
-        "_": v.t,
-        "lang": lang,
-        "viewer": v,
-        "me": v.session.user if v.session else None,
-        "csrf_token": v.csrf_token,
-        "now": runtime_of(request).clock.now(),
-        "num": lambda value, places=3: formatting.number(value, places, lang),
-        "pct": lambda value: formatting.percent(value, lang),
-        "dtm": lambda value, seconds=True: formatting.local_datetime(value, seconds, lang),
-        "day": lambda value: formatting.local_date(value, lang),
-        "month_end": lambda period: formatting.month_end_label(period, lang),
-    }
-    if context:
-        ctx.update(context)
-    return templates.TemplateResponse(request, name, ctx, status_code=status_code)

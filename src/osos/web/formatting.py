@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from osos.timeutil import to_local
+from osos.timeutil import local_date as local_day
+from osos.timeutil import month_bounds, to_local
 
 
 def number(value: Decimal | int | None, places: int = 3, language: str = "tr") -> str:
@@ -48,9 +49,7 @@ def local_date(value: dt.datetime | dt.date | None, language: str = "tr") -> str
 
 def month_end_label(period: str, language: str = "tr") -> str:
     """'2026-10' → '31.10.2026 23:59:59': the month-end index is shown at the last second."""
-    year, month = (int(p) for p in period.split("-"))
-    first_next = dt.date(year + (month == 12), month % 12 + 1, 1)
-    last = first_next - dt.timedelta(days=1)
+    last = local_day(month_bounds(period)[1] - dt.timedelta(seconds=1))
     if language == "tr":
         return last.strftime("%d.%m.%Y") + " 23:59:59"
     return last.isoformat() + " 23:59:59"

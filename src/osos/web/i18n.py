@@ -23,3 +23,13 @@ def translate(language: str, key: str, **values: object) -> str:
     lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
     text = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
     return text.format(**values) if values else text
+
+
+class Words:
+    """The catalogue in one language, for code that builds text without a request."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+    def t(self, key: str, **values: object) -> str:
+        return translate(self.language, key, **values)

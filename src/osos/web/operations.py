@@ -5,13 +5,14 @@ and the audit log. Findings, edits and the comm log come from the MDM and head-e
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from osos.access import ServicePointView, view_of
 from osos.headend.commlog import MeterCommStatusView
+from osos.readmodel.points import ServicePointView, view_of
 from osos.store.db import now as db_now
 from osos.store.models import (
     AuditEntry,
@@ -23,7 +24,7 @@ from osos.store.models import (
     ServicePoint,
     profile_intervals,
 )
-from osos.timeutil import LOCAL_TZ, UTC
+from osos.timeutil import local_date, local_midnight
 
 
 @dataclass(frozen=True)
@@ -155,9 +156,7 @@ def transcript(session: Session, comm_id: int) -> bytes | None:
 
 def coverage_today(session: Session, now: dt.datetime | None = None) -> Coverage:
     """Meters with a profile interval since local midnight, of the remotely read meters."""
-    now = now or db_now(session)
-    local = now.astimezone(LOCAL_TZ)
-    midnight = dt.datetime(local.year, local.month, local.day, tzinfo=LOCAL_TZ).astimezone(UTC)
+    midnight = local_midnight(local_date(now or db_now(session)))
     meters = session.scalar(select(func.count(Meter.id)).where(Meter.comm_mode != "none")) or 0
     t = profile_intervals
     read = (
@@ -191,15 +190,23 @@ def edits(session: Session, limit: int = 300) -> list[EditRow]:
     ]
 
 
-def audit_entries(
+def audit_rows(
     session: Session, *, actor: str = "", outcome: str = "", limit: int = 500
-) -> list[AuditRow]:
+) -> Iterator[AuditRow]:
+    """The audit log, newest first, filtered; read in batches (an export of 100,000 rows does
+    not hold them all at once)."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if actor:
         query = query.where(func.lower(AuditEntry.actor).like(f"%{actor.lower()}%"))
     if outcome:
         query = query.where(AuditEntry.outcome == outcome)
-    return [
-        AuditRow(a.at, a.actor, a.action, a.object_type, a.object_id, a.detail, a.ip, a.outcome)
-        for a in session.scalars(query)
-    ]
+    for a in session.scalars(query.execution_options(yield_per=1000)):
+        yield AuditRow(
+            a.at, a.actor, a.action, a.object_type, a.object_id, a.detail, a.ip, a.outcome
+        )
+
+
+def audit_entries(
+    session: Session, *, actor: str = "", outcome: str = "", limit: int = 500
+) -> list[AuditRow]:
+    return list(audit_rows(session, actor=actor, outcome=outcome, limit=limit))

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from osos.web import applications
-from osos.web.applications import MAX_DOCUMENT_BYTES, ApplicationError, Upload
-from osos.web.deps import DB, Csrf, Who, render, settings_of
+from osos.identity import applications
+from osos.identity.applications import MAX_DOCUMENT_BYTES, ApplicationError, Upload
+from osos.web.deps import DB, Csrf, Who, settings_of
+from osos.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from osos.domain import UserKind
-from osos.web import accounts, outbox
+from osos.identity import accounts, outbox, sessions
 from osos.web.deps import (
     DB,
     LANG_COOKIE,
@@ -17,12 +17,12 @@ from osos.web.deps import (
     User,
     Who,
     login_limits_of,
-    render,
     secure_cookies,
     settings_of,
 )
 from osos.web.formatting import local_datetime
 from osos.web.i18n import LANGUAGES
+from osos.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,7 +75,7 @@ def login(
     if kinds is None:
         return render(request, v, "login.html", {**ctx, "error": v.t("login_type_invalid")}, 400)
     try:
-        user = accounts.authenticate(
+        user = sessions.authenticate(
             session,
             kinds=kinds,
             login=login,
@@ -83,15 +83,15 @@ def login(
             ip=v.ip,
             limits=login_limits_of(request),
         )
-    except accounts.AccountLocked as exc:
+    except sessions.AccountLocked as exc:
         message = v.t("account_locked", until=local_datetime(exc.until, False, v.language))
         return render(request, v, "login.html", {**ctx, "error": message}, 423)
-    except accounts.Throttled:
+    except sessions.Throttled:
         return render(request, v, "login.html", {**ctx, "error": v.t("throttled")}, 429)
-    except accounts.LoginFailed:
+    except sessions.LoginFailed:
         return render(request, v, "login.html", {**ctx, "error": v.t("login_failed")}, 401)
     settings = settings_of(request)
-    token, _ = accounts.open_session(
+    token, _ = sessions.open_session(
         session, user, ip=v.ip, max_age_s=settings.web.session_max_age_s
     )
     target = _safe_next(next)
@@ -115,7 +115,7 @@ def login(
 def logout(request: Request, session: DB) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        accounts.close_session(session, token)
+        sessions.close_session(session, token)
     response = RedirectResponse("/giris", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -137,7 +137,7 @@ def reset_request_form(request: Request, v: Who) -> Response:
 @router.post("/sifre-sifirla", dependencies=[Csrf])
 def reset_request(request: Request, v: Who, session: DB, login: Annotated[str, Form()]) -> Response:
     """Always the same answer, so the form does not tell which logins exist."""
-    created = accounts.create_reset_token(session, login)
+    created = sessions.create_reset_token(session, login)
     if created is not None:
         token, user = created
         link = str(request.url_for("reset_form", token=token))
@@ -147,7 +147,7 @@ def reset_request(request: Request, v: Who, session: DB, login: Annotated[str, F
             settings_of(request),
             to=address,
             subject=v.t("reset_mail_subject"),
-            body=v.t("reset_mail_body", link=link, minutes=int(accounts.RESET_VALID.seconds / 60)),
+            body=v.t("reset_mail_body", link=link, minutes=int(sessions.RESET_VALID.seconds / 60)),
         )
     return render(request, v, "reset_request.html", {"sent": True})
 
@@ -171,7 +171,7 @@ def reset_password(
             request, v, "reset_form.html", {"token": token, "error": v.t("pw_mismatch")}, 400
         )
     try:
-        accounts.reset_password(session, token, password)
+        sessions.reset_password(session, token, password)
     except accounts.PasswordPolicyError as exc:
         message = " ".join(v.t(p) for p in exc.problems)
         return render(request, v, "reset_form.html", {"token": token, "error": message}, 400)
@@ -198,7 +198,7 @@ def change(
     if password != password2:
         return render(request, v, "password_change.html", {"error": v.t("pw_mismatch")}, 400)
     try:
-        accounts.change_password(
+        sessions.change_password(
             session, v.session.user.id, current, password, keep_session_id=v.session.session_id
         )
     except accounts.PasswordPolicyError as exc:

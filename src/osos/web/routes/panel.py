@@ -1,151 +1,69 @@
-"""The customer panel's routes: the list of service points, the picker, and each screen's
-page and download (built in :mod:`osos.web.screens`). Every view and export is audited."""
+"""The customer panel's routes: the list of service points, the picker, and each screen's page
+and download (the screens are in :mod:`osos.web.screens`). Every view and export is audited;
+what the viewer may not see is a 404, audited as denied."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from osos import audit
-from osos.access import (
-    UNBOUNDED_START,
-    ServicePointView,
-    Window,
-    allowed_service_point_ids,
-    service_point_view,
-    supply_windows,
-)
+from osos import exports
 from osos.errors import NotFound
+from osos.readmodel.access import NotVisible, Sight, see
+from osos.readmodel.intervals import last_profile_end
 from osos.store.db import now as db_now
-from osos.store.models import ServicePoint
-from osos.timeutil import month_start_before, period_of
-from osos.web import exports, formatting, queries
-from osos.web.deps import DB, User, Viewer, render
-from osos.web.screens import (
-    BUILDERS,
-    FILE_LABELS,
-    LAG,
-    SCREENS,
-    audit_view,
-    open_screen,
-    quarter_floor,
-)
+from osos.web import downloads
+from osos.web.deps import DB, User, Viewer, record, record_denied, settings_of
+from osos.web.pages import render
+from osos.web.portfolio import choices, my_points, portfolio_table
+from osos.web.screens.common import Page, Screen
+from osos.web.screens.registry import NAMES, SCREENS
 
 router = APIRouter(include_in_schema=False)
+LAG = dt.timedelta(hours=3)  # profile data older than this: "lagging behind since …"
 
 
-@dataclass(frozen=True)
-class Portfolio:
-    """A customer's or supplier's service points, with this month's consumption (Kurumsal)."""
-
-    points: list[ServicePointView]
-    totals: dict[str, Decimal]
-    grand: Decimal
-    windows: dict[str, list[Window]]
-    period: str
-
-
-def _portfolio(session: Session, v: Viewer) -> Portfolio:
-    principal = v.principal
-    ids = sorted(allowed_service_point_ids(session, principal))
-    points = [p for p in (service_point_view(session, i) for i in ids) if p is not None]
-    points.sort(key=lambda p: p.no)
-    totals: dict[str, Decimal] = {}
-    now = db_now(session)
-    month_start = month_start_before(now)
-    if principal.kind == "kurumsal":
-        for p in points[:200]:
-            rows = queries.intervals(session, p, month_start, quarter_floor(now), 15)
-            totals[p.no] = queries.totals(rows).withdrawal_kwh
-    windows = {p.no: supply_windows(session, principal, p.id) for p in points}
-    return Portfolio(
-        points, totals, sum(totals.values(), Decimal(0)), windows, period_of(month_start)
-    )
+def _audit(
+    session: Session,
+    v: Viewer,
+    action: str,
+    object_type: str,
+    object_id: str | None = None,
+    **detail: Any,
+) -> None:
+    record(session, v, action, object_type=object_type, object_id=object_id, detail=detail)
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, v: User, session: DB) -> Response:
     if v.principal.is_staff:
         return RedirectResponse("/yonetim", status_code=303)
-    data = _portfolio(session, v)
+    data = my_points(session, v.principal)
     if len(data.points) == 1 and v.principal.kind == "abone":
         return RedirectResponse(f"/hn/{quote(data.points[0].no)}/readout", status_code=303)
-    audit.record(
-        session,
-        actor=v.login,
-        action="view",
-        object_type="service_point_list",
-        detail={"count": len(data.points)},
-        user_id=v.user_id,
-        ip=v.ip,
-    )
+    _audit(session, v, "view", "service_point_list", count=len(data.points))
+    context = {"points": data.points, "totals": data.totals, "grand": data.grand}
     return render(
-        request,
-        v,
-        "home.html",
-        {
-            "points": data.points,
-            "totals": data.totals,
-            "grand": data.grand,
-            "windows": data.windows,
-            "period": data.period,
-        },
+        request, v, "home.html", {**context, "windows": data.windows, "period": data.period}
     )
 
 
 @router.get("/liste.{fmt}")
 def home_export(v: User, session: DB, fmt: str) -> Response:
     """The service-point list as a file (with this month's totals for a Kurumsal user)."""
-    if fmt not in ("xlsx", "csv") or v.principal.is_staff:
+    if fmt not in exports.FORMATS or v.principal.is_staff:
         raise NotFound(fmt)
-    data = _portfolio(session, v)
-    headers = [v.t("hn_no"), v.t("title"), v.t("meter_serial"), "ETSO", v.t("district")]
-    if data.totals:
-        headers.append(f"{v.t('this_month_kwh')} ({data.period})")
-    if v.principal.kind == "tedarikci":
-        headers.append(v.t("supply_window"))
-    body: list[list[exports.Cell]] = []
-    for p in data.points:
-        line: list[exports.Cell] = [p.no, p.title, p.meter_serial, p.etso_code, p.district]
-        if data.totals:
-            line.append(data.totals.get(p.no))
-        if v.principal.kind == "tedarikci":
-            line.append(
-                "; ".join(
-                    f"{formatting.local_date(lo, v.language)} – "
-                    f"{formatting.local_date(hi, v.language) if hi else v.t('open_ended')}"
-                    for lo, hi in data.windows[p.no]
-                )
-            )
-        body.append(line)
-    if data.totals:
-        body.append([v.t("total"), None, None, None, None, data.grand])
-    table = exports.Table(v.t("my_service_points"), headers, body, note=v.login)
-    audit.record(
-        session,
-        actor=v.login,
-        action="export",
-        object_type="service_point_list",
-        detail={"count": len(data.points), "format": fmt},
-        user_id=v.user_id,
-        ip=v.ip,
-    )
+    data = my_points(session, v.principal)
+    spooled = exports.spool(portfolio_table(data, v.language, v.login), fmt)
+    _audit(session, v, "export", "service_point_list", count=len(data.points), format=fmt)
     name = exports.safe_name("HizmetNoktalari", data.period) + f".{fmt}"
-    content = exports.to_xlsx(table) if fmt == "xlsx" else exports.to_csv(table)
-    return Response(
-        content,
-        media_type=exports.XLSX_TYPE if fmt == "xlsx" else exports.CSV_TYPE,
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return downloads.send(spooled, fmt, name)
 
 
 @router.get("/hn/{no}")
@@ -156,95 +74,115 @@ def service_point_home(no: str) -> Response:
 @router.get("/sec")
 def pick(v: User, no: str = "", ekran: str = "readout") -> Response:
     """The service-point picker of the screens: the same screen for another point."""
-    screen = ekran if ekran in SCREENS else "readout"
+    screen = ekran if ekran in NAMES else "readout"
     return RedirectResponse(f"/hn/{quote(no.strip())}/{screen}", status_code=303)
-
-
-def _choices(session: Session, v: Viewer) -> list[tuple[str, str]]:
-    """(number, title) of the points a customer with several may switch between."""
-    if v.principal.is_staff or v.principal.kind == "abone":
-        return []
-    ids = allowed_service_point_ids(session, v.principal)
-    if len(ids) < 2:
-        return []
-    return sorted((p.no, p.title or "") for p in (service_point_view(session, i) for i in ids) if p)
 
 
 # ---------------------------------------------------------------------------- the screens
 
 
-@router.get("/hn/{no}/{screen_name}.{fmt}")
-def screen_export(
-    request: Request, v: User, session: DB, no: str, screen_name: str, fmt: str
+def _page(
+    request: Request, session: Session, v: Viewer, no: str, screen: Screen[Any, Any], query: Any
+) -> tuple[Sight, Page]:
+    """The screen as the viewer may see it; what it may not is audited as denied, then 404."""
+    try:
+        sight = see(session, v.principal, no)
+    except NotFound:
+        detail = {"screen": screen.name, "path": request.url.path}
+        record_denied(
+            session, v, "view", object_type="service_point", object_id=no[:64], detail=detail
+        )
+        raise
+    try:
+        data = screen.load(session, sight, query, settings_of(request))
+    except NotVisible as exc:
+        detail = {"screen": screen.name, **exc.detail}
+        record_denied(
+            session, v, "view", object_type="service_point", object_id=sight.point.no, detail=detail
+        )
+        raise
+    return sight, screen.view(data, v.language)
+
+
+def show(
+    request: Request, v: Viewer, session: Session, no: str, screen: Screen[Any, Any], query: Any
 ) -> Response:
-    if screen_name not in BUILDERS or fmt not in ("xlsx", "csv"):
-        raise NotFound(screen_name)
-    screen = open_screen(request, session, v, no, screen_name)
-    builder, _template = BUILDERS[screen_name]
-    context, make_file = builder(request, session, v, screen)
-    chart_data = request.query_params.get("veri") == "grafik" and "chart_table" in context
-    table: exports.Table = context["chart_table"] if chart_data else make_file()
-    audit_view(
-        session,
-        v,
-        screen,
-        screen_name,
-        action="export",
-        format=fmt,
-        query=str(request.url.query),
-        rows=len(table.rows),
+    sight, page = _page(request, session, v, no, screen, query)
+    query_text = str(request.url.query)
+    _audit(
+        session, v, "view", "service_point", sight.point.no, screen=screen.name, query=query_text
     )
-    extra = ""
-    if "first" in context and "last" in context:
-        times = context.get("times", ("", ""))
-        extra = (
-            f"{context['first'].isoformat()}{'T' + times[0] if times[0] else ''}_"
-            f"{context['last'].isoformat()}{'T' + times[1] if times[1] else ''}"
-        ).replace(":", "")
-        if "step" in context:
-            extra += f"_{context['step']}dk"
-    elif "period" in context:
-        extra = str(context["period"])
-    label = FILE_LABELS[screen_name] + ("-grafik" if chart_data else "")
-    name = exports.safe_name(label, screen.sp.no, extra) + f".{fmt}"
-    content = exports.to_xlsx(table) if fmt == "xlsx" else exports.to_csv(table)
-    media = exports.XLSX_TYPE if fmt == "xlsx" else exports.CSV_TYPE
-    return Response(
-        content,
-        media_type=media,
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-@router.get("/hn/{no}/{screen_name}", response_class=HTMLResponse)
-def screen_page(request: Request, v: User, session: DB, no: str, screen_name: str) -> Response:
-    if screen_name not in BUILDERS:
-        raise NotFound(screen_name)
-    screen = open_screen(request, session, v, no, screen_name)
-    builder, template = BUILDERS[screen_name]
-    context, _file = builder(request, session, v, screen)
-    audit_view(session, v, screen, screen_name, query=str(request.url.query))
-    last = queries.last_profile_end(session, screen.sp)
-    lagging = last is not None and db_now(session) - last > LAG
+    last = last_profile_end(session, sight)
+    now = db_now(session)
+    lagging = last is not None and now - last > LAG and sight.open_at(now)
     return render(
         request,
         v,
-        template,
+        screen.template,
         {
-            "sp": screen.sp,
-            "screen": screen_name,
-            "screens": SCREENS,
-            "supplier_windows": [w for w in screen.windows if w[0] != UNBOUNDED_START],
+            "sp": sight.point,
+            "screen": screen.name,
+            "screens": NAMES,
+            "supplier_windows": sight.supply_windows,
             "query": "",
             "lag_since": last if lagging else None,
-            "choices": _choices(session, v),
-            **context,
+            "choices": choices(session, v.principal),
+            **page.template_context(),
         },
     )
 
 
-def service_point_nos(session: Session, ids: set[int]) -> list[str]:
-    return list(session.scalars(select(ServicePoint.no).where(ServicePoint.id.in_(ids))))
+def send(
+    request: Request,
+    v: Viewer,
+    session: Session,
+    no: str,
+    fmt: str,
+    screen: Screen[Any, Any],
+    query: Any,
+) -> Response:
+    if fmt not in exports.FORMATS:
+        raise NotFound(fmt)
+    sight, page = _page(request, session, v, no, screen, query)
+    which = request.query_params.get("veri", "")
+    table = page.tables.get(which, page.table)
+    spooled = exports.spool(table, fmt)
+    detail = {"format": fmt, "query": str(request.url.query), "rows": spooled.rows}
+    _audit(session, v, "export", "service_point", sight.point.no, screen=screen.name, **detail)
+    label = screen.file_label + ("-grafik" if which in page.tables else "")
+    name = exports.safe_name(label, sight.point.no, page.file_part) + f".{fmt}"
+    return downloads.send(spooled, fmt, name)
+
+
+def _routes(screen: Screen[Any, Any]) -> tuple[Callable[..., Response], Callable[..., Response]]:
+    """The page and the download of one screen, with the screen's typed query parameters."""
+
+    def page(
+        request: Request, v: User, session: DB, no: str, query: Any = Depends(screen.query)
+    ) -> Response:
+        return show(request, v, session, no, screen, query)
+
+    def download(
+        request: Request,
+        v: User,
+        session: DB,
+        no: str,
+        fmt: str,
+        query: Any = Depends(screen.query),
+    ) -> Response:
+        return send(request, v, session, no, fmt, screen, query)
+
+    return page, download
+
+
+for _screen in SCREENS:
+    _show, _send = _routes(_screen)
+    router.add_api_route(f"/hn/{{no}}/{_screen.name}.{{fmt}}", _send, methods=["GET"])
+    router.add_api_route(
+        f"/hn/{{no}}/{_screen.name}", _show, methods=["GET"], response_class=HTMLResponse
+    )
+
+
+@router.get("/hn/{no}/{screen_name}")
+def unknown_screen(v: User, no: str, screen_name: str) -> Response:
+    raise NotFound(screen_name)

@@ -8,13 +8,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from osos.mdm.reactive import ratio
-from osos.timeutil import LOCAL_TZ
-from osos.web.queries import Interval
-
-
-def period_key(at: dt.datetime) -> str:
-    local = at.astimezone(LOCAL_TZ)
-    return f"{local.year:04d}-{local.month:02d}"
+from osos.readmodel.intervals import Interval
+from osos.timeutil import QUARTER, local_date
 
 
 def daily_ratios(rows: Sequence[Interval]) -> list[tuple[dt.date, Decimal | None, Decimal | None]]:
@@ -23,7 +18,7 @@ def daily_ratios(rows: Sequence[Interval]) -> list[tuple[dt.date, Decimal | None
     active = ind = cap = Decimal(0)
     day: dt.date | None = None
     for r in rows:
-        d = r.start.astimezone(LOCAL_TZ).date()
+        d = local_date(r.start)
         if day is not None and d != day:
             out.append(_ratio_point(day, active, ind, cap))
         day = d
@@ -53,9 +48,9 @@ def daily_peaks(rows: Sequence[Interval]) -> list[tuple[dt.date, Decimal, dt.dat
     """
     best: dict[dt.date, tuple[Decimal, dt.datetime]] = {}
     for r in rows:
-        if r.withdrawal_kwh is None or r.end - r.start != dt.timedelta(minutes=15):
+        if r.withdrawal_kwh is None or r.end - r.start != QUARTER:
             continue
-        day = r.start.astimezone(LOCAL_TZ).date()
+        day = local_date(r.start)
         kw = r.withdrawal_kwh * FOUR
         if day not in best or kw > best[day][0]:
             best[day] = (kw, r.start)

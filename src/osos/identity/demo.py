@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from osos.domain import OrganisationKind, UserKind
+from osos.identity.accounts import create_user
 from osos.store.models import Installation, Organisation, ServicePoint, SupplyPeriod, User
-from osos.web.accounts import create_user
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from osos import audit
 from osos.domain import UserKind
 from osos.errors import NotFound, OsosError
+from osos.identity import outbox
+from osos.identity.accounts import create_user
 from osos.settings import Settings
 from osos.store.db import now as db_now
 from osos.store.models.web import AccountApplication, ApplicationDocument
-from osos.web import outbox
-from osos.web.accounts import create_user
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 MAX_DOCUMENTS = 5
@@ -111,6 +111,76 @@ def _view(session: Session, a: AccountApplication) -> ApplicationView:
     )
 
 
+def _checked_fields(
+    kind: str,
+    login: str,
+    service_point_nos: list[str],
+    company_name: str | None,
+    email: str,
+    contact_name: str,
+) -> tuple[str, str, list[str]]:
+    """(login, e-mail, service point numbers) of a valid application; else ApplicationError."""
+    if kind not in KINDS:
+        raise ApplicationError("app_kind_invalid")
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 200:
+        raise ApplicationError("app_email_invalid")
+    if not contact_name.strip():
+        raise ApplicationError("app_contact_required")
+    nos = [n.strip() for n in service_point_nos if n.strip()]
+    if kind == "abone":
+        if not nos and login.strip():
+            nos = [login.strip()]
+        if not nos:
+            raise ApplicationError("app_service_point_required")
+        return nos[0], email, nos
+    if not (company_name or "").strip():
+        raise ApplicationError("app_company_required")
+    return email, email, nos
+
+
+def _checked_documents(documents: list[Upload]) -> list[tuple[Upload, str, str]]:
+    """Each document with its content type and extension, by its bytes; else ApplicationError."""
+    documents = [d for d in documents if d.content]
+    if not documents:
+        raise ApplicationError("app_documents_required")
+    if len(documents) > MAX_DOCUMENTS:
+        raise ApplicationError("app_too_many_documents")
+    checked: list[tuple[Upload, str, str]] = []
+    for d in documents:
+        if len(d.content) > MAX_DOCUMENT_BYTES:
+            raise ApplicationError("app_document_too_large", d.filename)
+        kind_ext = sniff(d.content)
+        if kind_ext is None:
+            raise ApplicationError("app_document_type", d.filename)
+        checked.append((d, *kind_ext))
+    return checked
+
+
+def _keep_documents(
+    session: Session,
+    settings: Settings,
+    app: AccountApplication,
+    checked: list[tuple[Upload, str, str]],
+) -> None:
+    folder = settings.home / "uploads" / app.reference
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, (d, content_type, ext) in enumerate(checked, start=1):
+        path = folder / f"{n}.{ext}"
+        path.write_bytes(d.content)
+        session.add(
+            ApplicationDocument(
+                application_id=app.id,
+                filename=Path(d.filename).name[:255] or f"{n}.{ext}",
+                content_type=content_type,
+                size=len(d.content),
+                sha256=hashlib.sha256(d.content).hexdigest(),
+                stored_path=str(path),
+                uploaded_at=db_now(session),
+            )
+        )
+
+
 def submit(
     session: Session,
     settings: Settings,
@@ -127,37 +197,10 @@ def submit(
     documents: list[Upload],
 ) -> ApplicationView:
     """Check and keep an application with its documents; every problem is an ApplicationError."""
-    if kind not in KINDS:
-        raise ApplicationError("app_kind_invalid")
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 200:
-        raise ApplicationError("app_email_invalid")
-    if not contact_name.strip():
-        raise ApplicationError("app_contact_required")
-    nos = [n.strip() for n in service_point_nos if n.strip()]
-    if kind == "abone":
-        if not nos and login.strip():
-            nos = [login.strip()]
-        if not nos:
-            raise ApplicationError("app_service_point_required")
-        login = nos[0]
-    else:
-        login = email
-        if not (company_name or "").strip():
-            raise ApplicationError("app_company_required")
-    documents = [d for d in documents if d.content]
-    if not documents:
-        raise ApplicationError("app_documents_required")
-    if len(documents) > MAX_DOCUMENTS:
-        raise ApplicationError("app_too_many_documents")
-    checked: list[tuple[Upload, str, str]] = []
-    for d in documents:
-        if len(d.content) > MAX_DOCUMENT_BYTES:
-            raise ApplicationError("app_document_too_large", d.filename)
-        kind_ext = sniff(d.content)
-        if kind_ext is None:
-            raise ApplicationError("app_document_type", d.filename)
-        checked.append((d, *kind_ext))
+    login, email, nos = _checked_fields(
+        kind, login, service_point_nos, company_name, email, contact_name
+    )
+    checked = _checked_documents(documents)
     reference = f"BSV-{db_now(session):%Y%m%d}-{secrets.token_hex(3).upper()}"
     app = AccountApplication(
         reference=reference,
@@ -175,22 +218,7 @@ def submit(
     )
     session.add(app)
     session.flush()
-    folder = settings.home / "uploads" / reference
-    folder.mkdir(parents=True, exist_ok=True)
-    for n, (d, content_type, ext) in enumerate(checked, start=1):
-        path = folder / f"{n}.{ext}"
-        path.write_bytes(d.content)
-        session.add(
-            ApplicationDocument(
-                application_id=app.id,
-                filename=Path(d.filename).name[:255] or f"{n}.{ext}",
-                content_type=content_type,
-                size=len(d.content),
-                sha256=hashlib.sha256(d.content).hexdigest(),
-                stored_path=str(path),
-                uploaded_at=db_now(session),
-            )
-        )
+    _keep_documents(session, settings, app, checked)
     audit.record(
         session,
         actor=email,
@@ -229,6 +257,46 @@ def _generated_password() -> str:
     return core + secrets.choice(string.digits) + secrets.choice("!#%+-")
 
 
+def _approve(
+    session: Session,
+    settings: Settings,
+    a: AccountApplication,
+    panel_url: str,
+    organisation: str | None,
+) -> None:
+    """Create the account with a generated password and mail the credentials."""
+    password = _generated_password()
+    user = create_user(
+        session,
+        kind=UserKind(a.kind),
+        login=a.login,
+        password=password,
+        service_point_nos=[n for n in a.service_point_nos.splitlines() if n.strip()],
+        organisation=organisation or a.company_name if a.kind != "abone" else None,
+        email=a.email,
+        full_name=a.contact_name,
+    )
+    a.user_id = user.id
+    outbox.queue(
+        session,
+        settings,
+        to=a.email,
+        subject="OSOS kullanıcı bilgileriniz / your OSOS login",
+        body=(
+            f"Başvurunuz ({a.reference}) onaylandı.\n\nKullanıcı adı: {user.login}\n"
+            f"Şifre: {password}\nGiriş: {panel_url}/giris\n\n"
+            f"Lütfen ilk girişten sonra şifrenizi değiştirin: {panel_url}/sifre-degistir\n"
+        ),
+    )
+
+
+ANSWERS = {
+    "reject": "Başvurunuz reddedildi.\n\n{note}\n",
+    "more_info": "Başvurunuz için ek bilgi/evrak gerekiyor:\n\n{note}\n",
+}
+STATUS_OF = {"approve": "approved", "reject": "rejected", "more_info": "more_info"}
+
+
 def decide(
     session: Session,
     settings: Settings,
@@ -246,51 +314,19 @@ def decide(
         raise NotFound(f"application {application_id}")
     if a.status in ("approved", "rejected"):
         raise ApplicationError("app_already_decided")
-    if decision == "approve":
-        password = _generated_password()
-        user = create_user(
-            session,
-            kind=UserKind(a.kind),
-            login=a.login,
-            password=password,
-            service_point_nos=[n for n in a.service_point_nos.splitlines() if n.strip()],
-            organisation=organisation or a.company_name if a.kind != "abone" else None,
-            email=a.email,
-            full_name=a.contact_name,
-        )
-        a.user_id = user.id
-        a.status = "approved"
-        outbox.queue(
-            session,
-            settings,
-            to=a.email,
-            subject="OSOS kullanıcı bilgileriniz / your OSOS login",
-            body=(
-                f"Başvurunuz ({a.reference}) onaylandı.\n\nKullanıcı adı: {user.login}\n"
-                f"Şifre: {password}\nGiriş: {panel_url}/giris\n\n"
-                f"Lütfen ilk girişten sonra şifrenizi değiştirin: {panel_url}/sifre-degistir\n"
-            ),
-        )
-    elif decision == "reject":
-        a.status = "rejected"
-        outbox.queue(
-            session,
-            settings,
-            to=a.email,
-            subject=f"OSOS başvurusu {a.reference}",
-            body=f"Başvurunuz reddedildi.\n\n{note or ''}\n",
-        )
-    elif decision == "more_info":
-        a.status = "more_info"
-        outbox.queue(
-            session,
-            settings,
-            to=a.email,
-            subject=f"OSOS başvurusu {a.reference}",
-            body=f"Başvurunuz için ek bilgi/evrak gerekiyor:\n\n{note or ''}\n",
-        )
-    else:
+    if decision not in STATUS_OF:
         raise ApplicationError("app_decision_invalid")
+    if decision == "approve":
+        _approve(session, settings, a, panel_url, organisation)
+    else:
+        outbox.queue(
+            session,
+            settings,
+            to=a.email,
+            subject=f"OSOS başvurusu {a.reference}",
+            body=ANSWERS[decision].format(note=note or ""),
+        )
+    a.status = STATUS_OF[decision]
     a.operator_note = note
     a.decided_by = operator
     a.decided_at = db_now(session)

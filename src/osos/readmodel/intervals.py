@@ -1,0 +1,221 @@
+"""Interval data of a service point: consumption per interval (from the MDM), phases, freshness.
+
+Intervals come from :func:`osos.mdm.service.interval_consumption`, which follows the
+installations: each interval uses the meter installed at the point then, after its multiplier,
+so a meter moved to another point brings none of its earlier rows. :func:`service_point_intervals`
+is that function with the delivery code's :data:`IntervalSource` signature; :func:`intervals`
+clips it to what a caller may see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from osos.channels import BY_OBIS, from_milli
+from osos.mdm.service import ConsumptionInterval, interval_consumption
+from osos.readmodel.access import Sight
+from osos.store.models import Installation, profile_intervals
+from osos.timeutil import ceil_to, floor_to
+
+Interval = ConsumptionInterval
+PHASES = (("L1", "32.7.0", "31.7.0"), ("L2", "52.7.0", "51.7.0"), ("L3", "72.7.0", "71.7.0"))
+
+
+class IntervalLike(Protocol):
+    """What an interval source returns per interval (a :class:`ConsumptionInterval`)."""
+
+    @property
+    def start(self) -> dt.datetime: ...
+    @property
+    def end(self) -> dt.datetime: ...
+    @property
+    def withdrawal_kwh(self) -> Decimal | None: ...
+    @property
+    def supply_kwh(self) -> Decimal | None: ...
+    @property
+    def source(self) -> str: ...
+
+
+IntervalSource = Callable[[Session, int, dt.datetime, dt.datetime, int], Sequence[IntervalLike]]
+"""``(session, service_point_id, start, end, minutes)`` → intervals after the multiplier."""
+
+
+def service_point_intervals(
+    session: Session, service_point_id: int, start: dt.datetime, end: dt.datetime, minutes: int
+) -> list[Interval]:
+    """Every interval of [start, end) of the point, gaps as ``missing`` rows, each from the meter
+    installed there then (an :data:`IntervalSource`: the deliveries and the paid files use it)."""
+    return interval_consumption(session, service_point_id, start, end, minutes=minutes)
+
+
+Edges = Literal["keep", "drop", "quarters"]
+
+
+def whole_parts(
+    sight: Sight, start: dt.datetime, end: dt.datetime, minutes: int
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The parts of [start, end) inside the windows, shrunk to whole intervals of ``minutes``
+    on the local grid (empty when none holds a whole interval)."""
+    step = dt.timedelta(minutes=minutes)
+    parts = [(ceil_to(lo, step), floor_to(hi, step)) for lo, hi in sight.parts(start, end)]
+    return [(lo, hi) for lo, hi in parts if lo < hi]
+
+
+def intervals(
+    session: Session,
+    sight: Sight,
+    start: dt.datetime,
+    end: dt.datetime,
+    minutes: int = 15,
+    edges: Edges = "keep",
+) -> list[Interval]:
+    """The intervals of [start, end) inside the caller's windows.
+
+    Where a part does not start or end on a boundary of ``minutes`` (local grid), ``edges``
+    says what happens: ``keep`` buckets from the part's own start, ``drop`` shrinks it to whole
+    intervals (the API), ``quarters`` adds the partial edges as quarters so any range sums
+    exactly (YKP Listesi).
+    """
+    if edges == "drop":
+        return [
+            row
+            for lo, hi in whole_parts(sight, start, end, minutes)
+            for row in service_point_intervals(session, sight.point.id, lo, hi, minutes)
+        ]
+    step = dt.timedelta(minutes=minutes)
+    rows: list[Interval] = []
+    for lo, hi in sight.parts(start, end):
+        if edges == "keep" or minutes == 15:
+            rows.extend(service_point_intervals(session, sight.point.id, lo, hi, minutes))
+            continue
+        first, last = ceil_to(lo, step), floor_to(hi, step)
+        if first >= last:
+            rows.extend(service_point_intervals(session, sight.point.id, lo, hi, 15))
+            continue
+        if lo < first:
+            rows.extend(service_point_intervals(session, sight.point.id, lo, first, 15))
+        rows.extend(service_point_intervals(session, sight.point.id, first, last, minutes))
+        if last < hi:
+            rows.extend(service_point_intervals(session, sight.point.id, last, hi, 15))
+    return rows
+
+
+@dataclass(frozen=True)
+class Totals:
+    withdrawal_kwh: Decimal
+    supply_kwh: Decimal
+    inductive_kvarh: Decimal
+    capacitive_kvarh: Decimal
+    count: int
+    missing: int
+    estimated: int
+
+
+def totals(rows: Sequence[Interval]) -> Totals:
+    def total(name: str) -> Decimal:
+        return sum((getattr(r, name) or Decimal(0) for r in rows), Decimal(0))
+
+    return Totals(
+        total("withdrawal_kwh"),
+        total("supply_kwh"),
+        total("inductive_kvarh"),
+        total("capacitive_kvarh"),
+        len(rows),
+        sum(1 for r in rows if r.source == "missing"),
+        sum(1 for r in rows if r.source in ("estimated", "edited")),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Phases and freshness, from the stored rows of the meters while installed
+
+
+@dataclass(frozen=True)
+class PhaseRow:
+    end: dt.datetime
+    voltages: tuple[Decimal | None, ...]
+    currents: tuple[Decimal | None, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class Span:
+    """A meter's time at the point, clipped to a part of the caller's windows."""
+
+    meter_id: int
+    start: dt.datetime
+    end: dt.datetime | None
+
+
+def spans(
+    session: Session, sight: Sight, start: dt.datetime | None = None, end: dt.datetime | None = None
+) -> list[Span]:
+    """Each installation at the point within each window (and within [start, end) if given)."""
+    out: list[Span] = []
+    for i in session.scalars(
+        select(Installation)
+        .where(Installation.service_point_id == sight.point.id)
+        .order_by(Installation.installed_at)
+    ):
+        for lo, hi in sight.windows:
+            a = max(x for x in (i.installed_at, lo, start) if x is not None)
+            ends = [x for x in (i.removed_at, hi, end) if x is not None]
+            b = min(ends) if ends else None
+            if b is None or a < b:
+                out.append(Span(i.meter_id, a, b))
+    return out
+
+
+def _milli(value: int | None) -> Decimal | None:
+    return None if value is None else from_milli(value)
+
+
+def phases(session: Session, sight: Sight, start: dt.datetime, end: dt.datetime) -> list[PhaseRow]:
+    """Voltages and currents per phase from the profile, inside the windows."""
+    t = profile_intervals
+    result: list[PhaseRow] = []
+    for span in spans(session, sight, start, end):
+        query = select(t).where(t.c.meter_id == span.meter_id, t.c.end_at > span.start)
+        if span.end is not None:
+            query = query.where(t.c.end_at <= span.end)
+        for r in session.execute(query.order_by(t.c.end_at)):
+            volts = tuple(_milli(getattr(r, BY_OBIS[v].column)) for _, v, _ in PHASES)
+            amps = tuple(_milli(getattr(r, BY_OBIS[c].column)) for _, _, c in PHASES)
+            result.append(PhaseRow(r.end_at, volts, amps, str(r.source)))
+    return result
+
+
+def _profile_end(
+    session: Session, sight: Sight, which: Literal["min", "max"]
+) -> dt.datetime | None:
+    t = profile_intervals
+    found: list[dt.datetime] = []
+    for span in spans(session, sight):
+        query = select(func.min(t.c.end_at) if which == "min" else func.max(t.c.end_at)).where(
+            t.c.meter_id == span.meter_id, t.c.end_at > span.start
+        )
+        if span.end is not None:
+            query = query.where(t.c.end_at <= span.end)
+        value = session.scalar(query)
+        if value is not None:
+            found.append(value)
+    if not found:
+        return None
+    return min(found) if which == "min" else max(found)
+
+
+def first_profile_end(session: Session, sight: Sight) -> dt.datetime | None:
+    """The earliest stored interval the caller may see (the date pickers' floor)."""
+    return _profile_end(session, sight, "min")
+
+
+def last_profile_end(session: Session, sight: Sight) -> dt.datetime | None:
+    """The latest stored interval the caller may see (freshness, the screens' default day)."""
+    return _profile_end(session, sight, "max")
