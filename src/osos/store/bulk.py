@@ -169,3 +169,38 @@ def _postgresql(session: Session, rows: Sequence[Row]) -> tuple[set[Key], list[d
         inserted = {(meter, end.astimezone(UTC)) for meter, end in cursor.fetchall()}
         cursor.execute(f"DELETE FROM {_STAGE}")
     return inserted, differing
+
+
+_VALUE_COLUMNS: tuple[str, ...] = ("readout_id", "meter_id", "read_at", "obis", "address")
+_VALUE_COLUMNS += ("value", "number", "unit", "value_time")
+_VALUE_TYPES = ["int4", "int4", "timestamptz", "varchar", "varchar", "varchar", "varchar"]
+_VALUE_TYPES += ["varchar", "timestamptz"]
+
+
+def insert_values(session: Session, rows: Sequence[Row]) -> None:
+    """Readout values in :data:`_VALUE_COLUMNS` order, all at once (binary COPY or
+    executemany): new readouts' values never collide, so nothing is looked up."""
+    if not rows:
+        return
+    columns = ", ".join(_VALUE_COLUMNS)
+    dbapi: Any = session.connection().connection.dbapi_connection
+    if session.get_bind().dialect.name == "postgresql":
+        with (
+            dbapi.cursor() as cursor,
+            cursor.copy(f"COPY readout_values ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
+            copy.set_types(_VALUE_TYPES)
+            for row in rows:
+                copy.write_row(row)
+        return
+    to_db = _end_at_to_db(session)
+    prepared = [
+        (*row[:2], to_db(row[2]), *row[3:8], None if row[8] is None else to_db(row[8]))
+        for row in rows
+    ]
+    cursor = dbapi.cursor()
+    try:
+        marks = ", ".join("?" * len(_VALUE_COLUMNS))
+        cursor.executemany(f"INSERT INTO readout_values ({columns}) VALUES ({marks})", prepared)
+    finally:
+        cursor.close()
