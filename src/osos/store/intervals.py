@@ -314,3 +314,29 @@ def last_profile_end(
     if isinstance(value, str):  # SQLite aggregates lose the column type
         value = dt.datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def last_profile_ends(
+    session: Session, meter_ids: Sequence[int], *, until: dt.datetime
+) -> dict[int, dt.datetime]:
+    """:func:`last_profile_end` of many meters in one query (meters with none are absent)."""
+    if not meter_ids:
+        return {}
+    table = profile_intervals
+    query = (
+        select(table.c.meter_id, func.max(table.c.end_at))
+        .where(
+            table.c.meter_id.in_(list(meter_ids)),
+            table.c.source != DataSource.ESTIMATED.value,
+            table.c.end_at <= until,
+        )
+        .group_by(table.c.meter_id)
+    )
+    found = {}
+    for meter_id, value in session.execute(query):
+        if isinstance(value, str):  # SQLite aggregates lose the column type
+            value = dt.datetime.fromisoformat(value)
+        found[meter_id] = (
+            value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        )
+    return found
