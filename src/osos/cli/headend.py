@@ -21,7 +21,7 @@ from osos.headend.commlog import comm_status
 from osos.headend.config import HeadendConfig, MeterReadReport
 from osos.headend.plans import PURPOSES, SERVICE_CLASSES
 from osos.headend.scheduler import Scheduler
-from osos.headend.service import parse_listen
+from osos.headend.service import parse_listen, wait_for_schema
 from osos.runtime import Runtime
 from osos.store.models.headend import ReadPlan
 from osos.timeutil import local_iso, parse_local, to_local
@@ -68,6 +68,8 @@ def headend(
             raise _fail(str(exc)) from exc
     runtime = _runtime()
     try:
+        if asyncio.run(wait_for_schema(runtime)) is None:
+            raise _fail("database not ready (no schema); run 'osos db upgrade' first")
         if once:
             config = HeadendConfig(concurrency=concurrency)
             reports = asyncio.run(Scheduler(runtime, config=config).run_once())

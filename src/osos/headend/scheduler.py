@@ -28,7 +28,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from sqlalchemy.orm import Session
 
 from osos.domain import CommMode
-from osos.errors import NotFound
 from osos.headend import jobs, workers
 from osos.headend.config import (
     Connector,
@@ -36,21 +35,20 @@ from osos.headend.config import (
     MeterReadReport,
     read_request,
     tcp_connector,
-    timeouts_for,
 )
 from osos.headend.flush import Released, SessionRecord, SessionStored, Started, flush_items
 from osos.headend.jobs import JobView, MeterTarget
 from osos.headend.locks import AdvisoryLocks, LocalLocks
 from osos.headend.plans import profile_gap
-from osos.headend.reading import MeterReader
 from osos.headend.readplan import ReadOutcome, ReadRequest
 from osos.headend.records import prepare_dial_in, prepare_read_now
+from osos.headend.session_run import Crashed, deferred, first_line, report, run_link
 from osos.headend.storage import Database, MemorySink
 from osos.headend.writer import WriteBehind, WriterConfig, transient
 from osos.runtime import Runtime
-from osos.store.intervals import ProfileIngestResult, last_profile_end, last_profile_ends
+from osos.store.intervals import last_profile_end, last_profile_ends
 from osos.timeutil import Clock, SystemClock
-from osos.transport.base import Transport, TransportError, loop_time
+from osos.transport.base import Transport, loop_time
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +110,7 @@ class Scheduler:
         except Exception as exc:
             if not transient(exc):
                 raise
-            log.error("tick %s: database unavailable (%s)", now.isoformat(), _first_line(exc))
+            log.error("tick %s: database unavailable (%s)", now.isoformat(), first_line(exc))
             return 0
         if plan:
             self._planned_at = now
@@ -231,7 +229,7 @@ class Scheduler:
         async with self._modems[target.modem], self._sessions:
             if link is None and not await self._take_modem(target):
                 await self.writer.submit(Released(tuple(j.id for j in job_list), self.clock.now()))
-                return _deferred(target)
+                return deferred(target)
             try:
                 record, sink, request = await self._run_session(
                     target, job_list, link, profile, last_end
@@ -240,9 +238,9 @@ class Scheduler:
                 if link is None:
                     await self.locks.release(target.modem)
         stored: SessionStored = await self.writer.submit(record)
-        if isinstance(record.outcome, _Crashed):
+        if isinstance(record.outcome, Crashed):
             raise record.outcome.exc
-        return self._report(target, record, sink, request, stored)
+        return report(target, record, sink, request, stored)
 
     async def _take_modem(self, target: MeterTarget) -> bool:
         """The modem, across processes; waits (bounded) while another head-end holds it."""
@@ -302,11 +300,11 @@ class Scheduler:
         if self.progress is not None:
             self.progress(f"{target.serial}: calling {record.peer} ({record.purpose})")
         try:
-            outcome, sent, received, transcript = await self._session(target, request, sink, link)
+            outcome, sent, received, transcript = await run_link(target, request, sink, link, self)
         except Exception as exc:
             # A bug must not leave the jobs held: record it, let the jobs retry after the
             # back-off, then let the task report the crash.
-            outcome, sent, received, transcript = _Crashed(exc), 0, 0, b""
+            outcome, sent, received, transcript = Crashed(exc), 0, 0, b""
         record.outcome = outcome
         record.traffic = (sent, received, transcript)
         record.ended_at = self.clock.now()
@@ -339,67 +337,6 @@ class Scheduler:
             period=self.config.profile_period,
             initial=self.config.initial_backfill,
             max_backfill=self.config.max_backfill,
-        )
-
-    async def _session(
-        self,
-        target: MeterTarget,
-        request: ReadRequest,
-        sink: MemorySink,
-        link: Transport | None,
-    ) -> tuple[ReadOutcome, int, int, bytes]:
-        timeouts = timeouts_for(target, self.config)
-        try:
-            link = link or self.connector(target)
-        except NotFound as exc:
-            return ReadOutcome(error=f"connect: {exc}", failed_step="connect"), 0, 0, b""
-        try:
-            await link.open(timeout=timeouts.connect)
-        except TransportError as exc:
-            await link.close()
-            return ReadOutcome(error=f"connect: {exc}", failed_step="connect"), 0, 0, b""
-        try:
-            reader = MeterReader(link, request, sink, clock=self.clock, timeouts=timeouts)
-            outcome = await reader.run()
-        finally:
-            await link.close()
-        return outcome, link.bytes_sent, link.bytes_received, link.transcript
-
-    def _report(
-        self,
-        target: MeterTarget,
-        record: SessionRecord,
-        sink: MemorySink | None,
-        request: ReadRequest,
-        stored: SessionStored,
-    ) -> MeterReadReport:
-        outcome = record.outcome
-        values = sink.values if sink is not None else ()
-        log.log(
-            logging.INFO if outcome.error is None else logging.WARNING,
-            "meter %s: %s%s; %d value(s), intervals +%d =%d !%d",
-            target.serial,
-            outcome.outcome,
-            f" ({outcome.error})" if outcome.error else "",
-            len(values),
-            stored.profile.inserted,
-            stored.profile.unchanged,
-            stored.profile.conflicts,
-        )
-        return MeterReadReport(
-            serial=target.serial,
-            outcome=outcome.outcome,
-            error=outcome.error,
-            values=values,
-            profile=stored.profile,
-            profile_range=(
-                (request.profile_from, request.profile_to or record.ended_at)
-                if request.profile_from is not None
-                else None
-            ),
-            clock=sink.clock_check if sink is not None else None,
-            comm_log_id=stored.comm_log_id,
-            jobs=stored.jobs,
         )
 
     # -- entry points besides the loop
@@ -453,28 +390,3 @@ class Scheduler:
         )
         if self.keep_reports:
             self.reports.append(report)
-
-
-class _Crashed(ReadOutcome):
-    """The outcome of a session that raised: recorded as an internal error, then re-raised."""
-
-    def __init__(self, exc: Exception) -> None:
-        super().__init__(error=f"internal error: {exc!r}", failed_step="internal")
-        self.exc = exc
-
-
-def _deferred(target: MeterTarget) -> MeterReadReport:
-    return MeterReadReport(
-        serial=target.serial,
-        outcome="deferred",
-        error="the modem is in a session of another head-end; jobs given back",
-        values=(),
-        profile=ProfileIngestResult(),
-        profile_range=None,
-        clock=None,
-        comm_log_id=None,
-    )
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
