@@ -54,7 +54,13 @@ def headend(
     listen: str | None = typer.Option(
         None, "--listen", help="Accept dial-in modems on HOST:PORT (greeting ID:<serial>)."
     ),
-    tick: float = typer.Option(5.0, "--tick", min=0.1, help="Seconds between planning rounds."),
+    tick: float = typer.Option(5.0, "--tick", min=0.1, help="Seconds between ticks."),
+    plan_every: float = typer.Option(
+        60.0,
+        "--plan-every",
+        min=0.1,
+        help="Seconds between planning rounds (plans become jobs, dead workers are found).",
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every protocol step."),
 ) -> None:
     """Read the meters on schedule (plans, jobs, retries) until Ctrl-C."""
@@ -76,7 +82,10 @@ def headend(
             ok = sum(r.outcome == "ok" for r in reports)
             typer.echo(f"{len(reports)} meter(s) read: {ok} ok, {len(reports) - ok} not ok")
             return
-        asyncio.run(_serve(runtime, concurrency=concurrency, listen=listen, tick=tick))
+        config = HeadendConfig(plan_every=dt.timedelta(seconds=plan_every))
+        asyncio.run(
+            _serve(runtime, concurrency=concurrency, listen=listen, tick=tick, config=config)
+        )
     except InvalidInput as exc:
         raise _fail(str(exc)) from exc
     except (OperationalError, ProgrammingError) as exc:
@@ -85,7 +94,14 @@ def headend(
         runtime.close()
 
 
-async def _serve(runtime: Runtime, *, concurrency: int, listen: str | None, tick: float) -> None:
+async def _serve(
+    runtime: Runtime,
+    *,
+    concurrency: int,
+    listen: str | None,
+    tick: float,
+    config: HeadendConfig,
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -96,7 +112,9 @@ async def _serve(runtime: Runtime, *, concurrency: int, listen: str | None, tick
         concurrency,
         f", dial-in on {listen}" if listen else "",
     )
-    await serve_headend(runtime, stop=stop, concurrency=concurrency, listen=listen, tick_s=tick)
+    await serve_headend(
+        runtime, stop=stop, concurrency=concurrency, listen=listen, tick_s=tick, config=config
+    )
     logging.getLogger(__name__).info("head-end stopped")
 
 
