@@ -34,6 +34,7 @@ from bench.headend_world import (
     raw_readout,
     register,
 )
+
 from osos.headend.config import HeadendConfig
 from osos.headend.readplan import Timeouts
 from osos.headend.scheduler import Scheduler

@@ -20,10 +20,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
 from bench.common import ROOT
 from bench.fleet_process import fleet_specs, rss_kb
+from sqlalchemy import create_engine, text
+
 from osos.domain import CommMode
 from osos.runtime import Runtime
 from osos.settings import DatabaseSettings, Settings

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import os
 import signal
@@ -165,7 +166,7 @@ def overlaps(engine: Engine) -> list[tuple[str, int, int]]:
             )
         ).all()
     found = []
-    for earlier, later in zip(rows, rows[1:], strict=False):
+    for earlier, later in itertools.pairwise(rows):
         if earlier.modem == later.modem and later.started_at < earlier.ended_at:
             found.append((earlier.modem, earlier.id, later.id))
     return found

@@ -34,7 +34,10 @@ def _assert_read_once(runtime: Runtime, meters: int) -> None:
         assert scalar(engine, READOUTS_DONE) == meters
         assert scalar(engine, RUNNING) == 0
         # one stored readout and one successful attempt per meter: nothing read twice
-        per_meter = "SELECT count(*) FROM (SELECT meter_id FROM {t} WHERE {w} GROUP BY meter_id HAVING count(*) <> 1) x"
+        per_meter = (
+            "SELECT count(*) FROM (SELECT meter_id FROM {t} WHERE {w} "
+            "GROUP BY meter_id HAVING count(*) <> 1) x"
+        )
         assert scalar(engine, per_meter.format(t="readouts", w="kind = 'readout'")) == 0
         assert scalar(engine, per_meter.format(t="comm_log", w="outcome = 'ok'")) == 0
         assert scalar(engine, "SELECT count(DISTINCT meter_id) FROM readouts") == meters
