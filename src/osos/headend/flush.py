@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from osos import audit
@@ -70,12 +71,15 @@ class SessionStored:
 
 def mark_started(session: Session, started: Sequence[tuple[int, dt.datetime]]) -> None:
     """Jobs whose sessions began (job id, when): where an interrupted attempt is logged from."""
-    for job_id, when in started:
-        session.execute(
-            update(ReadJob)
-            .where(ReadJob.id == job_id, ReadJob.state == jobs.RUNNING)
-            .values(session_started_at=when)
-        )
+    if not started:
+        return
+    table = cast(Table, ReadJob.__table__)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("job"), table.c.state == jobs.RUNNING)
+        .values(session_started_at=bindparam("when"))
+    )
+    session.connection().execute(statement, [{"job": j, "when": w} for j, w in started])
 
 
 def store_sessions(
