@@ -292,27 +292,22 @@ class Scheduler:
         record.purpose = ",".join(sorted(purposes)) or "dial_in"
         record.peer = link.peer if link is not None else f"{target.host}:{target.port}"
         sink = MemorySink(
-            meter_id=target.meter_id,
-            serial=target.serial,
-            clock=self.clock,
-            progress=self.progress,
+            meter_id=target.meter_id, serial=target.serial, clock=self.clock, progress=self.progress
         )
-        if self.progress is not None:
-            self.progress(f"{target.serial}: calling {record.peer} ({record.purpose})")
+        sink.say(f"calling {record.peer} ({record.purpose})")
         try:
-            outcome, sent, received, transcript = await run_link(target, request, sink, link, self)
+            outcome, sent, received, transcript = await run_link(
+                target, request, sink, link, self.config, self.connector, self.clock
+            )
         except Exception as exc:
             # A bug must not leave the jobs held: record it, let the jobs retry after the
             # back-off, then let the task report the crash.
             outcome, sent, received, transcript = Crashed(exc), 0, 0, b""
-        record.outcome = outcome
-        record.traffic = (sent, received, transcript)
+        record.outcome, record.traffic = outcome, (sent, received, transcript)
         record.ended_at = self.clock.now()
         record.profile_done = request.profile_from is None or outcome.profile_ok
-        record.readout = sink.readout_data
-        record.profiles = sink.profiles
-        record.last_end = sink.last_end
-        record.clock = sink.clock_check
+        record.readout, record.profiles = sink.readout_data, sink.profiles
+        record.last_end, record.clock = sink.last_end, sink.clock_check
         return record, sink, request
 
     async def _profile_range(

@@ -4,20 +4,17 @@ the session did once its record was stored."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from osos.errors import NotFound
-from osos.headend.config import MeterReadReport, timeouts_for
+from osos.headend.config import Connector, HeadendConfig, MeterReadReport, timeouts_for
 from osos.headend.flush import SessionRecord, SessionStored
 from osos.headend.jobs import MeterTarget
 from osos.headend.reading import MeterReader
 from osos.headend.readplan import ReadOutcome, ReadRequest
 from osos.headend.storage import MemorySink
 from osos.store.intervals import ProfileIngestResult
+from osos.timeutil import Clock
 from osos.transport.base import Transport, TransportError
-
-if TYPE_CHECKING:  # the scheduler calls in here; only its type is needed
-    from osos.headend.scheduler import Scheduler
 
 log = logging.getLogger("osos.headend.scheduler")
 
@@ -27,12 +24,14 @@ async def run_link(
     request: ReadRequest,
     sink: MemorySink,
     link: Transport | None,
-    scheduler: Scheduler,
+    config: HeadendConfig,
+    connector: Connector,
+    clock: Clock,
 ) -> tuple[ReadOutcome, int, int, bytes]:
     """Open the link, run the reader over it, close it: (outcome, sent, received, transcript)."""
-    timeouts = timeouts_for(target, scheduler.config)
+    timeouts = timeouts_for(target, config)
     try:
-        link = link or scheduler.connector(target)
+        link = link or connector(target)
     except NotFound as exc:
         return ReadOutcome(error=f"connect: {exc}", failed_step="connect"), 0, 0, b""
     try:
@@ -41,7 +40,7 @@ async def run_link(
         await link.close()
         return ReadOutcome(error=f"connect: {exc}", failed_step="connect"), 0, 0, b""
     try:
-        reader = MeterReader(link, request, sink, clock=scheduler.clock, timeouts=timeouts)
+        reader = MeterReader(link, request, sink, clock=clock, timeouts=timeouts)
         outcome = await reader.run()
     finally:
         await link.close()

@@ -84,7 +84,7 @@ class MemorySink:
             values=prepare_values(data.values),
         )
         self.values = data.values
-        self._say(f"readout: {len(data.values)} values read")
+        self.say(f"readout: {len(data.values)} values read")
 
     async def profile(self, chunk: ProfileChunk) -> None:
         rows = tuple(interval_tuple(self.meter_id, r) for r in chunk.records)
@@ -98,7 +98,7 @@ class MemorySink:
             meter_time=None,
         )
         self.profiles.append(ProfilePart(raw, rows))
-        self._say(
+        self.say(
             f"load profile {_local(chunk.requested_from)} … {_local(chunk.requested_to)}: "
             f"{len(chunk.records)} intervals"
             + ("" if chunk.complete else ", line dropped: kept what arrived whole")
@@ -107,13 +107,13 @@ class MemorySink:
         if ends and (self.last_end is None or max(ends) > self.last_end):
             self.last_end = max(ends)
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
         if self.progress is not None:
             self.progress(f"{self.serial}: {text}")
 
     async def clock(self, check: ClockCheck) -> None:
         self.clock_check = check
-        self._say(f"meter clock {round(check.drift.total_seconds()):+d} s off")
+        self.say(f"meter clock {round(check.drift.total_seconds()):+d} s off")
         if check.set_to is not None:
             log.info(
                 "meter %s: clock drift %+.0f s, set to %s (%s)",
