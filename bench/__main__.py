@@ -21,7 +21,14 @@ if __package__ in (None, ""):
 from bench.common import Figure, machine, print_figures, write_json
 
 #: Benchmark modules by name, in the order they run. Others register theirs here.
-MODULES = ("bench_parser", "bench_p01", "bench_headend", "bench_monthly", "bench_panel")
+MODULES = (
+    "bench_parser",
+    "bench_p01",
+    "bench_headend",
+    "bench_ingest",
+    "bench_monthly",
+    "bench_panel",
+)
 
 
 def _selected(only: list[str] | None) -> list[str]:

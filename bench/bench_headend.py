@@ -1,136 +1,165 @@
-"""Head-end throughput: meters read per minute, concurrent against sequential, in one run.
+"""Head-end CPU per meter session, the simulator's CPU and memory, and the event loop's lag.
 
-Not a test. ``python bench/bench_headend.py --meters 100 --concurrency 50 --latency 0.2``
-starts a simulated fleet (one TCP port per meter, ``--latency`` seconds before every answer,
-like a GPRS modem), then reads every meter (readout, clock check, ``--hours`` of load profile)
-with the head-end twice, each time into a fresh SQLite database: once strictly sequentially
-(concurrency 1, the baseline, on the first ``--sample`` meters) and once at ``--concurrency``.
-It prints meters per minute for both and the ratio. The simulator runs in the same process
-and shares its CPU (1000 meters at concurrency 1000 with 1 s latency: about 110x).
+Not a test. ``python bench/bench_headend.py [--quick]`` starts the simulated fleet in a
+process of its own (modem latency before every answer), registers it in a fresh database
+(SQLite, and PostgreSQL when reachable) and lets the head-end read every meter once — readout,
+clock check and the last profile block, all sessions at once — measuring:
+
+- head-end CPU per session (the whole process: event loop and database threads), against the
+  same-run baseline of a bare asyncio readout session (no parsing, no store) on the same fleet;
+- simulator CPU per session and its memory per 1,000 meters;
+- the event loop's lag (p99 of a 10 ms sleeper's lateness), peak memory per 1,000 sessions, and
+  sessions that failed.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import dataclasses
 import datetime as dt
-import tempfile
+import sys
 import time
-from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from osos.domain import CommMode
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import Figure, script_main
+from bench.fleet_process import rss_kb
+from bench.headend_world import (
+    FleetProcess,
+    LagProbe,
+    database,
+    open_runtime,
+    raw_readout,
+    register,
+)
+
 from osos.headend.config import HeadendConfig
 from osos.headend.readplan import Timeouts
 from osos.headend.scheduler import Scheduler
-from osos.runtime import Runtime
-from osos.settings import DatabaseSettings, Settings
-from osos.simulator import Fleet
-from osos.simulator.spec import MeterSpec, specs_for
-from osos.store import db
-from osos.store.models import Installation, Meter, ServicePoint
-from osos.timeutil import UTC, FixedClock
-
-NOW = dt.datetime(2026, 11, 2, 6, 7, 30, tzinfo=UTC)
+from osos.transport.tcp import install_uvloop
 
 
-def _runtime(directory: Path, name: str) -> Runtime:
-    url = f"sqlite:///{directory / name}"
-    db.upgrade(url)
-    return Runtime(
-        Settings(home=directory, database=DatabaseSettings(url), secret_key="bench-" + "x" * 40)
-    )
+async def _baseline(fleet: FleetProcess, sample: int) -> float:
+    """CPU seconds of this process per bare readout session (``sample`` at once)."""
+    chosen = list(fleet.ports)[:sample]
+    start = time.process_time()
+    await asyncio.gather(*(raw_readout(fleet.ports[s], fleet.address[s] or "") for s in chosen))
+    return (time.process_time() - start) / len(chosen)
 
 
-def _register(runtime: Runtime, specs: list[MeterSpec], fleet: Fleet) -> None:
-    with runtime.sessions.begin() as session:
-        for spec in specs:
-            point = ServicePoint(no=f"SP{spec.serial}")
-            meter = Meter(
-                serial=spec.serial,
-                flag=spec.meter_flag,
-                comm_mode=CommMode.DIAL_OUT,
-                host="127.0.0.1",
-                port=fleet.port(spec.serial),
-                password=spec.password,
-            )
-            session.add_all([point, meter])
-            session.flush()
-            session.add(
-                Installation(
-                    meter_id=meter.id,
-                    service_point_id=point.id,
-                    installed_at=dt.datetime(2025, 1, 1, tzinfo=UTC),
-                    ct_ratio=Decimal(1),
-                    vt_ratio=Decimal(1),
-                )
-            )
-
-
-async def _read_all(
-    runtime: Runtime, clock: FixedClock, concurrency: int, hours: int
-) -> tuple[float, int, int]:
-    config = HeadendConfig(
-        concurrency=concurrency,
-        timeouts=Timeouts(connect=30, inter_byte=30, step=120, session=600),
-        initial_backfill=dt.timedelta(hours=hours),
-        max_attempts=1,
-    )
-    scheduler = Scheduler(runtime, clock=clock, config=config)
-    start = time.perf_counter()
-    reports = await scheduler.run_once()
-    elapsed = time.perf_counter() - start
-    ok = sum(report.outcome == "ok" for report in reports)
-    intervals = sum(report.profile.inserted for report in reports)
-    return elapsed, ok, intervals
-
-
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--meters", type=int, default=60, help="meters in the fleet")
-    parser.add_argument("--concurrency", type=int, default=60, help="sessions at once")
-    parser.add_argument("--latency", type=float, default=0.2, help="seconds per modem answer")
-    parser.add_argument("--hours", type=int, default=6, help="hours of load profile per meter")
-    parser.add_argument(
-        "--sample",
-        type=int,
-        default=20,
-        help="meters read sequentially for the baseline (its rate is per meter)",
-    )
-    args = parser.parse_args()
-
-    clock = FixedClock(NOW)
-    specs = [dataclasses.replace(s, port=0) for s in specs_for(args.meters, seed=11)]
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        async with Fleet(specs, clock=clock, latency=args.latency) as fleet:
-            results = {}
-            runs = (
-                ("sequential", 1, specs[: args.sample]),
-                ("concurrent", args.concurrency, specs),
-            )
-            for label, concurrency, chosen in runs:
-                runtime = _runtime(directory, f"{label}.sqlite3")
-                _register(runtime, chosen, fleet)
-                results[label] = await _read_all(runtime, clock, concurrency, args.hours)
-                runtime.close()
-    print(
-        f"{args.meters} meters, modem latency {args.latency:.2f} s per answer, "
-        f"{args.hours} h of profile each"
-    )
-    rates = {}
-    for label, (elapsed, ok, intervals) in results.items():
-        rates[label] = ok / elapsed * 60
-        print(
-            f"{label:<11}: {rates[label]:8.1f} meters/min ({ok} ok in {elapsed:.1f} s, "
-            f"{intervals} intervals stored)"
+async def _read_all(url: str, fleet: FleetProcess, meters: int) -> dict[str, Any]:
+    runtime = open_runtime(url)
+    try:
+        config = HeadendConfig(
+            concurrency=meters,
+            timeouts=Timeouts(connect=30, inter_byte=30, step=120, session=600),
+            initial_backfill=dt.timedelta(hours=1),
+            max_attempts=1,
         )
-    print(
-        f"ratio concurrent/sequential at concurrency {args.concurrency}: "
-        f"{rates['concurrent'] / rates['sequential']:.1f}x"
-    )
+        scheduler = Scheduler(runtime, config=config)
+        before_sim = fleet.usage()
+        base_rss = rss_kb()
+        with LagProbe() as probe:
+            cpu, wall = time.process_time(), time.perf_counter()
+            reports = await scheduler.run_once()
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        after_sim = fleet.usage()
+    finally:
+        runtime.close()
+    done = len(reports)
+    return {
+        "sessions": done,
+        "ok": sum(r.outcome == "ok" for r in reports),
+        "cpu_ms": cpu / max(done, 1) * 1000,
+        "wall_s": wall,
+        "lag_p99_ms": probe.p99() * 1000,
+        "peak_kb_per_1000": (probe.peak_kb - base_rss) / max(done, 1) * 1000,
+        "sim_cpu_ms": (after_sim["cpu_s"] - before_sim["cpu_s"]) / max(done, 1) * 1000,
+    }
+
+
+def _figures(backend: str, found: dict[str, Any], baseline_ms: float, meters: int) -> list[Figure]:
+    lost = found["sessions"] - found["ok"] + (meters - found["sessions"])
+    note = f"{found['ok']}/{meters} ok in {found['wall_s']:.1f} s"
+    return [
+        Figure(
+            f"head-end CPU/session ({backend})",
+            found["cpu_ms"],
+            "ms",
+            "bare asyncio readout",
+            baseline_ms,
+            found["cpu_ms"] / baseline_ms if baseline_ms else None,
+            "≤ 4 ms",
+            found["cpu_ms"] <= 4.0,
+            note,
+        ),
+        Figure(
+            f"simulator CPU/session ({backend} run)",
+            found["sim_cpu_ms"],
+            "ms",
+            target="≤ 3 ms",
+            met=found["sim_cpu_ms"] <= 3.0,
+        ),
+        Figure(
+            f"event-loop lag p99 ({backend})",
+            found["lag_p99_ms"],
+            "ms",
+            target="< 50 ms",
+            met=found["lag_p99_ms"] < 50,
+        ),
+        Figure(
+            f"head-end peak RSS per 1,000 sessions ({backend})",
+            found["peak_kb_per_1000"] / 1024,
+            "MB",
+        ),
+        Figure(f"sessions lost ({backend})", float(lost), "sessions", target="0", met=lost == 0),
+    ]
+
+
+async def _run(quick: bool, uvloop: bool) -> list[Figure]:
+    meters = 300 if quick else 900
+    latency = 0.5 if quick else 1.0
+    fleet = FleetProcess(meters, 1, latency, uvloop=uvloop)
+    figures: list[Figure] = []
+    try:
+        sim = fleet.usage()
+        figures.append(
+            Figure("simulator memory per 1,000 meters", sim["rss_kb"] / meters * 1000 / 1024, "MB")
+        )
+        baseline_ms = await _baseline(fleet, min(meters, 200)) * 1000
+        for backend in ("sqlite", "postgresql"):
+            with database(backend) as url:
+                if url is None:
+                    figures.append(
+                        Figure(f"head-end ({backend})", 0, "", note="no server: skipped")
+                    )
+                    continue
+                register(open_runtime(url), fleet, meters=meters, per_modem=1)
+                found = await _read_all(url, fleet, meters)
+                figures += _figures(backend, found, baseline_ms, meters)
+        sim = fleet.usage()
+        figures.append(
+            Figure(
+                "simulator memory per 1,000 meters after reads",
+                sim["rss_kb"] / meters * 1000 / 1024,
+                "MB",
+            )
+        )
+    finally:
+        fleet.close()
+    return figures
+
+
+def run(quick: bool) -> list[Figure]:
+    """Every figure of this module (the ``python -m bench`` entry point)."""
+    uvloop = install_uvloop()
+    try:
+        return asyncio.run(_run(quick, uvloop))
+    finally:
+        asyncio.set_event_loop_policy(None)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    script_main(run)

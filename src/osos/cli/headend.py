@@ -21,7 +21,7 @@ from osos.headend.commlog import comm_status
 from osos.headend.config import HeadendConfig, MeterReadReport
 from osos.headend.plans import PURPOSES, SERVICE_CLASSES
 from osos.headend.scheduler import Scheduler
-from osos.headend.service import parse_listen
+from osos.headend.service import parse_listen, wait_for_schema
 from osos.runtime import Runtime
 from osos.store.models.headend import ReadPlan
 from osos.timeutil import local_iso, parse_local, to_local
@@ -54,7 +54,13 @@ def headend(
     listen: str | None = typer.Option(
         None, "--listen", help="Accept dial-in modems on HOST:PORT (greeting ID:<serial>)."
     ),
-    tick: float = typer.Option(5.0, "--tick", min=0.1, help="Seconds between planning rounds."),
+    tick: float = typer.Option(5.0, "--tick", min=0.1, help="Seconds between ticks."),
+    plan_every: float = typer.Option(
+        60.0,
+        "--plan-every",
+        min=0.1,
+        help="Seconds between planning rounds (plans become jobs, dead workers are found).",
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every protocol step."),
 ) -> None:
     """Read the meters on schedule (plans, jobs, retries) until Ctrl-C."""
@@ -68,13 +74,18 @@ def headend(
             raise _fail(str(exc)) from exc
     runtime = _runtime()
     try:
+        if asyncio.run(wait_for_schema(runtime)) is None:
+            raise _fail("database not ready (no schema); run 'osos db upgrade' first")
         if once:
             config = HeadendConfig(concurrency=concurrency)
             reports = asyncio.run(Scheduler(runtime, config=config).run_once())
             ok = sum(r.outcome == "ok" for r in reports)
             typer.echo(f"{len(reports)} meter(s) read: {ok} ok, {len(reports) - ok} not ok")
             return
-        asyncio.run(_serve(runtime, concurrency=concurrency, listen=listen, tick=tick))
+        config = HeadendConfig(plan_every=dt.timedelta(seconds=plan_every))
+        asyncio.run(
+            _serve(runtime, concurrency=concurrency, listen=listen, tick=tick, config=config)
+        )
     except InvalidInput as exc:
         raise _fail(str(exc)) from exc
     except (OperationalError, ProgrammingError) as exc:
@@ -83,7 +94,14 @@ def headend(
         runtime.close()
 
 
-async def _serve(runtime: Runtime, *, concurrency: int, listen: str | None, tick: float) -> None:
+async def _serve(
+    runtime: Runtime,
+    *,
+    concurrency: int,
+    listen: str | None,
+    tick: float,
+    config: HeadendConfig,
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -94,7 +112,9 @@ async def _serve(runtime: Runtime, *, concurrency: int, listen: str | None, tick
         concurrency,
         f", dial-in on {listen}" if listen else "",
     )
-    await serve_headend(runtime, stop=stop, concurrency=concurrency, listen=listen, tick_s=tick)
+    await serve_headend(
+        runtime, stop=stop, concurrency=concurrency, listen=listen, tick_s=tick, config=config
+    )
     logging.getLogger(__name__).info("head-end stopped")
 
 

@@ -33,7 +33,9 @@ class HeadendConfig:
     profile_chunk: dt.timedelta = dt.timedelta(days=1)
     initial_backfill: dt.timedelta = dt.timedelta(days=1)
     max_backfill: dt.timedelta = dt.timedelta(days=40)
-    stale_after: dt.timedelta = dt.timedelta(minutes=30)
+    stale_after: dt.timedelta = dt.timedelta(minutes=30)  # a lock by a worker with no heartbeat
+    dead_after: dt.timedelta = dt.timedelta(minutes=2)  # a silent heartbeat: the worker died
+    modem_wait: dt.timedelta = dt.timedelta(seconds=30)  # for a modem busy in another process
     plan_every: dt.timedelta = dt.timedelta(minutes=1)  # how often plans become jobs
     job_retention: dt.timedelta = dt.timedelta(days=7)  # finished jobs kept (comm log: always)
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from osos.domain import CommMode
 from osos.headend.plans import PURPOSES, SERVICE_CLASSES, Backoff, due_slot, service_class
 from osos.store.models import Installation, Meter, ServicePoint
-from osos.store.models.headend import MeterLink, ReadJob, ReadPlan
+from osos.store.models.headend import HeadendWorker, MeterLink, ReadJob, ReadPlan
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 OPEN_STATES = (PENDING, RUNNING)
@@ -35,6 +35,7 @@ class JobView:
     max_attempts: int
     clock_check: bool
     resume_from: dt.datetime | None
+    profile_to: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -216,13 +217,43 @@ def purge_finished(session: Session, before: dt.datetime) -> int:
 
 
 def release_stale(session: Session, now: dt.datetime, older_than: dt.timedelta) -> int:
-    """Jobs a crashed worker held: back to pending (the attempt counts as made)."""
+    """Jobs held longer than ``older_than`` by a worker with no heartbeat row (one that
+    predates heartbeats, or a lost row): back to pending (the attempt counts as made). A
+    worker with a heartbeat is judged by :mod:`osos.headend.workers` instead."""
+    known = select(HeadendWorker.worker)
     result = session.execute(
         update(ReadJob)
-        .where(ReadJob.state == RUNNING, ReadJob.locked_at < now - older_than)
-        .values(state=PENDING, locked_by=None, locked_at=None, next_attempt_at=now)
+        .where(
+            ReadJob.state == RUNNING,
+            ReadJob.locked_at < now - older_than,
+            ReadJob.locked_by.not_in(known),
+        )
+        .values(
+            state=PENDING,
+            locked_by=None,
+            locked_at=None,
+            session_started_at=None,
+            next_attempt_at=now,
+        )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def release_jobs(session: Session, job_ids: Sequence[int], now: dt.datetime) -> None:
+    """Give claimed jobs back untried (their modem was busy elsewhere): the attempt is not
+    counted."""
+    session.execute(
+        update(ReadJob)
+        .where(ReadJob.id.in_(list(job_ids)), ReadJob.state == RUNNING)
+        .values(
+            state=PENDING,
+            locked_by=None,
+            locked_at=None,
+            session_started_at=None,
+            next_attempt_at=now,
+            attempts=ReadJob.attempts - 1,
+        )
+    )
 
 
 def claim_jobs(
@@ -276,6 +307,7 @@ def claim_jobs(
                 max_attempts=job.max_attempts,
                 clock_check=job.clock_check,
                 resume_from=job.resume_from,
+                profile_to=job.profile_to,
             )
         )
     session.flush()
@@ -296,6 +328,20 @@ def finish_job(
     job = session.get(ReadJob, job_id)
     if job is None:
         raise LookupError(f"read job {job_id} disappeared")
+    return apply_finish(job, ok=ok, now=now, error=error, backoff=backoff, resume_from=resume_from)
+
+
+def apply_finish(
+    job: ReadJob,
+    *,
+    ok: bool,
+    now: dt.datetime,
+    error: str | None,
+    backoff: Backoff,
+    resume_from: dt.datetime | None,
+) -> str:
+    """:func:`finish_job` on a job row already loaded (a batch loads them all at once)."""
+    job.session_started_at = None
     job.locked_by = None
     job.locked_at = None
     job.last_error = error

@@ -10,10 +10,13 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from sqlalchemy.exc import OperationalError
+
 from osos.errors import InvalidInput
 from osos.headend.config import Connector, HeadendConfig, tcp_connector
 from osos.headend.scheduler import Scheduler
 from osos.runtime import Runtime
+from osos.store.db import current_revision
 from osos.timeutil import Clock, SystemClock
 from osos.transport.tcp import DialInListener
 
@@ -86,4 +89,20 @@ async def run_headend(
             await asyncio.wait_for(scheduler.drain(), timeout=config.timeouts.session)
         except TimeoutError:
             await scheduler.cancel()
+        await scheduler.close()
     return scheduler
+
+
+async def wait_for_schema(
+    runtime: Runtime, *, retry_first: float = 1.0, retry_max: float = 30.0
+) -> str | None:
+    """The database's migration revision, waiting (with back-off, logged) while the database
+    does not answer; None when it answers but has no schema."""
+    delay = retry_first
+    while True:
+        try:
+            return await asyncio.to_thread(current_revision, runtime.settings.database.url)
+        except OperationalError as exc:
+            log.error("database not reachable (%s); retrying in %.0f s", exc.orig, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, retry_max)

@@ -1,9 +1,8 @@
-"""Where a reading session's results go: the store, through the one ingest path.
-
-Database work is synchronous SQLAlchemy, so it runs in worker threads behind a gate (one at a
-time on SQLite, which has one writer; a few on PostgreSQL), keeping the event loop free for
-thousands of slow modem sessions. Each readout or profile chunk is one transaction with the
-rows it produced: a drop later in the session never undoes what was stored complete.
+"""Where a reading session's results wait: in memory, prepared as rows, until the session's
+record goes to the write-behind queue (:mod:`osos.headend.writer`), which stores many
+sessions in one transaction through the one ingest path. The scheduler's own database work
+(planning, claiming) runs in worker threads behind a gate, keeping the event loop free for
+thousands of slow modem sessions.
 """
 
 from __future__ import annotations
@@ -16,12 +15,12 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from osos import audit
-from osos.domain import DataSource, ReadSource
+from osos.domain import ReadSource
+from osos.headend.flush import ProfilePart
 from osos.headend.readplan import ClockCheck, ProfileChunk, ReadoutData
 from osos.readings import ReadValue
-from osos.store.ingest import store_readout
-from osos.store.intervals import ProfileIngestResult, store_profile
+from osos.store.ingest import PreparedReadout, prepare_values
+from osos.store.intervals import interval_tuple
 from osos.timeutil import Clock, to_local
 
 log = logging.getLogger(__name__)
@@ -48,120 +47,78 @@ class Database:
             return work(session)
 
 
-class StoreSink:
-    """A :class:`~osos.headend.reading.ReadSink` that stores into the database as data arrives."""
+class MemorySink:
+    """A :class:`~osos.headend.reading.ReadSink` that keeps what a session read, prepared as
+    rows (values checked now, so the store's refusal fails the step that read them), until
+    the session's record goes to the write-behind queue in one piece."""
 
     def __init__(
         self,
-        db: Database,
         *,
         meter_id: int,
         serial: str,
         clock: Clock,
-        comm_log_id: int | None,
         source: ReadSource = ReadSource.HEADEND,
         progress: Callable[[str], None] | None = None,
     ) -> None:
-        self.db = db
         self.progress = progress
         self.meter_id = meter_id
         self.serial = serial
         self._clock = clock
-        self.comm_log_id = comm_log_id
         self.source = source
         self.values: tuple[ReadValue, ...] = ()
-        self.readout_id: int | None = None
-        self.ingested = ProfileIngestResult()
+        self.readout_data: PreparedReadout | None = None
+        self.profiles: list[ProfilePart] = []
         self.last_end: dt.datetime | None = None
         self.clock_check: ClockCheck | None = None
 
     async def readout(self, data: ReadoutData) -> None:
-        read_at = self._clock.now()
-
-        def work(session: Session) -> int:
-            return store_readout(
-                session,
-                meter_id=self.meter_id,
-                read_at=read_at,
-                raw=data.raw,
-                values=data.values,
-                source=self.source,
-                kind="readout",
-                identification=data.identification[:64] or None,
-                meter_time=data.meter_time,
-                comm_log_id=self.comm_log_id,
-            ).readout_id
-
-        self.readout_id = await self.db.run(work)
+        self.readout_data = PreparedReadout(
+            meter_id=self.meter_id,
+            read_at=self._clock.now(),
+            raw=data.raw,
+            kind="readout",
+            source=self.source,
+            identification=data.identification[:64] or None,
+            meter_time=data.meter_time,
+            values=prepare_values(data.values),
+        )
         self.values = data.values
-        self._say(f"readout: {len(data.values)} values stored")
+        self.say(f"readout: {len(data.values)} values read")
 
     async def profile(self, chunk: ProfileChunk) -> None:
-        read_at = self._clock.now()
-
-        def work(session: Session) -> ProfileIngestResult:
-            stored = store_readout(
-                session,
-                meter_id=self.meter_id,
-                read_at=read_at,
-                raw=chunk.raw,
-                values=(),
-                source=self.source,
-                kind="profile",
-                identification=chunk.identification[:64] or None,
-                comm_log_id=self.comm_log_id,
-            )
-            return store_profile(
-                session,
-                meter_id=self.meter_id,
-                records=chunk.records,
-                readout_id=stored.readout_id,
-                source=DataSource.ACTUAL,
-                actor="headend",
-            )
-
-        result = await self.db.run(work)
-        self.ingested = self.ingested + result
-        self._say(
+        rows = tuple(interval_tuple(self.meter_id, r) for r in chunk.records)
+        raw = PreparedReadout(
+            meter_id=self.meter_id,
+            read_at=self._clock.now(),
+            raw=chunk.raw,
+            kind="profile",
+            source=self.source,
+            identification=chunk.identification[:64] or None,
+            meter_time=None,
+        )
+        self.profiles.append(ProfilePart(raw, rows))
+        self.say(
             f"load profile {_local(chunk.requested_from)} … {_local(chunk.requested_to)}: "
-            f"{len(chunk.records)} intervals ({result.inserted} new)"
+            f"{len(chunk.records)} intervals"
             + ("" if chunk.complete else ", line dropped: kept what arrived whole")
         )
         ends = [record.end_at for record in chunk.records]
         if ends and (self.last_end is None or max(ends) > self.last_end):
             self.last_end = max(ends)
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
         if self.progress is not None:
             self.progress(f"{self.serial}: {text}")
 
     async def clock(self, check: ClockCheck) -> None:
         self.clock_check = check
-        self._say(f"meter clock {round(check.drift.total_seconds()):+d} s off")
-        if check.set_to is None:
-            return
-        log.info(
-            "meter %s: clock drift %+.0f s, set to %s (%s)",
-            self.serial,
-            check.drift.total_seconds(),
-            check.set_to.isoformat(),
-            "accepted" if check.accepted else "rejected",
-        )
-
-        def work(session: Session) -> None:
-            audit.record(
-                session,
-                actor="headend",
-                action="meter.time_set",
-                object_type="meter",
-                object_id=self.meter_id,
-                detail={
-                    "serial": self.serial,
-                    "meter_time": check.meter_time.isoformat(),
-                    "set_to": check.set_to.isoformat() if check.set_to else None,
-                    "drift_s": check.drift.total_seconds(),
-                },
-                outcome="ok" if check.accepted else "failed",
+        self.say(f"meter clock {round(check.drift.total_seconds()):+d} s off")
+        if check.set_to is not None:
+            log.info(
+                "meter %s: clock drift %+.0f s, set to %s (%s)",
+                self.serial,
+                check.drift.total_seconds(),
+                check.set_to.isoformat(),
+                "accepted" if check.accepted else "rejected",
             )
-
-        await self.db.run(work)

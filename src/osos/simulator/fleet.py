@@ -1,7 +1,8 @@
 """A fleet of virtual meters behind virtual GPRS modems, on asyncio, in one process.
 
 Dial-out: each meter with a port listens on ``host:port`` like a modem in server mode, one
-call at a time (a second concurrent connection is closed at once). Dial-in: each modem calls
+call at a time (a second concurrent connection is closed at once); meters given the same
+non-zero port share one modem (:mod:`.modem`). Dial-in: each modem calls
 the head-end, says ``ID:<serial>`` CR LF, answers the head-end's IEC session on that
 connection, and calls again after ``interval`` seconds (sooner after a failed call).
 
@@ -32,6 +33,7 @@ from .dlms_session import converse as converse_dlms
 from .faults import CLOCK_OFF_SECONDS, Fault
 from .meter import VirtualMeter
 from .model import MeterModel
+from .modem import Modem, modem_groups
 from .spec import MeterSpec
 
 log = logging.getLogger(__name__)
@@ -108,25 +110,25 @@ class Fleet:
         await self.stop()
 
     async def start(self) -> None:
-        """Open the listening port of every meter that has one (port 0: any free port)."""
+        """Open the listening port of every meter that has one (port 0: any free port); meters
+        sharing a port share one modem (see the module text)."""
         try:
-            for meter in self.meters.values():
-                if meter.spec.port is None:
-                    continue
+            for group in modem_groups(self.meters.values()):
+                first = group[0]
+                modem = Modem({m.spec.device_address or m.serial: m for m in group})
+                handler = functools.partial(self._answer, modem)
                 try:
                     server = await asyncio.start_server(
-                        functools.partial(self._answer, meter),
-                        self.host,
-                        meter.spec.port,
-                        reuse_address=True,
+                        handler, self.host, first.spec.port, reuse_address=True
                     )
                 except OSError as exc:
                     raise ListenFailed(
-                        f"meter {meter.serial}: cannot listen on {self.host}:{meter.spec.port}: "
+                        f"meter {first.serial}: cannot listen on {self.host}:{first.spec.port}: "
                         f"{exc.strerror or exc}"
                     ) from exc
                 self._servers.append(server)
-                self._ports[meter.serial] = server.sockets[0].getsockname()[1]
+                for meter in group:
+                    self._ports[meter.serial] = server.sockets[0].getsockname()[1]
         except BaseException:
             await self.stop()
             raise
@@ -260,34 +262,29 @@ class Fleet:
     # --- one call ---------------------------------------------------------------------------
 
     async def _answer(
-        self, meter: VirtualMeter, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self, modem: Modem, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        if meter.busy:
-            self.refused += 1
-            await _close(writer)
-            return
-        meter.busy = True
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
         try:
-            await self._converse(meter, reader, writer)
-        except OSError as exc:
-            log.debug("meter %s: call dropped: %s", meter.serial, exc)
-        except asyncio.CancelledError:
-            # The fleet is stopping. This task ends here; ending it normally keeps asyncio's
-            # stream callback from logging the cancellation as an error.
-            pass
+            if not await modem.answer(reader, writer, self._converse, self.idle_timeout):
+                self.refused += 1
         finally:
-            meter.busy = False
             if task is not None:
                 self._tasks.discard(task)
             await _close(writer)
 
     async def _converse(
-        self, meter: VirtualMeter, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        meter: VirtualMeter,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        first: bytes = b"",
     ) -> bool:
-        """Answer one call until the other side hangs up (True) or the line drops (False)."""
+        """Answer one call until the other side hangs up (True) or the line drops (False);
+        ``first``: bytes of the call already read (a shared modem's sign-on)."""
         if meter.serial in self.dlms:
             return await converse_dlms(
                 meter,
@@ -304,12 +301,16 @@ class Fleet:
             profile=meter.family.protocol,
             address=meter.spec.device_address or meter.spec.serial,
         )
+        pending = first
         while True:
             identified = session.state is MeterState.IDENTIFIED
             timeout = self.option_timeout if identified else self.idle_timeout
             try:
-                async with asyncio.timeout(timeout):
-                    chunk = await reader.read(4096)
+                if pending:
+                    chunk, pending = pending, b""
+                else:
+                    async with asyncio.timeout(timeout):
+                        chunk = await reader.read(4096)
             except TimeoutError:
                 if session.state is MeterState.IDLE:
                     return True  # the modem hangs up a silent call

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,9 @@ from osos.store.types import CLOCK_KEY
 from osos.timeutil import SYSTEM_CLOCK, Clock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: Per pooled connection: the temporary tables made on it (bulk ingest's staging tables);
+#: forgotten on rollback, which takes a table created in that transaction with it.
+TEMP_TABLES_KEY = "osos_temp_tables"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -24,7 +28,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # pre-ping: a connection broken by a database restart is replaced, not handed out
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "rollback", _forget_temp_tables)
+    return engine
+
+
+def _forget_temp_tables(connection: Any) -> None:
+    with contextlib.suppress(Exception):  # a connection already invalidated has no info left
+        connection.connection.info.pop(TEMP_TABLES_KEY, None)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

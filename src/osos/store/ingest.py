@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from osos.channels import CHANNELS
 from osos.domain import ReadSource
+from osos.errors import DataRejected
 from osos.readings import CaptureReadings, ReadValue, aware_utc
+from osos.store.bulk import insert_values
 from osos.store.intervals import ProfileIngestResult, store_profile
-from osos.store.models import (
-    Readout,
-    ReadoutValue,
-)
+from osos.store.models import Readout
 
 CHANNEL_COLUMNS: tuple[str, ...] = tuple(c.column for c in CHANNELS)
 
@@ -66,43 +66,110 @@ def store_readout(
     comm_log_id: int | None = None,
 ) -> StoredReadout:
     """Store a response and its values once: the same bytes for the same meter are one readout."""
-    read_at = aware_utc(read_at, "read_at")
-    digest = hashlib.sha256(raw).hexdigest()
-    existing = session.execute(
-        select(Readout.id).where(Readout.meter_id == meter_id, Readout.raw_sha256 == digest)
-    ).scalar_one_or_none()
-    if existing is not None:
-        return StoredReadout(existing, False)
-    readout = Readout(
+    prepared = PreparedReadout(
         meter_id=meter_id,
-        read_at=read_at,
+        read_at=aware_utc(read_at, "read_at"),
+        raw=raw,
         kind=kind,
         source=source,
         identification=identification,
-        raw=raw,
-        raw_sha256=digest,
         meter_time=None if meter_time is None else aware_utc(meter_time, "meter_time"),
+        values=prepare_values(values),
         comm_log_id=comm_log_id,
     )
-    session.add(readout)
-    session.flush()
-    rows = [
-        {
-            "readout_id": readout.id,
-            "meter_id": meter_id,
-            "read_at": read_at,
-            "obis": v.obis,
-            "address": v.address,
-            "value": v.value,
-            "number": v.number,
-            "unit": v.unit,
-            "value_time": v.value_time,
-        }
-        for v in values
-    ]
+    (stored,) = store_readouts(session, [prepared])
+    return stored
+
+
+ValueRow = tuple[str, str, str, str | None, str | None, dt.datetime | None]
+"""A readout value ready to store: obis, address, exact text, number (exact text), unit, time."""
+
+
+@dataclass(frozen=True)
+class PreparedReadout:
+    """A response ready to store (values checked and prepared before any database work)."""
+
+    meter_id: int
+    read_at: dt.datetime
+    raw: bytes
+    kind: str
+    source: ReadSource
+    identification: str | None
+    meter_time: dt.datetime | None
+    values: tuple[ValueRow, ...] = ()
+    comm_log_id: int | None = None
+
+
+def prepare_values(values: Iterable[ReadValue]) -> tuple[ValueRow, ...]:
+    """Value rows of a readout; a number the store cannot keep exactly is refused here."""
+    return tuple(
+        (v.obis, v.address, v.value, _exact(v.number), v.unit, v.value_time) for v in values
+    )
+
+
+def _exact(number: Decimal | None) -> str | None:
+    if number is None:
+        return None
+    if not number.is_finite():
+        raise DataRejected(f"not a finite number: {number!r}")
+    return str(number)
+
+
+def store_readouts(session: Session, readouts: Sequence[PreparedReadout]) -> list[StoredReadout]:
+    """Many responses (of many meters) in a few statements: one look-up of the bytes already
+    stored, one insert of the new readouts, one bulk write of all their values."""
+    digests = [hashlib.sha256(r.raw).hexdigest() for r in readouts]
+    known = {
+        (meter_id, digest): readout_id
+        for readout_id, meter_id, digest in session.execute(
+            select(Readout.id, Readout.meter_id, Readout.raw_sha256).where(
+                Readout.raw_sha256.in_(sorted(set(digests)))
+            )
+        )
+    }
+    results: list[StoredReadout | None] = []
+    fresh: dict[tuple[int, str], int] = {}  # the same bytes twice in one batch: stored once
+    rows: list[dict[str, object]] = []
+    for readout, digest in zip(readouts, digests, strict=True):
+        key = (readout.meter_id, digest)
+        if key in known:
+            results.append(StoredReadout(known[key], False))
+            continue
+        if key not in fresh:
+            fresh[key] = len(rows)
+            rows.append(_readout_row(readout, digest))
+        results.append(None)
     if rows:
-        session.execute(insert(ReadoutValue), rows)
-    return StoredReadout(readout.id, True)
+        statement = insert(Readout).returning(Readout.id, sort_by_parameter_order=True)
+        ids = list(session.scalars(statement, rows))
+        value_rows = []
+        created: set[tuple[int, str]] = set()
+        for index, (readout, digest) in enumerate(zip(readouts, digests, strict=True)):
+            if results[index] is not None:
+                continue
+            key = (readout.meter_id, digest)
+            readout_id = ids[fresh[key]]
+            results[index] = StoredReadout(readout_id, key not in created)
+            if key not in created:
+                created.add(key)
+                head = (readout_id, readout.meter_id, readout.read_at)
+                value_rows += [head + value for value in readout.values]
+        insert_values(session, value_rows)
+    return [r for r in results if r is not None]
+
+
+def _readout_row(readout: PreparedReadout, digest: str) -> dict[str, object]:
+    return {
+        "meter_id": readout.meter_id,
+        "read_at": readout.read_at,
+        "kind": readout.kind,
+        "source": readout.source,
+        "identification": readout.identification,
+        "raw": readout.raw,
+        "raw_sha256": digest,
+        "meter_time": readout.meter_time,
+        "comm_log_id": readout.comm_log_id,
+    }
 
 
 # --------------------------------------------------------------------------------------------

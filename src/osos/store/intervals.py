@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, text, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from osos.channels import BY_OBIS, CHANNELS, to_milli
 from osos.domain import DataSource
 from osos.obis import normalize_obis
-from osos.readings import IntervalRecord, aware_utc
+from osos.readings import IntervalRecord
+from osos.store.bulk import ROW_COLUMNS, Row, insert_rows, row_dict
 from osos.store.db import now
 from osos.store.models import (
     ProfileConflict,
@@ -103,16 +104,49 @@ def _same(stored: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     return all(stored.get(c) == new.get(c) for c in _COMPARED)
 
 
-def _dedupe(rows: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """One row per end time (the first the meter sent); later repeats are counted, not stored."""
-    seen: dict[dt.datetime, dict[str, Any]] = {}
-    repeats = 0
-    for row in rows:
-        if row["end_at"] in seen:
-            repeats += 1
+_CHANNEL_AT: dict[str, int] = {c: ROW_COLUMNS.index(c) for c in CHANNEL_COLUMNS}
+_WIDTH = len(ROW_COLUMNS)
+
+
+def interval_tuple(
+    meter_id: int,
+    record: IntervalRecord,
+    *,
+    source: DataSource = DataSource.ACTUAL,
+    readout_id: int | None = None,
+    version: int = 1,
+) -> Row:
+    """The row of a record as a tuple in :data:`~osos.store.bulk.ROW_COLUMNS` order (what the
+    bulk paths take): typed channels in milli-units, other channels as JSON text."""
+    row: list[Any] = [None] * _WIDTH
+    extra: dict[str, str] | None = None
+    for obis, value in record.values.items():
+        code, column = _target(obis)
+        if column is None:
+            extra = extra or {}
+            extra[code] = format(value, "f")
         else:
-            seen[row["end_at"]] = row
-    return list(seen.values()), repeats
+            row[_CHANNEL_AT[column]] = to_milli(value)
+    row[0] = meter_id
+    row[1] = record.end_at
+    row[-5] = json.dumps(extra, sort_keys=True) if extra else None
+    row[-4] = record.status
+    row[-3] = source.value
+    row[-2] = version
+    row[-1] = readout_id
+    return tuple(row)
+
+
+@dataclass(frozen=True)
+class ProfileBatch:
+    """One readout's intervals of one meter, prepared (:func:`interval_tuple`) before any
+    database work; ``readout_id`` is set on every row when stored."""
+
+    meter_id: int
+    rows: tuple[Row, ...]
+    readout_id: int | None = None
+    source: DataSource = DataSource.ACTUAL
+    actor: str = "headend"
 
 
 def store_profile(
@@ -125,117 +159,73 @@ def store_profile(
     actor: str = "headend",
 ) -> ProfileIngestResult:
     """Store intervals idempotently on (meter, end); see the module text for the rules."""
-    rows, repeats = _dedupe(
-        [interval_row(meter_id, r, source=source, readout_id=readout_id) for r in records]
+    rows = tuple(interval_tuple(meter_id, r, source=source) for r in records)
+    (result,) = store_profiles(
+        session, [ProfileBatch(meter_id, rows, readout_id, source=source, actor=actor)]
     )
-    if not rows:
-        return ProfileIngestResult(unchanged=repeats)
-    if session.get_bind().dialect.name == "postgresql":
-        inserted, differing = _insert_postgresql(session, rows)
-    else:
-        inserted, differing = _insert_sqlite(session, meter_id, rows)
-    by_end = {row["end_at"]: row for row in rows}
-    conflicts = replaced = 0
+    return result
+
+
+def store_profiles(session: Session, batches: Sequence[ProfileBatch]) -> list[ProfileIngestResult]:
+    """Many readouts' intervals (of many meters) in one bulk write, each with the rules of
+    :func:`store_profile`; one result per batch. A batch repeating an interval of an earlier
+    batch goes in a later round, so the rules see the earlier one stored."""
+    results = [ProfileIngestResult()] * len(batches)
+    pending = list(range(len(batches)))
+    while pending:
+        taken: dict[tuple[int, dt.datetime], int] = {}
+        later: list[int] = []
+        rows: list[Row] = []
+        repeats = dict.fromkeys(pending, 0)
+        for index in pending:
+            batch = batches[index]
+            own: set[dt.datetime] = set()
+            if any((batch.meter_id, r[1]) in taken for r in batch.rows):
+                later.append(index)
+                continue
+            for row in batch.rows:
+                if row[1] in own:
+                    repeats[index] += 1  # the meter sent it twice: the first one counts
+                    continue
+                own.add(row[1])
+                taken[(batch.meter_id, row[1])] = index
+                rows.append((*row[:-1], batch.readout_id))
+        round_results = _store_round(session, batches, rows, taken)
+        for index in set(pending) - set(later):
+            found = round_results.get(index, ProfileIngestResult())
+            results[index] = found + ProfileIngestResult(unchanged=repeats[index])
+        pending = later
+    return results
+
+
+def _store_round(
+    session: Session,
+    batches: Sequence[ProfileBatch],
+    rows: Sequence[Row],
+    owner: Mapping[tuple[int, dt.datetime], int],
+) -> dict[int, ProfileIngestResult]:
+    """One bulk write of rows unique on (meter, end), then the rules for what was stored."""
+    inserted, differing = insert_rows(session, rows)
+    counts = {index: [0, 0, 0, 0] for index in set(owner.values())}  # rows, new, !, replaced
+    for key, index in owner.items():
+        counts[index][0] += 1
+        counts[index][1] += key in inserted
+    by_key = {(row[0], row[1]): row for row in rows}
     for stored in differing:
-        new = by_end[stored["end_at"]]
-        if stored["source"] == DataSource.ESTIMATED.value and source is DataSource.ACTUAL:
-            _replace_estimate(session, stored, new, actor=actor)
-            replaced += 1
+        key = (stored["meter_id"], stored["end_at"])
+        index = owner[key]
+        batch = batches[index]
+        new = row_dict(by_key[key])
+        if stored["source"] == DataSource.ESTIMATED.value and batch.source is DataSource.ACTUAL:
+            _replace_estimate(session, stored, new, actor=batch.actor)
+            counts[index][3] += 1
         elif not _same(stored, new):
             _record_conflict(session, new)
-            conflicts += 1
-    unchanged = len(rows) - inserted - conflicts - replaced + repeats
-    return ProfileIngestResult(inserted, unchanged, conflicts, replaced)
-
-
-def _existing_rows(session: Session, meter_id: int, ends: Sequence[dt.datetime]) -> list[Any]:
-    table = profile_intervals
-    return list(
-        session.execute(
-            select(table).where(
-                table.c.meter_id == meter_id,
-                table.c.end_at >= min(ends),
-                table.c.end_at <= max(ends),
-            )
-        ).mappings()
-    )
-
-
-def _insert_sqlite(
-    session: Session, meter_id: int, rows: Sequence[dict[str, Any]]
-) -> tuple[int, list[dict[str, Any]]]:
-    """SQLite: one range read of what is stored, then ``executemany`` of the new rows."""
-    wanted = {row["end_at"]: row for row in rows}
-    stored = [
-        dict(r) for r in _existing_rows(session, meter_id, list(wanted)) if r["end_at"] in wanted
-    ]
-    stored_ends = {r["end_at"] for r in stored}
-    differing = [
-        r
-        for r in stored
-        if r["source"] == DataSource.ESTIMATED.value or not _same(r, wanted[r["end_at"]])
-    ]
-    new = [row for end, row in wanted.items() if end not in stored_ends]
-    if new:
-        statement = sqlite_insert(profile_intervals).on_conflict_do_nothing()
-        session.execute(statement, new)
-    return len(new), differing
-
-
-_STAGE = "osos_profile_stage"
-_STAGE_COLUMNS: tuple[str, ...] = (
-    "meter_id",
-    "end_at",
-    *CHANNEL_COLUMNS,
-    "extra",
-    "status",
-    "source",
-    "version",
-    "readout_id",
-)
-
-
-def _insert_postgresql(
-    session: Session, rows: Sequence[dict[str, Any]]
-) -> tuple[int, list[dict[str, Any]]]:
-    """PostgreSQL: COPY into a temporary staging table, read the stored rows that differ (or are
-    estimates), then one ``INSERT … SELECT … ON CONFLICT DO NOTHING``."""
-    session.execute(
-        text(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} "
-            "(LIKE profile_intervals INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-        )
-    )
-    session.execute(text(f"TRUNCATE {_STAGE}"))
-    columns = ", ".join(_STAGE_COLUMNS)
-    dbapi = session.connection().connection.dbapi_connection
-    assert dbapi is not None
-    cursor = dbapi.cursor()
-    with cursor, cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-        for row in rows:
-            copy.write_row([row[c] for c in _STAGE_COLUMNS])
-    differs = " OR ".join(f"p.{c} IS DISTINCT FROM s.{c}" for c in _COMPARED)
-    stored_columns = ", ".join(f"p.{c}" for c in _STAGE_COLUMNS)
-    differing = [
-        dict(r)
-        for r in session.execute(
-            text(
-                f"SELECT {stored_columns} FROM profile_intervals p JOIN {_STAGE} s "
-                "ON p.meter_id = s.meter_id AND p.end_at = s.end_at "
-                f"WHERE p.source = :estimated OR {differs}"
-            ),
-            {"estimated": DataSource.ESTIMATED.value},
-        ).mappings()
-    ]
-    for row in differing:
-        row["end_at"] = aware_utc(row["end_at"], "end_at")
-    result = session.execute(
-        text(
-            f"INSERT INTO profile_intervals ({columns}) SELECT {columns} FROM {_STAGE} "
-            "ON CONFLICT DO NOTHING"
-        )
-    )
-    return int(result.rowcount or 0), differing  # type: ignore[attr-defined]
+            counts[index][2] += 1
+    return {
+        index: ProfileIngestResult(new, total - new - conflicts - replaced, conflicts, replaced)
+        for index, (total, new, conflicts, replaced) in counts.items()
+    }
 
 
 def _replace_estimate(
@@ -324,3 +314,29 @@ def last_profile_end(
     if isinstance(value, str):  # SQLite aggregates lose the column type
         value = dt.datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def last_profile_ends(
+    session: Session, meter_ids: Sequence[int], *, until: dt.datetime
+) -> dict[int, dt.datetime]:
+    """:func:`last_profile_end` of many meters in one query (meters with none are absent)."""
+    if not meter_ids:
+        return {}
+    table = profile_intervals
+    query = (
+        select(table.c.meter_id, func.max(table.c.end_at))
+        .where(
+            table.c.meter_id.in_(list(meter_ids)),
+            table.c.source != DataSource.ESTIMATED.value,
+            table.c.end_at <= until,
+        )
+        .group_by(table.c.meter_id)
+    )
+    found = {}
+    for meter_id, value in session.execute(query):
+        if isinstance(value, str):  # SQLite aggregates lose the column type
+            value = dt.datetime.fromisoformat(value)
+        found[meter_id] = (
+            value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        )
+    return found

@@ -66,6 +66,22 @@ class ReadJob(Base):
     locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the worker holding it began the session (modem taken): a dead worker's attempt is
+    # logged as interrupted from here; None while it waits for its modem.
+    session_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class HeadendWorker(Base):
+    """A running head-end process: its heartbeat tells the others when it died, so its jobs
+    return and its open attempts are closed within a bounded time (not a 30-minute guess)."""
+
+    __tablename__ = "headend_workers"
+
+    worker: Mapped[str] = mapped_column(String(64), primary_key=True)  # host:pid
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class MeterLink(Base):

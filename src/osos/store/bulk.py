@@ -1,0 +1,206 @@
+"""The fast paths under :mod:`osos.store.intervals`: many meters' interval rows in one go.
+
+Rows arrive as tuples in :data:`ROW_COLUMNS` order (prepared once, no per-value objects), and
+each backend gets its own bulk path (DESIGN.md, bulk ingest):
+
+- PostgreSQL: binary ``COPY`` into a staging table created once per connection (a plain
+  temporary table, emptied after use, so no catalog work and no truncate per chunk), one
+  ``SELECT`` of the stored rows that differ or are estimates, one ``INSERT … SELECT … ON
+  CONFLICT DO NOTHING``;
+- SQLite: one ranged ``SELECT`` of what is stored for the batch's meters, then ``executemany``
+  of the new rows through the driver's own cursor, in the caller's transaction.
+
+Both return how many rows were new and the stored rows the caller's rules must look at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from osos.channels import CHANNELS
+from osos.domain import DataSource
+from osos.store.db import TEMP_TABLES_KEY
+from osos.store.models import profile_intervals
+from osos.timeutil import UTC
+
+CHANNEL_COLUMNS: tuple[str, ...] = tuple(c.column for c in CHANNELS)
+ROW_COLUMNS: tuple[str, ...] = (
+    "meter_id",
+    "end_at",
+    *CHANNEL_COLUMNS,
+    "extra",
+    "status",
+    "source",
+    "version",
+    "readout_id",
+)
+COMPARED: tuple[str, ...] = (*CHANNEL_COLUMNS, "extra", "status")
+_COMPARED_AT = tuple(ROW_COLUMNS.index(c) for c in COMPARED)
+SOURCE_AT = ROW_COLUMNS.index("source")
+END_AT = 1
+_ESTIMATED = DataSource.ESTIMATED.value
+_STAGE = "osos_profile_stage"
+_PG_TYPES = ["int4", "timestamptz", *(["int8"] * len(CHANNEL_COLUMNS))]
+_PG_TYPES += ["text", "varchar", "varchar", "int4", "int4"]
+_SQLITE_IN_LIMIT = 900  # meters per SELECT (SQLite's bound-parameter limit is far above)
+
+Row = tuple[Any, ...]
+
+
+def row_dict(row: Row) -> dict[str, Any]:
+    """A row tuple as the mapping the conflict and history rules take (end_at aware UTC)."""
+    found = dict(zip(ROW_COLUMNS, row, strict=True))
+    end = found["end_at"]
+    if isinstance(end, str):
+        end = dt.datetime.fromisoformat(end)
+    found["end_at"] = end.replace(tzinfo=UTC) if end.tzinfo is None else end.astimezone(UTC)
+    return found
+
+
+def differs(stored: Row, new: Row) -> bool:
+    """Whether a stored row must go to the rules: an estimate, or values that differ."""
+    if stored[SOURCE_AT] == _ESTIMATED:
+        return True
+    return any(stored[i] != new[i] for i in _COMPARED_AT)
+
+
+Key = tuple[int, dt.datetime]
+
+
+def insert_rows(session: Session, rows: Sequence[Row]) -> tuple[set[Key], list[dict[str, Any]]]:
+    """Insert the rows not stored yet; returns (the (meter, end) keys inserted, the stored rows
+    that differ or are estimates). Rows must be unique on (meter, end)."""
+    if not rows:
+        return set(), []
+    if session.get_bind().dialect.name == "postgresql":
+        return _postgresql(session, rows)
+    return _sqlite(session, rows)
+
+
+def _end_at_to_db(session: Session) -> Callable[[Any], Any]:
+    dialect = session.get_bind().dialect
+    processor = profile_intervals.c.end_at.type._cached_bind_processor(dialect)
+    assert processor is not None
+    return processor
+
+
+def _sqlite(session: Session, rows: Sequence[Row]) -> tuple[set[Key], list[dict[str, Any]]]:
+    to_db = _end_at_to_db(session)
+    prepared = [(row[0], to_db(row[1]), *row[2:]) for row in rows]
+    dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        stored = _sqlite_stored(cursor, prepared)
+        new = []
+        inserted: set[Key] = set()
+        differing = []
+        for row, original in zip(prepared, rows, strict=True):
+            old = stored.get((row[0], row[1]))
+            if old is None:
+                new.append(row)
+                inserted.add((original[0], original[1]))
+            elif differs(old, row):
+                differing.append(row_dict(old))
+        if new:
+            marks = ", ".join("?" * len(ROW_COLUMNS))
+            cursor.executemany(
+                f"INSERT INTO profile_intervals ({', '.join(ROW_COLUMNS)}) VALUES ({marks}) "
+                "ON CONFLICT DO NOTHING",
+                new,
+            )
+    finally:
+        cursor.close()
+    return inserted, differing
+
+
+def _sqlite_stored(cursor: Any, rows: Sequence[Row]) -> dict[tuple[int, str], Row]:
+    """What is stored for these rows' meters between their first and last end."""
+    low = min(row[1] for row in rows)
+    high = max(row[1] for row in rows)
+    meters = sorted({row[0] for row in rows})
+    stored: dict[tuple[int, str], Row] = {}
+    for start in range(0, len(meters), _SQLITE_IN_LIMIT):
+        part = meters[start : start + _SQLITE_IN_LIMIT]
+        cursor.execute(
+            f"SELECT {', '.join(ROW_COLUMNS)} FROM profile_intervals "
+            f"WHERE meter_id IN ({', '.join('?' * len(part))}) AND end_at >= ? AND end_at <= ?",
+            (*part, low, high),
+        )
+        for row in cursor.fetchall():
+            stored[(row[0], row[1])] = tuple(row)
+    return stored
+
+
+def _postgresql(session: Session, rows: Sequence[Row]) -> tuple[set[Key], list[dict[str, Any]]]:
+    connection = session.connection()
+    created: set[str] = connection.connection.info.setdefault(TEMP_TABLES_KEY, set())
+    if _STAGE not in created:
+        session.execute(
+            text(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} "
+                "(LIKE profile_intervals INCLUDING DEFAULTS)"
+            )
+        )
+        created.add(_STAGE)
+    columns = ", ".join(ROW_COLUMNS)
+    dbapi: Any = connection.connection.dbapi_connection
+    with dbapi.cursor() as cursor:
+        with cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(_PG_TYPES)
+            for row in rows:
+                copy.write_row(row)
+        changed = " OR ".join(f"p.{c} IS DISTINCT FROM s.{c}" for c in COMPARED)
+        cursor.execute(
+            f"SELECT {', '.join('p.' + c for c in ROW_COLUMNS)} FROM profile_intervals p "
+            f"JOIN {_STAGE} s ON p.meter_id = s.meter_id AND p.end_at = s.end_at "
+            f"WHERE p.source = '{_ESTIMATED}' OR {changed}"
+        )
+        differing = [row_dict(tuple(r)) for r in cursor.fetchall()]
+        cursor.execute(
+            f"INSERT INTO profile_intervals ({columns}) SELECT {columns} FROM {_STAGE} "
+            "ON CONFLICT DO NOTHING RETURNING meter_id, end_at"
+        )
+        inserted = {(meter, end.astimezone(UTC)) for meter, end in cursor.fetchall()}
+        cursor.execute(f"DELETE FROM {_STAGE}")
+    return inserted, differing
+
+
+_VALUE_COLUMNS: tuple[str, ...] = ("readout_id", "meter_id", "read_at", "obis", "address")
+_VALUE_COLUMNS += ("value", "number", "unit", "value_time")
+_VALUE_TYPES = ["int4", "int4", "timestamptz", "varchar", "varchar", "varchar", "varchar"]
+_VALUE_TYPES += ["varchar", "timestamptz"]
+
+
+def insert_values(session: Session, rows: Sequence[Row]) -> None:
+    """Readout values in :data:`_VALUE_COLUMNS` order, all at once (binary COPY or
+    executemany): new readouts' values never collide, so nothing is looked up."""
+    if not rows:
+        return
+    columns = ", ".join(_VALUE_COLUMNS)
+    dbapi: Any = session.connection().connection.dbapi_connection
+    if session.get_bind().dialect.name == "postgresql":
+        with (
+            dbapi.cursor() as cursor,
+            cursor.copy(f"COPY readout_values ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
+            copy.set_types(_VALUE_TYPES)
+            for row in rows:
+                copy.write_row(row)
+        return
+    to_db = _end_at_to_db(session)
+    prepared = [
+        (*row[:2], to_db(row[2]), *row[3:8], None if row[8] is None else to_db(row[8]))
+        for row in rows
+    ]
+    cursor = dbapi.cursor()
+    try:
+        marks = ", ".join("?" * len(_VALUE_COLUMNS))
+        cursor.executemany(f"INSERT INTO readout_values ({columns}) VALUES ({marks})", prepared)
+    finally:
+        cursor.close()
