@@ -105,8 +105,12 @@ async def test_a_database_outage_mid_run_loses_and_duplicates_nothing(
                     break
                 await asyncio.sleep(0.05)
             await asyncio.to_thread(own_postgres.stop)
-            await asyncio.sleep(2.0)  # sessions go on, their results wait in memory
-            held = scheduler.writer.backlog
+            held = 0
+            for _ in range(1200):  # sessions go on, their results wait in memory (hang guard)
+                held = scheduler.writer.backlog
+                if held:
+                    break
+                await asyncio.sleep(0.05)
             await asyncio.to_thread(own_postgres.start)
             await first
             later = await Scheduler(runtime, config=config, writer=writer).run_once()

@@ -1,7 +1,7 @@
 """what the 2026 smart-meter rules need: a service point's pano, a meter's class and year
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0009
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0006"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
