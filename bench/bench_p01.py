@@ -23,7 +23,7 @@ from bench import iec_baselines, iec_inputs
 from bench.common import Figure, best_rates, script_main
 from bench.iec_inputs import ProfileInput
 
-from osos.protocol.iec62056_21.session import ProfileReceived
+from osos.protocol.iec62056_21.events import ProfileReceived
 
 TYPED = "typed regex"
 PACKAGE = "iec62056-21 package"

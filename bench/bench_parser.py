@@ -26,7 +26,8 @@ from bench import iec_baselines, iec_inputs
 from bench.common import Figure, best_rates, script_main
 
 from osos.protocol.iec62056_21.capture import parse_capture
-from osos.protocol.iec62056_21.session import ClientSession, ReadoutReceived
+from osos.protocol.iec62056_21.events import ReadoutReceived
+from osos.protocol.iec62056_21.session import ClientSession
 
 TYPED = "typed regex"
 PACKAGE = "iec62056-21 package"

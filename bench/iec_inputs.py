@@ -14,15 +14,10 @@ from dataclasses import dataclass
 
 from bench.common import DATA
 
+from osos.protocol.iec62056_21.events import Event, NeedMoreData, ProfileReceived
 from osos.protocol.iec62056_21.framing import FrameBuffer
 from osos.protocol.iec62056_21.meter_session import MeterSession
-from osos.protocol.iec62056_21.session import (
-    PROGRAMMING,
-    ClientSession,
-    Event,
-    NeedMoreData,
-    ProfileReceived,
-)
+from osos.protocol.iec62056_21.session import PROGRAMMING, ClientSession
 from osos.simulator import MeterSpec, VirtualMeter
 from osos.timeutil import LOCAL_TZ, UTC, FixedClock
 

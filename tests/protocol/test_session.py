@@ -10,16 +10,8 @@ import pytest
 
 from osos.protocol.iec62056_21.datasets import DataSet
 from osos.protocol.iec62056_21.errors import SessionError
-from osos.protocol.iec62056_21.framing import ParityCodec
-from osos.protocol.iec62056_21.messages import DataMessage, IdentificationMessage
-from osos.protocol.iec62056_21.meter_profiles import profile_by_key
-from osos.protocol.iec62056_21.meter_session import MeterSession, MeterState
-from osos.protocol.iec62056_21.profile import Channel, LoadProfile, ProfileRecord
-from osos.protocol.iec62056_21.session import (
-    PROGRAMMING,
-    READOUT,
+from osos.protocol.iec62056_21.events import (
     BadBcc,
-    ClientSession,
     DataReceived,
     ErrorReceived,
     Event,
@@ -32,10 +24,15 @@ from osos.protocol.iec62056_21.session import (
     ProfileReceived,
     ReadoutReceived,
     SessionClosed,
-    State,
     WriteAccepted,
     WriteRejected,
 )
+from osos.protocol.iec62056_21.framing import ParityCodec
+from osos.protocol.iec62056_21.messages import DataMessage, IdentificationMessage
+from osos.protocol.iec62056_21.meter_profiles import profile_by_key
+from osos.protocol.iec62056_21.meter_session import MeterSession, MeterState
+from osos.protocol.iec62056_21.profile import Channel, LoadProfile, ProfileRecord
+from osos.protocol.iec62056_21.session import PROGRAMMING, READOUT, ClientSession, State
 from osos.timeutil import LOCAL_TZ
 
 T0 = dt.datetime(2023, 11, 1, 0, 15, tzinfo=LOCAL_TZ)

@@ -9,15 +9,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from osos.protocol.iec62056_21.events import Event, Identified, NeedMoreData
 from osos.protocol.iec62056_21.framing import ParityCodec
-from osos.protocol.iec62056_21.session import (
-    PROGRAMMING,
-    READOUT,
-    ClientSession,
-    Event,
-    Identified,
-    NeedMoreData,
-)
+from osos.protocol.iec62056_21.session import PROGRAMMING, READOUT, ClientSession
 from osos.simulator import Fleet, MeterSpec
 from osos.simulator.consumption import CustomerKind
 from osos.timeutil import FixedClock

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from osos.errors import InvalidInput
-from osos.protocol.iec62056_21.session import (
+from osos.protocol.iec62056_21.events import (
     BadBcc,
     DataReceived,
     PasswordAccepted,

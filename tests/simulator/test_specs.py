@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from osos.cli import app
 from osos.domain import CommMode, Generation, TariffGroup
-from osos.protocol.iec62056_21.session import ReadoutReceived
+from osos.protocol.iec62056_21.events import ReadoutReceived
 from osos.registry.importer import import_registry
 from osos.runtime import Runtime
 from osos.simulator import CustomerKind, Fleet, kind_for, specs_from_meters

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from osos.obis import normalize_obis
-from osos.protocol.iec62056_21.session import (
+from osos.protocol.iec62056_21.events import (
     DataReceived,
     Identified,
     PasswordAccepted,

@@ -38,14 +38,8 @@ from osos.protocol.iec62056_21.adapter import (
 )
 from osos.protocol.iec62056_21.datasets import tokenize
 from osos.protocol.iec62056_21.errors import SessionError
-from osos.protocol.iec62056_21.framing import ParityCodec
-from osos.protocol.iec62056_21.messages import DataMessage
-from osos.protocol.iec62056_21.profile import scan_profile
-from osos.protocol.iec62056_21.session import (
-    PROGRAMMING,
-    READOUT,
+from osos.protocol.iec62056_21.events import (
     BadBcc,
-    ClientSession,
     DataReceived,
     ErrorReceived,
     Event,
@@ -60,6 +54,10 @@ from osos.protocol.iec62056_21.session import (
     SessionClosed,
     WriteAccepted,
 )
+from osos.protocol.iec62056_21.framing import ParityCodec
+from osos.protocol.iec62056_21.messages import DataMessage
+from osos.protocol.iec62056_21.profile import scan_profile
+from osos.protocol.iec62056_21.session import PROGRAMMING, READOUT, ClientSession
 from osos.timeutil import LOCAL_TZ, Clock, SystemClock
 from osos.transport.base import ReceiveTimeout, Transport, TransportError, loop_time
 

@@ -60,14 +60,7 @@ def gather_facts(
         )
     )
     generation_of = {sp.id: sp.generation for sp in points}
-    voluntary = set(
-        session.scalars(
-            select(ScopeInclusionRequest.service_point_id).where(
-                ScopeInclusionRequest.status == "approved"
-            )
-        )
-    )
-    decided = set(session.scalars(select(ScopeCompanyDecision.service_point_id)))
+    voluntary, decided = _decisions(session)
     partial: list[tuple[ServicePoint, AnnualConsumption | None, str | None, bool]] = []
     groups: dict[str, list[Decimal | None]] = defaultdict(list)
     for sp in points:
@@ -110,6 +103,18 @@ def gather_facts(
             )
         )
     return facts
+
+
+def _decisions(session: Session) -> tuple[set[int], set[int]]:
+    """Service points with an approved voluntary inclusion, and those the company named."""
+    voluntary = set(
+        session.scalars(
+            select(ScopeInclusionRequest.service_point_id).where(
+                ScopeInclusionRequest.status == "approved"
+            )
+        )
+    )
+    return voluntary, set(session.scalars(select(ScopeCompanyDecision.service_point_id)))
 
 
 def _meter_facts(sp: ServicePoint, at: dt.datetime) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from .errors import FrameError
+from .errors import BccError, FrameError
 
 SOH: Final = 0x01
 STX: Final = 0x02
@@ -98,3 +98,20 @@ NOT_IN_ADDRESS = _forbidding(CONTROL + "!/")
 NOT_IN_IDENT = _forbidding(CONTROL)
 _BLOCK_CONTROLS = "\x01\x02\x03\x04"
 _NOT_IN_BLOCK = _forbidding(_BLOCK_CONTROLS)
+
+
+def split_block(data: bytes, start_char: int, what: str) -> tuple[bytes, bool]:
+    """Check ``start … ETX|EOT BCC`` and return (inner bytes, partial?)."""
+    if len(data) < 3 or data[0] != start_char:
+        raise FrameError(f"{what}: must start with 0x{start_char:02X}, got {data[:40]!r}")
+    end_char = data[-2]
+    if end_char not in (ETX, EOT):
+        raise FrameError(f"{what}: must end with ETX or EOT and a BCC byte, got {data[-40:]!r}")
+    inner = data[1:-2]
+    if ETX in inner or EOT in inner:
+        raise FrameError(f"{what}: ETX/EOT inside the block at offset {find_end(inner, 0) + 1}")
+    received = data[-1] & 0x7F
+    computed = bcc(data[1:-1])
+    if received != computed:
+        raise BccError(what, received, computed)
+    return inner, end_char == EOT

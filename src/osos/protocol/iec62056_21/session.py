@@ -30,13 +30,30 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass, field
 from typing import Final
 
 from osos.timeutil import LOCAL_TZ
 
-from .datasets import DataSet, join_pieces
+from .commands import answer_error
+from .datasets import join_pieces
 from .errors import BccError, SessionError
+from .events import (
+    BadBcc,
+    DataReceived,
+    ErrorReceived,
+    Event,
+    Identified,
+    NeedMoreData,
+    PartialBlockReceived,
+    PasswordAccepted,
+    PasswordRejected,
+    PasswordRequested,
+    ProfileReceived,
+    ReadoutReceived,
+    SessionClosed,
+    WriteAccepted,
+    WriteRejected,
+)
 from .framing import FrameBuffer, ParityCodec
 from .messages import (
     BAUD_RATES,
@@ -49,11 +66,10 @@ from .messages import (
     IdentificationMessage,
     Nak,
     RequestMessage,
-    answer_error,
     decode,
 )
 from .meter_profiles import GENERIC, MeterProfile, profile_for
-from .profile import LoadProfile, scan_profile
+from .profile import scan_profile
 from .scan import scan
 
 READOUT: Final = MODE_READOUT
@@ -150,107 +166,6 @@ TRANSITIONS: Final[dict[tuple[State, Trigger], State]] = {
 
 
 # ---------------------------------------------------------------- events
-
-
-class Event:
-    """Base of everything :meth:`ClientSession.next_event` returns."""
-
-
-@dataclass(frozen=True)
-class NeedMoreData(Event):
-    """No complete message yet: feed more bytes (or give up at the deadline)."""
-
-
-@dataclass(frozen=True)
-class Identified(Event):
-    identification: IdentificationMessage
-    profile: MeterProfile
-
-
-@dataclass(frozen=True)
-class ReadoutReceived(Event):
-    """The whole readout: ``raw`` frame bytes (all blocks), parsed data sets, parse errors."""
-
-    raw: bytes
-    data_sets: tuple[DataSet, ...]
-    errors: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class PartialBlockReceived(Event):
-    """A block ended with EOT; call ``send_ack()`` for the next one."""
-
-    raw: bytes
-    blocks: int
-
-
-@dataclass(frozen=True)
-class PasswordRequested(Event):
-    """The meter entered programming mode and sent its P0 seed (often empty)."""
-
-    seed: str
-
-
-@dataclass(frozen=True)
-class PasswordAccepted(Event):
-    pass
-
-
-@dataclass(frozen=True)
-class PasswordRejected(Event):
-    attempts: int
-
-
-@dataclass(frozen=True)
-class DataReceived(Event):
-    """Answer to a register read."""
-
-    raw: bytes
-    address: str
-    data_sets: tuple[DataSet, ...]
-    errors: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ProfileReceived(Event):
-    raw: bytes
-    profile: LoadProfile
-    errors: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class WriteAccepted(Event):
-    address: str
-
-
-@dataclass(frozen=True)
-class WriteRejected(Event):
-    address: str
-
-
-@dataclass(frozen=True)
-class ErrorReceived(Event):
-    """``(ERROR…)`` or NAK in answer to a read; ``text`` is what the meter said."""
-
-    text: str
-    raw: bytes = b""
-
-
-@dataclass(frozen=True)
-class BadBcc(Event):
-    """A block failed its BCC; send ``send_nak()`` to have it repeated."""
-
-    raw: bytes
-    error: BccError = field(compare=False)
-    count: int = 0
-
-
-@dataclass(frozen=True)
-class SessionClosed(Event):
-    reason: str
-
-
-# ---------------------------------------------------------------- session
 
 
 class ClientSession:
@@ -365,11 +280,6 @@ class ClientSession:
         """Write the meter's date (local time, the profile's register and format)."""
         local = when.astimezone(LOCAL_TZ) if when.tzinfo else when
         return self.send_write(self.profile.date_address, local.strftime(self.profile.date_format))
-
-    def send_execute(self, address: str, args: str = "") -> bytes:
-        """``E2 addr(args)`` (e.g. demand reset); answered like a write."""
-        message = CommandMessage.execute(address, args)
-        return self._send(T.SEND_WRITE, message.to_bytes(), ("write", address))
 
     def send_break(self) -> bytes:
         """``SOH B0 ETX q``: sign off."""
