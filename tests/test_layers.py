@@ -18,7 +18,7 @@ RANK: dict[str, int] = {
     # codecs and links: bytes only
     "protocol": 1, "transport": 1, "exports": 1,  # files people download: format only
     # the store, and what runs on it
-    "store": 2, "audit": 3, "runtime": 3,
+    "store": 2, "audit": 3, "runtime": 3, "regulation": 3,
     "headend": 4, "simulator": 4, "registry": 4, "scope": 4,
     "mdm": 5, "losses": 6,
     "readmodel": 6, "identity": 6, "sharing": 7, "alerts": 7,

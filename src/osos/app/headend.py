@@ -29,8 +29,8 @@ def after_tick_hooks(
 ) -> list[AfterTick]:
     """Deliveries first (deadlines), then the validation upkeep."""
     return [
-        DeliveryHook(config=sharing or runtime.settings.sharing),
-        ValidationHook(every=validation_every, limits=runtime.settings.validation),
+        DeliveryHook(config=sharing),  # None: the deadlines in force (osos.regulation)
+        ValidationHook(every=validation_every),  # the validation limits in force, each run
     ]
 
 

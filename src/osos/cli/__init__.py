@@ -15,6 +15,7 @@ from osos.cli import headend as headend_cli
 from osos.cli import iec as iec_cli
 from osos.cli import mdm as mdm_cli
 from osos.cli import registry as registry_cli
+from osos.cli import regulation as regulation_cli
 from osos.cli import scope as scope_cli
 from osos.cli import sharing as sharing_cli
 from osos.cli import simulator as simulator_cli
@@ -45,6 +46,7 @@ app.add_typer(web_cli.users_app, name="users")
 app.add_typer(sharing_cli.deliver_app, name="deliver")
 app.add_typer(sharing_cli.tokens_app, name="tokens")
 app.add_typer(scope_cli.app, name="scope")
+app.add_typer(regulation_cli.app, name="regulation")
 
 
 def _version(value: bool) -> None:

@@ -258,7 +258,7 @@ def upkeep_cmd() -> None:
 
     totals = [0, 0, 0, 0]
     with command_runtime(upgrade=True) as runtime:
-        hook = ValidationHook(limits=runtime.settings.validation)  # newest reads wait to settle
+        hook = ValidationHook()  # the limits in force; the newest reads wait to settle
         while True:
             summary = hook.run(runtime, runtime.clock.now())
             counts = (summary.readouts, summary.findings, summary.months_recomputed,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from osos.cli.util import command_runtime, echo_json, fail, local_time_option, unit_of_work
+from osos.regulation import settings_at
 from osos.scope.rules import ScopeConfig, work_plan
 from osos.scope.service import (
     add_company_decision,
@@ -33,7 +34,7 @@ def evaluate(
     """Every service point with the rules that apply, whether it is in OSOS, and the work plan."""
     when = local_time_option(at, "--at")
     with command_runtime() as runtime, db.transaction(runtime.sessions) as session:
-        config = ScopeConfig.from_settings(runtime.settings.scope)
+        config = ScopeConfig.from_settings(settings_at(session, runtime.settings, when).scope)
         evaluations = evaluate_scope(session, when, config)
         smart = smart_meter_status(session, when, config)
     missing = work_plan(evaluations)
@@ -75,7 +76,8 @@ def smart_meters(
     """The 2026 smart-meter rules' obligations (PRO meters for sites and panos) and progress."""
     when = local_time_option(at, "--at")
     with command_runtime() as runtime, db.transaction(runtime.sessions) as session:
-        plan = smart_meter_status(session, when, ScopeConfig.from_settings(runtime.settings.scope))
+        scope = settings_at(session, runtime.settings, when).scope
+        plan = smart_meter_status(session, when, ScopeConfig.from_settings(scope))
     if plan is None:
         raise fail("the rule set in force has no smart-meter obligations", 1)
     if as_json:

@@ -22,6 +22,7 @@ from osos.domain import ReadSource
 from osos.mdm import determinants, vee
 from osos.mdm.model import INTERVAL
 from osos.mdm.validate import Finding
+from osos.regulation import settings_at
 from osos.runtime import Runtime
 from osos.settings import Settings, ValidationLimits
 from osos.store.db import now as db_now
@@ -261,7 +262,7 @@ class ValidationHook:
     ``every`` on the tick's clock — or on every tick while a backlog is being worked off.
 
     Never raises into the head-end: a failed run is logged and retried at the next one.
-    Pass ``after_tick=[ValidationHook()]`` to ``osos.headend.scheduler.run_headend``.
+    The composition root (:mod:`osos.app.headend`) passes it to the head-end.
     """
 
     def __init__(
@@ -302,13 +303,20 @@ class ValidationHook:
         log.info(summary.line())
         return summary
 
+    @staticmethod
+    def _limits_now(runtime: Runtime, now: dt.datetime | None) -> ValidationLimits:
+        """The validation limits in force now (:mod:`osos.regulation`)."""
+        with runtime.sessions() as session:
+            at = now or runtime.clock.now()
+            return settings_at(session, runtime.settings, at).validation
+
     def run(self, runtime: Runtime, now: dt.datetime | None = None) -> UpkeepSummary:
         summary = validate_new(
             runtime.sessions,
             now=now,
             settle=self.settle,
             batch=self.batch,
-            limits=self.limits or runtime.settings.validation,
+            limits=self.limits or self._limits_now(runtime, now),
             validator=self.validator,
         )
         failed = len(self.failed_months)

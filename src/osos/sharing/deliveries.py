@@ -19,6 +19,7 @@ import logging
 
 from osos.mdm.deadline_estimates import estimate_until
 from osos.readmodel.intervals import IntervalSource, service_point_intervals
+from osos.regulation import settings_at
 from osos.runtime import Runtime
 from osos.settings import SharingConfig
 from osos.sharing.ledger import (
@@ -39,16 +40,18 @@ def decide_due(
     runtime: Runtime,
     now: dt.datetime,
     *,
-    config: SharingConfig,
+    config: SharingConfig | None = None,
     source: IntervalSource | None = None,
     summary: RunSummary | None = None,
     estimator: Estimator | None = estimate_until,
 ) -> RunSummary:
     """Plan what is owed, make complete deliveries ready (estimating what is missing close to
-    the deadline), raise alerts, queue corrections: one short transaction, no network."""
+    the deadline), raise alerts, queue corrections: one short transaction, no network.
+    Without ``config``, the deadlines in force at ``now`` (:mod:`osos.regulation`)."""
     summary = summary or RunSummary()
     source = source or service_point_intervals
     with db.transaction(runtime.sessions) as session:
+        config = config or settings_at(session, runtime.settings, now).sharing
         summary.planned += plan(session, now, config)
         prepare(session, now, config, source, summary, estimator)
         queue_corrections(session, now, config, source, summary)
@@ -77,7 +80,6 @@ def run_due(
 ) -> RunSummary:
     """Everything due at ``now``, once: decide, then send (``osos deliver run``). The transport
     defaults to the settings' ``OSOS_DELIVERY_URL``."""
-    config = config or runtime.settings.sharing
     summary = decide_due(runtime, now, config=config, source=source)
     own = transport is None
     transport = transport or delivery_transport(runtime, config)
@@ -108,14 +110,13 @@ class DeliveryHook:
     def __call__(self, runtime: Runtime, now: dt.datetime) -> RunSummary | None:
         if self.last_run is not None and now - self.last_run < self.every:
             return None
-        config = self.config or runtime.settings.sharing
         if not runtime.settings.sharing.delivery_url:
             if not self._warned:
                 log.info("deliveries idle: OSOS_DELIVERY_URL is not set")
                 self._warned = True
             return None
         self.last_run = now
-        summary = decide_due(runtime, now, config=config, source=self.source)
+        summary = decide_due(runtime, now, config=self.config, source=self.source)
         if summary.planned or summary.alerts or summary.corrections_queued:
             log.info(
                 "deliveries: planned %d, %d waiting for data, %d new alert(s), "

@@ -1,6 +1,6 @@
 """All tables. Importing this module registers every table on ``Base.metadata``."""
 
-from osos.store.models import headend, mdm, sharing, web
+from osos.store.models import headend, mdm, regulation, sharing, web
 from osos.store.models.base import Base
 from osos.store.models.core import (
     AuditEntry,
@@ -40,6 +40,7 @@ __all__ = [
     "headend",
     "mdm",
     "profile_intervals",
+    "regulation",
     "sharing",
     "user_service_points",
     "web",
