@@ -1,35 +1,48 @@
-"""Monthly run for N service points with a month of 15-minute data each, against a plain SQL
-aggregate over the same rows in the same run.
+"""The monthly run for N service points with a month of 15-minute data each, against DuckDB over
+the same rows in the same run (the rows already in memory: the floor for this work).
 
-    .venv/bin/python bench/bench_monthly.py                       # 10,000 service points, SQLite
-    .venv/bin/python bench/bench_monthly.py --service-points 500  # a quick run
+    .venv/bin/python bench/bench_monthly.py                        # 1,000 and 10,000, SQLite
+    .venv/bin/python bench/bench_monthly.py --service-points 1000  # one size
     .venv/bin/python bench/bench_monthly.py --db-url postgresql+psycopg://postgres@127.0.0.1/x
+
+Each measurement runs in a child process of its own, so its peak memory (max RSS) is its own.
+``run(quick)`` gives the figures to ``python -m bench``. The data generator is this module's own
+(no import from ``tests/``).
 
 Every service point has one meter (multiplier 30) with 1.8.0, 2.8.0, 5.8.0, 8.8.0 in its profile
 and no readouts, so T1/T2/T3 come from the tariff zones and max demand from the profile — the
 heaviest path. The data is generated with bulk inserts (executemany on SQLite, COPY on
-PostgreSQL). The baseline is ``SELECT meter_id, max(r1_8_0) - min(r1_8_0), … GROUP BY
-meter_id`` over the month's rows; the monthly run's 1.8.0 consumption is checked against it.
+PostgreSQL). The baseline loads the month's rows into DuckDB (not timed) and times one query that
+computes per meter what the run computes from the profile: consumption of the four registers,
+1.8.0 per tariff zone and the largest 15-minute demand with its time. The set-based run is checked
+against the baseline's consumption and against the per-point run (1,000 points).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import resource
+import subprocess
 import sys
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import text
+import duckdb
 
+from osos.mdm import partitions
+from osos.mdm.bulk import monthly_bulk
+from osos.mdm.bulk_read import profile_table
 from osos.mdm.model import INTERVAL
-from osos.mdm.service import monthly_all
+from osos.mdm.months import monthly_all
 from osos.runtime import Runtime
 from osos.settings import DatabaseSettings, Settings
 from osos.store import db
-from osos.timeutil import month_bounds, to_local
+from osos.timeutil import month_bounds, month_start_before, to_local
 
 COLUMNS = ("meter_id", "end_at", "r1_8_0", "r2_8_0", "r5_8_0", "r8_8_0", "source", "version")
 
@@ -61,8 +74,12 @@ def _rows(meter_id: int, stamps: list[tuple[object, bool]]) -> list[tuple[object
 
 def generate(runtime: Runtime, count: int, period: str) -> int:
     start, end = month_bounds(period)
-    sqlite = runtime.settings.is_sqlite
+    sqlite = runtime.is_sqlite
     installed = (start - dt.timedelta(days=400)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with runtime.engine.begin() as conn:  # PostgreSQL: the months' partitions, as the upkeep makes
+        for month in (month_start_before(start - INTERVAL), start, end):
+            if partitions.is_partitioned(conn):
+                partitions.create_month(conn, month)
     with runtime.engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM profile_intervals")
         raw = conn.connection.dbapi_connection
@@ -111,75 +128,150 @@ def generate(runtime: Runtime, count: int, period: str) -> int:
     return total
 
 
-def baseline(runtime: Runtime, period: str) -> tuple[float, dict[int, int]]:
-    start, end = month_bounds(period)
-    statement = text(
-        "SELECT meter_id, max(r1_8_0) - min(r1_8_0), max(r2_8_0) - min(r2_8_0), "
-        "max(r5_8_0) - min(r5_8_0), max(r8_8_0) - min(r8_8_0) FROM profile_intervals "
-        "WHERE end_at >= :s AND end_at <= :e GROUP BY meter_id"
-    )
-    sqlite = runtime.settings.is_sqlite
-    params = {
-        "s": start.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else start,
-        "e": end.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else end,
-    }
-    began = time.perf_counter()
-    with runtime.engine.connect() as conn:
-        rows = conn.execute(statement, params).all()
-    return time.perf_counter() - began, {r[0]: r[1] for r in rows}
+PERIOD = "2026-10"
 
 
-def monthly(runtime: Runtime, period: str) -> tuple[float, dict[str, Decimal]]:
-    began = time.perf_counter()
-    result: dict[str, Decimal] = {}
+def _runtime(url: str, home: Path) -> Runtime:
+    return Runtime(Settings(home=home, database=DatabaseSettings(url), secret_key="x" * 40))
+
+
+def _peak_mib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+BASELINE = """
+WITH r AS (
+  SELECT m, epoch_us(t) AS t, e1, e2, e1 - lag(e1) OVER w AS d,
+         hour(timezone('Europe/Istanbul', t - INTERVAL 15 MINUTE)) AS h
+  FROM rows WINDOW w AS (PARTITION BY m ORDER BY t)
+)
+SELECT m, max(e1) - min(e1), max(e2) - min(e2),
+  sum(d) FILTER (WHERE h >= 6 AND h < 17), sum(d) FILTER (WHERE h >= 17 AND h < 22),
+  sum(d) FILTER (WHERE h >= 22 OR h < 6), arg_max(t, d * 4), max(d * 4)
+FROM r GROUP BY m
+"""
+
+
+def phase_duckdb(runtime: Runtime) -> dict[str, Any]:
+    """DuckDB over the same rows: the rows in memory first (not timed), then the computation."""
+    start, end = month_bounds(PERIOD)
     with runtime.sessions() as session:
-        for n, report in enumerate(monthly_all(session, period, runtime.settings), start=1):
-            value = report.consumption["1.8.0"]
-            assert value is not None
-            result[report.service_point] = value
-            if n % 500 == 0:
-                print(f"\r  monthly {n:,}", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
-    return time.perf_counter() - began, result
+        ids = list(range(1, 1 + int(session.connection().exec_driver_sql(
+            "SELECT count(*) FROM meters").scalar_one())))  # fmt: skip
+        table = profile_table(session, ids, start, end)
+    con = duckdb.connect()
+    con.register("arrow_rows", table)
+    kind = "strptime(t, '%Y-%m-%d %H:%M:%S.%f')::TIMESTAMPTZ" if table.schema.field(
+        "t").type == "string" else "t"  # fmt: skip
+    con.execute(f"CREATE TABLE rows AS SELECT m, {kind} AS t, e1, e2 FROM arrow_rows")
+    began = time.perf_counter()
+    result = con.execute(BASELINE).fetchall()
+    took = time.perf_counter() - began
+    return {"seconds": took, "peak_mib": _peak_mib(),
+            "consumption": {int(r[0]): int(r[1]) for r in result}}  # fmt: skip
+
+
+def phase_monthly(runtime: Runtime, per_point: bool) -> dict[str, Any]:
+    """The set-based run (or the per-point run) of every service point, from the store."""
+    run = monthly_all if per_point else monthly_bulk
+    began = time.perf_counter()
+    with runtime.sessions() as session:
+        reports = {r.service_point: r.to_json() for r in run(session, PERIOD, runtime.settings)}
+    took = time.perf_counter() - began
+    return {"seconds": took, "peak_mib": _peak_mib(), "reports": reports}
+
+
+def _child(url: str, phase: str, home: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--db-url", url, "--home", home],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    result: dict[str, Any] = json.loads(out.splitlines()[-1])
+    return result
+
+
+def measure(url: str, count: int, home: Path, *, per_point: bool) -> dict[str, Any]:
+    """Generate ``count`` points, then each measurement in a child process; the figures."""
+    db.upgrade(url)
+    runtime = _runtime(url, home)
+    try:
+        rows = generate(runtime, count, PERIOD)
+    finally:
+        runtime.close()
+    base = _child(url, "duckdb", str(home))
+    bulk = _child(url, "bulk", str(home))
+    for meter_id, delta in base["consumption"].items():
+        shown = bulk["reports"][f"B{int(meter_id):06d}"]["consumption"]["1.8.0"]
+        if Decimal(shown) != Decimal(delta).scaleb(-3) * 30:
+            raise SystemExit(f"B{int(meter_id):06d}: 1.8.0 {shown} != {delta} × 30")
+    figures: dict[str, Any] = {
+        "service_points": count, "rows": rows, "duckdb_s": base["seconds"],
+        "duckdb_mib": base["peak_mib"], "bulk_s": bulk["seconds"], "bulk_mib": bulk["peak_mib"],
+        "bulk_over_duckdb": bulk["seconds"] / base["seconds"],
+    }  # fmt: skip
+    if per_point:
+        old = _child(url, "per-point", str(home))
+        if old["reports"] != bulk["reports"]:
+            raise SystemExit("the set-based run differs from the per-point run")
+        figures.update(per_point_s=old["seconds"], per_point_mib=old["peak_mib"],
+                       per_point_over_bulk=old["seconds"] / bulk["seconds"])  # fmt: skip
+    return figures
+
+
+def _print(dialect: str, f: dict[str, Any]) -> None:
+    print(f"{dialect}, {f['service_points']:,} service points, {f['rows']:,} rows")
+    print(
+        f"  DuckDB over the same rows (baseline): {f['duckdb_s']:7.2f} s  {f['duckdb_mib']:5} MiB"
+    )
+    print(f"  set-based run, read from the store:   {f['bulk_s']:7.2f} s  {f['bulk_mib']:5} MiB"
+          f"  = {f['bulk_over_duckdb']:.1f}× the baseline")  # fmt: skip
+    if "per_point_s" in f:
+        print(f"  per-point run (before):               {f['per_point_s']:7.2f} s  "
+              f"{f['per_point_mib']:5} MiB  = {f['per_point_over_bulk']:.1f}× the set-based run"
+              "; identical reports")  # fmt: skip
+
+
+def _fresh_url(url: str, home: Path) -> str:
+    if not url:
+        return f"sqlite:///{home / 'bench.sqlite3'}"
+    db.upgrade(url)
+    with db.make_engine(url).begin() as conn:
+        for table in ("billing_determinants", "profile_intervals", "installations", "meters",
+                      "service_points"):  # fmt: skip
+            conn.exec_driver_sql(f"DELETE FROM {table}")
+    return url
+
+
+def run(quick: bool, db_url: str = "", sizes: tuple[int, ...] = ()) -> list[dict[str, Any]]:
+    """The figures for each size (quick: 200 points); printed as they come."""
+    results = []
+    for count in sizes or ((200,) if quick else (1_000, 10_000)):
+        with tempfile.TemporaryDirectory() as tmp:
+            url = _fresh_url(db_url, Path(tmp))
+            figures = measure(url, count, Path(tmp), per_point=count <= 1_000)
+            _print(db.make_engine(url).dialect.name, figures)
+            results.append(figures)
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--service-points", type=int, default=10_000)
-    parser.add_argument("--period", default="2026-10")
+    parser.add_argument("--service-points", type=int, default=0)
     parser.add_argument("--db-url", default="", help="default: a fresh SQLite file")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--phase", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--home", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.db_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        db.upgrade(url)
-        runtime = Runtime(
-            Settings(home=Path(tmp), database=DatabaseSettings(url), secret_key="x" * 40)
-        )
-        try:
-            began = time.perf_counter()
-            rows = generate(runtime, args.service_points, args.period)
-            took = time.perf_counter() - began
-            print(f"data: {args.service_points:,} service points, {rows:,} interval rows "
-                  f"in {took:.1f} s ({runtime.engine.dialect.name})")  # fmt: skip
-            t_sql, raw = baseline(runtime, args.period)
-            t_mdm, consumption = monthly(runtime, args.period)
-            for i, delta in raw.items():
-                expected = Decimal(delta).scaleb(-3) * 30
-                if consumption[f"B{i:06d}"] != expected:
-                    raise SystemExit(f"B{i:06d}: monthly {consumption[f'B{i:06d}']} != {expected}")
-            print(f"plain SQL aggregate (max - min GROUP BY meter): {t_sql:8.2f} s")
-            print(f"monthly run (segments, zones, ratios, demand):  {t_mdm:8.2f} s")
-            print(f"ratio monthly / SQL aggregate:                  {t_mdm / t_sql:8.1f}×")
-            each = t_mdm / args.service_points * 1000
-            print(f"per service point: {each:.2f} ms; 1.8.0 consumption of all "
-                  f"{len(raw):,} meters matches the aggregate × 30")  # fmt: skip
-        finally:
-            runtime.close()
-            if args.db_url:
-                with db.make_engine(url).begin() as conn:
-                    for table in ("profile_intervals", "installations", "meters",
-                                  "service_points"):  # fmt: skip
-                        conn.exec_driver_sql(f"DELETE FROM {table}")
+    if args.phase:
+        runtime = _runtime(args.db_url, Path(args.home))
+        if args.phase == "duckdb":
+            result = phase_duckdb(runtime)
+        else:
+            result = phase_monthly(runtime, per_point=args.phase == "per-point")
+        print(json.dumps(result, default=str))
+        return
+    sizes = (args.service_points,) if args.service_points else ()
+    run(args.quick, args.db_url, sizes)
 
 
 if __name__ == "__main__":

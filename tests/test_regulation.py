@@ -79,3 +79,20 @@ def test_the_command_line(runtime: Runtime) -> None:
         app, ["regulation", "set", "deadlines", "x=1", "--from", "2099-01-01", "--reason", "t"]
     )
     assert bad.exit_code == 2 and "fields are" in bad.output
+
+
+def test_a_month_is_computed_with_the_limits_of_that_month(sqlite_runtime: Runtime) -> None:
+    from osos.mdm.service import monthly_report
+    from tests.sharing import factories as f
+
+    runtime = Runtime(sqlite_runtime.settings, clock=FixedClock(NOW))
+    with db.transaction(runtime.sessions) as s:
+        f.service_point(s, "R1", installed_power_kva=Decimal(100))
+        set_value(
+            s, runtime.settings, "reactive", {"inductive_large": "18"},
+            valid_from=parse_local("2027-01-01"), by="op", reason="test",
+        )  # fmt: skip
+    with db.transaction(runtime.sessions) as s:
+        december = monthly_report(s, "R1", "2026-12", runtime.settings).to_json()
+        january = monthly_report(s, "R1", "2027-01", runtime.settings).to_json()
+    assert december["inductive_limit"] == "20" and january["inductive_limit"] == "18"

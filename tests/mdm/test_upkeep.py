@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from osos.domain import ReadSource
-from osos.mdm import determinants, vee
+from osos.mdm import billing, bulk, determinants, months, vee
 from osos.mdm.upkeep import ValidationHook
 from osos.mdm.validate import Code, Finding
 from osos.readings import IntervalRecord
@@ -327,14 +327,16 @@ def test_a_month_that_fails_does_not_hold_up_the_others(
         records, _ = profile_records(OCT1, OCT3, START_INDEXES)
         _headend_read(s, m1, records, OCT3)
         _headend_read(s, m2, records, OCT3)
-    real = determinants.refresh
+    real = billing.compute_month
 
-    def refresh(session: Session, sp_id: int, period: str, settings: Any) -> None:
-        if sp_id == bad_sp:
+    def compute_month(month: Any, limits: Any, **steps: Any) -> Any:
+        if month.service_point_no == "4001":
             raise RuntimeError("cannot compute")
-        real(session, sp_id, period, settings)
+        return real(month, limits, **steps)
 
-    monkeypatch.setattr(determinants, "refresh", refresh)
+    # the month fails in the set-based run and in the per-point run alike
+    monkeypatch.setattr(bulk, "compute_month", compute_month)
+    monkeypatch.setattr(months, "compute_month", compute_month)
     hook = ValidationHook(months=1)
     runs = [hook(sqlite_runtime, NOW + n * dt.timedelta(minutes=15)) for n in range(5)]
     assert all(r is not None for r in runs)

@@ -9,7 +9,7 @@ add up to the total exactly). Every estimated input makes the month ``estimated`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,6 +30,14 @@ from osos.settings import ReactiveLimits
 from osos.timeutil import ZONES, local_iso
 
 SECOND = dt.timedelta(seconds=1)
+
+#: (consumption per tariff register after the multiplier, origin, estimated) of one segment.
+TariffSplit = tuple[dict[str, Decimal] | None, str, bool]
+SegmentTariffs = Callable[["Segment", MeterData], TariffSplit]
+#: The raw demand of one meter over ``[start, end)`` of the period ending at the last argument.
+SegmentDemand = Callable[
+    [MeterData, str, dt.datetime, dt.datetime, dt.datetime], "demand.RawDemand | None"
+]
 
 
 @dataclass(frozen=True)
@@ -139,10 +147,8 @@ def profile_tariffs(segment: Segment, meter: MeterData) -> tuple[dict[str, int],
     return {z: zones[z] + d for z, d in zip(ZONES, shares, strict=True)}, True
 
 
-def segment_tariffs(
-    segment: Segment, meter: MeterData
-) -> tuple[dict[str, Decimal] | None, str, bool]:
-    """(consumption per tariff register after the multiplier, origin, estimated)."""
+def register_tariffs(segment: Segment) -> TariffSplit | None:
+    """The split from the meter's own tariff registers, when both ends of all three were read."""
     deltas = {o: segment.raw_delta(o) for o in TARIFF_REGISTERS}
     if all(d is not None for d in deltas.values()):
         estimated = any(
@@ -159,7 +165,11 @@ def segment_tariffs(
             "registers",
             estimated,
         )
-    split = profile_tariffs(segment, meter)
+    return None
+
+
+def zone_split(segment: Segment, split: tuple[dict[str, int], bool] | None) -> TariffSplit:
+    """A profile split (milli-units per zone, estimated) after the multiplier."""
     if split is None:
         return None, "none", False
     zones, estimated = split
@@ -171,13 +181,25 @@ def segment_tariffs(
     )
 
 
+def segment_tariffs(segment: Segment, meter: MeterData) -> TariffSplit:
+    """(consumption per tariff register after the multiplier, origin, estimated)."""
+    own = register_tariffs(segment)
+    if own is not None:
+        return own
+    return zone_split(segment, profile_tariffs(segment, meter))
+
+
 def period_demand(
-    segments: list[Segment], meters: Mapping[int, MeterData], obis: str, period_end: dt.datetime
+    segments: list[Segment],
+    meters: Mapping[int, MeterData],
+    obis: str,
+    period_end: dt.datetime,
+    of_segment: SegmentDemand = demand.segment_demand,
 ) -> Demand | None:
     best: Demand | None = None
     for s in segments:
         meter = meters.get(s.span.meter_id) or MeterData(s.span.meter_id, s.meter_serial)
-        raw = demand.segment_demand(meter, obis, s.start, s.end, period_end)
+        raw = of_segment(meter, obis, s.start, s.end, period_end)
         if raw is None:
             continue
         candidate = Demand(raw.value * s.multiplier, raw.time, raw.origin, raw.estimated)
@@ -188,8 +210,41 @@ def period_demand(
     return best
 
 
-def compute_month(month: MonthInput, limits: ReactiveLimits) -> MonthlyReport:
-    """The determinants of one service point and month (pure: everything comes in ``month``)."""
+def _tariff_consumption(
+    month: MonthInput,
+    segments: list[Segment],
+    tariffs: SegmentTariffs,
+    consumption: dict[str, Decimal | None],
+    estimated_registers: set[str],
+) -> str:
+    """T1/T2/T3 into ``consumption`` (and ``estimated_registers``); returns their origin."""
+    origins = set()
+    per_tariff: dict[str, list[Decimal | None]] = {o: [] for o in TARIFF_REGISTERS}
+    for s in segments:
+        meter = month.meters.get(s.span.meter_id) or MeterData(s.span.meter_id, s.meter_serial)
+        values, origin, estimated = tariffs(s, meter)
+        origins.add(origin)
+        for o in TARIFF_REGISTERS:
+            per_tariff[o].append(None if values is None else values[o])
+        if estimated:
+            estimated_registers.update(TARIFF_REGISTERS)
+    for o in TARIFF_REGISTERS:
+        consumption[o] = _sum(per_tariff[o])
+    return origins.pop() if len(origins) == 1 else ("mixed" if origins else "none")
+
+
+def compute_month(
+    month: MonthInput,
+    limits: ReactiveLimits,
+    *,
+    tariffs: SegmentTariffs = segment_tariffs,
+    demands: SegmentDemand = demand.segment_demand,
+) -> MonthlyReport:
+    """The determinants of one service point and month (pure: everything comes in ``month``).
+
+    ``tariffs`` and ``demands`` are the per-segment steps over the load profile; the set-based
+    run (:mod:`osos.mdm.bulk`) passes its column-wise results in their place.
+    """
     segments = build_segments(month.spans, month.meters, month.start, month.end, REGISTERS)
     consumption: dict[str, Decimal | None] = {}
     estimated_registers: set[str] = set()
@@ -205,19 +260,7 @@ def compute_month(month: MonthInput, limits: ReactiveLimits) -> MonthlyReport:
         ):
             estimated_registers.add(obis)
 
-    origins = set()
-    per_tariff: dict[str, list[Decimal | None]] = {o: [] for o in TARIFF_REGISTERS}
-    for s in segments:
-        meter = month.meters.get(s.span.meter_id) or MeterData(s.span.meter_id, s.meter_serial)
-        values, origin, estimated = segment_tariffs(s, meter)
-        origins.add(origin)
-        for o in TARIFF_REGISTERS:
-            per_tariff[o].append(None if values is None else values[o])
-        if estimated:
-            estimated_registers.update(TARIFF_REGISTERS)
-    for o in TARIFF_REGISTERS:
-        consumption[o] = _sum(per_tariff[o])
-    tariff_origin = origins.pop() if len(origins) == 1 else ("mixed" if origins else "none")
+    tariff_origin = _tariff_consumption(month, segments, tariffs, consumption, estimated_registers)
 
     closing = next((s for s in segments if s.end == month.end), None)
     month_end: dict[str, IndexValue | None] = {
@@ -234,7 +277,9 @@ def compute_month(month: MonthInput, limits: ReactiveLimits) -> MonthlyReport:
         limits,
         exempt=month.reactive_exempt,
     )
-    demands = {o: period_demand(segments, month.meters, o, month.end) for o in ("1.6.0", "2.6.0")}
+    demand_of = {
+        o: period_demand(segments, month.meters, o, month.end, demands) for o in ("1.6.0", "2.6.0")
+    }
     ordered = {o: consumption[o] for o in REGISTERS}
     return MonthlyReport(
         service_point=month.service_point_no,
@@ -247,6 +292,6 @@ def compute_month(month: MonthInput, limits: ReactiveLimits) -> MonthlyReport:
         consumption=ordered,
         tariff_origin=tariff_origin,
         reactive=result,
-        max_demand=demands,
+        max_demand=demand_of,
         estimated_registers=frozenset(estimated_registers),
     )

@@ -8,7 +8,6 @@ readouts) catches writers that did not, such as another layer's ingest.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from typing import Any
 
@@ -16,10 +15,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from osos.mdm import bulk_store
 from osos.mdm.billing import MonthlyReport
+from osos.mdm.fingerprints import (
+    FINGERPRINT_AFTER,
+    FINGERPRINT_BEFORE,
+    FINGERPRINT_INSTALLS,
+    digest,
+)
 from osos.mdm.loading import READ_MARGIN
-from osos.mdm.model import INTERVAL
-from osos.mdm.months import compute_for, monthly_all
+from osos.mdm.months import compute_for
 from osos.settings import Settings
 from osos.store.db import now as db_now
 from osos.store.models import Installation, Readout, ServicePoint, profile_intervals
@@ -31,16 +36,7 @@ def fingerprint(session: Session, service_point_id: int, period: str) -> str:
     """A digest of everything the month's determinants are computed from."""
     start, end = month_bounds(period)
     installs = session.execute(
-        select(
-            Installation.id,
-            Installation.meter_id,
-            Installation.installed_at,
-            Installation.removed_at,
-            Installation.ct_ratio,
-            Installation.vt_ratio,
-            Installation.install_index,
-            Installation.removal_index,
-        )
+        select(*FINGERPRINT_INSTALLS)
         .where(
             Installation.service_point_id == service_point_id,
             Installation.installed_at <= end,
@@ -59,8 +55,8 @@ def fingerprint(session: Session, service_point_id: int, period: str) -> str:
                         func.count(), func.sum(table.c.version), func.max(table.c.readout_id)
                     ).where(
                         table.c.meter_id.in_(meter_ids),
-                        table.c.end_at >= start - INTERVAL - dt.timedelta(days=2),
-                        table.c.end_at <= end + dt.timedelta(days=2),
+                        table.c.end_at >= start - FINGERPRINT_BEFORE,
+                        table.c.end_at <= end + FINGERPRINT_AFTER,
                     )
                 ).one()
             )
@@ -74,8 +70,7 @@ def fingerprint(session: Session, service_point_id: int, period: str) -> str:
                 )
             ).one()[:]
         )
-    text = json.dumps(parts, default=str, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return digest(parts)
 
 
 def _row(session: Session, service_point_id: int, period: str) -> BillingDeterminant | None:
@@ -199,9 +194,4 @@ def refresh(session: Session, service_point_id: int, period: str, settings: Sett
 
 def store_period(session: Session, period: str, settings: Settings) -> int:
     """Compute every service point's month in bulk and store it (the monthly batch)."""
-    ids = {no: sp_id for no, sp_id in session.execute(select(ServicePoint.no, ServicePoint.id))}
-    count = 0
-    for report in monthly_all(session, period, settings):
-        store(session, ids[report.service_point], report)
-        count += 1
-    return count
+    return bulk_store.compute_and_store(session, period, settings)

@@ -32,9 +32,9 @@ def frozen_reads(
     as ``*2``, and so on (up to :data:`BILLING_PERIODS`). A readout that states a different
     reset time (``0.1.2*n``) is not trusted.
     """
-    if not is_month_start(at):
-        return
     reads = meter.reads
+    if not reads or not is_month_start(at):
+        return
     times = [r.read_at for r in reads]
     since = at
     for n in range(1, BILLING_PERIODS + 1):

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, text
+from sqlalchemy import bindparam, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from osos.channels import BY_OBIS, to_milli
@@ -25,7 +25,7 @@ from osos.mdm.model import (
     ProfileSeries,
     RegisterRead,
 )
-from osos.store.models import Installation, Meter, ReadoutValue
+from osos.store.models import Installation, Meter, ReadoutValue, profile_intervals
 from osos.store.types import UTCDateTime
 from osos.timeutil import UTC
 
@@ -158,6 +158,51 @@ def profile_series(
         grouped[row[0]].append(row)
     times = _Times()
     return {m: _series(rows, obis, times) for m, rows in grouped.items()}
+
+
+#: A time shared by at least this many meters is read with one ``end_at = t`` query.
+SHARED_TIME = 20
+KEY_BATCH = 500
+
+
+def _key_statements(keys: Iterable[tuple[int, dt.datetime]]) -> Iterator[Any]:
+    """Statements that read the rows at these (meter, end) keys: one per time most meters share
+    (a month edge), the rest by (meter, end) pairs in batches."""
+    table = profile_intervals
+    columns = [table.c.meter_id, table.c.end_at, table.c.source, table.c.status]
+    columns += [table.c[BY_OBIS[o].column] for o in PROFILE_OBIS]
+    by_time: dict[dt.datetime, list[int]] = {}
+    for meter_id, end_at in keys:
+        by_time.setdefault(end_at, []).append(meter_id)
+    rest: list[tuple[int, dt.datetime]] = []
+    for end_at, meter_ids in sorted(by_time.items()):
+        if len(meter_ids) < SHARED_TIME:
+            rest.extend((m, end_at) for m in meter_ids)
+            continue
+        for k in range(0, len(meter_ids), KEY_BATCH * 4):
+            part = meter_ids[k : k + KEY_BATCH * 4]
+            yield select(*columns).where(table.c.end_at == end_at, table.c.meter_id.in_(part))
+    for k in range(0, len(rest), KEY_BATCH):
+        pairs = rest[k : k + KEY_BATCH]
+        yield select(*columns).where(tuple_(table.c.meter_id, table.c.end_at).in_(pairs))
+
+
+def profile_at(
+    session: Session, keys: Iterable[tuple[int, dt.datetime]]
+) -> dict[int, ProfileSeries]:
+    """The stored rows at these (meter, interval end) keys, column-wise per meter, with every
+    column of :data:`PROFILE_OBIS` (the few rows the set-based run needs whole)."""
+    grouped: dict[int, list[Any]] = {}
+    for statement in _key_statements(keys):
+        for row in session.execute(statement).cursor.fetchall():  # type: ignore[attr-defined]
+            grouped.setdefault(row[0], []).append(row)
+    times = _Times()
+    result = {}
+    for meter_id, rows in grouped.items():
+        converted = times.convert([r[1] for r in rows])
+        ordered = sorted(zip(converted, rows, strict=True), key=lambda p: p[0])
+        result[meter_id] = _series([(r[0], t, *r[2:]) for t, r in ordered], PROFILE_OBIS, _Times())
+    return result
 
 
 def register_reads(

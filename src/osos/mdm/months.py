@@ -21,6 +21,7 @@ from osos.mdm.model import (
     InstallationSpan,
     MeterData,
 )
+from osos.regulation import settings_at
 from osos.settings import Settings
 from osos.store.models import ServicePoint
 from osos.timeutil import month_bounds
@@ -88,7 +89,8 @@ def compute_for(
     start, end = parse_period(period)
     spans = loading.installation_spans(session, [sp.id], start, end)[sp.id]
     meters = loading.meter_data(session, meters_of(spans), start, end)
-    return compute_month(month_input(sp, period, start, end, spans, meters), settings.reactive)
+    limits = settings_at(session, settings, start).reactive  # the limits of that month
+    return compute_month(month_input(sp, period, start, end, spans, meters), limits)
 
 
 def monthly_all(
@@ -102,6 +104,7 @@ def monthly_all(
     """Every service point's month, read in bulk per chunk of service points (one query per
     table per chunk) so memory stays bounded while the database does few round trips."""
     start, end = parse_period(period)
+    limits = settings_at(session, settings, start).reactive
     sps = list(session.execute(select(ServicePoint).order_by(ServicePoint.no)).scalars())
     for k in range(0, len(sps), chunk):
         part = sps[k : k + chunk]
@@ -113,7 +116,7 @@ def monthly_all(
         for sp in part:
             yield compute_month(
                 month_input(sp, period, start, end, spans[sp.id], meters),
-                settings.reactive,
+                limits,
             )
         if progress is not None:
             progress(min(k + chunk, len(sps)), len(sps))

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from osos.mdm import determinants
 from osos.mdm.billing import MonthlyReport
+from osos.mdm.bulk import monthly_bulk as monthly_all
 from osos.mdm.intervals import ConsumptionInterval, interval_consumption
 from osos.mdm.month_ends import MonthEndIndex, month_end_indexes
 from osos.mdm.months import (
     compute_for,
-    monthly_all,
     parse_period,
     service_point,
     service_point_by_no,

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from osos.domain import ReadSource
-from osos.mdm import determinants, vee
+from osos.mdm import bulk_store, determinants, partitions, vee
 from osos.mdm.model import INTERVAL
 from osos.mdm.validate import Finding
 from osos.regulation import settings_at
@@ -27,7 +27,7 @@ from osos.runtime import Runtime
 from osos.settings import Settings, ValidationLimits
 from osos.store.db import now as db_now
 from osos.store.db import transaction
-from osos.store.models import Meter, Readout, profile_intervals
+from osos.store.models import Meter, Readout, ServicePoint, profile_intervals
 from osos.store.models.mdm import UpkeepWatermark, ValidationFinding
 
 log = logging.getLogger(__name__)
@@ -235,16 +235,41 @@ def refresh_months(
     limit: int,
     failed: set[tuple[int, str]] | None = None,
 ) -> int:
-    """Recompute up to ``limit`` dirty months, one transaction each; returns how many.
+    """Recompute up to ``limit`` dirty months; returns how many.
 
-    A month that fails is logged and added to ``failed``, which later runs pass back so that
-    a month that cannot be computed does not hold up the others.
+    The months of one period go through the set-based run together, in one transaction. When
+    that fails, they are tried one transaction each, so that a month that cannot be computed is
+    logged and added to ``failed`` (which later runs pass back) and does not hold up the others.
     """
     failed = set() if failed is None else failed
     with factory() as session:
         months = determinants.dirty_months(session, limit=limit + len(failed))
-    done = 0
+    by_period: dict[str, list[int]] = {}
     for sp_id, period in [m for m in months if m not in failed][:limit]:
+        by_period.setdefault(period, []).append(sp_id)
+    done = 0
+    for period, sp_ids in sorted(by_period.items()):
+        try:
+            with transaction(factory) as session:
+                points = session.execute(
+                    select(ServicePoint).where(ServicePoint.id.in_(sp_ids))
+                ).scalars()
+                done += bulk_store.compute_and_store(session, period, settings, list(points))
+        except Exception:
+            log.warning("validation upkeep: %s in bulk failed; month by month", period)
+            done += _one_by_one(factory, settings, period, sp_ids, failed)
+    return done
+
+
+def _one_by_one(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    period: str,
+    sp_ids: list[int],
+    failed: set[tuple[int, str]],
+) -> int:
+    done = 0
+    for sp_id in sp_ids:
         try:
             with transaction(factory) as session:
                 determinants.refresh(session, sp_id, period, settings)
@@ -311,6 +336,8 @@ class ValidationHook:
             return settings_at(session, runtime.settings, at).validation
 
     def run(self, runtime: Runtime, now: dt.datetime | None = None) -> UpkeepSummary:
+        with transaction(runtime.sessions) as session:  # PostgreSQL: months ahead of the data
+            partitions.ensure_ahead(session.connection(), now or db_now(session))
         summary = validate_new(
             runtime.sessions,
             now=now,

@@ -1,7 +1,7 @@
 """Backup and restore of the whole database: what an operator runs before an upgrade.
 
 SQLite: the online backup API (a consistent copy while the head-end keeps writing).
-PostgreSQL: ``pg_dump`` in its custom format, restored with ``pg_restore`` into the
+PostgreSQL: ``pg_dump`` in its custom format, restored as SQL in one psql transaction into the
 configured database (its objects are replaced). Both keep every table, the migration
 revision included, so a restored database is exactly the one backed up.
 """
@@ -75,14 +75,32 @@ def restore(url: str, source: Path) -> None:
             destination.close()
             backup_db.close()
         return
-    _run(
-        [
-            _tool("pg_restore"),
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--single-transaction",
-            f"--dbname={_pg_dsn(url)}",
-            str(source),
-        ]
-    )
+    _restore_pg(url, source)
+
+
+#: What a restore replaces: the application's schema and the partitions' (``pg_restore
+#: --clean`` cannot drop a partitioned table's inherited keys, so the schemas go whole).
+_PRELUDE = (
+    "DROP SCHEMA IF EXISTS profile_parts CASCADE;\n"
+    "DROP SCHEMA public CASCADE;\n"
+    "CREATE SCHEMA public;\n"
+)
+
+
+def _restore_pg(url: str, source: Path) -> None:
+    """The backup as SQL after the prelude, in one psql transaction: a failed restore leaves
+    the database as it was."""
+    script = subprocess.run(
+        [_tool("pg_restore"), "--no-owner", "--file=-", str(source)],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if script.returncode != 0:
+        raise BackupFailed(f"pg_restore: {script.stderr.decode(errors='replace').strip()}")
+    body = script.stdout.replace(b"CREATE SCHEMA public;", b"")
+    done = subprocess.run(
+        [_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction",
+         "--set=ON_ERROR_STOP=1", f"--dbname={_pg_dsn(url)}"],
+        input=_PRELUDE.encode() + body, capture_output=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise BackupFailed(f"psql: {done.stderr.decode(errors='replace').strip()}")
