@@ -156,9 +156,9 @@ def replaced_without_index(
     whatever it registered since its last read is lost to the bill."""
     out = []
     for swap in swaps:
-        if (swap.removal_index or "").strip() or not overlaps(
-            swap.removed_at, swap.removed_at, low, high
-        ):
+        if swap.new_meter is None or (swap.removal_index or "").strip():
+            continue
+        if not overlaps(swap.removed_at, swap.removed_at, low, high):
             continue
         evidence = {"old_meter": swap.old_meter, "new_meter": swap.new_meter or ""}
         if swap.last_index is not None:
