@@ -20,7 +20,8 @@ def detect(
     """All findings whose span meets [low, high) (the phases and drops judge samples inside
     it; the drops' norm comes from the weeks before ``low``)."""
     inside = [s for s in inputs.samples if low <= s.end < high]
-    registers = series(inputs.reads, inputs.samples)
+    recent = [s for s in inputs.samples if low - dt.timedelta(days=1) <= s.end < high]
+    registers = series(inputs.reads, recent)  # the day before: a fall across the edge
     found = [
         *event_findings(inputs.reads, low, high),
         *phase_findings(inside, limits),

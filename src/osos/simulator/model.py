@@ -163,6 +163,9 @@ class MeterModel:
         self.phases = phases
         self.clock = ClockLine.fixed(drift)
         self.tamper = Tampering()
+        seed = character.seed
+        self._shares = tuple(1000 + mix(seed, 20, k) % 300 for k in range(phases))
+        self._base_volts = tuple(225_000 + mix(seed, 21, k) % 6000 for k in range(phases))
         self._patterns: dict[tuple[int, int, int], DayPattern] = {}
         self._day_starts: list[Registers] = [self.initial]
         self._totals: dict[tuple[int, int, int], Registers] = {}
@@ -310,7 +313,7 @@ class MeterModel:
         shares = self.phase_shares()
         total_share = sum(shares)
         for k in range(self.phases):
-            millivolts = 225_000 + (mix(seed, 21, k) % 6000) + mix(seed, 22, k, stamp) % 8000
+            millivolts = self._base_volts[k] + mix(seed, 22, k, stamp) % 8000
             millivolts -= millivolts % 10
             phase_watts = watts * shares[k] // total_share
             milliamps = phase_watts * 1_000_000_000 // (millivolts * self.character.power_factor)
@@ -321,8 +324,8 @@ class MeterModel:
         return PhaseValues(tuple(volts), tuple(amps))
 
     def phase_shares(self) -> tuple[int, ...]:
-        """Each phase's share of the load (permille-like weights, fixed per meter)."""
-        return tuple(1000 + mix(self.character.seed, 20, k) % 300 for k in range(self.phases))
+        """Each phase's share of the load (weights fixed per meter by its seed)."""
+        return self._shares
 
     # --- the meter as the wire sees it -----------------------------------------------------
 

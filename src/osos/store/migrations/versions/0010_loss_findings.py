@@ -51,7 +51,9 @@ def upgrade() -> None:
             "service_point_id", "kind", "start_at", name=op.f("uq_loss_findings_service_point_id")
         ),
     )
-    op.create_index(op.f("ix_loss_findings_service_point_id"), "loss_findings", ["service_point_id"])
+    op.create_index(
+        op.f("ix_loss_findings_service_point_id"), "loss_findings", ["service_point_id"]
+    )
     op.create_index(op.f("ix_loss_findings_start_at"), "loss_findings", ["start_at"])
 
 
