@@ -80,7 +80,7 @@ def test_phase_loss_on_an_emh_meter_is_seen_in_its_profile(frozen_now: dt.dateti
 
 def test_a_by_pass_alone_is_found_and_nothing_else(frozen_now: dt.datetime) -> None:
     low, high = _month(frozen_now)
-    found, since = _faulty("emh-lzqj", low, high, Fault.BYPASS)
+    found, _ = _faulty("emh-lzqj", low, high, Fault.BYPASS)
     assert [f.kind for f in found] == [Kind.CONSUMPTION_DROP]
 
 

@@ -32,8 +32,8 @@ def overlaps(
 
 
 def text(value: Decimal) -> str:
-    """A Decimal as evidence text: exact, without an exponent."""
-    return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+    """A Decimal as evidence text: exact, no exponent, no trailing zeros (``0.800`` → ``0.8``)."""
+    return format(value.normalize(), "f")
 
 
 def ratio(part: Decimal, whole: Decimal, places: int = 3) -> Decimal:
