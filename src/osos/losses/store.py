@@ -44,8 +44,8 @@ class SaveResult:
 
 def save(session: Session, findings: Iterable[Finding]) -> SaveResult:
     """Upsert by (point, kind, start); idempotent."""
-    points = dict(session.execute(select(ServicePoint.no, ServicePoint.id)).tuples().all())
-    meters = dict(session.execute(select(Meter.serial, Meter.id)).tuples().all())
+    points = {no: id_ for no, id_ in session.execute(select(ServicePoint.no, ServicePoint.id))}
+    meters = {serial: id_ for serial, id_ in session.execute(select(Meter.serial, Meter.id))}
     added = updated = unchanged = 0
     now = db_now(session)
     for f in findings:
