@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from osos.cli import app
@@ -35,23 +36,25 @@ POINT = "2000104137"  # Trakya Çelik, Makel C520 behind 200/5 A and 154 kV/100 
 
 @pytest.fixture
 def stored(runtime: Runtime, frozen_now: dt.datetime) -> tuple[str, dt.datetime]:
-    period = period_of(month_start_before(frozen_now, 1))
+    with transaction(runtime.sessions) as session:
+        load_registry(session)
+        return store_faulty(session, frozen_now, Fault.COVER_OPEN, Fault.BYPASS)
+
+
+def store_faulty(session: Session, now: dt.datetime, *faults: Fault) -> tuple[str, dt.datetime]:
+    """The demo's Trakya Çelik meter with ``faults`` from the middle of the month before
+    ``now``, its month and five weeks before stored: (period, when the faults began)."""
+    period = period_of(month_start_before(now, 1))
     low, high = month_bounds(period)
     since = local_midnight((low + dt.timedelta(days=14)).date()) + dt.timedelta(
         hours=10, minutes=30
     )
-    with transaction(runtime.sessions) as session:
-        load_registry(session)
-        meter = meter_of(session, POINT)
-        spec = MeterSpec(
-            meter.serial, family="makel-c520", seed=serial_seed(meter.serial), peak_w=233
-        )
-        sim = simdata.one_point(POINT, spec, high, Decimal(61600))
-        for fault in (Fault.COVER_OPEN, Fault.BYPASS):
-            sim.meter.model.tamper.begin(fault.value, since)
-        simdata.store(
-            session, meter.id, sim, low - dt.timedelta(days=29), high, dt.timedelta(hours=6)
-        )
+    meter = meter_of(session, POINT)
+    spec = MeterSpec(meter.serial, family="makel-c520", seed=serial_seed(meter.serial), peak_w=233)
+    sim = simdata.one_point(POINT, spec, high, Decimal(61600))
+    for fault in faults:
+        sim.meter.model.tamper.begin(fault.value, since)
+    simdata.store(session, meter.id, sim, low - dt.timedelta(days=29), high, dt.timedelta(hours=6))
     return period, since
 
 

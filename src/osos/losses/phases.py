@@ -60,14 +60,26 @@ def _evidence(sample: Sample) -> dict[str, str]:
     return out
 
 
+def _low_voltage(sample: Sample, limits: LossLimits) -> bool:
+    """Some phase is under the voltage limit (with or without current)."""
+    volts = [v for v in sample.volts if v is not None]
+    return (
+        len(volts) == 3
+        and max(volts) > 0
+        and min(volts) < limits.voltage_missing_ratio * max(volts)
+    )
+
+
 def phase_findings(samples: Iterable[Sample], limits: LossLimits) -> list[Finding]:
     """Imbalance runs of ``imbalance_samples`` and missing-voltage runs of any length, per
-    meter; the worst sample of a run is the evidence."""
+    meter; the worst sample of a run is the evidence. Samples that cannot tell (too little
+    current to judge) neither make nor break a run: a night's low load is not the end of it."""
     out: list[Finding] = []
     measured = (s for s in samples if len(s.amps) == 3)  # a profile of energy only says nothing
     for group in by_key(measured, lambda s: f"{s.point}\0{s.meter}").values():
         group.sort(key=lambda s: s.end)
-        for run in runs(group, lambda s: imbalanced(s, limits), limits.imbalance_samples):
+        loaded = [s for s in group if max(_currents(s) or [Decimal(0)]) >= limits.imbalance_min_a]
+        for run in runs(loaded, lambda s: imbalanced(s, limits), limits.imbalance_samples):
             worst = max(run, key=_spread)
             evidence = {
                 **_evidence(worst),
@@ -75,7 +87,8 @@ def phase_findings(samples: Iterable[Sample], limits: LossLimits) -> list[Findin
                 "samples": str(len(run)),
             }
             out.append(_finding(Kind.PHASE_IMBALANCE, run, worst, evidence))
-        for run in runs(group, lambda s: bool(missing_voltage(s, limits))):
+        telling = [s for s in group if not _low_voltage(s, limits) or missing_voltage(s, limits)]
+        for run in runs(telling, lambda s: bool(missing_voltage(s, limits))):
             worst = run[0]
             lost = ",".join(PHASES[k] for k in missing_voltage(worst, limits))
             evidence = {**_evidence(worst), "phase": lost, "samples": str(len(run))}
