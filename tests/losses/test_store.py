@@ -18,6 +18,7 @@ from osos.errors import InvalidInput
 from osos.losses.findings import Kind, Status
 from osos.losses.service import run_window
 from osos.losses.store import listed, set_status
+from osos.losses.upkeep import LossHook
 from osos.runtime import Runtime
 from osos.settings import LossLimits
 from osos.simulator import MeterSpec
@@ -26,7 +27,14 @@ from osos.simulator.spec import serial_seed
 from osos.store.db import transaction
 from osos.store.models import AuditEntry, Readout
 from osos.store.models.losses import LossFinding
-from osos.timeutil import local_iso, local_midnight, month_bounds, month_start_before, period_of
+from osos.timeutil import (
+    FixedClock,
+    local_iso,
+    local_midnight,
+    month_bounds,
+    month_start_before,
+    period_of,
+)
 from tests.web.data import load_registry, meter_of
 
 from . import simdata
@@ -118,3 +126,20 @@ def test_the_command_prints_the_documented_json(
     assert cover["service_point"] == POINT and cover["start"] == local_iso(since)
     assert cover["evidence"]["register"] == "96.71" and isinstance(cover["readout_id"], int)
     assert cover["status"] == "open"
+
+
+def test_the_head_end_hook_scans_the_month_just_ended_once_per_interval(
+    runtime: Runtime, stored: tuple[str, dt.datetime]
+) -> None:
+    period, _ = stored
+    after = month_bounds(period)[1] + dt.timedelta(hours=1)  # its last reads still arrive
+    frozen = Runtime(runtime.settings, clock=FixedClock(after))
+    hook = LossHook(every=dt.timedelta(minutes=30))
+    assert hook.periods(after) == [period, period_of(after)]
+    (month, this_month) = hook(frozen, after) or []
+    assert (month.added, this_month.added) == (2, 0)
+    assert hook(frozen, after + dt.timedelta(minutes=10)) is None  # not yet again
+    again = hook(frozen, after + dt.timedelta(minutes=31)) or []
+    assert [r.unchanged for r in again] == [2, 0]
+    assert hook.periods(after + dt.timedelta(days=3)) == [period_of(after)]
+    frozen.close()
