@@ -110,7 +110,9 @@ def event_findings(reads: Iterable[Read], low: dt.datetime, high: dt.datetime) -
                     read.readout_id,
                 )  # fmt: skip
                 continue
-            evidence = {**earlier.evidence, "last_value": event.value}
+            evidence = dict(earlier.evidence)
+            if event.value != evidence["value"]:  # the end arrived, or the record moved on
+                evidence["last_value"] = event.value
             if event.phase:
                 phases = {*earlier.evidence.get("phase", "").split(","), event.phase} - {""}
                 evidence["phase"] = ",".join(sorted(phases))

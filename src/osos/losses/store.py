@@ -59,7 +59,7 @@ def save(session: Session, findings: Iterable[Finding]) -> SaveResult:
                 LossFinding.start_at == f.start,
             )
         )
-        evidence = json.dumps(dict(f.evidence), ensure_ascii=False, sort_keys=True)
+        evidence = json.dumps(dict(f.evidence), ensure_ascii=False)  # in the detector's order
         if row is None:
             session.add(
                 LossFinding(
@@ -83,10 +83,11 @@ def listed(
     session: Session,
     low: dt.datetime | None = None,
     high: dt.datetime | None = None,
-    status: Status | None = None,
+    statuses: Iterable[Status] | None = None,
     limit: int = 5000,
 ) -> list[StoredFinding]:
-    """Stored findings whose span meets [low, high), newest first."""
+    """Stored findings whose span meets [low, high) and in ``statuses`` (None: any), newest
+    first."""
     query = (
         select(LossFinding, ServicePoint.no, ServicePoint.title, Meter.serial)
         .join(ServicePoint, ServicePoint.id == LossFinding.service_point_id)
@@ -98,8 +99,8 @@ def listed(
         query = query.where(LossFinding.start_at < high)
     if low is not None:
         query = query.where((LossFinding.end_at.is_(None)) | (LossFinding.end_at >= low))
-    if status is not None:
-        query = query.where(LossFinding.status == status.value)
+    if statuses is not None:
+        query = query.where(LossFinding.status.in_([s.value for s in statuses]))
     return [
         StoredFinding(
             row.id,

@@ -25,7 +25,14 @@ from osos.web.deps import DB, Csrf, Staff, Viewer, settings_of
 from osos.web.pages import render
 
 router = APIRouter(prefix="/yonetim", include_in_schema=False)
-STATES = ("open", "acknowledged", "closed", "all")
+#: The worklist's tabs: what is still to do (open and acknowledged), each status, everything.
+STATES: dict[str, tuple[Status, ...] | None] = {
+    "active": (Status.OPEN, Status.ACKNOWLEDGED),
+    "open": (Status.OPEN,),
+    "acknowledged": (Status.ACKNOWLEDGED,),
+    "closed": (Status.CLOSED,),
+    "all": None,
+}
 ACTIONS = {"acknowledge": Status.ACKNOWLEDGED, "close": Status.CLOSED}
 
 
@@ -38,19 +45,18 @@ def _period(session: DB, text: str) -> str:
 
 
 def _rows(session: DB, period: str, state: str) -> list[StoredFinding]:
-    status = None if state == "all" else Status(state)
-    return listed(session, *month_bounds(period), status=status)
+    return listed(session, *month_bounds(period), statuses=STATES.get(state, STATES["active"]))
 
 
 @router.get("/kayip-kacak", response_class=HTMLResponse)
 def worklist(
-    request: Request, v: Staff, session: DB, donem: str = "", durum: str = "open", mesaj: str = ""
+    request: Request, v: Staff, session: DB, donem: str = "", durum: str = "active", mesaj: str = ""
 ) -> Response:
     period = _period(session, donem)
-    state = durum if durum in STATES else "open"
+    state = durum if durum in STATES else "active"
     context = {
         "rows": _rows(session, period, state), "period": period, "state": state,
-        "states": STATES, "message": mesaj, "section": "losses",
+        "states": list(STATES), "message": mesaj, "section": "losses",
     }  # fmt: skip
     return render(request, v, "bo_losses.html", context)
 
@@ -90,8 +96,8 @@ def change(
         session.rollback()
         period = _period(session, donem)
         context = {
-            "rows": _rows(session, period, "open"), "period": period, "state": "open",
-            "states": STATES, "error": v.t("loss_note_required"), "section": "losses",
+            "rows": _rows(session, period, "active"), "period": period, "state": "active",
+            "states": list(STATES), "error": v.t("loss_note_required"), "section": "losses",
         }  # fmt: skip
         return render(request, v, "bo_losses.html", context, 400)
     return RedirectResponse(
