@@ -158,7 +158,7 @@ class LossLimits:
     reverse_min_kwh: Decimal = Decimal("1")  # export on a consumer's meter within the period
     drop_ratio: Decimal = Decimal("0.5")  # a day at most this share of its weekday-hour norm
     drop_days: int = 3  # consecutive such days
-    drop_history_weeks: int = 4  # weeks before the period that make the norm
+    drop_history_weeks: int = 4  # weeks before each day that make its norm
     drop_min_kwh: Decimal = Decimal("5")  # norms of smaller days are not judged
     peer_ratio: Decimal = Decimal("0.6")  # ... and this share of the similar points' median
     peer_min_points: int = 3  # similar points needed for the comparison

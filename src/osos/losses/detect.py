@@ -18,7 +18,7 @@ def detect(
     inputs: Inputs, low: dt.datetime, high: dt.datetime, limits: LossLimits
 ) -> list[Finding]:
     """All findings whose span meets [low, high) (the phases and drops judge samples inside
-    it; the drops' norm comes from the weeks before ``low``)."""
+    it; the drops' norms come from the weeks before each day, so before ``low`` too)."""
     inside = [s for s in inputs.samples if low <= s.end < high]
     recent = [s for s in inputs.samples if low - dt.timedelta(days=1) <= s.end < high]
     registers = series(inputs.reads, recent)  # the day before: a fall across the edge

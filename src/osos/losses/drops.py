@@ -1,8 +1,8 @@
 """Consumption that drops suddenly: the by-pass signature.
 
 Each day of the period is compared with the point's own norm — the mean consumption of the
-same weekday and hour over the ``drop_history_weeks`` weeks before the period — over the
-hours that day has data for. A day at most ``drop_ratio`` of its norm is low. A low day is
+same weekday and hour over the ``drop_history_weeks`` weeks before that day (two at least) —
+over the hours that day has data for. A day at most ``drop_ratio`` of its norm is low. A low day is
 also compared with the similar points (same tariff group and contract power band, else the
 same tariff group) on the same day: when they dropped as much (a holiday, a strike, a storm)
 it is not the point's own drop. ``drop_days`` low days in a row make a finding.
@@ -66,19 +66,21 @@ def days(
 ) -> list[Day]:
     """The judged days of [low, high) of one meter: actual and norm over the same hours."""
     energy, sources = hourly(samples)
-    first_day, history = local_date(low), dt.timedelta(weeks=limits.drop_history_weeks)
-    norms: dict[tuple[int, int], list[Decimal]] = {}
-    for (day, hour), kwh in energy.items():
-        if first_day - history <= day < first_day:
-            norms.setdefault((day.weekday(), hour), []).append(kwh)
+    weeks = range(1, limits.drop_history_weeks + 1)
     out = []
+    first_day = local_date(low)
     inside = sorted(k for k in energy if k[0] >= first_day and local_midnight(k[0]) < high)
     for day, group in itertools.groupby(inside, key=lambda k: k[0]):
-        hours = [h for _, h in group if len(norms.get((day.weekday(), h), ())) >= 2]
-        if len(hours) < MIN_HOURS:
+        norms = {}
+        for _, hour in group:
+            before = [energy.get((day - dt.timedelta(weeks=w), hour)) for w in weeks]
+            known = [kwh for kwh in before if kwh is not None]
+            if len(known) >= 2:
+                norms[hour] = _mean(known)
+        if len(norms) < MIN_HOURS:
             continue
-        norm = sum((_mean(norms[(day.weekday(), h)]) for h in hours), Decimal(0))
-        actual = sum((energy[(day, h)] for h in hours), Decimal(0))
+        norm = sum(norms.values(), Decimal(0))
+        actual = sum((energy[(day, h)] for h in norms), Decimal(0))
         if norm >= limits.drop_min_kwh:
             out.append(Day(day, actual, norm, sources.get(day)))
     return out
