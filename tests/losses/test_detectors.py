@@ -84,13 +84,20 @@ def test_a_by_pass_alone_is_found_and_nothing_else(frozen_now: dt.datetime) -> N
     assert [f.kind for f in found] == [Kind.CONSUMPTION_DROP]
 
 
+_CLEAN: dict[dt.datetime, tuple[list[Finding], int, int]] = {}  # month start → its run
+
+
 @pytest.fixture(scope="module")
 def clean_month(frozen_now: dt.datetime) -> tuple[list[Finding], int, int]:
+    """The last whole month before now of the demo fleet, untouched (built once per month:
+    two of the test clocks fall in the same one)."""
     low, high = _month(frozen_now)
-    fleet = simdata.demo_fleet(high)
-    # two weeks before the month give the norm its two values per weekday and hour
-    data = simdata.inputs(fleet, low - dt.timedelta(days=15), high, dt.timedelta(days=1))
-    return detect(data, low, high, LIMITS), len(fleet), len(data.samples)
+    if low not in _CLEAN:
+        fleet = simdata.demo_fleet(high)
+        # two weeks before the month give the norm its two values per weekday and hour
+        data = simdata.inputs(fleet, low - dt.timedelta(days=15), high, dt.timedelta(days=1))
+        _CLEAN[low] = detect(data, low, high, LIMITS), len(fleet), len(data.samples)
+    return _CLEAN[low]
 
 
 def test_a_month_of_the_clean_demo_fleet_raises_no_alarm(
