@@ -146,6 +146,26 @@ class ScopeSettings:
 
 
 @dataclass(frozen=True)
+class LossLimits:
+    """Thresholds of the loss and tamper detectors (docs/losses.md says why each); currents and
+    voltages are the meter's own (secondary) values. Env: ``OSOS_LOSSES_<FIELD>``."""
+
+    imbalance_ratio: Decimal = Decimal("0.6")  # (max − min) / max of the phase currents
+    imbalance_min_a: Decimal = Decimal("0.5")  # only judged when the largest current is this
+    imbalance_samples: int = 4  # consecutive samples (15 min each) before it is a finding
+    voltage_missing_ratio: Decimal = Decimal("0.5")  # a phase below this share of the highest
+    current_flowing_a: Decimal = Decimal("0.05")  # ... while its current is at least this
+    reverse_min_kwh: Decimal = Decimal("1")  # export on a consumer's meter within the period
+    drop_ratio: Decimal = Decimal("0.5")  # a day at most this share of its weekday-hour norm
+    drop_days: int = 3  # consecutive such days
+    drop_history_weeks: int = 4  # weeks before each day that make its norm
+    drop_min_kwh: Decimal = Decimal("5")  # norms of smaller days are not judged
+    peer_ratio: Decimal = Decimal("0.6")  # ... and this share of the similar points' median
+    peer_min_points: int = 3  # similar points needed for the comparison
+    clock_back_minutes: int = 10  # the meter's clock behind true time by this much
+
+
+@dataclass(frozen=True)
 class MailSettings:
     smtp_url: str = ""  # without it, messages wait in the outbox
 
@@ -162,6 +182,7 @@ class Settings:
     reactive: ReactiveLimits = field(default_factory=ReactiveLimits)
     mail: MailSettings = field(default_factory=MailSettings)
     scope: ScopeSettings = field(default_factory=ScopeSettings)
+    losses: LossLimits = field(default_factory=LossLimits)
 
     @property
     def is_production(self) -> bool:
@@ -346,6 +367,15 @@ def _scope(env: _Env) -> ScopeSettings:
     )
 
 
+def _losses(env: _Env) -> LossLimits:
+    d, parsed = LossLimits(), {}
+    for name in LossLimits.__dataclass_fields__:
+        default = getattr(d, name)
+        rule = _decimal if isinstance(default, Decimal) else _positive
+        parsed[name] = env.parsed("OSOS_LOSSES_" + name.upper(), rule, default)
+    return LossLimits(**parsed)
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings of this process: defaults overridden by the ``OSOS_*`` variables set."""
     env = _Env(os.environ if environ is None else environ)
@@ -361,4 +391,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         validation=_validation(env),
         mail=MailSettings(smtp_url=env.text("OSOS_SMTP_URL")),
         scope=_scope(env),
+        losses=_losses(env),
     )

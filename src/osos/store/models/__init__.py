@@ -1,6 +1,6 @@
 """All tables. Importing this module registers every table on ``Base.metadata``."""
 
-from osos.store.models import headend, mdm, regulation, sharing, web
+from osos.store.models import headend, losses, mdm, regulation, sharing, web
 from osos.store.models.base import Base
 from osos.store.models.core import (
     AuditEntry,
@@ -38,6 +38,7 @@ __all__ = [
     "SupplyPeriod",
     "User",
     "headend",
+    "losses",
     "mdm",
     "profile_intervals",
     "regulation",
