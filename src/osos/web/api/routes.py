@@ -23,6 +23,7 @@ from osos.readmodel.intervals import intervals, whole_parts
 from osos.readmodel.months import month_result
 from osos.readmodel.readouts import readouts as readouts_in
 from osos.sharing import requests as priced
+from osos.sharing.consents import ConsentMissing
 from osos.sharing.payload import kwh_text
 from osos.store.db import now as db_now
 from osos.timeutil import local_iso, month_bounds, parse_local
@@ -174,11 +175,16 @@ def monthly(
     "/requests",
     response_model=DataRequestOut,
     status_code=201,
-    responses={**ERRORS, 409: {"model": Problem, "description": "Inside your free plan"}},
+    responses={
+        **ERRORS,
+        403: {"model": Problem, "description": "Another customer's data without its consent"},
+        409: {"model": Problem, "description": "Inside your free plan"},
+    },
 )
 def create_request(request: Request, session: DB, caller: CallerDep, body: DataRequestIn) -> Any:
     """Ask for data outside the free plan (another period or resolution, a meter outside your
-    portfolio, water/gas/heat meter data): recorded and priced, delivered once approved."""
+    portfolio, water/gas/heat meter data): recorded and priced, delivered once approved. A meter
+    outside your portfolio needs its customer's recorded consent (KVKK), else 403 with why."""
     lo, hi = _range(body.start, body.end)
     try:
         view = priced.ask(
@@ -195,6 +201,10 @@ def create_request(request: Request, session: DB, caller: CallerDep, body: DataR
         )
     except NotFound:
         return not_found(session, caller, "api.request", body.service_point, {})
+    except ConsentMissing as exc:
+        detail = {"refused": "no_consent"}
+        record(session, caller, "api.request", body.service_point, detail, outcome="denied")
+        return JSONResponse({"detail": str(exc)}, 403)
     if view is None:
         return JSONResponse(
             {"detail": "inside your plan: free of charge through the GET endpoints"}, 409
