@@ -2,7 +2,8 @@
 
 Approval creates the account with a random password nobody is told and mails a one-time
 activation link through the outbox: the customer sets the password on first use, so neither
-the mail nor an operator ever holds it; the document files live under ``OSOS_HOME/uploads`` and are checked by their bytes.
+the mail nor an operator ever holds it. The document files live under ``OSOS_HOME/uploads``
+and are checked by their bytes.
 """
 
 from __future__ import annotations

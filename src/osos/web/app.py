@@ -29,7 +29,16 @@ from osos.web.deps import (
 )
 from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from osos.web.pages import render
-from osos.web.routes import applications, auth, backoffice, panel
+from osos.web.routes import (
+    applications,
+    auth,
+    backoffice,
+    bo_exports,
+    bo_rules,
+    bo_sharing,
+    bo_work,
+    panel,
+)
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 60 * 2**20  # the largest upload: a registry file (50 MB) and its form
@@ -73,7 +82,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (auth.router, applications.router, panel.router, backoffice.router, api.router):
+    routers = (auth.router, applications.router, panel.router, backoffice.router, bo_sharing.router,
+               bo_rules.router, bo_work.router, bo_exports.router, api.router)  # fmt: skip
+    for router in routers:
         app.include_router(router)
     app.middleware("http")(_security)
     _error_pages(app)

@@ -202,8 +202,8 @@ def create_request(request: Request, session: DB, caller: CallerDep, body: DataR
     except NotFound:
         return not_found(session, caller, "api.request", body.service_point, {})
     except ConsentMissing as exc:
-        detail = {"refused": "no_consent"}
-        record(session, caller, "api.request", body.service_point, detail, outcome="denied")
+        refused = {"refused": "no_consent"}
+        record(session, caller, "api.request", body.service_point, refused, outcome="denied")
         return JSONResponse({"detail": str(exc)}, 403)
     if view is None:
         return JSONResponse(
