@@ -311,3 +311,41 @@ def test_every_list_exports(world: World, fmt: str) -> None:
     assert supplier.get(f"/yonetim/liste/kullanicilar.{fmt}").status_code == 403
     exported = [a for a, _, _ in _actions(world) if a == "export"]
     assert len(exported) >= 7
+
+
+def test_customer_grants_and_revokes_consent_in_the_panel(world: World) -> None:
+    with transaction(world.runtime.sessions) as session:
+        other = create_token(session, OTHER_SUPPLIER, at=world.runtime.clock.now(), created_by="t")
+    abone = TestClient(create_app(world.runtime))
+    login(abone, world, "abone")
+    page = abone.get("/izinlerim")
+    assert page.status_code == 200 and ABONE_SP in page.text and OTHER_SP not in page.text
+    assert abone.post("/izinlerim", data={"service_point": ABONE_SP}).status_code in (403, 422)
+    foreign = _post(
+        abone, "/izinlerim", "/izinlerim", service_point=OTHER_SP, organisation=OTHER_SUPPLIER
+    )
+    assert foreign.status_code == 404  # type: ignore[attr-defined]  # not the customer's point
+    api = TestClient(create_app(world.runtime))
+    h = {"Authorization": f"Bearer {other.token}"}
+    day = (local_iso(world.end - dt.timedelta(days=1)) or "")[:10]
+    ask = {"service_point": ABONE_SP, "start": day, "end": (local_iso(world.end) or "")[:10]}
+    assert api.post("/api/v1/requests", headers=h, json=ask).status_code == 403
+    granted = _post(
+        abone, "/izinlerim", "/izinlerim", service_point=ABONE_SP, organisation=OTHER_SUPPLIER
+    )
+    assert granted.status_code == 303  # type: ignore[attr-defined]
+    assert api.post("/api/v1/requests", headers=h, json=ask).status_code == 201
+    with transaction(world.runtime.sessions) as session:
+        consent = session.scalars(select(DataConsent)).one()
+        assert consent.recorded_via == "panel"
+        consent_id = consent.id
+    revoked = _post(abone, "/izinlerim", f"/izinlerim/{consent_id}/iptal")
+    assert revoked.status_code == 303  # type: ignore[attr-defined]
+    assert api.post("/api/v1/requests", headers=h, json=ask).status_code == 403
+    supplier = TestClient(create_app(world.runtime))
+    login(supplier, world, "tedarikci")
+    assert supplier.get("/izinlerim").status_code == 404  # only the customer decides
+    kurumsal = TestClient(create_app(world.runtime))
+    login(kurumsal, world, "kurumsal")
+    theirs = _post(kurumsal, "/izinlerim", f"/izinlerim/{consent_id}/iptal")
+    assert theirs.status_code == 404  # type: ignore[attr-defined]  # another customer's consent

@@ -37,6 +37,7 @@ from osos.web.routes import (
     bo_rules,
     bo_sharing,
     bo_work,
+    consent,
     panel,
 )
 
@@ -82,8 +83,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    routers = (auth.router, applications.router, panel.router, backoffice.router, bo_sharing.router,
-               bo_rules.router, bo_work.router, bo_exports.router, api.router)  # fmt: skip
+    panel_routers = (auth, applications, panel, consent)
+    office_routers = (backoffice, bo_sharing, bo_rules, bo_work, bo_exports)
+    routers = [m.router for m in (*panel_routers, *office_routers)] + [api.router]
     for router in routers:
         app.include_router(router)
     app.middleware("http")(_security)
