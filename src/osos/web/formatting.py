@@ -70,3 +70,11 @@ def countdown(seconds: int, language: str = "tr") -> str:
     if days >= 2:
         return f"{sign}{days} {d} {hours:02d} {h}"
     return f"{sign}{days * 24 + hours} {h} {minutes:02d} {m}"
+
+
+_UNIT_LABELS = {"m3": "m³", "M3": "m³", "m3/h": "m³/h", "GJ": "GJ", "MWh": "MWh"}
+
+
+def unit_label(unit: str | None) -> str:
+    """A unit as the screen writes it: meters send ``m3`` (ASCII), people read ``m³``."""
+    return "" if unit is None else _UNIT_LABELS.get(unit, unit)
