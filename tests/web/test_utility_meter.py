@@ -3,6 +3,7 @@ electricity meters, and shown in the panel with its medium's register names and 
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import reduce
 
 from fastapi.testclient import TestClient
@@ -46,3 +47,64 @@ def test_water_meter_read_and_shown_with_its_units(world: World) -> None:
 def test_unit_labels() -> None:
     assert unit_label("m3") == "m³" and unit_label("GJ") == "GJ" and unit_label("kWh") == "kWh"
     assert unit_label(None) == ""
+
+
+UTILITY = "Tekirdağ Su ve Kanalizasyon İdaresi (TESKİ)"
+
+
+def test_the_water_utility_sees_only_its_meters_and_pays_per_delivery(world: World) -> None:
+    from osos.domain import OrganisationKind, UserKind
+    from osos.identity.accounts import create_user
+    from osos.sharing.fees import fee_report
+    from osos.sharing.tokens import create_token
+    from osos.store.models import Organisation
+    from osos.timeutil import local_iso, period_of
+    from tests.web.conftest import ABONE_SP
+
+    now = world.runtime.clock.now()
+    with transaction(world.runtime.sessions) as session:
+        org = session.scalars(select(Organisation).where(Organisation.name == UTILITY)).one()
+        assert org.kind is OrganisationKind.UTILITY  # the registry made it a utility
+        theirs = create_token(session, UTILITY, at=now, created_by="t").token
+        supplier = create_token(session, "Boğaziçi Enerji Tedarik A.Ş.", at=now, created_by="t")
+        create_user(
+            session, kind=UserKind.TEDARIKCI, login="su@teski.example",
+            password="Trakya-Kavak-Zeytin-41", organisation=UTILITY,
+        )  # fmt: skip
+        raw = _readout()
+        ingest_capture(
+            session, raw, capture_readings(raw), WATER_METER, read_at=now,
+            limits=world.runtime.settings.validation,
+        )  # fmt: skip
+    api = TestClient(create_app(world.runtime))
+    h = {"Authorization": f"Bearer {theirs}"}
+    assert [p["service_point"] for p in api.get("/api/v1/portfolio", headers=h).json()] == [
+        WATER_SP
+    ]
+    day, month_ago = ((local_iso(t) or "")[:10] for t in (now, now - dt.timedelta(days=30)))
+    ask = {"service_point": WATER_SP, "start": month_ago, "end": day, "format": "csv"}
+    priced = api.post("/api/v1/requests", headers=h, json=ask)
+    assert priced.status_code == 201 and priced.json()["reason"] == "utility_meter"
+    electricity = dict(ask, service_point=ABONE_SP)
+    assert api.post("/api/v1/requests", headers=h, json=electricity).status_code == 403
+    other = {"Authorization": f"Bearer {supplier.token}"}
+    refused = api.post("/api/v1/requests", headers=other, json=ask)
+    assert refused.status_code == 403 and "consent" in refused.json()["detail"]
+    with transaction(world.runtime.sessions) as session:
+        from osos.sharing.requests import decide_request
+
+        decide_request(session, priced.json()["id"], approve=True, by="op", at=now)
+        lines = fee_report(session, period_of(now))
+    assert [(line.reason, line.organisation) for line in lines] == [("utility_meter", UTILITY)]
+    panel = TestClient(create_app(world.runtime))
+    page = panel.get("/giris")
+    from tests.web.conftest import csrf_of
+
+    panel.post(
+        "/giris",
+        data={"tip": "tedarikci", "login": "su@teski.example",
+              "password": "Trakya-Kavak-Zeytin-41", "csrf_token": csrf_of(page.text)},
+    )  # fmt: skip
+    home = panel.get("/")
+    assert WATER_SP in home.text and ABONE_SP not in home.text
+    assert panel.get(f"/hn/{ABONE_SP}/readout").status_code == 404

@@ -55,11 +55,13 @@ def classify(
     minutes: int,
     meter_kind: MeterKind,
 ) -> str | None:
-    """Why a request is outside the free plan (a fee reason), or None when it is inside."""
-    if meter_kind is not MeterKind.ELECTRICITY:
-        return FeeReason.UTILITY_METER
+    """Why a request is outside the free plan (a fee reason), or None when it is inside. A
+    water/gas/heat meter's data is always priced (for its distribution company, which sees it);
+    anyone else asking for it is outside its portfolio (and needs the customer's consent)."""
     if not visible:
         return FeeReason.OUTSIDE_PORTFOLIO
+    if meter_kind is not MeterKind.ELECTRICITY:
+        return FeeReason.UTILITY_METER
     if covered(windows, start, end) < end - start:
         return FeeReason.OTHER_PERIOD
     if minutes not in PLAN_MINUTES:
