@@ -82,6 +82,11 @@ def test_the_water_utility_sees_only_its_meters_and_pays_per_delivery(world: Wor
         WATER_SP
     ]
     day, month_ago = ((local_iso(t) or "")[:10] for t in (now, now - dt.timedelta(days=30)))
+    free = api.get(
+        f"/api/v1/service-points/{WATER_SP}/readouts",
+        params={"start": month_ago, "end": day}, headers=h,
+    )  # fmt: skip
+    assert free.status_code == 402 and "POST /api/v1/requests" in free.json()["detail"]
     ask = {"service_point": WATER_SP, "start": month_ago, "end": day, "format": "csv"}
     priced = api.post("/api/v1/requests", headers=h, json=ask)
     assert priced.status_code == 201 and priced.json()["reason"] == "utility_meter"

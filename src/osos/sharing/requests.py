@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osos import exports
-from osos.domain import FeeReason, MeterKind
+from osos.domain import FeeReason, MeterKind, OrganisationKind
 from osos.errors import Conflict, InvalidInput, NotFound
 from osos.exports import Cell, Column, Table, When
 from osos.readmodel.access import Principal, Sight, Window, covered, grant, supply_windows
@@ -26,7 +26,7 @@ from osos.readmodel.points import service_point_id
 from osos.readmodel.readouts import ReadoutLine, readouts
 from osos.settings import SharingConfig
 from osos.sharing.consents import require_consent
-from osos.store.models import Installation, Meter, ServicePoint
+from osos.store.models import Installation, Meter, Organisation, ServicePoint
 from osos.store.models.sharing import DataRequest, FeeSchedule
 from osos.timeutil import local_iso
 
@@ -92,6 +92,19 @@ def set_fee(
         FeeSchedule(
             reason=reason, amount=amount, valid_from=valid_from, justification=justification
         )
+    )
+
+
+def priced_only(
+    session: Session, organisation_id: int | None, service_point_id: int, at: dt.datetime
+) -> bool:
+    """Whether the organisation is the water/gas/heat distribution company of a utility meter
+    there: it pays for each delivery of that data, so the free endpoints give it none."""
+    if organisation_id is None:
+        return False
+    kind = session.scalar(select(Organisation.kind).where(Organisation.id == organisation_id))
+    return kind is OrganisationKind.UTILITY and (
+        meter_kind_of(session, service_point_id, at) is not MeterKind.ELECTRICITY
     )
 
 

@@ -62,6 +62,14 @@ def _range(start: str, end: str) -> tuple[dt.datetime, dt.datetime]:
     return lo, hi
 
 
+def _priced_only(session: DB, caller: Caller, action: str, no: str) -> JSONResponse:
+    """A water, gas or heat distribution company gets its meters' data as priced requests only
+    (each delivery priced from the fee table and reported)."""
+    record(session, caller, action, no, {"refused": "priced_only"}, outcome="denied")
+    detail = "water/gas/heat meter data is priced: ask for it with POST /api/v1/requests"
+    return JSONResponse({"detail": detail}, status_code=402)
+
+
 def _sight(session: DB, caller: Caller, no: str) -> Sight | None:
     try:
         return see(session, caller.principal, no)
@@ -90,7 +98,11 @@ def portfolio(session: DB, caller: CallerDep) -> list[PortfolioEntry]:
     return out
 
 
-@router.get("/service-points/{no}/readouts", response_model=list[ReadoutOut], responses=ERRORS)
+@router.get(
+    "/service-points/{no}/readouts",
+    response_model=list[ReadoutOut],
+    responses={**ERRORS, 402: {"model": Problem, "description": "Priced: a utility meter"}},
+)
 def readouts(session: DB, caller: CallerDep, no: No, start: Local, end: Local) -> Any:
     """Register values read from the meter(s) of a service point while installed there, within
     your dates (frozen values of billing periods that ended before your supply are left out)."""
@@ -99,6 +111,8 @@ def readouts(session: DB, caller: CallerDep, no: No, start: Local, end: Local) -
     sight = _sight(session, caller, no)
     if sight is None or not sight.parts(lo, hi):
         return not_found(session, caller, "api.readouts", no, detail)
+    if priced.priced_only(session, caller.owner.organisation_id, sight.point.id, hi):
+        return _priced_only(session, caller, "api.readouts", no)
     out = [
         ReadoutOut(
             read_at=local_iso(r.read_at) or "",
