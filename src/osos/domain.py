@@ -11,6 +11,7 @@ class OrganisationKind(StrEnum):
     CORPORATE = "corporate"  # kurumsal
     OSB = "osb"  # organised industrial zone
     MARKET_OPERATOR = "market_operator"  # EPİAŞ
+    UTILITY = "utility"  # a water, gas or heat distribution company (su/gaz/ısı dağıtım)
 
 
 class Connection(StrEnum):

@@ -20,20 +20,28 @@ _FULL = re.compile(
 )
 
 
+#: Value group A of the media other than electricity (IEC 62056-61): heat cost allocator 4,
+#: cooling 5, heat 6, gas 7, cold water 8, hot water 9.
+UTILITY_MEDIA = frozenset({4, 5, 6, 7, 8, 9})
+
+
 def normalize_obis(address: str) -> str:
     """``1-0:1.8.0*255`` → ``1.8.0``; ``0-0:C.1.0*255`` → ``C.1.0``; ``1.8.0*1`` unchanged.
 
     Drops the ``A-B:`` prefix when B is 0 (channel 0; ``0-1:24.2.1`` keeps it, it is another
-    medium), drops ``*255`` ("not used"), strips leading zeros of a billing suffix. Anything
-    that is not an OBIS code (``P.01`` is one; a free-text address is not) comes back stripped.
+    channel) and A is abstract or electricity (``8-0:1.0.0``, water, keeps it: without its
+    medium ``1.0.0`` would read as an electricity code), drops ``*255`` ("not used"), strips
+    leading zeros of a billing suffix. Anything that is not an OBIS code (``P.01`` is one; a
+    free-text address is not) comes back stripped.
     """
     text = address.strip()
     match = _FULL.fullmatch(text)
     if match is None:
         return text
     code = match["cde"]
-    if match["b"] is not None and int(match["b"]) != 0:
-        code = f"{match['a']}-{match['b']}:{code}"
+    a, b = match["a"], match["b"]
+    if b is not None and (int(b) != 0 or int(a) in UTILITY_MEDIA):
+        code = f"{int(a)}-{int(b)}:{code}"
     suffix = match["f"]
     if suffix is not None and int(suffix) != 255:
         code += f"*{int(suffix)}"
@@ -128,6 +136,15 @@ _ENTRIES: tuple[ObisInfo, ...] = (
     ObisInfo("F.F", "Hata kodu", "Error register"),
     ObisInfo("F.F.0", "Hata kodu", "Error register"),
     ObisInfo("F.F.1", "Coğrafi kod (GF)", "Geographic code (GF)"),
+    # Water, gas and heat meters (value group A = medium), read like the electricity meters.
+    ObisInfo("8-0:1.0.0", "Soğuk su hacmi", "Cold water volume", "m3"),
+    ObisInfo("8-0:1.8.0", "Soğuk su hacmi (endeks)", "Cold water volume (index)", "m3"),
+    ObisInfo("9-0:1.0.0", "Sıcak su hacmi", "Hot water volume", "m3"),
+    ObisInfo("7-0:3.0.0", "Gaz hacmi", "Gas volume", "m3"),
+    ObisInfo("7-0:13.0.0", "Gaz hacmi (düzeltilmiş)", "Gas volume (converted)", "m3"),
+    ObisInfo("6-0:1.0.0", "Isı enerjisi", "Heat energy", "GJ"),
+    ObisInfo("6-0:2.0.0", "Isı taşıyıcı hacmi", "Heat transfer volume", "m3"),
+    ObisInfo("0-1:24.2.1", "Gaz hacmi (M-Bus kanalı 1)", "Gas volume (M-Bus channel 1)", "m3"),
 )
 
 #: Code (short form, no billing suffix) → :class:`ObisInfo`.

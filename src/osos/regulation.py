@@ -48,6 +48,20 @@ SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 }  # fmt: skip
 
 
+_UNITS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_text(text: str) -> object:
+    """A value as an operator types it (command line, back office): ``90min``/``2h``/``30s``/
+    ``1d`` → seconds; ``a,b`` → a list; anything else as written (the section checks it)."""
+    text = text.strip()
+    for unit, seconds in sorted(_UNITS.items(), key=lambda u: -len(u[0])):
+        number = text.removesuffix(unit)
+        if number != text and number.isascii() and number.isdigit():
+            return int(number) * seconds
+    return [part.strip() for part in text.split(",")] if "," in text else text
+
+
 @dataclass(frozen=True)
 class SettingChange:
     key: str

@@ -44,8 +44,9 @@ class SimPoint:
 
 
 def demo_fleet(now: dt.datetime) -> list[SimPoint]:
-    """The registry's current meters (the last row of each point), with a clock each."""
+    """The registry's current electricity meters (the last row of each point), with a clock each."""
     rows = list(csv.DictReader(REGISTRY.open(encoding="utf-8"), delimiter=";"))
+    rows = [r for r in rows if r["meter_kind"] in ("", "electricity")]
     last = {r["service_point_no"]: r for r in rows}
     out = []
     for no, r in last.items():

@@ -17,13 +17,14 @@ from osos.timeutil import month_bounds, period_of
 from . import simdata
 
 
-def test_the_demo_fleet_config_tampers_with_the_registry_s_last_point(
+def test_the_demo_fleet_config_tampers_with_a_dial_out_point_of_the_registry(
     frozen_now: dt.datetime,
 ) -> None:
     rows = list(csv.DictReader(simdata.REGISTRY.open(encoding="utf-8"), delimiter=";"))
     pairs = parse_fault_option(DEMO_FAULTS)
     (serial,) = {s for s, _ in pairs}
-    assert rows[-1]["meter_serial"] == serial and rows[-1]["address"].startswith("127.0.0.1:")
+    (row,) = [r for r in rows if r["meter_serial"] == serial]
+    assert row["address"].startswith("127.0.0.1:")
     sim = next(p for p in simdata.demo_fleet(frozen_now) if p.meter.serial == serial)
     fleet = Fleet([sim.meter.spec], clock=sim.clock)
     for _, fault in pairs:

@@ -181,6 +181,9 @@ def test_format_vdew() -> None:
         ("F.F", "F.F"),
         ("1-0:1.8.0", "1.8.0"),
         ("0-1:24.2.1", "0-1:24.2.1"),
+        ("8-0:1.0.0*255", "8-0:1.0.0"),  # water keeps its medium
+        ("6-0:1.0.0", "6-0:1.0.0"),  # heat
+        ("07-0:3.0.0*1", "7-0:3.0.0*1"),  # gas, last billing period
         ("P.01", "P.01"),
         (" 1.8.0 ", "1.8.0"),
         ("Point ID", "Point ID"),
@@ -197,6 +200,10 @@ def test_obis_table() -> None:
     assert lookup("5.8.0") is not None and lookup("5.8.0").unit == "kvarh"  # type: ignore[union-attr]
     assert lookup("32.7.0").unit == "V"  # type: ignore[union-attr]
     assert lookup("99.99.99") is None
+    water, heat = lookup("8-0:1.0.0*255"), lookup("6-0:1.0.0")
+    assert water is not None and water.unit == "m3" and water.name_tr == "Soğuk su hacmi"
+    assert heat is not None and heat.unit == "GJ"
+    assert lookup("1.0.0") is None  # not the water code without its medium
     assert billing_period("1.8.0*2") == 2 and billing_period("1-0:1.8.0*255") is None
     assert is_obis("F.F") and is_obis("1-0:1.8.0*255") and not is_obis("Point-ID")
     for code in (

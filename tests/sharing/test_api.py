@@ -22,7 +22,9 @@ from osos.domain import CommMode, MeterKind, OrganisationKind, ReadSource
 from osos.readings import ReadValue
 from osos.runtime import Runtime
 from osos.settings import SharingConfig
-from osos.sharing.requests import decide_request, fee_report, fulfil_request
+from osos.sharing.consents import record_consent
+from osos.sharing.fees import fee_report
+from osos.sharing.requests import decide_request, fulfil_request
 from osos.sharing.tokens import create_token, revoke_token
 from osos.store import db
 from osos.store.ingest import store_readout
@@ -256,11 +258,16 @@ def test_priced_requests_and_fee_report(client: TestClient, world: World, runtim
         ],
     )
     assert fee.exit_code == 0, fee.output
-    outside = client.post(
-        "/api/v1/requests",
-        headers=h,
-        json={"service_point": "SP3", "start": "2026-09-30", "end": "2026-10-01", "format": "csv"},
-    )
+    ask_sp3 = {"service_point": "SP3", "start": "2026-09-30", "end": "2026-10-01", "format": "csv"}
+    refused = client.post("/api/v1/requests", headers=h, json=ask_sp3)
+    # SP3 is Tedarikçi B's customer: without its recorded consent (KVKK) A is refused, with why
+    assert refused.status_code == 403 and "consent" in refused.json()["detail"]
+    with db.transaction(runtime.sessions) as s:
+        record_consent(
+            s, "SP3", "Tedarikçi A", granted_by="SP3 müşterisi", via="backoffice",
+            recorded_by="operator", at=NOW - dt.timedelta(days=1),
+        )  # fmt: skip
+    outside = client.post("/api/v1/requests", headers=h, json=ask_sp3)
     assert outside.status_code == 201, outside.text
     assert outside.json()["reason"] == "outside_portfolio" and outside.json()["fee"] == "275.00"
     period = client.post(

@@ -94,18 +94,27 @@ def test_application_is_checked_reviewed_and_approved(world: World) -> None:
         mails = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [m.to_address for m in mails] == ["ayse@example.com"] * 2
     assert "Vekaletname eksik" in mails[0].body
-    password = re.search(r"Şifre: (\S+)", mails[1].body)
-    assert password and "Kullanıcı adı: 2000104274" in mails[1].body
-    assert "Kullanıcı adı: 2000104274" in operator.get("/yonetim/giden-posta").text
-    # the new account works and sees exactly its point
+    # a one-time activation link, never a password; the operators' outbox hides its token
+    assert "Şifre:" not in mails[1].body and "Kullanıcı adı: 2000104274" in mails[1].body
+    link = re.search(r"http://testserver(/sifre-sifirla/[A-Za-z0-9_-]+)", mails[1].body)
+    assert link, mails[1].body
+    outbox_page = operator.get("/yonetim/giden-posta").text
+    assert "Kullanıcı adı: 2000104274" in outbox_page and link.group(1) not in outbox_page
+    # the first use of the link sets the password; the link works once
     new = TestClient(create_app(world.runtime))
+    form = new.get(link.group(1))
+    chosen = "Trakya-Kavak-Zeytin-41"
+    fields = {"password": chosen, "password2": chosen, "csrf_token": csrf_of(form.text)}
+    done = new.post(link.group(1), data=fields)
+    assert done.status_code == 200, done.text
+    assert new.post(link.group(1), data=fields).status_code == 400
     page = new.get("/giris")
     response = new.post(
         "/giris",
         data={
             "tip": "abone",
             "login": "2000104274",
-            "password": password.group(1),
+            "password": chosen,
             "csrf_token": csrf_of(page.text),
         },
         follow_redirects=False,
@@ -461,16 +470,20 @@ def test_a_supplier_applies_for_its_portfolio(world: World) -> None:
     assert approved.status_code == 303
     with transaction(world.runtime.sessions) as session:
         mail = session.scalars(select(OutboxMessage)).one()
-    password = re.search(r"Şifre: (\S+)", mail.body)
-    assert password
+    link = re.search(r"http://testserver(/sifre-sifirla/[A-Za-z0-9_-]+)", mail.body)
+    assert link and "Şifre:" not in mail.body
     supplier = TestClient(create_app(world.runtime))
+    form = supplier.get(link.group(1))
+    chosen = "Trakya-Kavak-Zeytin-41"
+    fields = {"password": chosen, "password2": chosen, "csrf_token": csrf_of(form.text)}
+    assert supplier.post(link.group(1), data=fields).status_code == 200
     page = supplier.get("/giris")
     supplier.post(
         "/giris",
         data={
             "tip": "tedarikci",
             "login": "can@bogazici.example",
-            "password": password.group(1),
+            "password": chosen,
             "csrf_token": csrf_of(page.text),
         },
     )

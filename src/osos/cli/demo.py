@@ -37,7 +37,7 @@ from osos.web.app import create_app
 app = typer.Typer()
 
 DIAL_IN_PORT = 4059
-#: The demo fleet's tampered meter (Keşan Soğuk Hava Deposu, the registry's last point): its
+#: The demo fleet's tampered meter (Keşan Soğuk Hava Deposu): its
 #: terminal cover opened and a magnet held on it a week ago, and most of its load by-passed
 #: since, so the back office's loss worklist (/yonetim/kayip-kacak) has something to show.
 DEMO_FAULTS = "80229911=cover_open,magnetic,bypass"

@@ -6,22 +6,11 @@ import typer
 
 from osos.cli.util import command_runtime, echo_json, exit_on, local_time_option
 from osos.errors import InvalidInput
-from osos.regulation import SECTIONS, history, set_value
+from osos.regulation import SECTIONS, history, parse_text, set_value
 from osos.store import db
 from osos.timeutil import local_iso
 
 app = typer.Typer(help="Regulatory settings as dated data: reactive limits, deadlines, scope…")
-
-_UNITS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
-
-
-def _value(text: str) -> object:
-    """``90min``/``2h``/``30s``/``1d`` → seconds; ``a,b`` → a list; anything else as written."""
-    for unit, seconds in sorted(_UNITS.items(), key=lambda u: -len(u[0])):
-        number = text.removesuffix(unit)
-        if number != text and number.isascii() and number.isdigit():
-            return int(number) * seconds
-    return text.split(",") if "," in text else text
 
 
 def _pairs(items: list[str]) -> dict[str, object]:
@@ -30,7 +19,7 @@ def _pairs(items: list[str]) -> dict[str, object]:
         field, sep, text = item.partition("=")
         if not sep or not field or not text:
             raise typer.BadParameter(f"expected FIELD=VALUE, got {item!r}", param_hint="VALUES")
-        values[field.strip()] = _value(text.strip())
+        values[field.strip()] = parse_text(text.strip())
     return values
 
 

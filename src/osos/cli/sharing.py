@@ -20,8 +20,9 @@ from osos.errors import ConfigError
 from osos.sharing.board import compliance_report, delivery_board
 from osos.sharing.corrections import list_corrections, record_correction_answer
 from osos.sharing.deliveries import run_due
+from osos.sharing.fees import fee_report
 from osos.sharing.obligations import set_settlement_calendar
-from osos.sharing.requests import decide_request, fee_report, fulfil_request, set_fee
+from osos.sharing.requests import decide_request, fulfil_request, set_fee
 from osos.sharing.tokens import create_token, list_tokens, revoke_token
 from osos.store import db
 from osos.store.db import now as db_now

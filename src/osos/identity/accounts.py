@@ -24,6 +24,10 @@ ORGANISATION_KINDS = {
     UserKind.TEDARIKCI: OrganisationKind.SUPPLIER,
     UserKind.KURUMSAL: OrganisationKind.CORPORATE,
 }
+ALSO_ALLOWED = {
+    (UserKind.KURUMSAL, OrganisationKind.OSB),
+    (UserKind.TEDARIKCI, OrganisationKind.UTILITY),
+}
 
 
 class AccountError(OsosError):
@@ -93,7 +97,8 @@ def check_password(password: str, login: str = "") -> None:
 
 
 def _organisation(session: Session, kind: UserKind, name: str | None) -> Organisation | None:
-    """The account's organisation, of the kind its user kind needs (an OSB may be kurumsal)."""
+    """The account's organisation, of the kind its user kind needs (an OSB may be kurumsal; a
+    water/gas/heat distribution company logs in as a tedarikçi of its own meters)."""
     if not name:
         if kind in ORGANISATION_KINDS:
             raise AccountError(
@@ -104,11 +109,7 @@ def _organisation(session: Session, kind: UserKind, name: str | None) -> Organis
     if org is None:
         raise AccountError("organisation_unknown", f"no organisation named {name!r}")
     wanted = ORGANISATION_KINDS.get(kind)
-    if (
-        wanted is not None
-        and org.kind != wanted
-        and not (kind is UserKind.KURUMSAL and org.kind is OrganisationKind.OSB)
-    ):
+    if wanted is not None and org.kind != wanted and (kind, org.kind) not in ALSO_ALLOWED:
         raise AccountError(
             "organisation_kind", f"{name!r} is a {org.kind.value}, not a {wanted.value}"
         )

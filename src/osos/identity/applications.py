@@ -1,7 +1,9 @@
 """Account applications (OSOS talep başvurusu): submit with documents, review, decide.
 
-Approval creates the account with a generated password and sends the credentials through the
-outbox; the document files live under ``OSOS_HOME/uploads`` and are checked by their bytes.
+Approval creates the account with a random password nobody is told and mails a one-time
+activation link through the outbox: the customer sets the password on first use, so neither
+the mail nor an operator ever holds it. The document files live under ``OSOS_HOME/uploads``
+and are checked by their bytes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from osos.domain import UserKind
 from osos.errors import NotFound, OsosError
 from osos.identity import outbox
 from osos.identity.accounts import create_user
+from osos.identity.sessions import ACTIVATION_VALID, create_reset_token
 from osos.settings import Settings
 from osos.store.db import now as db_now
 from osos.store.models.web import AccountApplication, ApplicationDocument
@@ -264,28 +267,33 @@ def _approve(
     panel_url: str,
     organisation: str | None,
 ) -> None:
-    """Create the account with a generated password and mail the credentials."""
-    password = _generated_password()
+    """Create the account (its random password is never shown) and mail the activation link."""
     user = create_user(
         session,
         kind=UserKind(a.kind),
         login=a.login,
-        password=password,
+        password=_generated_password(),
         service_point_nos=[n for n in a.service_point_nos.splitlines() if n.strip()],
         organisation=organisation or a.company_name if a.kind != "abone" else None,
         email=a.email,
         full_name=a.contact_name,
     )
     a.user_id = user.id
+    issued = create_reset_token(session, user.login, valid=ACTIVATION_VALID)
+    assert issued is not None  # the account was created active just now
+    link = f"{panel_url}/sifre-sifirla/{issued[0]}"
+    days = ACTIVATION_VALID.days
     outbox.queue(
         session,
         settings,
         to=a.email,
         subject="OSOS kullanıcı bilgileriniz / your OSOS login",
         body=(
-            f"Başvurunuz ({a.reference}) onaylandı.\n\nKullanıcı adı: {user.login}\n"
-            f"Şifre: {password}\nGiriş: {panel_url}/giris\n\n"
-            f"Lütfen ilk girişten sonra şifrenizi değiştirin: {panel_url}/sifre-degistir\n"
+            f"Başvurunuz ({a.reference}) onaylandı.\n\nKullanıcı adı: {user.login}\n\n"
+            f"Şifrenizi belirlemek için bu bağlantıyı açın (tek kullanımlık, {days} gün "
+            f"geçerli):\n{link}\n\nSonra buradan girin: {panel_url}/giris\n\n"
+            f"Your application was approved. Set your password with the link above "
+            f"(single use, valid {days} days).\n"
         ),
     )
 

@@ -6,6 +6,7 @@ back office, so a demo or an installation without mail still works.
 
 from __future__ import annotations
 
+import re
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -64,9 +65,21 @@ def queue(session: Session, settings: Settings, *, to: str, subject: str, body: 
     return message.id
 
 
+_LINK_TOKEN = re.compile(r"(/sifre-sifirla/)[A-Za-z0-9_-]{16,}")
+
+
+def redacted(body: str) -> str:
+    """The mail as operators see it: reset and activation links without their token, so no
+    operator can set a customer's password."""
+    return _LINK_TOKEN.sub(r"\1…", body)
+
+
 def recent(session: Session, limit: int = 100) -> list[OutboxView]:
+    """The newest mail for the back office (links' tokens redacted)."""
     rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit))
     return [
-        OutboxView(r.id, r.to_address, r.subject, r.body, r.created_at, r.sent_at, r.error)
+        OutboxView(
+            r.id, r.to_address, r.subject, redacted(r.body), r.created_at, r.sent_at, r.error
+        )
         for r in rows
     ]

@@ -32,6 +32,7 @@ from osos.store.models import User
 from osos.store.models.web import LoginAttempt, PasswordResetToken, WebSession
 
 RESET_VALID = dt.timedelta(hours=1)
+ACTIVATION_VALID = dt.timedelta(days=7)  # the link in an approved application's mail
 DEFAULT_LIMITS = LoginLimits()
 
 
@@ -193,9 +194,14 @@ def close_session(session: Session, token: str) -> None:
 
 
 def create_reset_token(
-    session: Session, login: str, now: dt.datetime | None = None
+    session: Session,
+    login: str,
+    now: dt.datetime | None = None,
+    *,
+    valid: dt.timedelta = RESET_VALID,
 ) -> tuple[str, UserView] | None:
-    """A single-use reset token for an active account, or None (the caller says nothing else)."""
+    """A single-use reset token for an active account, or None (the caller says nothing else);
+    an approved application's activation link is one with a longer ``valid``."""
     now = now or db_now(session)
     user = session.scalar(select(User).where(func.lower(User.login) == login.strip().lower()))
     if user is None or not user.active:
@@ -203,7 +209,7 @@ def create_reset_token(
     token = secrets.token_urlsafe(32)
     session.add(
         PasswordResetToken(
-            token_sha256=_sha(token), user_id=user.id, created_at=now, expires_at=now + RESET_VALID
+            token_sha256=_sha(token), user_id=user.id, created_at=now, expires_at=now + valid
         )
     )
     session.flush()

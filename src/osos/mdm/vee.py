@@ -21,7 +21,7 @@ from osos.domain import DataSource
 from osos.errors import NotFound
 from osos.mdm import loading
 from osos.mdm.determinants import mark_dirty
-from osos.mdm.estimate import SHAPE_WEEKS, WEEK, estimate_gaps
+from osos.mdm.estimate import SHAPE_WEEKS, WEEK, EstimatedInterval, estimate_gaps
 from osos.mdm.model import INTERVAL, REGISTERS, MeterData
 from osos.mdm.validate import Code, Finding, ReadClock, validate
 from osos.readings import IntervalRecord
@@ -224,6 +224,19 @@ def resolve_finding(session: Session, finding_id: int, *, user: str, resolution:
 # Estimation
 
 
+def propose_estimates(
+    session: Session, meter_id: int, start: dt.datetime, end: dt.datetime
+) -> list[EstimatedInterval]:
+    """The estimates :func:`estimate_meter` would store, stored nowhere: what the back office
+    shows an operator to review before accepting them."""
+    look_back = SHAPE_WEEKS * WEEK + INTERVAL
+    profile = loading.profile_series(
+        session, [meter_id], start - look_back, end + dt.timedelta(days=7)
+    )[meter_id]
+    # Anchors beyond the loaded window: the nearest actual rows either side.
+    return estimate_gaps(profile, REGISTERS, start, end, history=profile)
+
+
 def estimate_meter(
     session: Session,
     meter_id: int,
@@ -235,12 +248,7 @@ def estimate_meter(
     """Store estimates for the meter's missing intervals in ``(start, end]`` that lie between
     actual values; returns how many rows were stored."""
     meter = _meter(session, meter_id)
-    look_back = SHAPE_WEEKS * WEEK + INTERVAL
-    profile = loading.profile_series(
-        session, [meter_id], start - look_back, end + dt.timedelta(days=7)
-    )[meter_id]
-    # Anchors beyond the loaded window: the nearest actual rows either side.
-    rows = estimate_gaps(profile, REGISTERS, start, end, history=profile)
+    rows = propose_estimates(session, meter_id, start, end)
     if not rows:
         return 0
     records = [

@@ -128,6 +128,7 @@ USER_RULES: Mapping[UserKind, Rule] = {
 }
 ORGANISATION_RULES: Mapping[OrganisationKind, Rule] = {
     OrganisationKind.SUPPLIER: Rule.SUPPLY,
+    OrganisationKind.UTILITY: Rule.SUPPLY,  # its water/gas/heat meters, for the dates it has them
     OrganisationKind.CORPORATE: Rule.ORGANISATION,
     OrganisationKind.OSB: Rule.ORGANISATION,
     OrganisationKind.DISTRIBUTION: Rule.STAFF,

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osos import audit
-from osos.domain import OrganisationKind
+from osos.domain import MeterKind, OrganisationKind
 from osos.errors import ImportFailed
 from osos.registry.reader import read_table
 from osos.registry.rows import RegistryRow, check_columns, parse_row
@@ -232,7 +232,10 @@ class _Applier:
 
     def _supply(self, row: RegistryRow, sp: ServicePoint) -> None:
         assert row.supplier and row.supplier_from
-        supplier = self._organisation(row.supplier, OrganisationKind.SUPPLIER)
+        # The "supplier" of a water, gas or heat meter is that medium's distribution company.
+        utility = row.meter.get("kind", MeterKind.ELECTRICITY) is not MeterKind.ELECTRICITY
+        kind = OrganisationKind.UTILITY if utility else OrganisationKind.SUPPLIER
+        supplier = self._organisation(row.supplier, kind)
         periods = self.session.scalars(
             select(SupplyPeriod)
             .where(SupplyPeriod.service_point_id == sp.id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from osos.domain import CommMode, Generation, SmartClass
-from osos.errors import NotFound
+from osos.errors import Conflict, NotFound
 from osos.scope.consumption import AnnualConsumption, annual_consumption
 from osos.scope.rules import (
     COMPANY_DECISION,
@@ -193,6 +194,8 @@ def decide_inclusion(
     request = session.get(ScopeInclusionRequest, request_id)
     if request is None:
         raise NotFound(f"no inclusion request {request_id}")
+    if request.status != "pending":
+        raise Conflict(f"inclusion request {request_id} is already {request.status}")
     request.status = "approved" if approve else "rejected"
     request.decided_by = decided_by
     request.decided_at = at
@@ -228,3 +231,48 @@ def in_osos_ids(session: Session, at: dt.datetime) -> set[int]:
         )
     )
     return {row[0] for row in rows}
+
+
+@dataclass(frozen=True)
+class InclusionView:
+    id: int
+    service_point: str
+    requested_by: str
+    requested_at: dt.datetime
+    note: str | None
+    status: str
+    decided_by: str | None
+    decided_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class CompanyDecisionView:
+    service_point: str
+    reason: str
+    decided_by: str
+    decided_at: dt.datetime
+
+
+def list_inclusions(session: Session) -> list[InclusionView]:
+    """Voluntary inclusion requests, pending first then newest (the back office's list)."""
+    rows = session.execute(
+        select(ScopeInclusionRequest, ServicePoint.no)
+        .join(ServicePoint, ServicePoint.id == ScopeInclusionRequest.service_point_id)
+        .order_by(ScopeInclusionRequest.id.desc())
+    ).all()
+    views = [
+        InclusionView(
+            r.id, no, r.requested_by, r.requested_at, r.note, r.status, r.decided_by, r.decided_at
+        )
+        for r, no in rows
+    ]
+    return sorted(views, key=lambda v: v.status != "pending")
+
+
+def list_company_decisions(session: Session) -> list[CompanyDecisionView]:
+    rows = session.execute(
+        select(ScopeCompanyDecision, ServicePoint.no)
+        .join(ServicePoint, ServicePoint.id == ScopeCompanyDecision.service_point_id)
+        .order_by(ServicePoint.no)
+    ).all()
+    return [CompanyDecisionView(no, d.reason, d.decided_by, d.decided_at) for d, no in rows]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +37,21 @@ def rule_of(sp: ServicePoint, in_osos: bool) -> Rule | None:
 def _calendar_day(session: Session, period: Period) -> dt.date | None:
     row = session.get(SettlementCalendar, period_of(period.start))
     return None if row is None else row.last_day
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    period: str
+    last_day: dt.date
+    pre_settlement_day: dt.date | None
+
+
+def settlement_calendars(session: Session, limit: int = 36) -> list[CalendarEntry]:
+    """The recorded settlement calendar, newest month first (the back office's table)."""
+    rows = session.scalars(
+        select(SettlementCalendar).order_by(SettlementCalendar.period.desc()).limit(limit)
+    )
+    return [CalendarEntry(r.period, r.last_day, r.pre_settlement_day) for r in rows]
 
 
 def set_settlement_calendar(

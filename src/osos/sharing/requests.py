@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osos import exports
-from osos.domain import FeeReason, MeterKind
+from osos.domain import FeeReason, MeterKind, OrganisationKind
 from osos.errors import Conflict, InvalidInput, NotFound
 from osos.exports import Cell, Column, Table, When
 from osos.readmodel.access import Principal, Sight, Window, covered, grant, supply_windows
@@ -25,9 +25,10 @@ from osos.readmodel.intervals import IntervalSource, service_point_intervals
 from osos.readmodel.points import service_point_id
 from osos.readmodel.readouts import ReadoutLine, readouts
 from osos.settings import SharingConfig
+from osos.sharing.consents import require_consent
 from osos.store.models import Installation, Meter, Organisation, ServicePoint
 from osos.store.models.sharing import DataRequest, FeeSchedule
-from osos.timeutil import local_iso, month_bounds
+from osos.timeutil import local_iso
 
 JUSTIFICATIONS: dict[str, str] = {
     FeeReason.OTHER_PERIOD: "Plan dışı dönem: arşivden ek sorgu ve dosya hazırlama maliyeti",
@@ -54,11 +55,13 @@ def classify(
     minutes: int,
     meter_kind: MeterKind,
 ) -> str | None:
-    """Why a request is outside the free plan (a fee reason), or None when it is inside."""
-    if meter_kind is not MeterKind.ELECTRICITY:
-        return FeeReason.UTILITY_METER
+    """Why a request is outside the free plan (a fee reason), or None when it is inside. A
+    water/gas/heat meter's data is always priced (for its distribution company, which sees it);
+    anyone else asking for it is outside its portfolio (and needs the customer's consent)."""
     if not visible:
         return FeeReason.OUTSIDE_PORTFOLIO
+    if meter_kind is not MeterKind.ELECTRICITY:
+        return FeeReason.UTILITY_METER
     if covered(windows, start, end) < end - start:
         return FeeReason.OTHER_PERIOD
     if minutes not in PLAN_MINUTES:
@@ -92,6 +95,19 @@ def set_fee(
     )
 
 
+def priced_only(
+    session: Session, organisation_id: int | None, service_point_id: int, at: dt.datetime
+) -> bool:
+    """Whether the organisation is the water/gas/heat distribution company of a utility meter
+    there: it pays for each delivery of that data, so the free endpoints give it none."""
+    if organisation_id is None:
+        return False
+    kind = session.scalar(select(Organisation.kind).where(Organisation.id == organisation_id))
+    return kind is OrganisationKind.UTILITY and (
+        meter_kind_of(session, service_point_id, at) is not MeterKind.ELECTRICITY
+    )
+
+
 def meter_kind_of(session: Session, service_point_id: int, at: dt.datetime) -> MeterKind:
     kind = session.scalar(
         select(Meter.kind)
@@ -119,6 +135,8 @@ class RequestView:
     requester: str
     created_at: dt.datetime
     file_name: str | None
+    invoice_no: str | None = None
+    organisation_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -136,6 +154,7 @@ class RequestView:
             "requester": self.requester,
             "created_at": local_iso(self.created_at),
             "file_name": self.file_name,
+            "invoice_no": self.invoice_no,
         }
 
 
@@ -156,6 +175,8 @@ def _view(session: Session, row: DataRequest, config: SharingConfig) -> RequestV
         row.requester,
         row.created_at,
         row.file_name,
+        row.invoice_no,
+        row.organisation_id,
     )
 
 
@@ -198,7 +219,7 @@ def record_request(
     return _view(session, row, config)
 
 
-def _request(session: Session, request_id: int) -> DataRequest:
+def get_request(session: Session, request_id: int) -> DataRequest:
     row = session.get(DataRequest, request_id)
     if row is None:
         raise NotFound(f"no data request {request_id}")
@@ -209,9 +230,11 @@ def decide_request(
     session: Session, request_id: int, *, approve: bool, by: str, at: dt.datetime
 ) -> None:
     """Back office: approve (the fee is due) or reject a recorded request."""
-    row = _request(session, request_id)
+    row = get_request(session, request_id)
     if row.status != "recorded":
         raise Conflict(f"request {request_id} is already {row.status}")
+    if approve and row.reason == FeeReason.OUTSIDE_PORTFOLIO:
+        require_consent(session, row.service_point_id, row.organisation_id, at)
     row.status = "approved" if approve else "rejected"
     row.decided_by, row.decided_at = by, at
 
@@ -230,7 +253,8 @@ def ask(
     config: SharingConfig,
 ) -> RequestView | None:
     """A market participant's request for the data of ``no``: None when it is inside the free
-    plan (the GET endpoints give it), else recorded and priced; NotFound for an unknown point."""
+    plan (the GET endpoints give it), else recorded and priced; NotFound for an unknown point,
+    ConsentMissing for another customer's point without its recorded consent."""
     sp_id = service_point_id(session, no)
     if sp_id is None:
         raise NotFound(f"service point {no!r} not found")
@@ -245,6 +269,8 @@ def ask(
     )
     if reason is None:
         return None
+    if reason == FeeReason.OUTSIDE_PORTFOLIO:
+        require_consent(session, sp_id, principal.organisation_id, at)
     return record_request(
         session,
         service_point_id=sp_id,
@@ -308,7 +334,7 @@ def fulfil_request(
     source: IntervalSource | None = None,
 ) -> str:
     """Build the file of an approved request and keep it for download; returns its name."""
-    row = _request(session, request_id)
+    row = get_request(session, request_id)
     if row.status != "approved":
         raise Conflict(f"request {request_id} is {row.status}, not approved")
     table = request_table(session, row, source or service_point_intervals)
@@ -341,60 +367,3 @@ def request_file(
     if row.file_content is None or row.file_name is None:
         raise NotFound(f"request {request_id} is {row.status}: no file yet")
     return row.file_name, row.file_content
-
-
-@dataclass(frozen=True)
-class FeeLine:
-    request_id: int
-    date: str
-    requester: str
-    organisation: str | None
-    service_point: str
-    reason: str
-    justification: str | None
-    fee: Decimal
-    status: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "request_id": self.request_id,
-            "date": self.date,
-            "requester": self.requester,
-            "organisation": self.organisation,
-            "service_point": self.service_point,
-            "reason": self.reason,
-            "justification": self.justification,
-            "fee": str(self.fee),
-            "status": self.status,
-        }
-
-
-def fee_report(session: Session, period: str) -> list[FeeLine]:
-    """Fees charged in a month (approved or fulfilled requests), each with its reason: the
-    periodic report to the regulator."""
-    start, end = month_bounds(period)
-    rows = session.execute(
-        select(DataRequest, Organisation.name, ServicePoint.no)
-        .outerjoin(Organisation, Organisation.id == DataRequest.organisation_id)
-        .join(ServicePoint, ServicePoint.id == DataRequest.service_point_id)
-        .where(
-            DataRequest.created_at >= start,
-            DataRequest.created_at < end,
-            DataRequest.status.in_(("approved", "fulfilled")),
-        )
-        .order_by(DataRequest.created_at, DataRequest.id)
-    ).all()
-    return [
-        FeeLine(
-            r.id,
-            (local_iso(r.created_at) or "")[:10],
-            r.requester,
-            org,
-            no,
-            r.reason,
-            r.justification,
-            r.fee,
-            r.status,
-        )
-        for r, org, no in rows
-    ]

@@ -40,6 +40,10 @@ def meter_of(session: Session, no: str) -> Meter:
     return meter
 
 
+UNITS = (("1.8.0", "kWh"), ("1.8.1", "kWh"), ("1.8.2", "kWh"), ("1.8.3", "kWh"), ("2.8.0", "kWh"),
+         ("5.8.0", "kvarh"), ("8.8.0", "kvarh"))  # fmt: skip
+
+
 def generate(
     session: Session,
     no: str,
@@ -55,17 +59,41 @@ def generate(
     ``gaps`` are interval numbers (from the end, 1 = last) left out; ``estimated`` ones are
     stored as estimates.
     """
-    rng = random.Random(seed)
     meter = meter_of(session, no)
     end = quarter_floor(end)
     count = days * 96
-    start = end - QUARTER * count
-    idx = {o: Decimal(rng.randint(1000, 90000)) for o in ("1.8.0", "2.8.0", "5.8.0", "8.8.0")}
-    tariffs = {"1.8.1": idx["1.8.0"] * Decimal("0.5"), "1.8.2": idx["1.8.0"] * Decimal("0.2")}
-    tariffs["1.8.3"] = idx["1.8.0"] - tariffs["1.8.1"] - tariffs["1.8.2"]
+    rows = _rows(random.Random(seed), end - QUARTER * count, count)
     actual: list[IntervalRecord] = []
     estimates: list[IntervalRecord] = []
     readouts: list[tuple[dt.datetime, dict[str, Decimal]]] = []
+    for k, (at, values) in enumerate(rows):
+        from_end = count - k + 1
+        if from_end in gaps:
+            continue
+        record = IntervalRecord(at, dict(values), status="00")
+        (estimates if from_end in estimated else actual).append(record)
+        if (at.astimezone(UTC).hour == 4 and at.minute == 0) or k == count:
+            readouts.append((at + dt.timedelta(minutes=3), dict(values)))
+    store_profile(session, meter_id=meter.id, records=actual, readout_id=None)
+    if estimates:
+        store_profile(
+            session, meter_id=meter.id, records=estimates, readout_id=None,
+            source=DataSource.ESTIMATED,
+        )  # fmt: skip
+    for read_at, values in readouts:
+        _store_readout(session, meter, read_at, values)
+    session.flush()
+    return end
+
+
+def _rows(
+    rng: random.Random, start: dt.datetime, count: int
+) -> list[tuple[dt.datetime, dict[str, Decimal]]]:
+    """The registers, demand, voltages and currents at each of ``count + 1`` interval ends."""
+    idx = {o: Decimal(rng.randint(1000, 90000)) for o in ("1.8.0", "2.8.0", "5.8.0", "8.8.0")}
+    tariffs = {"1.8.1": idx["1.8.0"] * Decimal("0.5"), "1.8.2": idx["1.8.0"] * Decimal("0.2")}
+    tariffs["1.8.3"] = idx["1.8.0"] - tariffs["1.8.1"] - tariffs["1.8.2"]
+    rows = []
     for k in range(count + 1):
         at = start + QUARTER * k
         if k:
@@ -83,60 +111,40 @@ def generate(
             values[obis] = Decimal(base) + Decimal(rng.randint(-300, 300)) / 100
         for obis in ("31.7.0", "51.7.0", "71.7.0"):
             values[obis] = Decimal(rng.randint(50, 900)) / 100
-        from_end = count - k + 1
-        if from_end in gaps:
-            continue
-        record = IntervalRecord(at, dict(values), status="00")
-        (estimates if from_end in estimated else actual).append(record)
-        if (at.astimezone(UTC).hour == 4 and at.minute == 0) or k == count:
-            readouts.append((at + dt.timedelta(minutes=3), dict(values)))
-    store_profile(session, meter_id=meter.id, records=actual, readout_id=None)
-    if estimates:
-        store_profile(
-            session,
-            meter_id=meter.id,
-            records=estimates,
-            readout_id=None,
-            source=DataSource.ESTIMATED,
-        )
-    for read_at, values in readouts:
-        lines = [
-            ReadValue(address="0.0.0", value=meter.serial),
-            *(
-                ReadValue(address=o, value=f"{values[o]:.3f}", number=values[o], unit=u)
-                for o, u in (
-                    ("1.8.0", "kWh"),
-                    ("1.8.1", "kWh"),
-                    ("1.8.2", "kWh"),
-                    ("1.8.3", "kWh"),
-                    ("2.8.0", "kWh"),
-                    ("5.8.0", "kvarh"),
-                    ("8.8.0", "kvarh"),
-                )
-            ),
-            ReadValue(
-                address="1.6.0",
-                value=f"{values['1.6.0']:.3f}",
-                number=values["1.6.0"],
-                unit="kW",
-                value_time=read_at - dt.timedelta(hours=5),
-            ),
-            # an event register that only looks like a number (as Makel meters send it)
-            ReadValue(
-                address="96.50",
-                value="06001700220099999999999999999999",
-                number=Decimal("6001700220099999999999999999999"),
-            ),
-        ]
-        raw = "\r\n".join(f"{v.address}({v.value})" for v in lines).encode()
-        store_readout(
-            session,
-            meter_id=meter.id,
-            read_at=read_at,
-            raw=raw,
-            values=lines,
-            source=ReadSource.HEADEND,
-            identification=f"/{meter.flag}5{meter.serial}",
-        )
-    session.flush()
-    return end
+        rows.append((at, values))
+    return rows
+
+
+def _store_readout(
+    session: Session, meter: Meter, read_at: dt.datetime, values: dict[str, Decimal]
+) -> None:
+    lines = [
+        ReadValue(address="0.0.0", value=meter.serial),
+        *(
+            ReadValue(address=o, value=f"{values[o]:.3f}", number=values[o], unit=u)
+            for o, u in UNITS
+        ),
+        ReadValue(
+            address="1.6.0",
+            value=f"{values['1.6.0']:.3f}",
+            number=values["1.6.0"],
+            unit="kW",
+            value_time=read_at - dt.timedelta(hours=5),
+        ),
+        # an event register that only looks like a number (as Makel meters send it)
+        ReadValue(
+            address="96.50",
+            value="06001700220099999999999999999999",
+            number=Decimal("6001700220099999999999999999999"),
+        ),
+    ]
+    raw = "\r\n".join(f"{v.address}({v.value})" for v in lines).encode()
+    store_readout(
+        session,
+        meter_id=meter.id,
+        read_at=read_at,
+        raw=raw,
+        values=lines,
+        source=ReadSource.HEADEND,
+        identification=f"/{meter.flag}5{meter.serial}",
+    )

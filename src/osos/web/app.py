@@ -29,7 +29,18 @@ from osos.web.deps import (
 )
 from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from osos.web.pages import render
-from osos.web.routes import applications, auth, backoffice, losses, panel
+from osos.web.routes import (
+    applications,
+    auth,
+    backoffice,
+    bo_exports,
+    bo_rules,
+    bo_sharing,
+    bo_work,
+    consent,
+    losses,
+    panel,
+)
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 60 * 2**20  # the largest upload: a registry file (50 MB) and its form
@@ -73,14 +84,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (
-        auth.router,
-        applications.router,
-        panel.router,
-        backoffice.router,
-        losses.router,
-        api.router,
-    ):
+    panel_routers = (auth, applications, panel, consent)
+    office_routers = (backoffice, bo_sharing, bo_rules, bo_work, bo_exports, losses)
+    routers = [m.router for m in (*panel_routers, *office_routers)] + [api.router]
+    for router in routers:
         app.include_router(router)
     app.middleware("http")(_security)
     _error_pages(app)

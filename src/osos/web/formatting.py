@@ -59,3 +59,22 @@ def ago_minutes(then: dt.datetime | None, now: dt.datetime) -> int | None:
     if then is None:
         return None
     return max(0, int((now - then).total_seconds() // 60))
+
+
+def countdown(seconds: int, language: str = "tr") -> str:
+    """Time left to a deadline ('2 sa 05 dk', '3 g 04 sa'); negative once it has passed."""
+    sign = "−" if seconds < 0 else ""
+    left = abs(seconds)
+    days, hours, minutes = left // 86400, left % 86400 // 3600, left % 3600 // 60
+    d, h, m = ("g", "sa", "dk") if language == "tr" else ("d", "h", "min")
+    if days >= 2:
+        return f"{sign}{days} {d} {hours:02d} {h}"
+    return f"{sign}{days * 24 + hours} {h} {minutes:02d} {m}"
+
+
+_UNIT_LABELS = {"m3": "m³", "M3": "m³", "m3/h": "m³/h", "GJ": "GJ", "MWh": "MWh"}
+
+
+def unit_label(unit: str | None) -> str:
+    """A unit as the screen writes it: meters send ``m3`` (ASCII), people read ``m³``."""
+    return "" if unit is None else _UNIT_LABELS.get(unit, unit)

@@ -20,6 +20,7 @@ from osos.store.models import (
     Installation,
     Meter,
     MeterCommStatus,
+    Organisation,
     ProfileIntervalHistory,
     Readout,
     ServicePoint,
@@ -217,3 +218,23 @@ def audit_entries(
     session: Session, *, actor: str = "", outcome: str = "", limit: int = 500
 ) -> list[AuditRow]:
     return list(audit_rows(session, actor=actor, outcome=outcome, limit=limit))
+
+
+@dataclass(frozen=True)
+class OrganisationRow:
+    id: int
+    name: str
+    kind: str
+
+
+def organisations(session: Session) -> list[OrganisationRow]:
+    """Every organisation by name (the back office's choices for tokens and consents)."""
+    rows = session.scalars(select(Organisation).order_by(Organisation.name))
+    return [OrganisationRow(o.id, o.name, o.kind.value) for o in rows]
+
+
+def point_numbers(session: Session, ids: set[int]) -> set[str]:
+    """The numbers of the service points ``ids`` (a customer's own, for its forms)."""
+    if not ids:
+        return set()
+    return set(session.scalars(select(ServicePoint.no).where(ServicePoint.id.in_(list(ids)))))

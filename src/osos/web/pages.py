@@ -38,6 +38,7 @@ def render(
         "dtm": lambda value, seconds=True: formatting.local_datetime(value, seconds, lang),
         "day": lambda value: formatting.local_date(value, lang),
         "month_end": lambda period: formatting.month_end_label(period, lang),
+        "unit": formatting.unit_label,
     }
     if context:
         ctx.update(context)

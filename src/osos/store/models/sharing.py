@@ -135,7 +135,8 @@ class FeeSchedule(Base):
 
 
 class DataRequest(Base):
-    """A priced request for data outside the plan: recorded, priced, approved, fulfilled."""
+    """A priced request for data outside the plan: recorded, priced, approved, fulfilled,
+    invoiced."""
 
     __tablename__ = "data_requests"
 
@@ -157,6 +158,25 @@ class DataRequest(Base):
     fulfilled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     file_name: Mapped[str | None] = mapped_column(String(200))
     file_content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    invoice_no: Mapped[str | None] = mapped_column(String(64))
+    invoiced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class DataConsent(Base):
+    """A customer's recorded consent (KVKK) that an organisation outside its supply may get
+    the data of its service point through priced requests; revoked, it no longer counts."""
+
+    __tablename__ = "data_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    granted_by: Mapped[str] = mapped_column(String(200))  # the customer (name or login)
+    recorded_via: Mapped[str] = mapped_column(String(16))  # backoffice | panel
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)  # e.g. the signed form's reference
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class ScopeInclusionRequest(Base):

@@ -82,3 +82,4 @@ class DataRequestOut(BaseModel):
     requester: str
     created_at: str | None
     file_name: str | None
+    invoice_no: str | None = None

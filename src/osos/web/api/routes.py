@@ -23,6 +23,7 @@ from osos.readmodel.intervals import intervals, whole_parts
 from osos.readmodel.months import month_result
 from osos.readmodel.readouts import readouts as readouts_in
 from osos.sharing import requests as priced
+from osos.sharing.consents import ConsentMissing
 from osos.sharing.payload import kwh_text
 from osos.store.db import now as db_now
 from osos.timeutil import local_iso, month_bounds, parse_local
@@ -61,6 +62,14 @@ def _range(start: str, end: str) -> tuple[dt.datetime, dt.datetime]:
     return lo, hi
 
 
+def _priced_only(session: DB, caller: Caller, action: str, no: str) -> JSONResponse:
+    """A water, gas or heat distribution company gets its meters' data as priced requests only
+    (each delivery priced from the fee table and reported)."""
+    record(session, caller, action, no, {"refused": "priced_only"}, outcome="denied")
+    detail = "water/gas/heat meter data is priced: ask for it with POST /api/v1/requests"
+    return JSONResponse({"detail": detail}, status_code=402)
+
+
 def _sight(session: DB, caller: Caller, no: str) -> Sight | None:
     try:
         return see(session, caller.principal, no)
@@ -89,7 +98,11 @@ def portfolio(session: DB, caller: CallerDep) -> list[PortfolioEntry]:
     return out
 
 
-@router.get("/service-points/{no}/readouts", response_model=list[ReadoutOut], responses=ERRORS)
+@router.get(
+    "/service-points/{no}/readouts",
+    response_model=list[ReadoutOut],
+    responses={**ERRORS, 402: {"model": Problem, "description": "Priced: a utility meter"}},
+)
 def readouts(session: DB, caller: CallerDep, no: No, start: Local, end: Local) -> Any:
     """Register values read from the meter(s) of a service point while installed there, within
     your dates (frozen values of billing periods that ended before your supply are left out)."""
@@ -98,6 +111,8 @@ def readouts(session: DB, caller: CallerDep, no: No, start: Local, end: Local) -
     sight = _sight(session, caller, no)
     if sight is None or not sight.parts(lo, hi):
         return not_found(session, caller, "api.readouts", no, detail)
+    if priced.priced_only(session, caller.owner.organisation_id, sight.point.id, hi):
+        return _priced_only(session, caller, "api.readouts", no)
     out = [
         ReadoutOut(
             read_at=local_iso(r.read_at) or "",
@@ -174,11 +189,16 @@ def monthly(
     "/requests",
     response_model=DataRequestOut,
     status_code=201,
-    responses={**ERRORS, 409: {"model": Problem, "description": "Inside your free plan"}},
+    responses={
+        **ERRORS,
+        403: {"model": Problem, "description": "Another customer's data without its consent"},
+        409: {"model": Problem, "description": "Inside your free plan"},
+    },
 )
 def create_request(request: Request, session: DB, caller: CallerDep, body: DataRequestIn) -> Any:
     """Ask for data outside the free plan (another period or resolution, a meter outside your
-    portfolio, water/gas/heat meter data): recorded and priced, delivered once approved."""
+    portfolio, water/gas/heat meter data): recorded and priced, delivered once approved. A meter
+    outside your portfolio needs its customer's recorded consent (KVKK), else 403 with why."""
     lo, hi = _range(body.start, body.end)
     try:
         view = priced.ask(
@@ -195,6 +215,10 @@ def create_request(request: Request, session: DB, caller: CallerDep, body: DataR
         )
     except NotFound:
         return not_found(session, caller, "api.request", body.service_point, {})
+    except ConsentMissing as exc:
+        refused = {"refused": "no_consent"}
+        record(session, caller, "api.request", body.service_point, refused, outcome="denied")
+        return JSONResponse({"detail": str(exc)}, 403)
     if view is None:
         return JSONResponse(
             {"detail": "inside your plan: free of charge through the GET endpoints"}, 409

@@ -57,7 +57,10 @@ def points(request: Request, v: Staff, session: DB, q: str = "") -> Response:
 
 
 @router.get("/sayac/{serial}", response_class=HTMLResponse)
-def meter(request: Request, v: Staff, session: DB, serial: str) -> Response:
+def meter(
+    request: Request, v: Staff, session: DB, serial: str, okuma: int = 0, okunamaz: str = ""
+) -> Response:
+    """The meter's state and comm log, its "read now" button and a queued read's progress."""
     statuses = operations.meter_statuses(session, serial)
     if not statuses:
         raise NotFound(serial)
@@ -73,7 +76,8 @@ def meter(request: Request, v: Staff, session: DB, serial: str) -> Response:
         ip=v.ip,
         detail={"screen": "comm_log"},
     )
-    return render(request, v, "bo_meter.html", {"m": status, "log": log, "section": "points"})
+    context = {"m": status, "log": log, "section": "points", "job": okuma, "problem": okunamaz}
+    return render(request, v, "bo_meter.html", context)
 
 
 @router.get("/iletisim/{comm_id}/transcript")
@@ -217,12 +221,6 @@ def edit(
             400,
         )
     return RedirectResponse("/yonetim/duzeltmeler", status_code=303)
-
-
-@router.get("/teslimler", response_class=HTMLResponse)
-def deliveries(request: Request, v: Staff, session: DB) -> Response:
-    rows = delivery_board(session, db_now(session))
-    return render(request, v, "bo_deliveries.html", {"rows": rows, "section": "deliveries"})
 
 
 @router.get("/basvurular", response_class=HTMLResponse)
