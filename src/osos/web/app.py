@@ -3,14 +3,17 @@ participants' API, with the security headers, body limit and error pages they sh
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from osos import __version__
@@ -27,22 +30,13 @@ from osos.web.deps import (
     client_ip,
     secure_cookies,
 )
+from osos.web.edge import Edge, security_headers
 from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from osos.web.pages import render
 from osos.web.routes import applications, auth, backoffice, panel
 
 STATIC = Path(__file__).parent / "static"
-MAX_BODY_BYTES = 60 * 2**20  # the largest upload: a registry file (50 MB) and its form
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-        "script-src 'self'; frame-ancestors 'none'; form-action 'self'"
-    ),
-}
+LOG = logging.getLogger(__name__)
 
 
 def is_https(request: Request) -> bool:
@@ -64,7 +58,17 @@ def _fallback_viewer(request: Request) -> Viewer:
 
 def create_app(runtime: Runtime) -> FastAPI:
     """The whole web side of osos on one runtime (database and settings)."""
+    web = runtime.settings.web
+    if runtime.pool_size is None and "engine" not in runtime.__dict__:
+        runtime.pool_size = web.pool_size  # no handler ever waits for a connection
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = web.threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="osos",
         version=__version__,
         description="OSOS — customer panel, back office and data-sharing API.",
@@ -75,7 +79,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in (auth.router, applications.router, panel.router, backoffice.router, api.router):
         app.include_router(router)
-    app.middleware("http")(_security)
+    app.middleware("http")(_csrf_cookie)
+    app.add_middleware(
+        Edge, max_body=web.body_max_bytes, threads=web.threads, queue_wait_s=web.queue_wait_s
+    )
     _error_pages(app)
 
     @app.get("/saglik", include_in_schema=False)
@@ -85,20 +92,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     return app
 
 
-async def _security(
+async def _csrf_cookie(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
-    """The body limit, the security headers, and the CSRF cookie of a visitor."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_BODY_BYTES:
-        return Response("request too large", status_code=413)
+    """The CSRF cookie of a visitor (headers and the body limit are the edge's)."""
     response = await call_next(request)
-    for name, value in SECURITY_HEADERS.items():
-        if name == "Content-Security-Policy" and request.url.path.startswith("/api/docs"):
-            continue  # Swagger UI loads its script from a CDN and runs inline code
-        response.headers.setdefault(name, value)
-    if is_https(request):
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     new_csrf = getattr(request.state, "new_csrf", None)
     if new_csrf:
         response.set_cookie(
@@ -140,6 +138,13 @@ def _error_pages(app: FastAPI) -> None:
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed) -> HTMLResponse:
         return _error_page(request, 403, "csrf_failed")
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception) -> Response:
+        """A bug's answer: a plain page with the headers (it is sent outside the edge)."""
+        LOG.exception("unhandled error on %s %s", request.method, request.url.path)
+        headers = security_headers(request.url.path, is_https(request))
+        return PlainTextResponse("500 internal error", status_code=500, headers=headers)
 
     @app.exception_handler(AccessDenied)
     async def denied(request: Request, exc: AccessDenied) -> HTMLResponse:
