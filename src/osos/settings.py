@@ -23,7 +23,10 @@ from typing import TypeVar
 
 from osos.domain import FeeReason
 from osos.errors import ConfigError, InvalidInput
-from osos.settings_web import AbuseLimits, LoginLimits, WebSettings, parse_proxies
+from osos.settings_web import AbuseLimits as AbuseLimits
+from osos.settings_web import LoginLimits as LoginLimits
+from osos.settings_web import WebSettings as WebSettings
+from osos.settings_web import parse_proxies
 from osos.timeutil import parse_local
 
 T = TypeVar("T")

@@ -50,10 +50,10 @@ def serve(
                 host=host,
                 port=port,
                 workers=workers,
-                proxy_headers=True,
+                proxy_headers=False,  # osos reads X-Forwarded-For itself, from trusted proxies
             )
         else:
-            uvicorn.run(create_app(runtime), host=host, port=port, proxy_headers=True)
+            uvicorn.run(create_app(runtime), host=host, port=port, proxy_headers=False)
     finally:
         runtime.close()
 

@@ -32,6 +32,7 @@ from osos.store.models import User
 from osos.store.models.web import LoginAttempt, PasswordResetToken, WebSession
 
 RESET_VALID = dt.timedelta(hours=1)
+TOUCH_EVERY = dt.timedelta(minutes=1)  # a session's last_seen_at is written at most this often
 DEFAULT_LIMITS = LoginLimits()
 
 
@@ -169,7 +170,10 @@ def load_session(
     now: dt.datetime | None = None,
     limits: LoginLimits = DEFAULT_LIMITS,
 ) -> SessionInfo | None:
-    """The live session of a cookie token, its idle expiry pushed forward; None when expired."""
+    """The live session of a cookie token, its idle expiry pushed forward; None when expired.
+
+    The row is written at most once a :data:`TOUCH_EVERY` (every page would otherwise be a
+    write: on SQLite one writer at a time, on PostgreSQL a row lock per request)."""
     now = now or db_now(session)
     row = session.scalar(select(WebSession).where(WebSession.token_sha256 == _sha(token)))
     if row is None:
@@ -183,8 +187,9 @@ def load_session(
     ):
         session.delete(row)
         return None
-    row.last_seen_at = now
-    row.expires_at = now + dt.timedelta(seconds=max_age_s)
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+        row.expires_at = now + dt.timedelta(seconds=max_age_s)
     return SessionInfo(row.id, user_view(user), row.csrf_token, row.expires_at)
 
 

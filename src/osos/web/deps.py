@@ -16,8 +16,10 @@ from osos.errors import AccessDenied, OsosError
 from osos.identity.sessions import SessionInfo, load_session
 from osos.readmodel.access import Principal
 from osos.settings import LoginLimits, Settings
+from osos.store.db import transaction
 from osos.web.dbsession import DB as DB  # the routes take it from here
 from osos.web.dbsession import runtime_of
+from osos.web.forwarded import client_ip as client_ip
 from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 
 SESSION_COOKIE = "osos_session"
@@ -110,23 +112,21 @@ def secure_cookies(request: Request) -> bool:
     return request.url.scheme == "https" or settings_of(request).is_production
 
 
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def viewer(request: Request, session: DB) -> Viewer:
+    """Who is asking. The session is looked up (and touched, once a minute) in its own short
+    transaction before the request's own begins: the request's read never carries a write
+    it did not ask for, and on SQLite never waits for another request's touch."""
     settings = settings_of(request)
     info: SessionInfo | None = None
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        info = load_session(
-            session,
-            token,
-            max_age_s=settings.web.session_max_age_s,
-            limits=login_limits_of(request),
-        )
-        if info is None:
-            session.commit()  # the expired row is deleted even though the request is refused
+        with transaction(runtime_of(request).sessions) as own:
+            info = load_session(
+                own,
+                token,
+                max_age_s=settings.web.session_max_age_s,
+                limits=login_limits_of(request),
+            )
     lang = request.cookies.get(LANG_COOKIE) or (info.user.language if info else DEFAULT_LANGUAGE)
     if lang not in LANGUAGES:
         lang = DEFAULT_LANGUAGE
