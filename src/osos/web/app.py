@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from osos import __version__
-from osos.errors import AccessDenied, NotFound
+from osos.errors import AccessDenied, InvalidInput, NotFound
 from osos.runtime import Runtime
 from osos.web.api import routes as api
 from osos.web.deps import (
@@ -121,6 +121,10 @@ def _error_pages(app: FastAPI) -> None:
         """The API keeps FastAPI's JSON answer; a page gets a page."""
         if request.url.path.startswith("/api/"):
             return await request_validation_exception_handler(request, exc)
+        return _error_page(request, 400, "bad_request")
+
+    @app.exception_handler(InvalidInput)
+    async def invalid_input(request: Request, exc: InvalidInput) -> Response:
         return _error_page(request, 400, "bad_request")
 
     @app.exception_handler(LoginRequired)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from osos import audit
 from osos.domain import UserKind
-from osos.errors import AccessDenied, OsosError
+from osos.errors import AccessDenied, InvalidInput, OsosError
 from osos.identity.sessions import SessionInfo, load_session
 from osos.readmodel.access import Principal
 from osos.settings import LoginLimits, Settings
@@ -178,6 +178,8 @@ Admin = Annotated[Viewer, Depends(admin)]
 async def check_csrf(request: Request, v: Who) -> None:
     """Every state-changing form carries the token; a mismatch is refused (403)."""
     form = await request.form()
+    if any(isinstance(value, str) and "\x00" in value for value in form.values()):
+        raise InvalidInput("a NUL character in the form")  # PostgreSQL refuses it in text
     sent = form.get("csrf_token")
     if not isinstance(sent, str) or not hmac.compare_digest(sent, v.csrf_token):
         raise CsrfFailed("missing or wrong CSRF token")

@@ -2,7 +2,8 @@
 every answer (error pages and refusals too), the body limit enforced while the body is read
 (a chunked body has no ``Content-Length`` to check), and admission: at most ``threads``
 requests are handled at once, a request beyond them waits ``queue_wait_s`` and is then
-answered 503 with ``Retry-After`` (issue 12, items 2, 8, 13, 14).
+answered 503 with ``Retry-After`` (issue 12, items 2, 8, 13, 14). A NUL in the query is
+refused (400) here; in a form, by the CSRF check that reads every form.
 
 Plain ASGI rather than ``BaseHTTPMiddleware``: it sees each ``receive`` and ``send`` message,
 so it can stop reading at the limit and replace an answer that had not started.
@@ -101,6 +102,10 @@ class Edge:
     async def _limited(
         self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]
     ) -> None:
+        if b"%00" in scope.get("query_string", b"") or b"\x00" in scope.get("raw_path", b""):
+            # no text with a NUL is stored or searched (PostgreSQL refuses it in text)
+            await _plain(send, 400, "a NUL character in the address", headers)
+            return
         declared = dict(scope.get("headers", [])).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_body:
             await _plain(send, 413, "request too large", headers)
