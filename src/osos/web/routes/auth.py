@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -20,7 +21,6 @@ from osos.web.deps import (
     secure_cookies,
     settings_of,
 )
-from osos.web.formatting import local_datetime
 from osos.web.i18n import LANGUAGES
 from osos.web.pages import render
 
@@ -83,11 +83,11 @@ def login(
             ip=v.ip,
             limits=login_limits_of(request),
         )
-    except sessions.AccountLocked as exc:
-        message = v.t("account_locked", until=local_datetime(exc.until, False, v.language))
-        return render(request, v, "login.html", {**ctx, "error": message}, 423)
-    except sessions.Throttled:
-        return render(request, v, "login.html", {**ctx, "error": v.t("throttled")}, 429)
+    except sessions.Throttled as exc:
+        seconds = max(1, math.ceil(exc.wait.total_seconds()))
+        page = render(request, v, "login.html", {**ctx, "error": v.t("throttled")}, 429)
+        page.headers["Retry-After"] = str(seconds)
+        return page
     except sessions.LoginFailed:
         return render(request, v, "login.html", {**ctx, "error": v.t("login_failed")}, 401)
     settings = settings_of(request)
