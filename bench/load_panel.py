@@ -56,6 +56,7 @@ PG_ADMIN = os.environ.get(
     "OSOS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 SUPPLIER = "Boğaziçi Enerji Tedarik A.Ş."
+KEEP_ALIVE_S = 75  # as osos serve: never close a kept-alive connection a client may reuse
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,7 @@ def _serve(url: str, home: str, port: int, workers: int) -> subprocess.Popen[byt
     command = [
         sys.executable, "-m", "uvicorn", "osos.app.web:app_from_environment", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--log-level", "warning", "--backlog", "4096",
+        "--log-level", "warning", "--backlog", "4096", "--timeout-keep-alive", str(KEEP_ALIVE_S),
     ]  # fmt: skip
     return subprocess.Popen(command, env=env, cwd=ROOT)
 
