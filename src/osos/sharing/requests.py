@@ -323,23 +323,11 @@ def fulfil_request(
 
 
 def list_requests(
-    session: Session,
-    config: SharingConfig,
-    organisation_id: int | None = None,
-    *,
-    undecided_outside: bool = True,
+    session: Session, config: SharingConfig, organisation_id: int | None = None
 ) -> list[RequestView]:
-    """The requests (of one organisation). ``undecided_outside=False`` leaves out requests
-    for points outside the organisation's portfolio until an operator decides them: listed
-    earlier, they would tell the requester which service point numbers exist."""
     query = select(DataRequest).order_by(DataRequest.id)
     if organisation_id is not None:
         query = query.where(DataRequest.organisation_id == organisation_id)
-    if not undecided_outside:
-        query = query.where(
-            (DataRequest.reason != FeeReason.OUTSIDE_PORTFOLIO.value)
-            | (DataRequest.status != "recorded")
-        )
     return [_view(session, row, config) for row in session.scalars(query)]
 
 

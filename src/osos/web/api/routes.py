@@ -233,9 +233,9 @@ def _received(no: str) -> JSONResponse:
 def my_requests(request: Request, session: DB, caller: CallerDep) -> Any:
     """Your priced requests with their fee and status (one for a point outside your portfolio
     once it is decided)."""
-    views = priced.list_requests(
-        session, config_of(request), caller.owner.organisation_id, undecided_outside=False
-    )
+    views = priced.list_requests(session, config_of(request), caller.owner.organisation_id)
+    undecided_outside = ("recorded", FeeReason.OUTSIDE_PORTFOLIO.value)
+    views = [v for v in views if (v.status, v.reason) != undecided_outside]
     return [DataRequestOut(**v.to_json()) for v in views]
 
 

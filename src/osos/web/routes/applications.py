@@ -15,7 +15,7 @@ from osos.identity.applications import MAX_DOCUMENT_BYTES, ApplicationError, Upl
 from osos.identity.quotas import QuotaExceeded, Use
 from osos.settings import AbuseLimits
 from osos.store.db import now as db_now
-from osos.web.deps import DB, Csrf, Who, settings_of
+from osos.web.deps import DB, Csrf, Viewer, Who, settings_of
 from osos.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -44,6 +44,13 @@ def _take_quotas(session: Session, limits: AbuseLimits, ip: str, uploads: list[U
     )
 
 
+def _refused(request: Request, v: Viewer, exc: QuotaExceeded) -> Response:
+    context = {"form": {}, "error": v.t("quota_exceeded"), "max_mb": MAX_DOCUMENT_BYTES // 2**20}
+    page = render(request, v, "apply.html", context, 429)
+    page.headers["Retry-After"] = str(math.ceil(exc.wait.total_seconds()))
+    return page
+
+
 @router.post("/basvuru", dependencies=[Csrf])
 async def submit_application(
     request: Request,
@@ -66,12 +73,7 @@ async def submit_application(
     try:
         _take_quotas(session, settings_of(request).web.abuse, v.ip, uploads)
     except QuotaExceeded as exc:
-        page = render(
-            request, v, "apply.html", {"form": {}, "error": v.t("quota_exceeded"),
-                                       "max_mb": MAX_DOCUMENT_BYTES // 2**20}, 429
-        )  # fmt: skip
-        page.headers["Retry-After"] = str(math.ceil(exc.wait.total_seconds()))
-        return page
+        return _refused(request, v, exc)
     form = {
         "kind": kind,
         "contact_name": contact_name,
