@@ -10,6 +10,7 @@ import ipaddress
 import threading
 
 import pytest
+import sqlalchemy.exc
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -46,8 +47,15 @@ def test_every_error_answer_carries_the_headers(light_world: World) -> None:
     def boom() -> None:
         raise RuntimeError("a bug")
 
+    @app.get("/pool-empty")
+    def pool_empty() -> None:
+        raise sqlalchemy.exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached")
+
     with TestClient(app, raise_server_exceptions=False) as client:
+        busy = client.get("/pool-empty")
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
         answers = {
+            "503 busy": busy,
             "500": client.get("/boom"),
             "404 page": client.get("/no-such-page"),
             "404 point": client.get(f"/hn/{ABONE_SP}/readout", follow_redirects=True),

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import anyio.to_thread
+import sqlalchemy.exc
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -110,6 +111,12 @@ async def _csrf_cookie(
     return response
 
 
+def _busy(exc: Exception) -> bool:
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):
+        return True
+    return isinstance(exc, sqlalchemy.exc.OperationalError) and "database is locked" in str(exc)
+
+
 def _error_page(request: Request, code: int, message: str) -> HTMLResponse:
     v = _fallback_viewer(request)
     return render(request, v, "error.html", {"code": code, "message": message}, code)
@@ -145,9 +152,15 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def failed(request: Request, exc: Exception) -> Response:
-        """A bug's answer: a plain page with the headers (it is sent outside the edge)."""
-        LOG.exception("unhandled error on %s %s", request.method, request.url.path)
+        """A bug's answer, or a database too busy to answer in time (no free connection, a
+        SQLite writer waited for too long): 503 with Retry-After, not an error. A plain page
+        with the headers (it is sent outside the edge)."""
         headers = security_headers(request.url.path, is_https(request))
+        if _busy(exc):
+            LOG.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+            busy = {**headers, "Retry-After": "1"}
+            return PlainTextResponse("busy: try again in a second", status_code=503, headers=busy)
+        LOG.exception("unhandled error on %s %s", request.method, request.url.path)
         return PlainTextResponse("500 internal error", status_code=500, headers=headers)
 
     @app.exception_handler(AccessDenied)
