@@ -64,6 +64,16 @@ def test_big_and_cut_uploads(world: World) -> None:
     assert status == 400 and "row 1501" in text, text[-800:]
     assert _stored(world) == before
 
+    hostile = {
+        b"30246633;2026-11-01T00:15;1.0\x00\n": "row 2, column 1.8.0: contains a NUL",
+        b"30246633;0001-01-01T00:00;1.000\n": "row 2, column time",
+        b"30246633;2026-11-01T00:15;1e999999\n": "row 2",
+    }
+    for row, expected in hostile.items():
+        status, text = upload(b"meter_serial;time;1.8.0\n" + row)
+        assert status == 400 and expected in text, text[-800:]
+    assert _stored(world) == before
+
     status, text = upload(fits)
     assert status == 200, text[-800:]
     assert _stored(world) == before + 1500
