@@ -24,6 +24,7 @@ import asyncio
 import datetime as dt
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -268,6 +269,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="Server worker processes.")
     parser.add_argument("--postgres", action="store_true", help="A fresh PostgreSQL database.")
     args = parser.parse_args()
+    # stopped from outside (timeout, ^C): still stop the server and drop the database
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     with tempfile.TemporaryDirectory() as home, _database(args.postgres, home) as url:
         db.upgrade(url)
         runtime = Runtime(
