@@ -138,3 +138,42 @@ def test_loss_limits_come_from_the_environment(tmp_path: Path) -> None:
     for name, bad in (("OSOS_LOSSES_DROP_DAYS", "0"), ("OSOS_LOSSES_PEER_RATIO", "-1")):
         with pytest.raises(ConfigError, match=name):
             settings(tmp_path, **{name: bad})
+
+
+def test_web_capacity_proxies_and_quotas_come_from_the_environment(tmp_path: Path) -> None:
+    import ipaddress
+
+    from osos.settings import AbuseLimits, WebSettings
+
+    d = settings(tmp_path).web
+    assert d.trusted_proxies == () and d.pool_size == d.threads + 2
+    assert (d.threads, d.queue_wait_s, d.body_max_bytes, d.import_max_bytes) == (
+        16, 2.0, 60 * 2**20, 50 * 2**20,
+    )  # fmt: skip
+    web = settings(
+        tmp_path,
+        OSOS_TRUSTED_PROXIES="10.0.0.5, 10.1.0.0/16",
+        OSOS_WEB_THREADS="30",
+        OSOS_DB_POOL_SIZE="40",
+        OSOS_WEB_QUEUE_MS="500",
+        OSOS_BODY_MAX_MB="100",
+        OSOS_IMPORT_MAX_MB="80",
+        OSOS_LOGIN_DELAY_SECONDS="5",
+        OSOS_RESETS_PER_HOUR="3",
+        OSOS_APPLICATIONS_PER_DAY="4",
+        OSOS_UPLOADS_PER_DAY="6",
+        OSOS_UPLOAD_MB_PER_DAY="7",
+    ).web
+    assert web.trusted_proxies == (
+        ipaddress.ip_network("10.0.0.5"),
+        ipaddress.ip_network("10.1.0.0/16"),
+    )
+    assert (web.threads, web.pool_size, web.queue_wait_s) == (30, 40, 0.5)
+    assert (web.body_max_bytes, web.import_max_bytes) == (100 * 2**20, 80 * 2**20)
+    assert web.login.delay == dt.timedelta(seconds=5)
+    assert web.abuse == AbuseLimits(3, 4, 6, 7 * 2**20)
+    assert settings(tmp_path, OSOS_WEB_THREADS="50", OSOS_DB_POOL_SIZE="10").web.pool_size == 52
+    assert isinstance(web, WebSettings)
+    for name, bad in (("OSOS_TRUSTED_PROXIES", "10.0.0.300"), ("OSOS_WEB_THREADS", "0")):
+        with pytest.raises(ConfigError, match=name):
+            settings(tmp_path, **{name: bad})

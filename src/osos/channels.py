@@ -56,9 +56,14 @@ INDEX_OBIS: tuple[str, ...] = tuple(c.obis for c in CHANNELS if c.kind is Channe
 
 def to_milli(value: Decimal) -> int:
     """Exact Decimal → integer milli-units; refuses values finer than 0.001 instead of rounding."""
-    scaled = value * SCALE
+    try:
+        scaled = value * SCALE
+    except ArithmeticError:  # 1e999999: beyond the decimal context's exponent
+        raise DataRejected(f"{value} is too large to store") from None
     if scaled != scaled.to_integral_value():
         raise DataRejected(f"{value} has more than three decimals; it cannot be stored exactly")
+    if abs(scaled) >= 2**63:  # the interval columns are 64-bit integers
+        raise DataRejected(f"{value} is too large to store")
     return int(scaled)
 
 

@@ -18,15 +18,27 @@ from osos.settings import Settings
 from osos.store import db
 from osos.timeutil import SYSTEM_CLOCK, Clock
 
+POOL_TIMEOUT_S = 10  # a sized pool never makes a handler wait; if it does, fail soon
+
 
 @dataclass
 class Runtime:
     settings: Settings
     clock: Clock = field(default=SYSTEM_CLOCK)
+    # connections of the pool, none beyond (the web process sizes it from its handlers);
+    # None: the store's defaults
+    pool_size: int | None = None
 
     @cached_property
     def engine(self) -> Engine:
-        return db.make_engine(self.settings.database.url)
+        if self.pool_size is None:
+            return db.make_engine(self.settings.database.url)
+        return db.make_engine(
+            self.settings.database.url,
+            pool_size=self.pool_size,
+            max_overflow=0,
+            pool_timeout=POOL_TIMEOUT_S,
+        )
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

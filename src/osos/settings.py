@@ -23,6 +23,10 @@ from typing import TypeVar
 
 from osos.domain import FeeReason
 from osos.errors import ConfigError, InvalidInput
+from osos.settings_web import AbuseLimits as AbuseLimits
+from osos.settings_web import LoginLimits as LoginLimits
+from osos.settings_web import WebSettings as WebSettings
+from osos.settings_web import parse_proxies
 from osos.timeutil import parse_local
 
 T = TypeVar("T")
@@ -35,23 +39,6 @@ class DatabaseSettings:
     @property
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
-
-
-@dataclass(frozen=True)
-class LoginLimits:
-    """Lock-out, throttling and session lifetime of the panel's logins."""
-
-    max_failures: int = 5  # consecutive wrong passwords before an account locks
-    lock: dt.timedelta = dt.timedelta(minutes=15)
-    ip_max_failures: int = 30  # failed logins from one address within ip_window: throttled
-    ip_window: dt.timedelta = dt.timedelta(minutes=15)
-    session_absolute: dt.timedelta = dt.timedelta(hours=12)
-
-
-@dataclass(frozen=True)
-class WebSettings:
-    session_max_age_s: int = 30 * 60  # idle expiry of a panel session
-    login: LoginLimits = field(default_factory=LoginLimits)
 
 
 @dataclass(frozen=True)
@@ -270,8 +257,8 @@ def _database(env: _Env, home: Path) -> DatabaseSettings:
 
 
 def _web(env: _Env) -> WebSettings:
-    d = LoginLimits()
-    minute, hour = dt.timedelta(minutes=1), dt.timedelta(hours=1)
+    d, a, w = LoginLimits(), AbuseLimits(), WebSettings()
+    minute, hour, second = dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(seconds=1)
     login = LoginLimits(
         max_failures=env.parsed("OSOS_LOGIN_MAX_FAILURES", _positive, d.max_failures),
         lock=env.parsed("OSOS_LOGIN_LOCK_MINUTES", _positive, d.lock // minute) * minute,
@@ -282,9 +269,30 @@ def _web(env: _Env) -> WebSettings:
             "OSOS_LOGIN_SESSION_HOURS", _positive, d.session_absolute // hour
         )
         * hour,
+        delay=env.parsed("OSOS_LOGIN_DELAY_SECONDS", _positive, d.delay // second) * second,
+    )
+    abuse = AbuseLimits(
+        resets_per_hour=env.parsed("OSOS_RESETS_PER_HOUR", _positive, a.resets_per_hour),
+        applications_per_day=env.parsed(
+            "OSOS_APPLICATIONS_PER_DAY", _positive, a.applications_per_day
+        ),
+        uploads_per_day=env.parsed("OSOS_UPLOADS_PER_DAY", _positive, a.uploads_per_day),
+        upload_bytes_per_day=env.parsed(
+            "OSOS_UPLOAD_MB_PER_DAY", _positive, a.upload_bytes_per_day >> 20
+        )
+        << 20,
     )
     return WebSettings(
-        session_max_age_s=env.parsed("OSOS_SESSION_MAX_AGE", _positive, 30 * 60), login=login
+        session_max_age_s=env.parsed("OSOS_SESSION_MAX_AGE", _positive, w.session_max_age_s),
+        login=login,
+        abuse=abuse,
+        trusted_proxies=env.parsed("OSOS_TRUSTED_PROXIES", parse_proxies, w.trusted_proxies),
+        body_max_bytes=env.parsed("OSOS_BODY_MAX_MB", _positive, w.body_max_bytes >> 20) << 20,
+        import_max_bytes=env.parsed("OSOS_IMPORT_MAX_MB", _positive, w.import_max_bytes >> 20)
+        << 20,
+        threads=env.parsed("OSOS_WEB_THREADS", _positive, w.threads),
+        db_pool=env.parsed("OSOS_DB_POOL_SIZE", _positive, w.db_pool),
+        queue_wait_s=env.parsed("OSOS_WEB_QUEUE_MS", _positive, int(w.queue_wait_s * 1000)) / 1000,
     )
 
 

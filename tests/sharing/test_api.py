@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from osos.cli import app as cli_app
@@ -29,6 +30,7 @@ from osos.sharing.tokens import create_token, revoke_token
 from osos.store import db
 from osos.store.ingest import store_readout
 from osos.store.models import AuditEntry
+from osos.store.models.sharing import DataRequest
 from osos.timeutil import parse_local, period_of
 from osos.web.api import routes as api
 from tests import factories as f
@@ -231,6 +233,31 @@ def test_bad_parameters(client: TestClient, world: World) -> None:
     )
 
 
+@pytest.mark.parametrize("when", ["0001-01-01", "9999-12-31T23:59", "0001-01-01T00:00+14:00"])
+def test_out_of_range_dates_are_400_with_a_reason(
+    client: TestClient, world: World, when: str
+) -> None:
+    h = _h(world, "Tedarikçi A")
+    answers = [
+        client.get(f"/api/v1/service-points/SP1/{what}", params=span, headers=h)
+        for what in ("load-profile", "readouts")
+        for span in ({"start": when, "end": "2026-10-01"}, {"start": "2026-10-01", "end": when})
+    ]
+    answers.append(
+        client.post(
+            "/api/v1/requests",
+            headers=h,
+            json={"service_point": "SP1", "start": when, "end": "2026-10-01"},
+        )
+    )
+    for answer in answers:
+        assert answer.status_code == 400, answer.text
+        assert "outside" in answer.json()["detail"] or "ISO" in answer.json()["detail"]
+    for period in ("0001-01", "9999-12"):
+        monthly = client.get(f"/api/v1/service-points/SP1/monthly/{period}", headers=h)
+        assert monthly.status_code == 400, monthly.text
+
+
 def test_rate_limit(runtime: Runtime, world: World) -> None:
     app = small_app(runtime, SharingConfig(rate_per_minute=1, rate_burst=2))
     with TestClient(app) as c:
@@ -259,17 +286,29 @@ def test_priced_requests_and_fee_report(client: TestClient, world: World, runtim
     )
     assert fee.exit_code == 0, fee.output
     ask_sp3 = {"service_point": "SP3", "start": "2026-09-30", "end": "2026-10-01", "format": "csv"}
+    unknown = client.post("/api/v1/requests", headers=h, json={**ask_sp3, "service_point": "SP99"})
     refused = client.post("/api/v1/requests", headers=h, json=ask_sp3)
-    # SP3 is Tedarikçi B's customer: without its recorded consent (KVKK) A is refused, with why
-    assert refused.status_code == 403 and "consent" in refused.json()["detail"]
+    # SP3 is Tedarikçi B's customer: without its recorded consent (KVKK) nothing is taken up, and
+    # the answer is the one an unknown point gets (no existence oracle)
+    assert unknown.status_code == 202 and "consent" in unknown.json()["detail"]
+    assert (refused.status_code, refused.json()["detail"]) == (202, unknown.json()["detail"])
     with db.transaction(runtime.sessions) as s:
+        assert (
+            s.scalar(select(DataRequest.id).where(DataRequest.reason == "outside_portfolio"))
+            is None
+        )
         record_consent(
             s, "SP3", "Tedarikçi A", granted_by="SP3 müşterisi", via="backoffice",
             recorded_by="operator", at=NOW - dt.timedelta(days=1),
         )  # fmt: skip
     outside = client.post("/api/v1/requests", headers=h, json=ask_sp3)
-    assert outside.status_code == 201, outside.text
-    assert outside.json()["reason"] == "outside_portfolio" and outside.json()["fee"] == "275.00"
+    assert (outside.status_code, outside.json()["detail"]) == (202, unknown.json()["detail"])
+    assert client.get("/api/v1/requests", headers=h).json() == []  # listed once decided
+    with db.transaction(runtime.sessions) as s:
+        outside_id, fee = s.execute(
+            select(DataRequest.id, DataRequest.fee).where(DataRequest.reason == "outside_portfolio")
+        ).one()
+    assert fee == Decimal("275.00")
     period = client.post(
         "/api/v1/requests",
         headers=h,
@@ -292,7 +331,7 @@ def test_priced_requests_and_fee_report(client: TestClient, world: World, runtim
     assert client.get(f"/api/v1/requests/{rid}/file", headers=h).status_code == 404
     with db.transaction(runtime.sessions) as s:
         decide_request(s, rid, approve=True, by="operator", at=NOW)
-        decide_request(s, outside.json()["id"], approve=False, by="operator", at=NOW)
+        decide_request(s, outside_id, approve=False, by="operator", at=NOW)
         name = fulfil_request(s, rid, at=NOW)
         assert name.endswith(".xlsx")
     got = client.get(f"/api/v1/requests/{rid}/file", headers=h)

@@ -11,11 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from osos.domain import UserKind
-from osos.identity import accounts, sessions
+from osos.errors import AccessDenied
+from osos.identity import accounts, passwords, sessions
 from osos.identity.passwords import hash_password, policy_problems, verify_password
+from osos.identity.sessions import LoginFailed
 from osos.runtime import Runtime
 from osos.store.db import transaction
-from osos.store.models import AuditEntry, User
 from osos.store.models.web import OutboxMessage, WebSession
 from osos.web.app import create_app
 from tests.web.conftest import ABONE_SP, World, csrf_of, login
@@ -107,28 +108,69 @@ def test_session_cookie_flags(world: World, client: TestClient) -> None:
         production.close()
 
 
-def test_account_locks_after_repeated_failures(world: World, client: TestClient) -> None:
-    demo = world.logins["kurumsal"]
-    for _ in range(sessions.DEFAULT_LIMITS.max_failures - 1):
-        assert _post_login(client, "kurumsal", demo.login, "wrong-Password1").status_code == 401  # type: ignore[attr-defined]
-    locked = _post_login(client, "kurumsal", demo.login, "wrong-Password1")
-    assert locked.status_code == 423  # type: ignore[attr-defined]
-    assert "kilitlendi" in locked.text  # type: ignore[attr-defined]
-    # the right password does not open a locked account
-    again = _post_login(client, "kurumsal", demo.login, demo.password)
-    assert again.status_code == 423  # type: ignore[attr-defined]
+def _auth(world: World, login: str, password: str, ip: str, now: dt.datetime) -> object:
+    """One login attempt: the user, or the refusal (an exception instance)."""
     with transaction(world.runtime.sessions) as session:
-        denied = session.scalars(
-            select(AuditEntry).where(AuditEntry.actor == demo.login, AuditEntry.outcome == "denied")
-        ).all()
-        assert len(denied) == sessions.DEFAULT_LIMITS.max_failures + 1
-        # when the lock has run out, the right password works again
-        session.execute(
-            update(User)
-            .where(User.login == demo.login)
-            .values(locked_until=world.runtime.clock.now() - dt.timedelta(seconds=1))
-        )
-    assert _post_login(client, "kurumsal", demo.login, demo.password).status_code == 303  # type: ignore[attr-defined]
+        try:
+            return sessions.authenticate(
+                session, kinds=(UserKind.KURUMSAL,), login=login, password=password, ip=ip, now=now
+            )
+        except AccessDenied as exc:
+            return exc
+
+
+def test_no_lock_out_but_a_growing_delay_per_login_and_address(world: World) -> None:
+    demo, limits = world.logins["kurumsal"], sessions.DEFAULT_LIMITS
+    now = world.runtime.clock.now()
+    for _ in range(limits.max_failures):
+        assert isinstance(_auth(world, demo.login, "wrong-Password1", "10.0.0.1", now), LoginFailed)
+    held = _auth(world, demo.login, demo.password, "10.0.0.1", now)  # the right password waits…
+    assert isinstance(held, sessions.Throttled) and held.wait == limits.delay
+    # …but not from the customer's own address: nobody can lock a customer out
+    assert not isinstance(_auth(world, demo.login, demo.password, "10.0.0.2", now), Exception)
+    waits = []
+    for _ in range(4):  # each further failure doubles the wait
+        now += dt.timedelta(seconds=1) + limits.delay * 2 ** len(waits)
+        assert isinstance(_auth(world, demo.login, "wrong-Password1", "10.0.0.1", now), LoginFailed)
+        refused = _auth(world, demo.login, "wrong-Password1", "10.0.0.1", now)
+        assert isinstance(refused, sessions.Throttled)
+        waits.append(refused.wait)
+    assert waits == [limits.delay * 2, limits.delay * 4, limits.delay * 8, limits.delay * 16]
+    now += waits[-1]
+    assert not isinstance(_auth(world, demo.login, demo.password, "10.0.0.1", now), Exception)
+
+
+def test_known_unknown_and_waiting_logins_answer_alike(
+    world: World, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same status and message, and the same work: one Argon2 verification on every path."""
+    verified: list[int] = []
+    real = passwords._HASHER
+
+    class Counting:
+        def verify(self, hashed: str, password: str) -> bool:
+            verified.append(1)
+            return real.verify(hashed, password)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+    monkeypatch.setattr(passwords, "_HASHER", Counting())
+    demo = world.logins["kurumsal"]
+
+    def attempt(user: str, password: str = "wrong-Password1") -> tuple[int, str, int]:
+        before = len(verified)
+        answer = _post_login(client, "kurumsal", user, password)
+        error = re.search(r'role="alert">([^<]+)<', answer.text)  # type: ignore[attr-defined]
+        message = error.group(1) if error else ""
+        return answer.status_code, message, len(verified) - before  # type: ignore[attr-defined]
+
+    limit = sessions.DEFAULT_LIMITS.max_failures
+    known = [attempt(demo.login) for _ in range(limit)] + [attempt(demo.login, demo.password)]
+    unknown = [attempt("nobody@example.com") for _ in range(limit + 1)]
+    assert known == unknown
+    assert [k[0] for k in known] == [401] * limit + [429] and known[0][1] and known[-1][1]
+    assert {k[2] for k in known} == {1}
 
 
 def test_many_failures_from_one_address_are_throttled(world: World) -> None:
@@ -152,7 +194,7 @@ def test_many_failures_from_one_address_are_throttled(world: World) -> None:
             )
 
 
-def test_the_app_locks_and_throttles_by_its_configured_limits(world: World) -> None:
+def test_the_app_throttles_by_its_configured_limits(world: World) -> None:
     settings = world.runtime.settings
     limits = dataclasses.replace(settings.web.login, max_failures=2, ip_max_failures=4)
     web = dataclasses.replace(settings.web, login=limits)
@@ -160,7 +202,9 @@ def test_the_app_locks_and_throttles_by_its_configured_limits(world: World) -> N
     client = TestClient(create_app(runtime))
     demo = world.logins["kurumsal"]
     assert _post_login(client, "kurumsal", demo.login, "wrong-Password1").status_code == 401  # type: ignore[attr-defined]
-    assert _post_login(client, "kurumsal", demo.login, "wrong-Password1").status_code == 423  # type: ignore[attr-defined]
+    assert _post_login(client, "kurumsal", demo.login, "wrong-Password1").status_code == 401  # type: ignore[attr-defined]
+    waiting = _post_login(client, "kurumsal", demo.login, demo.password)
+    assert waiting.status_code == 429 and waiting.headers["Retry-After"] == "2"  # type: ignore[attr-defined]
     assert _post_login(client, "abone", "nobody1", "x").status_code == 401  # type: ignore[attr-defined]
     assert _post_login(client, "abone", "nobody2", "x").status_code == 401  # type: ignore[attr-defined]
     abone = world.logins["abone"]

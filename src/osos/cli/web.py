@@ -21,6 +21,9 @@ from osos.identity.accounts import (
 from osos.web.app import create_app
 from osos.web.i18n import translate
 
+# uvicorn's 5 s closes kept-alive connections that clients (and proxies) are about to reuse:
+# under load their next request then fails with a reset instead of an answer
+KEEP_ALIVE_S = 75
 app = typer.Typer()  # top-level commands (serve)
 users_app = typer.Typer(help="Manage panel accounts: add, list, disable.")
 
@@ -50,10 +53,17 @@ def serve(
                 host=host,
                 port=port,
                 workers=workers,
-                proxy_headers=True,
+                proxy_headers=False,  # osos reads X-Forwarded-For itself, from trusted proxies
+                timeout_keep_alive=KEEP_ALIVE_S,
             )
         else:
-            uvicorn.run(create_app(runtime), host=host, port=port, proxy_headers=True)
+            uvicorn.run(
+                create_app(runtime),
+                host=host,
+                port=port,
+                proxy_headers=False,
+                timeout_keep_alive=KEEP_ALIVE_S,
+            )
     finally:
         runtime.close()
 

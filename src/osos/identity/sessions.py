@@ -3,8 +3,11 @@
 The limits are configuration (:class:`osos.settings.LoginLimits`, read once with the settings);
 each variable is a positive whole number:
 
-- ``OSOS_LOGIN_MAX_FAILURES`` (5): consecutive wrong passwords before an account locks;
-- ``OSOS_LOGIN_LOCK_MINUTES`` (15): how long it stays locked;
+- ``OSOS_LOGIN_MAX_FAILURES`` (5): failures of one login from one address before each further
+  attempt of that pair waits ``OSOS_LOGIN_DELAY_SECONDS`` (2), doubled per failure…
+- ``OSOS_LOGIN_LOCK_MINUTES`` (15): …at most this long (failures count this long). There is no
+  hard lock-out: the same login from another address is not held up, so nobody can lock a
+  customer out by guessing their password wrong;
 - ``OSOS_LOGIN_IP_MAX_FAILURES`` (30): failed logins from one address before it is throttled…
 - ``OSOS_LOGIN_IP_WINDOW_MINUTES`` (15): …within this many minutes;
 - ``OSOS_LOGIN_SESSION_HOURS`` (12): a session ends this long after login however active it
@@ -33,6 +36,7 @@ from osos.store.models.web import LoginAttempt, PasswordResetToken, WebSession
 
 RESET_VALID = dt.timedelta(hours=1)
 ACTIVATION_VALID = dt.timedelta(days=7)  # the link in an approved application's mail
+TOUCH_EVERY = dt.timedelta(minutes=1)  # a session's last_seen_at is written at most this often
 DEFAULT_LIMITS = LoginLimits()
 
 
@@ -40,14 +44,12 @@ class LoginFailed(AccessDenied):
     """Wrong login or password (deliberately not saying which)."""
 
 
-class AccountLocked(AccessDenied):
-    def __init__(self, until: dt.datetime) -> None:
-        super().__init__(f"account locked until {until.isoformat()}")
-        self.until = until
-
-
 class Throttled(AccessDenied):
-    """Too many failed logins from one address."""
+    """Too many failed logins from this address (for this login, or for any): wait."""
+
+    def __init__(self, wait: dt.timedelta) -> None:
+        super().__init__(f"too many failed logins: wait {wait.total_seconds():.0f} s")
+        self.wait = wait
 
 
 @dataclass(frozen=True)
@@ -74,34 +76,44 @@ def _denied(session: Session, actor: str, ip: str, reason: str, user_id: int | N
     )
 
 
-def _throttle(session: Session, login: str, ip: str, now: dt.datetime, limits: LoginLimits) -> None:
-    """Refuse an address with too many failed logins in the window."""
+def _waiting(
+    session: Session, login: str, ip: str, now: dt.datetime, limits: LoginLimits
+) -> dt.timedelta | None:
+    """How long this login from this address must still wait, if at all.
+
+    The address as a whole: throttled after ``ip_max_failures`` in ``ip_window``. The login
+    from this address: after ``max_failures`` failures each attempt waits ``delay`` doubled per
+    further failure, at most ``lock`` — the same for a login that exists and one that does
+    not, and never for the same login from another address (no lock-out of a customer)."""
     recent = session.scalar(
         select(func.count(LoginAttempt.id)).where(
             LoginAttempt.ip == ip, LoginAttempt.at > now - limits.ip_window
         )
     )
     if (recent or 0) >= limits.ip_max_failures:
-        _denied(session, login, ip, "throttled")
-        raise Throttled("too many failed logins from this address")
+        return limits.ip_window
+    count, last = session.execute(
+        select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(
+            LoginAttempt.ip == ip, LoginAttempt.login == login, LoginAttempt.at > now - limits.lock
+        )
+    ).one()
+    if count < limits.max_failures or last is None:
+        return None
+    wait = min(limits.delay * 2 ** min(count - limits.max_failures, 30), limits.lock)
+    left = last + wait - now
+    return left if left > dt.timedelta(0) else None
 
 
 def _failed(
     session: Session, user: User | None, login: str, ip: str, now: dt.datetime, limits: LoginLimits
-) -> AccessDenied:
-    """Count a failed login (for the address and the account, which may lock now)."""
+) -> LoginFailed:
+    """Count a failed login (for the address, and for this login from it)."""
+    horizon = now - max(limits.ip_window, limits.lock)
     session.execute(  # forget what no longer counts, so the table stays small
-        delete(LoginAttempt).where(LoginAttempt.ip == ip, LoginAttempt.at <= now - limits.ip_window)
+        delete(LoginAttempt).where(LoginAttempt.ip == ip, LoginAttempt.at <= horizon)
     )
-    session.add(LoginAttempt(at=now, ip=ip, login=login[:200]))
-    if user is not None:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= limits.max_failures:
-            user.locked_until = now + limits.lock
-            user.failed_logins = 0
+    session.add(LoginAttempt(at=now, ip=ip, login=login.lower()))
     _denied(session, login, ip, "bad_credentials", user.id if user else None)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        return AccountLocked(user.locked_until)
     return LoginFailed("wrong login or password")
 
 
@@ -115,20 +127,26 @@ def authenticate(
     now: dt.datetime | None = None,
     limits: LoginLimits = DEFAULT_LIMITS,
 ) -> UserView:
-    """Check a login of one of ``kinds``; counts failures, locks, throttles, audits."""
+    """Check a login of one of ``kinds``; throttles, counts failures, audits.
+
+    Every path costs one Argon2 verification (a dummy one for an unknown login or a login
+    that must wait), and the refusals do not say whether the login exists."""
     now = now or db_now(session)
-    _throttle(session, login, ip, now, limits)
-    normal = login.strip()
-    user = session.scalar(select(User).where(func.lower(User.login) == normal.lower()))
+    typed = login.strip()[:200]  # audited as typed; counted case-blind
+    normal = typed.lower()
+    wait = _waiting(session, normal, ip, now, limits)
+    if wait is not None:
+        burn_verify(password)
+        _denied(session, typed, ip, "throttled")
+        raise Throttled(wait)
+    user = session.scalar(select(User).where(func.lower(User.login) == normal))
     if user is not None and user.kind not in kinds:
         user = None
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        _denied(session, user.login, ip, "locked", user.id)
-        raise AccountLocked(user.locked_until)
     if user is None:
         burn_verify(password)
     if user is None or not user.active or not verify_password(user.password_hash, password):
-        raise _failed(session, user, normal, ip, now, limits)
+        raise _failed(session, user, typed, ip, now, limits)
+    session.execute(delete(LoginAttempt).where(LoginAttempt.ip == ip, LoginAttempt.login == normal))
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -170,7 +188,10 @@ def load_session(
     now: dt.datetime | None = None,
     limits: LoginLimits = DEFAULT_LIMITS,
 ) -> SessionInfo | None:
-    """The live session of a cookie token, its idle expiry pushed forward; None when expired."""
+    """The live session of a cookie token, its idle expiry pushed forward; None when expired.
+
+    The row is written at most once a :data:`TOUCH_EVERY` (every page would otherwise be a
+    write: on SQLite one writer at a time, on PostgreSQL a row lock per request)."""
     now = now or db_now(session)
     row = session.scalar(select(WebSession).where(WebSession.token_sha256 == _sha(token)))
     if row is None:
@@ -184,8 +205,9 @@ def load_session(
     ):
         session.delete(row)
         return None
-    row.last_seen_at = now
-    row.expires_at = now + dt.timedelta(seconds=max_age_s)
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+        row.expires_at = now + dt.timedelta(seconds=max_age_s)
     return SessionInfo(row.id, user_view(user), row.csrf_token, row.expires_at)
 
 

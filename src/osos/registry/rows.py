@@ -69,6 +69,7 @@ REQUIRED: frozenset[str] = frozenset(
     {"service_point_no", "meter_serial", "flag", "ct_ratio", "vt_ratio", "installed_at"}
 )
 
+MAX_DIGITS = 15  # digits before the point of a registry number (powers, ratios)
 _YES = {"yes", "y", "true", "1", "evet", "e", "var"}
 _NO = {"no", "n", "false", "0", "hayır", "hayir", "h", "yok", ""}
 _ALIASES: dict[str, str] = {
@@ -140,6 +141,8 @@ def _decimal(value: str) -> Decimal:
         raise InvalidInput(f"not a number: {value!r}") from None
     if not number.is_finite() or number < 0:
         raise InvalidInput(f"must be a number ≥ 0, got {value!r}")
+    if number.adjusted() >= MAX_DIGITS:  # 1e999999 would overflow every later computation
+        raise InvalidInput(f"must be below 10^{MAX_DIGITS}, got {value[:40]!r}")
     return number
 
 

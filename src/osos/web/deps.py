@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 
 from osos import audit
 from osos.domain import UserKind
-from osos.errors import AccessDenied, OsosError
+from osos.errors import AccessDenied, InvalidInput, OsosError
 from osos.identity.sessions import SessionInfo, load_session
 from osos.readmodel.access import Principal
 from osos.settings import LoginLimits, Settings
+from osos.store.db import transaction
 from osos.web.dbsession import DB as DB  # the routes take it from here
 from osos.web.dbsession import runtime_of
+from osos.web.forwarded import client_ip as client_ip
 from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 
 SESSION_COOKIE = "osos_session"
@@ -110,23 +112,21 @@ def secure_cookies(request: Request) -> bool:
     return request.url.scheme == "https" or settings_of(request).is_production
 
 
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def viewer(request: Request, session: DB) -> Viewer:
+    """Who is asking. The session is looked up (and touched, once a minute) in its own short
+    transaction before the request's own begins: the request's read never carries a write
+    it did not ask for, and on SQLite never waits for another request's touch."""
     settings = settings_of(request)
     info: SessionInfo | None = None
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        info = load_session(
-            session,
-            token,
-            max_age_s=settings.web.session_max_age_s,
-            limits=login_limits_of(request),
-        )
-        if info is None:
-            session.commit()  # the expired row is deleted even though the request is refused
+        with transaction(runtime_of(request).sessions) as own:
+            info = load_session(
+                own,
+                token,
+                max_age_s=settings.web.session_max_age_s,
+                limits=login_limits_of(request),
+            )
     lang = request.cookies.get(LANG_COOKIE) or (info.user.language if info else DEFAULT_LANGUAGE)
     if lang not in LANGUAGES:
         lang = DEFAULT_LANGUAGE
@@ -178,6 +178,8 @@ Admin = Annotated[Viewer, Depends(admin)]
 async def check_csrf(request: Request, v: Who) -> None:
     """Every state-changing form carries the token; a mismatch is refused (403)."""
     form = await request.form()
+    if any(isinstance(value, str) and "\x00" in value for value in form.values()):
+        raise InvalidInput("a NUL character in the form")  # PostgreSQL refuses it in text
     sent = form.get("csrf_token")
     if not isinstance(sent, str) or not hmac.compare_digest(sent, v.csrf_token):
         raise CsrfFailed("missing or wrong CSRF token")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from osos.store.models.base import Base
@@ -105,3 +105,17 @@ class OutboxMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class QuotaEvent(Base):
+    """One use of an anonymous form by an address (a reset asked, an application, a document
+    uploaded with its size): what the daily and hourly quotas count."""
+
+    __tablename__ = "quota_events"
+    __table_args__ = (Index("ix_quota_events_kind_key_at", "kind", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -18,6 +18,7 @@ from osos.sharing.ratelimit import RateLimiter
 from osos.sharing.tokens import TokenOwner, authenticate
 from osos.store.db import now as db_now
 from osos.web.dbsession import DB, runtime_of
+from osos.web.forwarded import client_ip
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -66,7 +67,7 @@ def _caller(
             429, "rate limit exceeded", headers={"Retry-After": str(max(1, math.ceil(wait)))}
         )
     principal = Principal("api", None, owner.organisation_id, f"token:{owner.token_id}")
-    return Caller(owner, principal, request.client.host if request.client else "unknown")
+    return Caller(owner, principal, client_ip(request))
 
 
 CallerDep = Annotated[Caller, Depends(_caller)]

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from osos.domain import FeeReason
 from osos.errors import InvalidInput, NotFound
 from osos.readmodel.access import Sight, see
 from osos.readmodel.access import portfolio as sights_of
@@ -191,14 +192,17 @@ def monthly(
     status_code=201,
     responses={
         **ERRORS,
-        403: {"model": Problem, "description": "Another customer's data without its consent"},
+        202: {"description": "A point outside your portfolio (or none): received for review"},
         409: {"model": Problem, "description": "Inside your free plan"},
     },
 )
 def create_request(request: Request, session: DB, caller: CallerDep, body: DataRequestIn) -> Any:
     """Ask for data outside the free plan (another period or resolution, a meter outside your
-    portfolio, water/gas/heat meter data): recorded and priced, delivered once approved. A meter
-    outside your portfolio needs its customer's recorded consent (KVKK), else 403 with why."""
+    portfolio, water/gas/heat meter data): recorded and priced, delivered once approved.
+
+    For a service point you cannot see the answer is 202 whether it exists or not (no
+    existence oracle): an existing one's request is taken up only with its customer's recorded
+    consent (KVKK), reviewed, and listed once decided."""
     lo, hi = _range(body.start, body.end)
     try:
         view = priced.ask(
@@ -214,11 +218,15 @@ def create_request(request: Request, session: DB, caller: CallerDep, body: DataR
             config=config_of(request),
         )
     except NotFound:
-        return not_found(session, caller, "api.request", body.service_point, {})
-    except ConsentMissing as exc:
+        record(session, caller, "api.request", body.service_point, {}, outcome="denied")
+        return _received(body.service_point)
+    except ConsentMissing:
         refused = {"refused": "no_consent"}
         record(session, caller, "api.request", body.service_point, refused, outcome="denied")
-        return JSONResponse({"detail": str(exc)}, 403)
+        return _received(body.service_point)
+    if view is not None and view.reason == FeeReason.OUTSIDE_PORTFOLIO.value:
+        record(session, caller, "api.request", body.service_point, {"request_id": view.id})
+        return _received(body.service_point)
     if view is None:
         return JSONResponse(
             {"detail": "inside your plan: free of charge through the GET endpoints"}, 409
@@ -228,10 +236,27 @@ def create_request(request: Request, session: DB, caller: CallerDep, body: DataR
     return DataRequestOut(**view.to_json())
 
 
+def _received(no: str) -> JSONResponse:
+    """The one answer for a point outside your sight, existing or not."""
+    return JSONResponse(
+        {
+            "service_point": no,
+            "detail": "received: a request for a service point outside your portfolio is "
+            "taken up only with its customer's recorded consent (KVKK), reviewed by the "
+            "distribution company and listed under GET /api/v1/requests, with its fee, once "
+            "decided",
+        },
+        status_code=202,
+    )
+
+
 @router.get("/requests", response_model=list[DataRequestOut], responses=ERRORS)
 def my_requests(request: Request, session: DB, caller: CallerDep) -> Any:
-    """Your priced requests with their fee and status."""
+    """Your priced requests with their fee and status (one for a point outside your portfolio
+    once it is decided)."""
     views = priced.list_requests(session, config_of(request), caller.owner.organisation_id)
+    undecided_outside = ("recorded", FeeReason.OUTSIDE_PORTFOLIO.value)
+    views = [v for v in views if (v.status, v.reason) != undecided_outside]
     return [DataRequestOut(**v.to_json()) for v in views]
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
-from osos.identity import applications
+from osos.identity import applications, quotas
 from osos.identity.applications import MAX_DOCUMENT_BYTES, ApplicationError, Upload
-from osos.web.deps import DB, Csrf, Who, settings_of
+from osos.identity.quotas import QuotaExceeded, Use
+from osos.settings import AbuseLimits
+from osos.store.db import now as db_now
+from osos.web.deps import DB, Csrf, Viewer, Who, settings_of
 from osos.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -18,6 +24,31 @@ router = APIRouter(include_in_schema=False)
 @router.get("/basvuru", response_class=HTMLResponse)
 def application_form(request: Request, v: Who) -> Response:
     return render(request, v, "apply.html", {"form": {}, "max_mb": MAX_DOCUMENT_BYTES // 2**20})
+
+
+def _take_quotas(session: Session, limits: AbuseLimits, ip: str, uploads: list[Upload]) -> None:
+    """One application, and its documents (count and bytes), from this address today."""
+    day = dt.timedelta(days=1)
+    quotas.take(
+        session,
+        db_now(session),
+        Use("application", ip, day, limits.applications_per_day),
+        Use(
+            "upload",
+            ip,
+            day,
+            limits.uploads_per_day,
+            sizes=[len(u.content) for u in uploads] or [0],
+            size_limit=limits.upload_bytes_per_day,
+        ),
+    )
+
+
+def _refused(request: Request, v: Viewer, exc: QuotaExceeded) -> Response:
+    context = {"form": {}, "error": v.t("quota_exceeded"), "max_mb": MAX_DOCUMENT_BYTES // 2**20}
+    page = render(request, v, "apply.html", context, 429)
+    page.headers["Retry-After"] = str(math.ceil(exc.wait.total_seconds()))
+    return page
 
 
 @router.post("/basvuru", dependencies=[Csrf])
@@ -39,6 +70,10 @@ async def submit_application(
     for d in documents:
         content = await d.read(MAX_DOCUMENT_BYTES + 1)
         uploads.append(Upload(d.filename or "belge", content))
+    try:
+        _take_quotas(session, settings_of(request).web.abuse, v.ip, uploads)
+    except QuotaExceeded as exc:
+        return _refused(request, v, exc)
     form = {
         "kind": kind,
         "contact_name": contact_name,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from osos.domain import UserKind
-from osos.identity import accounts, outbox, sessions
+from osos.identity import accounts, outbox, quotas, sessions
+from osos.store.db import now as db_now
 from osos.web.deps import (
     DB,
     LANG_COOKIE,
@@ -20,7 +23,6 @@ from osos.web.deps import (
     secure_cookies,
     settings_of,
 )
-from osos.web.formatting import local_datetime
 from osos.web.i18n import LANGUAGES
 from osos.web.pages import render
 
@@ -83,11 +85,11 @@ def login(
             ip=v.ip,
             limits=login_limits_of(request),
         )
-    except sessions.AccountLocked as exc:
-        message = v.t("account_locked", until=local_datetime(exc.until, False, v.language))
-        return render(request, v, "login.html", {**ctx, "error": message}, 423)
-    except sessions.Throttled:
-        return render(request, v, "login.html", {**ctx, "error": v.t("throttled")}, 429)
+    except sessions.Throttled as exc:
+        seconds = max(1, math.ceil(exc.wait.total_seconds()))
+        page = render(request, v, "login.html", {**ctx, "error": v.t("throttled")}, 429)
+        page.headers["Retry-After"] = str(seconds)
+        return page
     except sessions.LoginFailed:
         return render(request, v, "login.html", {**ctx, "error": v.t("login_failed")}, 401)
     settings = settings_of(request)
@@ -136,8 +138,22 @@ def reset_request_form(request: Request, v: Who) -> Response:
 
 @router.post("/sifre-sifirla", dependencies=[Csrf])
 def reset_request(request: Request, v: Who, session: DB, login: Annotated[str, Form()]) -> Response:
-    """Always the same answer, so the form does not tell which logins exist."""
-    created = sessions.create_reset_token(session, login)
+    """Always the same answer, so the form does not tell which logins exist; at most
+    ``OSOS_RESETS_PER_HOUR`` per address and per login (the same for a login that exists)."""
+    limit, hour = settings_of(request).web.abuse.resets_per_hour, dt.timedelta(hours=1)
+    now = db_now(session)
+    try:
+        quotas.take(
+            session,
+            now,
+            quotas.Use("reset_ip", v.ip, hour, limit),
+            quotas.Use("reset_login", login.strip().lower(), hour, limit),
+        )
+    except quotas.QuotaExceeded as exc:
+        page = render(request, v, "reset_request.html", {"error": v.t("quota_exceeded")}, 429)
+        page.headers["Retry-After"] = str(math.ceil(exc.wait.total_seconds()))
+        return page
+    created = sessions.create_reset_token(session, login, now)
     if created is not None:
         token, user = created
         link = str(request.url_for("reset_form", token=token))

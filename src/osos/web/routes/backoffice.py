@@ -103,6 +103,20 @@ def import_form(request: Request, v: Staff) -> Response:
 
 
 IMPORT_KINDS = ("registry", "readings", "profile")
+CHUNK = 2**20
+
+
+async def _save(upload: UploadFile, path: Path, limit: int) -> bool:
+    """Copy the upload to ``path`` a chunk at a time; False (nothing kept) past ``limit``
+    bytes — a file is imported whole, as the CLI imports it, or not at all."""
+    size = 0
+    with path.open("wb") as out:
+        while chunk := await upload.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                return False
+            out.write(chunk)
+    return True
 
 
 @router.post("/kayit-aktar", dependencies=[Csrf])
@@ -125,10 +139,12 @@ async def import_upload(
         return render(
             request, v, "bo_import.html", {**context, "errors": [v.t("import_type")]}, 400
         )
-    content = await registry.read(50 * 2**20)
+    limit = settings_of(request).web.import_max_bytes
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{kind}{suffix}"
-        path.write_bytes(content)
+        if not await _save(registry, path, limit):
+            message = v.t("import_too_large", mb=f"{limit / 2**20:g}")
+            return render(request, v, "bo_import.html", {**context, "errors": [message]}, 413)
         try:
             if kind == "registry":
                 result: object = import_registry(

@@ -37,7 +37,10 @@ from osos.web.screens.common import Page, Screen, ScreenQuery, when
 
 
 def _readout_id(value: object) -> int | None:
-    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
+    """A readout id the database can hold (PostgreSQL refuses a larger integer), else none."""
+    if not (isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19):
+        return None
+    return int(value)
 
 
 class ReadoutQuery(ScreenQuery):
