@@ -148,6 +148,19 @@ class ScopeSettings:
 @dataclass(frozen=True)
 class MailSettings:
     smtp_url: str = ""  # without it, messages wait in the outbox
+    contact: str = ""  # the company's OSOS contact address the panel gives (OSOS_CONTACT_EMAIL)
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Alerts (docs/alerts.md): the share of a limit that is ``close``, how long a meter may
+    stay unread, the compensation step, the SMS gateway (empty: only logged), the head-end's."""
+
+    close_share: Decimal = Decimal("0.80")
+    unread: dt.timedelta = dt.timedelta(hours=24)
+    kvar_step: int = 5
+    sms_url: str = ""
+    headend_every: dt.timedelta | None = None  # None: the head-end does not run them
 
 
 @dataclass(frozen=True)
@@ -162,6 +175,7 @@ class Settings:
     reactive: ReactiveLimits = field(default_factory=ReactiveLimits)
     mail: MailSettings = field(default_factory=MailSettings)
     scope: ScopeSettings = field(default_factory=ScopeSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     @property
     def is_production(self) -> bool:
@@ -346,6 +360,23 @@ def _scope(env: _Env) -> ScopeSettings:
     )
 
 
+def _share(text: str) -> Decimal:
+    if not 0 < (value := _decimal(text)) <= 1:
+        raise InvalidInput("must be a share above 0 and at most 1, e.g. 0.80")
+    return value
+
+
+def _alerts(env: _Env) -> AlertSettings:
+    d, hour = AlertSettings(), dt.timedelta(hours=1)
+    return AlertSettings(
+        close_share=env.parsed("OSOS_ALERTS_CLOSE_SHARE", _share, d.close_share),
+        unread=env.parsed("OSOS_ALERTS_UNREAD_HOURS", _positive, d.unread // hour) * hour,
+        kvar_step=env.parsed("OSOS_ALERTS_KVAR_STEP", _positive, d.kvar_step),
+        sms_url=env.text("OSOS_SMS_URL"),
+        headend_every=env.parsed("OSOS_ALERTS_HEADEND_MIN", _optional_minutes, None),
+    )
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings of this process: defaults overridden by the ``OSOS_*`` variables set."""
     env = _Env(os.environ if environ is None else environ)
@@ -359,6 +390,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         web=_web(env),
         sharing=_sharing(env),
         validation=_validation(env),
-        mail=MailSettings(smtp_url=env.text("OSOS_SMTP_URL")),
+        mail=MailSettings(
+            smtp_url=env.text("OSOS_SMTP_URL"), contact=env.text("OSOS_CONTACT_EMAIL")
+        ),
         scope=_scope(env),
+        alerts=_alerts(env),
     )
