@@ -1,9 +1,10 @@
 """The head-end process as deployed: the scheduler with what must follow the reads.
 
-After every tick the head-end runs its hooks: the validation and determinant upkeep, and the
-decision of what is due to the market operator. Beside the scheduler runs the delivery sender,
-its own task, so a slow receiver never holds a tick or a row lock. All of it is wired here, at
-the root, so that the head-end's own modules never depend on the layers above them.
+After every tick the head-end runs its hooks: the validation and determinant upkeep, the
+decision of what is due to the market operator, and (when set) the alerts. Beside the scheduler
+runs the delivery sender, its own task, so a slow receiver never holds a tick or a row lock. All
+of it is wired here, at the root, so that the head-end's own modules never depend on the layers
+above them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+from osos.alerts.hook import AlertsHook
 from osos.headend.config import HeadendConfig
 from osos.headend.scheduler import Scheduler
 from osos.headend.service import AfterTick, run_headend
@@ -27,11 +29,16 @@ def after_tick_hooks(
     sharing: SharingConfig | None = None,
     validation_every: dt.timedelta = dt.timedelta(minutes=15),
 ) -> list[AfterTick]:
-    """Deliveries first (deadlines), then the validation upkeep."""
-    return [
+    """Deliveries first (deadlines), then the validation upkeep, then the alerts (when
+    ``OSOS_ALERTS_HEADEND_MIN`` is set: they read the month's quarters, once per that time)."""
+    hooks: list[AfterTick] = [
         DeliveryHook(config=sharing),  # None: the deadlines in force (osos.regulation)
         ValidationHook(every=validation_every),  # the validation limits in force, each run
     ]
+    every = runtime.settings.alerts.headend_every
+    if every is not None:
+        hooks.append(AlertsHook(every))
+    return hooks
 
 
 async def serve_headend(

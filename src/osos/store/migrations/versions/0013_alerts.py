@@ -73,9 +73,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_alert_sends_user_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_sends")),
-        sa.UniqueConstraint(
-            "alert_id", "user_id", "channel", name=op.f("uq_alert_sends_alert_id")
-        ),
+        sa.UniqueConstraint("alert_id", "user_id", "channel", name=op.f("uq_alert_sends_alert_id")),
     )
     op.create_index(op.f("ix_alert_sends_alert_id"), "alert_sends", ["alert_id"], unique=False)
     op.create_index(op.f("ix_alert_sends_user_id"), "alert_sends", ["user_id"], unique=False)

@@ -1,0 +1,86 @@
+"""Operators' alerts: meters unread for the set hours, deliveries whose deadline is at risk.
+
+A meter counts when it is installed at ``as_of`` and remotely readable (a modem); unread since
+its last successful read (or its installation, when never read). A delivery at risk is the
+sharing layer's own alert (``delivery_alerts``: ``at_risk`` → close, ``overdue`` → exceeded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from osos.alerts.figures import month_cut
+from osos.alerts.model import AlertFinding, Kind, Level
+from osos.domain import CommMode
+from osos.settings import AlertSettings
+from osos.store.models import Installation, Meter, MeterCommStatus, ServicePoint
+from osos.store.models.sharing import Delivery, DeliveryAlert
+from osos.timeutil import local_iso
+
+HOUR = dt.timedelta(hours=1)
+DELIVERY_LEVELS = {"at_risk": Level.CLOSE, "overdue": Level.EXCEEDED}
+
+
+def unread_meters(
+    session: Session, config: AlertSettings, period: str, as_of: dt.datetime
+) -> list[AlertFinding]:
+    rows = session.execute(
+        select(ServicePoint.no, Meter.serial, Installation.installed_at,
+               MeterCommStatus.last_success_at)
+        .join(Installation, Installation.service_point_id == ServicePoint.id)
+        .join(Meter, Meter.id == Installation.meter_id)
+        .outerjoin(MeterCommStatus, MeterCommStatus.meter_id == Meter.id)
+        .where(
+            Installation.installed_at <= as_of,
+            or_(Installation.removed_at.is_(None), Installation.removed_at > as_of),
+            Meter.comm_mode != CommMode.NONE,
+        )
+        .order_by(ServicePoint.no)
+    ).all()  # fmt: skip
+    found = []
+    for no, serial, installed_at, last in rows:
+        since = last or installed_at
+        if as_of - since < config.unread:
+            continue
+        found.append(
+            AlertFinding(
+                no, Kind.METER_UNREAD, Level.EXCEEDED, period,
+                Decimal((as_of - since) // dt.timedelta(minutes=1)) / 60,
+                Decimal(config.unread // dt.timedelta(minutes=1)) / 60,
+                subject=f"{serial}@{local_iso(since)}",
+                extra={"meter_serial": serial, "last_read": local_iso(last)},
+            )
+        )  # fmt: skip
+    return found
+
+
+def deliveries_at_risk(session: Session, period: str, as_of: dt.datetime) -> list[AlertFinding]:
+    start, _cut, _end = month_cut(period, as_of)
+    rows = session.execute(
+        select(ServicePoint.no, DeliveryAlert.kind, DeliveryAlert.message, Delivery.id,
+               Delivery.rule, Delivery.due_at)
+        .join(Delivery, Delivery.id == DeliveryAlert.delivery_id)
+        .join(ServicePoint, ServicePoint.id == Delivery.service_point_id)
+        .where(DeliveryAlert.raised_at >= start, DeliveryAlert.raised_at <= as_of)
+        .order_by(DeliveryAlert.raised_at)
+    ).all()  # fmt: skip
+    return [
+        AlertFinding(
+            no, Kind.DELIVERY_AT_RISK, DELIVERY_LEVELS.get(kind, Level.CLOSE), period, None, None,
+            subject=f"delivery {delivery_id}",
+            extra={"rule": rule, "due_at": local_iso(due_at), "message": message},
+        )
+        for no, kind, message, delivery_id, rule, due_at in rows
+    ]  # fmt: skip
+
+
+def findings(
+    session: Session, config: AlertSettings, period: str, as_of: dt.datetime
+) -> list[AlertFinding]:
+    return unread_meters(session, config, period, as_of) + deliveries_at_risk(
+        session, period, as_of
+    )
