@@ -69,8 +69,9 @@ def test_the_limits_in_force_for_the_month_apply(runtime: Runtime) -> None:
     with db.transaction(runtime.sessions) as session:
         build(session, start, as_of)
     with db.transaction(runtime.sessions) as session:
+        later = runtime.clock.now() + DAY
         set_value(session, runtime.settings, "reactive", {"inductive_large": "25"},
-                  valid_from=runtime.clock.now() + DAY, by="test", reason="a later decision")  # fmt: skip
+                  valid_from=later, by="test", reason="a later decision")  # fmt: skip
         october = preview(session, runtime.settings, "2026-10", as_of)
     a1 = next(f for f in october if f.kind == Kind.REACTIVE_INDUCTIVE)
     assert a1.limit == D("20")  # the change applies from tomorrow only, not to October

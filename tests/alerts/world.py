@@ -63,14 +63,15 @@ def run_profile(
     return last
 
 
-def build(session: Session, start: dt.datetime, end: dt.datetime) -> dict[str, Meter]:
-    """The three points, each with its profile over [start, end]."""
-    meters = {}
+def build(
+    session: Session, start: dt.datetime, end: dt.datetime
+) -> dict[str, tuple[Meter, dict[str, Decimal]]]:
+    """The three points, each with its profile over [start, end] (and its indexes at ``end``)."""
+    built = {}
     for no, steps in REACTIVE.items():
         _sp, meter = point(session, no, start)
-        run_profile(session, meter, start, end, steps)
-        meters[no] = meter
-    return meters
+        built[no] = (meter, run_profile(session, meter, start, end, steps))
+    return built
 
 
 def user(

@@ -40,11 +40,8 @@ def record(session: Session, findings: Sequence[AlertFinding]) -> list[Alert]:
     keys = {f.key for f in findings}
     known = set(session.scalars(select(Alert.key).where(Alert.key.in_(keys))))
     numbers = {f.service_point for f in findings if f.service_point}
-    ids = dict(
-        session.execute(
-            select(ServicePoint.no, ServicePoint.id).where(ServicePoint.no.in_(numbers))
-        ).tuples()
-    )
+    query = select(ServicePoint.no, ServicePoint.id).where(ServicePoint.no.in_(numbers))
+    ids = {no: sp_id for no, sp_id in session.execute(query)}
     now = db_now(session)
     new = []
     for f in findings:
@@ -91,4 +88,4 @@ def listed(
         query = query.where(Alert.kind.in_(list(kinds)))
     if since is not None:
         query = query.where(Alert.raised_at >= since)
-    return [view(row, no) for row, no in session.execute(query).tuples()]
+    return [view(row, no) for row, no in session.execute(query)]
