@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from osos.alerts import evaluate, preferences, store
+from osos.alerts import evaluate, freshness, preferences, store
 from osos.alerts.messages import digest, sms_line
 from osos.alerts.model import CUSTOMER_KINDS, OPERATOR_KINDS
 from osos.alerts.sms import SmsSender
@@ -118,10 +118,10 @@ def _send_user(
 def run(session: Session, settings: Settings, sms: SmsSender, now: dt.datetime) -> RunSummary:
     """Raise and store the alerts of the months due as of ``now``, then send every digest due."""
     summary = RunSummary()
-    for period in periods_due(now):
-        summary.raised += len(
-            store.record(session, evaluate.preview(session, settings, period, now))
-        )
+    periods = periods_due(now)
+    found = [f for p in periods for f in evaluate.customer_findings(session, settings, p, now)]
+    found += freshness.findings(session, settings.alerts, periods[-1], now)  # about now only
+    summary.raised = len(store.record(session, found))
     users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.id))
     for user in users:
         _send_user(session, settings, user, sms, summary)
