@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session
 
 from osos.alerts import evaluate, freshness, preferences, store
 from osos.alerts.messages import digest, sms_line
-from osos.alerts.model import CUSTOMER_KINDS, OPERATOR_KINDS
 from osos.alerts.sms import SmsSender
 from osos.alerts.store import AlertView
 from osos.identity import outbox
-from osos.readmodel.access import Principal, allowed_service_point_ids
+from osos.readmodel.access import Principal
 from osos.settings import Settings
 from osos.store.db import now as db_now
 from osos.store.models import User
@@ -53,20 +52,9 @@ def periods_due(now: dt.datetime) -> list[str]:
     return periods
 
 
-def _principal(user: User) -> Principal:
-    return Principal(user.kind, user.id, user.organisation_id, user.login)
-
-
 def _theirs(session: Session, user: User, now: dt.datetime) -> list[AlertView]:
-    principal = _principal(user)
-    since = now - LOOK_BACK
-    if principal.is_staff:
-        return store.listed(session, kinds=[str(k) for k in OPERATOR_KINDS], since=since)
-    ids = allowed_service_point_ids(session, principal, now)
-    if not ids:
-        return []
-    kinds = [str(k) for k in CUSTOMER_KINDS]
-    return store.listed(session, service_point_ids=ids, kinds=kinds, since=since)
+    principal = Principal(user.kind, user.id, user.organisation_id, user.login)
+    return store.visible_to(session, principal, now, since=now - LOOK_BACK)
 
 
 def _unsent(

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from osos.alerts.model import AlertFinding
+from osos.alerts.model import CUSTOMER_KINDS, OPERATOR_KINDS, AlertFinding, Kind
+from osos.readmodel.access import Principal, allowed_service_point_ids
 from osos.store.db import now as db_now
 from osos.store.models import ServicePoint
 from osos.store.models.alerts import Alert
@@ -89,3 +90,29 @@ def listed(
     if since is not None:
         query = query.where(Alert.raised_at >= since)
     return [view(row, no) for row, no in session.execute(query)]
+
+
+def visible_to(
+    session: Session, principal: Principal, now: dt.datetime, since: dt.datetime | None = None
+) -> list[AlertView]:
+    """The alerts a user is told about: staff the operators' kinds, everyone else the
+    customers' kinds of the points they may see now."""
+    if principal.is_staff:
+        return listed(session, kinds=[str(k) for k in OPERATOR_KINDS], since=since)
+    ids = allowed_service_point_ids(session, principal, now)
+    if not ids:
+        return []
+    kinds = [str(k) for k in CUSTOMER_KINDS]
+    return listed(session, service_point_ids=ids, kinds=kinds, since=since)
+
+
+def contract_exceeded(session: Session, service_point_id: int, period: str) -> AlertView | None:
+    """The month's contract-power alert of a point, when one was raised (the screens flag it)."""
+    row = session.scalars(
+        select(Alert).where(
+            Alert.service_point_id == service_point_id,
+            Alert.kind == str(Kind.CONTRACT_POWER),
+            Alert.period == period,
+        )
+    ).first()
+    return None if row is None else view(row, None)

@@ -59,3 +59,22 @@ def ago_minutes(then: dt.datetime | None, now: dt.datetime) -> int | None:
     if then is None:
         return None
     return max(0, int((now - then).total_seconds() // 60))
+
+
+MONTHS = {
+    "tr": ("Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül",
+           "Ekim", "Kasım", "Aralık"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}  # fmt: skip
+
+
+def month_label(period: str | None, language: str = "tr") -> str:
+    """'2026-11' → 'Kasım 2026' (English: 'November 2026'); anything else as it is."""
+    if not period or len(period) != 7 or period[4] != "-" or not period[5:].isdigit():
+        return period or ""
+    month = int(period[5:])
+    if not 1 <= month <= 12:
+        return period
+    names = MONTHS.get(language, MONTHS["tr"])
+    return f"{names[month - 1]} {period[:4]}"

@@ -38,6 +38,8 @@ def render(
         "dtm": lambda value, seconds=True: formatting.local_datetime(value, seconds, lang),
         "day": lambda value: formatting.local_date(value, lang),
         "month_end": lambda period: formatting.month_end_label(period, lang),
+        "month": lambda period: formatting.month_label(period, lang),
+        "contact": runtime_of(request).settings.mail.contact,
     }
     if context:
         ctx.update(context)
