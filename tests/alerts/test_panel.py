@@ -13,12 +13,12 @@ from sqlalchemy import select
 from osos.alerts import preferences
 from osos.alerts.send import run
 from osos.alerts.sms import LoggingSms
-from osos.domain import UserKind
+from osos.domain import OrganisationKind, UserKind
 from osos.identity import accounts, passwords
 from osos.runtime import Runtime
 from osos.settings import MailSettings
 from osos.store import db
-from osos.store.models import AuditEntry
+from osos.store.models import AuditEntry, Organisation, ServicePoint, SupplyPeriod, User
 from osos.timeutil import FixedClock
 from osos.web.app import create_app
 from tests.mdm.builders import local
@@ -27,28 +27,53 @@ from tests.web.conftest import CHEAP_HASHER, csrf_of
 from .world import build
 
 PASSWORD = "Kompanzasyon-2026!"
-NOW = local(2026, 10, 3)
+NOW = local(2026, 10, 3)  # the data run from 1 September
+
+
+def logged_in(c: TestClient, tip: str, login: str) -> None:
+    page = c.get("/giris")
+    form = {"tip": tip, "login": login, "password": PASSWORD, "next": "/",
+            "csrf_token": csrf_of(page.text)}  # fmt: skip
+    assert c.post("/giris", data=form, follow_redirects=False).status_code == 303
 
 
 @pytest.fixture
-def client(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, int]]:
+def panel(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
+    """The built month with the alerts run at NOW, the clock at NOW, an Abone for A1 and a
+    Tedarikçi supplying A1 from 15 October 12:00 (mid-month)."""
     monkeypatch.setattr(passwords, "_HASHER", CHEAP_HASHER)
     runtime.upgrade()
     settings = dataclasses.replace(runtime.settings, mail=MailSettings(contact="osos@edas.example"))
     rt = Runtime(settings, clock=FixedClock(NOW))
     with db.transaction(rt.sessions) as session:
-        build(session, local(2026, 10, 1), NOW)
-        user = accounts.create_user(
+        build(session, local(2026, 9, 1), NOW)
+        accounts.create_user(
             session, kind=UserKind.ABONE, login="A1", password=PASSWORD, email="a1@example.com"
         )
+        supplier = Organisation(name="Yeni Enerji A.Ş.", kind=OrganisationKind.SUPPLIER)
+        session.add(supplier)
+        session.flush()
+        a1 = session.scalar(select(ServicePoint).where(ServicePoint.no == "A1"))
+        assert a1 is not None
+        session.add(SupplyPeriod(service_point_id=a1.id, supplier_id=supplier.id,
+                                 valid_from=local(2026, 9, 15, 12)))  # fmt: skip
+        accounts.create_user(
+            session, kind=UserKind.TEDARIKCI, login="t@yeni.example", password=PASSWORD,
+            organisation="Yeni Enerji A.Ş.",
+        )  # fmt: skip
         run(session, settings, LoggingSms(), NOW)
-    with TestClient(create_app(rt)) as c:
-        page = c.get("/giris")
-        form = {"tip": "abone", "login": "A1", "password": PASSWORD, "next": "/",
-                "csrf_token": csrf_of(page.text)}  # fmt: skip
-        assert c.post("/giris", data=form, follow_redirects=False).status_code == 303
-        yield c, user.id
+    yield rt
     rt.close()
+
+
+@pytest.fixture
+def client(panel: Runtime) -> Iterator[tuple[TestClient, int]]:
+    with db.transaction(panel.sessions) as session:
+        user_id = session.scalar(select(User.id).where(User.login == "A1"))
+    assert user_id is not None
+    with TestClient(create_app(panel)) as c:
+        logged_in(c, "abone", "A1")
+        yield c, user_id
 
 
 def test_the_alerts_page_lists_the_user_s_alerts_and_saves_their_choice(
@@ -86,3 +111,31 @@ def test_the_screens_show_the_contract_power_and_flag_demand_above_it(
     assert 'data-testid="contract-exceeded"' in page.text and "60 kW" in page.text
     assert 'data-testid="osos-contact">osos@edas.example' in page.text
     assert "faturalamaya esas değildir" in page.text
+
+
+def test_a_supplier_since_mid_month_is_told_the_month_is_outside_its_supply(
+    panel: Runtime,
+) -> None:
+    with TestClient(create_app(panel)) as c:
+        logged_in(c, "tedarikci", "t@yeni.example")
+        september = c.get("/hn/A1/oranlar", params={"ay": "2026-09"})
+        assert september.status_code == 200  # the tab is there: it says why, not a 404
+        assert 'data-testid="outside-supply"' in september.text
+        assert "Eylül 2026 ayının tamamı tedarik döneminizin içinde değil" in september.text
+        assert 'data-testid="inductive-ratio"' not in september.text
+        october = c.get("/hn/A1/oranlar", params={"ay": "2026-10"})
+        assert october.status_code == 200 and 'data-testid="inductive-ratio"' in october.text
+
+
+def test_the_monthly_page_prints_no_none_names_months_in_turkish_and_flags_demand(
+    client: tuple[TestClient, int],
+) -> None:
+    c, _ = client
+    page = c.get("/hn/A1/aylik")
+    assert page.status_code == 200
+    assert ">None<" not in page.text  # nothing exported: no 2.6.0 time, a dash
+    assert "<td>Eylül 2026</td>" in page.text and "2026-09</td>" not in page.text
+    assert 'data-testid="over-contract"' in page.text  # 60 kW against a 50 kW contract
+    assert 'class="data fit" id="aylik-table"' in page.text  # fits 1366 px (browser test)
+    home_en = c.get("/dil/en", params={"next": "/hn/A1/aylik"}, follow_redirects=True)
+    assert "<td>September 2026</td>" in home_en.text
