@@ -139,3 +139,11 @@ def test_the_monthly_page_prints_no_none_names_months_in_turkish_and_flags_deman
     assert 'class="data fit" id="aylik-table"' in page.text  # fits 1366 px (browser test)
     home_en = c.get("/dil/en", params={"next": "/hn/A1/aylik"}, follow_redirects=True)
     assert "<td>September 2026</td>" in home_en.text
+
+
+def test_ykp_counts_no_future_quarter_as_missing(client: tuple[TestClient, int]) -> None:
+    c, _ = client  # the clock stands at 3 October 00:00, read up to then
+    page = c.get("/hn/A1/ykp", params={"from": "2026-10-02", "to": "2026-10-03", "step": "15"})
+    assert page.status_code == 200
+    assert "<strong>96</strong>" in page.text  # the 96 quarters of 2 October, none of the 3rd
+    assert 'class="tag missing"' not in page.text
