@@ -18,10 +18,17 @@ from osos.identity import accounts, passwords
 from osos.runtime import Runtime
 from osos.settings import MailSettings
 from osos.store import db
-from osos.store.models import AuditEntry, Organisation, ServicePoint, SupplyPeriod, User
+from osos.store.models import (
+    AuditEntry,
+    Meter,
+    Organisation,
+    ServicePoint,
+    SupplyPeriod,
+    User,
+)
 from osos.timeutil import FixedClock
 from osos.web.app import create_app
-from tests.mdm.builders import local
+from tests.mdm.builders import add_readout, local
 from tests.web.conftest import CHEAP_HASHER, csrf_of
 
 from .world import build
@@ -147,3 +154,30 @@ def test_ykp_counts_no_future_quarter_as_missing(client: tuple[TestClient, int])
     assert page.status_code == 200
     assert "<strong>96</strong>" in page.text  # the 96 quarters of 2 October, none of the 3rd
     assert 'class="tag missing"' not in page.text
+
+
+def test_yuk_profili_builds_phases_from_readouts_and_shows_primary_values(
+    client: tuple[TestClient, int], panel: Runtime
+) -> None:
+    c, _ = client
+    with db.transaction(panel.sessions) as session:
+        meter = session.scalar(select(Meter).where(Meter.serial == "MA1"))
+        assert meter is not None
+        values = {"32.7.0": "231.2", "52.7.0": "230.8", "72.7.0": "229.9",
+                  "31.7.0": "2.50", "51.7.0": "2.40", "71.7.0": "2.60"}  # fmt: skip
+        add_readout(session, meter, local(2026, 10, 2, 9), values)
+    page = c.get("/hn/A1/yuk-profili", params={"from": "2026-10-02", "to": "2026-10-02"})
+    assert page.status_code == 200
+    assert 'data-testid="phases-from-readouts"' in page.text  # the profile has none
+    assert 'data-testid="secondary-note"' in page.text and "AT oranı 30" in page.text
+    assert 'data-testid="primary-a1">75,0<' in page.text  # 2.50 A × CT 30
+    assert 'data-testid="primary-v1">231<' in page.text  # VT 1
+    rows = (
+        c.get(
+            "/hn/A1/yuk-profili.csv",
+            params={"from": "2026-10-02", "to": "2026-10-02", "veri": "fazlar"},
+        )
+        .content.decode("utf-8-sig")
+        .splitlines()
+    )
+    assert len(rows) == 2 and "75" in rows[1] and "Readout" in rows[1]
