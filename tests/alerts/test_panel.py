@@ -91,6 +91,8 @@ def test_the_alerts_page_lists_the_user_s_alerts_and_saves_their_choice(
     assert page.status_code == 200
     assert 'data-kind="reactive_inductive" data-level="exceeded"' in page.text
     assert 'data-kind="contract_power"' in page.text and "Ekim 2026" in page.text
+    assert "ay sonu öngörüsü 23,80 %" in page.text and "1.8.1" not in page.text
+    assert "T1 24,00 · T2 12,00 · T3 60,00" in page.text
     assert 'data-kind="reactive_capacitive"' not in page.text  # B2's, not this user's
     refused = c.post("/uyarilar", data={"frequency": "weekly"})
     assert refused.status_code == 403

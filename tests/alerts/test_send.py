@@ -66,7 +66,11 @@ def test_alerts_are_mailed_once_per_level_as_each_user_chose(
     [a1] = inbox.to("a1@example.com")
     [body] = inbox.bodies("a1@example.com")
     assert "Endüktif reaktif oranı: sınır aşıldı" in body and "23.80 % / 20 %" in body
-    assert "fazla 55.2000 kvarh" in body and "önerilen kompanzasyon 5 kvar" in body
+    assert (
+        "ay sonu öngörüsü 23.80 %" in body
+        and "fazla 55.2000 kvarh" in body
+        and "önerilen kompanzasyon 5 kvar" in body
+    )
     assert "Sözleşme gücü aşımı" in body and a1["Subject"] == "OSOS uyarıları (2)"
     assert "Kapasitif reaktif oranı: sınıra yakın" in inbox.bodies("b2@example.com")[0]
     assert inbox.to("off@example.com") == []  # switched off

@@ -20,6 +20,7 @@ TITLES: dict[str, dict[str, str]] = {
         "intro": "OSOS hesabınız için yeni uyarılar:",
         "advice": "önerilen kompanzasyon",
         "excess": "fazla",
+        "projected": "ay sonu öngörüsü",
         "outro": "Uyarı tercihlerinizi panelde Uyarılar sayfasından değiştirebilirsiniz.",
     },
     "en": {
@@ -34,6 +35,7 @@ TITLES: dict[str, dict[str, str]] = {
         "intro": "New alerts for your OSOS account:",
         "advice": "suggested compensation",
         "excess": "excess",
+        "projected": "projected to month end",
         "outro": "Change your alert preferences on the panel's Alerts page.",
     },
 }
@@ -55,6 +57,8 @@ def line(alert: AlertView, language: str) -> str:
     ]
     if alert.value is not None and alert.limit is not None:
         parts.append(f"{text(alert.value)} {unit} / {text(alert.limit)} {unit}")
+    if alert.detail.get("projected"):
+        parts.append(f"{w['projected']} {alert.detail['projected']} %")
     if alert.excess_kvarh is not None and alert.excess_kvarh > 0:
         parts.append(f"{w['excess']} {text(alert.excess_kvarh)} kvarh")
     if alert.advice_kvar is not None:
