@@ -65,16 +65,21 @@ def test_an_unread_meter_alerts_the_operators_only(runtime: Runtime) -> None:
     with db.transaction(runtime.sessions) as session:
         sp, meter = point(session, "A1", local(2026, 9, 1))
         meter.comm_mode = CommMode.DIAL_OUT
-        session.add(MeterCommStatus(meter_id=meter.id, last_success_at=local(2026, 10, 2, 6)))
+        tried = local(2026, 10, 3, 11)
+        session.add(MeterCommStatus(meter_id=meter.id, last_attempt_at=tried,
+                                    last_success_at=local(2026, 10, 2, 6)))  # fmt: skip
         _fresh_sp, fresh = point(session, "B2", local(2026, 9, 1))
         fresh.comm_mode = CommMode.DIAL_OUT
-        session.add(MeterCommStatus(meter_id=fresh.id, last_success_at=local(2026, 10, 3, 6)))
+        session.add(MeterCommStatus(meter_id=fresh.id, last_attempt_at=tried,
+                                    last_success_at=local(2026, 10, 3, 6)))  # fmt: skip
+        _new_sp, untried = point(session, "R3", local(2026, 9, 1))
+        untried.comm_mode = CommMode.DIAL_OUT  # never tried by the head-end: not "unread"
         operator = user(session, "op@edas.example", UserKind.OPERATOR, [], "op@edas.example")
         customer = user(session, "A1", UserKind.ABONE, [sp], "a1@example.com")
         found = [f for f in preview(session, settings, "2026-10", now)]
         assert [(f.service_point, f.kind, f.level, f.value, f.limit) for f in found] == [
             ("A1", Kind.METER_UNREAD, Level.EXCEEDED, Decimal(30), Decimal(24))
-        ]  # B2 was read six hours ago
+        ]  # B2 was read six hours ago; R3 was never tried
         summary = run(session, settings, LoggingSms(), now)
         sent = {s.user_id for s in session.scalars(select(AlertSend))}
     assert summary.raised == 1 and sent == {operator.id} and customer.id not in sent

@@ -1,6 +1,7 @@
 """Operators' alerts: meters unread for the set hours, deliveries whose deadline is at risk.
 
-A meter counts when it is installed at ``as_of`` and remotely readable (a modem); unread since
+A meter counts when it is installed at ``as_of``, remotely readable (a modem) and the head-end
+has tried it (a meter not yet planned, as during a first start, is not "unread"); unread since
 its last successful read (or its installation, when never read). A delivery at risk is the
 sharing layer's own alert (``delivery_alerts``: ``at_risk`` → close, ``overdue`` → exceeded).
 """
@@ -33,11 +34,12 @@ def unread_meters(
                MeterCommStatus.last_success_at)
         .join(Installation, Installation.service_point_id == ServicePoint.id)
         .join(Meter, Meter.id == Installation.meter_id)
-        .outerjoin(MeterCommStatus, MeterCommStatus.meter_id == Meter.id)
+        .join(MeterCommStatus, MeterCommStatus.meter_id == Meter.id)
         .where(
             Installation.installed_at <= as_of,
             or_(Installation.removed_at.is_(None), Installation.removed_at > as_of),
             Meter.comm_mode != CommMode.NONE,
+            MeterCommStatus.last_attempt_at.is_not(None),
         )
         .order_by(ServicePoint.no)
     ).all()  # fmt: skip

@@ -39,7 +39,7 @@ def render(
         "day": lambda value: formatting.local_date(value, lang),
         "month_end": lambda period: formatting.month_end_label(period, lang),
         "month": lambda period: formatting.month_label(period, lang),
-        "contact": runtime_of(request).settings.mail.contact,
+        "osos_contact": runtime_of(request).settings.mail.contact,
     }
     if context:
         ctx.update(context)
