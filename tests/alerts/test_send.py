@@ -95,3 +95,37 @@ def test_alerts_are_mailed_once_per_level_as_each_user_chose(
         sends = session.scalars(select(AlertSend).where(AlertSend.channel == "email")).all()
         assert len(sends) == len({(s.alert_id, s.user_id) for s in sends}) == 6
         assert all(s.outbox_id is not None for s in sends)
+
+
+def test_the_http_sms_gateway_gets_json_and_a_failure_is_an_oserror() -> None:
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from osos.alerts.sms import HttpSms, sms_sender
+
+    got: list[dict[str, str]] = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200 if self.path == "/ok" else 500)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        sender = sms_sender(base + "/ok")
+        assert isinstance(sender, HttpSms)
+        sender.send("+905321234567", "OSOS: A1 sınır aşıldı")
+        assert got == [{"to": "+905321234567", "text": "OSOS: A1 sınır aşıldı"}]
+        with pytest.raises(OSError):
+            HttpSms(base + "/down").send("+905321234567", "x")
+        assert isinstance(sms_sender(""), LoggingSms)
+    finally:
+        server.shutdown()
