@@ -9,7 +9,7 @@ sharing layer's own alert (``delivery_alerts``: ``at_risk`` → close, ``overdue
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -22,8 +22,14 @@ from osos.store.models import Installation, Meter, MeterCommStatus, ServicePoint
 from osos.store.models.sharing import Delivery, DeliveryAlert
 from osos.timeutil import local_iso
 
-HOUR = dt.timedelta(hours=1)
+TENTH = Decimal("0.1")
 DELIVERY_LEVELS = {"at_risk": Level.CLOSE, "overdue": Level.EXCEEDED}
+
+
+def hours(span: dt.timedelta) -> Decimal:
+    """A duration in hours to a tenth (exact: minutes ÷ 60, rounded half up)."""
+    minutes = Decimal(span // dt.timedelta(minutes=1))
+    return (minutes / 60).quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
 def unread_meters(
@@ -51,8 +57,8 @@ def unread_meters(
         found.append(
             AlertFinding(
                 no, Kind.METER_UNREAD, Level.EXCEEDED, period,
-                Decimal((as_of - since) // dt.timedelta(minutes=1)) / 60,
-                Decimal(config.unread // dt.timedelta(minutes=1)) / 60,
+                hours(as_of - since),
+                hours(config.unread),
                 subject=f"{serial}@{local_iso(since)}",
                 extra={"meter_serial": serial, "last_read": local_iso(last)},
             )
