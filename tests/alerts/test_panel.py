@@ -118,6 +118,8 @@ def test_the_screens_show_the_contract_power_and_flag_demand_above_it(
     assert page.status_code == 200
     assert 'data-testid="contract-power">50 kW' in page.text
     assert 'data-testid="contract-exceeded"' in page.text and "60 kW" in page.text
+    assert 'data-testid="reactive_inductive-alert"' in page.text and "%23,80 / %20,00" in page.text
+    assert 'data-testid="reactive_capacitive-alert"' not in page.text
     assert 'data-testid="osos-contact">osos@edas.example' in page.text
     assert "faturalamaya esas değildir" in page.text
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from osos.alerts.model import CUSTOMER_KINDS, OPERATOR_KINDS, AlertFinding, Kind
+from osos.alerts.model import CUSTOMER_KINDS, OPERATOR_KINDS, AlertFinding
 from osos.readmodel.access import Principal, allowed_service_point_ids
 from osos.store.db import now as db_now
 from osos.store.models import ServicePoint
@@ -106,13 +106,20 @@ def visible_to(
     return listed(session, service_point_ids=ids, kinds=kinds, since=since)
 
 
-def contract_exceeded(session: Session, service_point_id: int, period: str) -> AlertView | None:
-    """The month's contract-power alert of a point, when one was raised (the screens flag it)."""
-    row = session.scalars(
-        select(Alert).where(
+def month_alerts(session: Session, service_point_id: int, period: str) -> dict[str, AlertView]:
+    """The month's customer alerts of a point, the highest level of each kind (the screens'
+    header states them)."""
+    rows = session.scalars(
+        select(Alert)
+        .where(
             Alert.service_point_id == service_point_id,
-            Alert.kind == str(Kind.CONTRACT_POWER),
             Alert.period == period,
+            Alert.kind.in_([str(k) for k in CUSTOMER_KINDS]),
         )
-    ).first()
-    return None if row is None else view(row, None)
+        .order_by(Alert.raised_at, Alert.id)
+    )
+    found: dict[str, AlertView] = {}
+    for row in rows:
+        if row.kind not in found or row.level == "exceeded":
+            found[row.kind] = view(row, None)
+    return found

@@ -128,9 +128,7 @@ def show(
             "supplier_windows": sight.supply_windows,
             "query": "",
             "lag_since": last if lagging else None,
-            "contract_alert": alerts_store.contract_exceeded(
-                session, sight.point.id, period_of(now)
-            ),
+            "month_alerts": alerts_store.month_alerts(session, sight.point.id, period_of(now)),
             "choices": choices(session, v.principal),
             **page.template_context(),
         },
