@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.exports.memory import peak  # noqa: E402
+from bench.export_memory import peak  # noqa: E402
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import os
 import re
 import socket
@@ -24,17 +25,28 @@ from pathlib import Path
 
 import httpx
 
+from osos.identity.demo import DemoLogin, ensure_demo_users
+from osos.registry.importer import import_registry
+from osos.runtime import Runtime
+from osos.settings import DatabaseSettings, Settings
+from osos.simulator.history import generate
+from osos.store import db
+from osos.timeutil import LOCAL_TZ, quarter_floor
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.web.conftest import ABONE_SP, build_world  # noqa: E402
-
-from osos.runtime import Runtime  # noqa: E402
-from osos.settings import DatabaseSettings, Settings  # noqa: E402
-from osos.store import db  # noqa: E402
-from osos.timeutil import LOCAL_TZ  # noqa: E402
+ABONE_SP = "2000104137"  # the demo Abone's service point in examples/registry.csv
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _world(runtime: Runtime, days: int) -> tuple[dt.datetime, dict[str, DemoLogin]]:
+    """The demo registry, ``days`` of data for the demo Abone up to now, and the demo logins."""
+    with db.transaction(runtime.sessions) as session:
+        import_registry(session, ROOT / "examples" / "registry.csv")
+        session.flush()
+        end = generate(session, ABONE_SP, days=days, end=quarter_floor(runtime.clock.now()))
+        logins = {d.kind.value: d for d in ensure_demo_users(session)}
+    return end, logins
 
 
 def _free_port() -> int:
@@ -136,7 +148,7 @@ def main() -> None:
             Settings(home=Path(home), database=DatabaseSettings(url), secret_key="b" * 40)
         )
         t = time.perf_counter()
-        world = build_world(runtime, days=args.days + 1, points=(ABONE_SP,))
+        end, logins = _world(runtime, args.days + 1)
         runtime.close()
         print(
             f"data: {args.days + 1} days of 15-minute rows for {ABONE_SP} "
@@ -156,7 +168,7 @@ def main() -> None:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.2)
-            demo = world.logins["abone"]
+            demo = logins["abone"]
             with httpx.Client(base_url=base) as c:
                 token = CSRF.search(c.get("/giris").text)
                 assert token
@@ -170,7 +182,7 @@ def main() -> None:
                     },
                 )
                 cookie = {"osos_session": c.cookies["osos_session"]}
-            last = (world.end.astimezone(LOCAL_TZ)).date()
+            last = (end.astimezone(LOCAL_TZ)).date()
             first = last.fromordinal(last.toordinal() - args.days + 1)
             query = f"?from={first.isoformat()}&to={last.isoformat()}&step=15"
             targets = {

@@ -83,7 +83,7 @@ def test_the_command_line(runtime: Runtime) -> None:
 
 def test_a_month_is_computed_with_the_limits_of_that_month(sqlite_runtime: Runtime) -> None:
     from osos.mdm.service import monthly_report
-    from tests.sharing import factories as f
+    from tests import factories as f
 
     runtime = Runtime(sqlite_runtime.settings, clock=FixedClock(NOW))
     with db.transaction(runtime.sessions) as s:

@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import pytest
-
-from tests.exports.memory import peak
+from bench.export_memory import peak
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

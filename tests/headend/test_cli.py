@@ -19,8 +19,7 @@ from osos.simulator import Fleet
 from osos.simulator.spec import MeterSpec, specs_for
 from osos.store.models import AuditEntry
 from osos.timeutil import to_local
-
-from .conftest import MeterRow, add_meters
+from tests.factories import MeterRow, add_meters
 
 
 @pytest.fixture

@@ -21,8 +21,7 @@ from osos.simulator.spec import specs_for
 from osos.store.models import profile_intervals
 from osos.timeutil import UTC, FixedClock
 from osos.transport import DialInListener
-
-from .conftest import MeterRow, add_meters
+from tests.factories import MeterRow, add_meters
 
 T0 = dt.datetime(2026, 11, 2, 6, 7, 30, tzinfo=UTC)
 CONFIG = HeadendConfig(

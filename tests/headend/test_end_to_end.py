@@ -35,8 +35,7 @@ from osos.store.models import (
 )
 from osos.store.models.headend import ReadJob
 from osos.timeutil import UTC, FixedClock
-
-from .conftest import MeterRow, add_meters
+from tests.factories import MeterRow, add_meters
 
 T0 = dt.datetime(2026, 11, 2, 6, 7, 30, tzinfo=UTC)  # 09:07:30 local
 CONFIG = HeadendConfig(

@@ -19,8 +19,7 @@ from osos.simulator.spec import specs_for
 from osos.store.models import AuditEntry
 from osos.store.models.headend import MeterLink
 from osos.timeutil import UTC, FixedClock
-
-from .conftest import MeterRow, add_meters
+from tests.factories import MeterRow, add_meters
 
 T0 = dt.datetime(2026, 11, 2, 6, 7, 30, tzinfo=UTC)
 CONFIG = HeadendConfig(

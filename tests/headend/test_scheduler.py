@@ -23,8 +23,8 @@ from osos.store.models import AuditEntry, Installation, Meter, profile_intervals
 from osos.store.models.headend import ReadJob
 from osos.timeutil import UTC, FixedClock
 from osos.transport import MockTransport, Transport
+from tests.factories import MeterRow, add_meters
 
-from .conftest import MeterRow, add_meters
 from .fakes import FakeMeter, index_at, meter_session
 
 NOW = dt.datetime(2026, 11, 2, 6, 7, 30, tzinfo=UTC)

@@ -13,8 +13,7 @@ from osos.cli import app
 from osos.runtime import Runtime
 from osos.store import db
 from osos.store.models import Readout, ReadoutValue, profile_intervals
-
-from .builders import Q, add_meter, add_service_point, install, local, standard_step
+from tests.factories import Q, add_meter, add_service_point, install, local, standard_step
 
 runner = CliRunner()
 

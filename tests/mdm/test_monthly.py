@@ -1,6 +1,6 @@
 """Hand-computed months, on SQLite and PostgreSQL.
 
-The standard pattern (builders.standard_step) per day: T1 06–17 44 intervals × 0.250 = 11 kWh,
+The standard pattern (factories.standard_step) per day: T1 06–17 44 intervals × 0.250 = 11 kWh,
 T2 17–22 20 × 0.500 = 10 kWh, T3 22–06 32 × 0.100 = 3.2 kWh: 24.2 kWh a day, 750.2 kWh in
 October 2026 (31 days); 5.8.0 0.030 and 8.8.0 0.008 per interval: 89.28 and 23.808 kvarh.
 """
@@ -15,8 +15,7 @@ from osos.errors import NotFound
 from osos.mdm.service import monthly_report
 from osos.runtime import Runtime
 from osos.store import db
-
-from .builders import (
+from tests.factories import (
     START_INDEXES,
     add_meter,
     add_readout,

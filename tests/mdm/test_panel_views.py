@@ -9,8 +9,7 @@ from osos.mdm.service import interval_consumption, month_end_indexes, monthly_hi
 from osos.runtime import Runtime
 from osos.settings import ReactiveLimits
 from osos.store import db
-
-from .builders import (
+from tests.factories import (
     START_INDEXES,
     Q,
     add_meter,

@@ -17,8 +17,7 @@ from osos.runtime import Runtime
 from osos.store import db
 from osos.store.intervals import store_profile
 from osos.timeutil import month_bounds
-
-from .builders import add_meter
+from tests.factories import add_meter
 
 
 def _where(runtime: Runtime, meter_id: int) -> dict[str, int]:

@@ -25,8 +25,7 @@ from osos.store.ingest import store_readout
 from osos.store.intervals import store_profile
 from osos.store.models import Meter
 from osos.store.models.mdm import BillingDeterminant, UpkeepWatermark, ValidationFinding
-
-from .builders import (
+from tests.factories import (
     START_INDEXES,
     Q,
     add_meter,

@@ -19,8 +19,8 @@ from osos.runtime import Runtime
 from osos.store.models.mdm import BillingDeterminant, UpkeepWatermark, ValidationFinding
 from osos.timeutil import UTC, FixedClock
 from osos.transport import MockTransport, Transport
+from tests.factories import MeterRow, add_meters
 
-from ..headend.conftest import MeterRow, add_meters
 from ..headend.fakes import FakeMeter, meter_session
 
 NOW = dt.datetime(2026, 11, 2, 6, 7, 30, tzinfo=UTC)

@@ -18,8 +18,7 @@ from osos.store import db
 from osos.store.intervals import store_profile
 from osos.store.models import AuditEntry, ProfileIntervalHistory, profile_intervals
 from osos.store.models.mdm import BillingDeterminant
-
-from .builders import (
+from tests.factories import (
     START_INDEXES,
     Q,
     add_meter,

@@ -22,8 +22,7 @@ from osos.domain import DataSource, TariffGroup
 from osos.readings import IntervalRecord
 from osos.store.models import Meter, ServicePoint
 from osos.timeutil import month_bounds, next_month_start, to_local
-
-from .builders import add_meter, add_readout, add_service_point, install, store_intervals
+from tests.factories import add_meter, add_readout, add_service_point, install, store_intervals
 
 Q = dt.timedelta(minutes=15)
 PROFILE_REGS = ("1.8.0", "2.8.0", "5.8.0", "8.8.0")

@@ -20,7 +20,7 @@ from osos.scope.service import (
 )
 from osos.store import db
 from osos.store.ingest import store_readout
-from tests.sharing import factories as f
+from tests import factories as f
 
 AT = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 

@@ -29,7 +29,7 @@ from osos.store.ingest import store_readout
 from osos.store.models import AuditEntry
 from osos.timeutil import parse_local, period_of
 from osos.web.api import routes as api
-from tests.sharing import factories as f
+from tests import factories as f
 
 NOW = parse_local("2026-11-27T12:00")
 

@@ -22,7 +22,7 @@ from osos.sharing.transport import HttpPost
 from osos.store import db
 from osos.store.models.sharing import Delivery, DeliveryAlert, DeliveryCorrection
 from osos.timeutil import FixedClock, parse_local
-from tests.sharing import factories as f
+from tests import factories as f
 from tests.sharing.conftest import FakeSource, Receiver
 
 SHARING = SharingConfig()

@@ -17,7 +17,7 @@ from osos.store import db
 from osos.store.intervals import store_profile
 from osos.store.models.sharing import Delivery, DeliveryAlert, DeliveryCorrection
 from osos.timeutil import FixedClock, parse_local
-from tests.sharing import factories as f
+from tests import factories as f
 from tests.sharing.conftest import Receiver
 
 CONFIG = SharingConfig(lookback=dt.timedelta(minutes=15), http_backoff_s=0)

@@ -16,7 +16,7 @@ from osos.runtime import Runtime
 from osos.store import db
 from osos.store.ingest import store_readout
 from osos.store.intervals import store_profile
-from tests.sharing import factories as f
+from tests import factories as f
 
 AT = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
 

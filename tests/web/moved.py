@@ -22,7 +22,7 @@ from osos.store.db import transaction
 from osos.store.ingest import store_readout
 from osos.store.models import Installation, Readout
 from osos.timeutil import parse_local
-from tests.sharing import factories as f
+from tests import factories as f
 
 MOVED = parse_local("2026-10-15T00:00")
 BEFORE = parse_local("2026-10-10T09:00")  # read at A1

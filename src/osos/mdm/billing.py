@@ -9,7 +9,7 @@ add up to the total exactly). Every estimated input makes the month ``estimated`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -233,6 +233,23 @@ def _tariff_consumption(
     return origins.pop() if len(origins) == 1 else ("mixed" if origins else "none")
 
 
+def _register_consumption(
+    segments: Sequence[Segment],
+) -> tuple[dict[str, Decimal | None], set[str]]:
+    """Each non-tariff register's consumption over the segments, and the registers whose
+    indexes at a segment's edge were estimated."""
+    consumption: dict[str, Decimal | None] = {}
+    estimated: set[str] = set()
+    for obis in REGISTERS:
+        if obis in TARIFF_REGISTERS:
+            continue
+        consumption[obis] = _sum([s.consumption(obis) for s in segments])
+        edges = (v for s in segments for v in (s.start_index.get(obis), s.end_index.get(obis)))
+        if any(v is not None and v.estimated for v in edges):
+            estimated.add(obis)
+    return consumption, estimated
+
+
 def compute_month(
     month: MonthInput,
     limits: ReactiveLimits,
@@ -246,20 +263,7 @@ def compute_month(
     run (:mod:`osos.mdm.bulk`) passes its column-wise results in their place.
     """
     segments = build_segments(month.spans, month.meters, month.start, month.end, REGISTERS)
-    consumption: dict[str, Decimal | None] = {}
-    estimated_registers: set[str] = set()
-    for obis in REGISTERS:
-        if obis in TARIFF_REGISTERS:
-            continue
-        consumption[obis] = _sum([s.consumption(obis) for s in segments])
-        if any(
-            v.estimated
-            for s in segments
-            for v in (s.start_index.get(obis), s.end_index.get(obis))
-            if v is not None
-        ):
-            estimated_registers.add(obis)
-
+    consumption, estimated_registers = _register_consumption(segments)
     tariff_origin = _tariff_consumption(month, segments, tariffs, consumption, estimated_registers)
 
     closing = next((s for s in segments if s.end == month.end), None)

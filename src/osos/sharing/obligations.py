@@ -97,13 +97,14 @@ def plan(session: Session, now: dt.datetime, config: SharingConfig) -> int:
         periods = _owed_periods(rule, now, config) if sps else []
         if not periods:
             continue
-        existing = set(
-            session.execute(
+        existing = {
+            (sp_id, start)
+            for sp_id, start in session.execute(
                 select(Delivery.service_point_id, Delivery.period_start).where(
                     Delivery.rule == int(rule), Delivery.period_start >= periods[0].start
                 )
-            ).tuples()
-        )
+            )
+        }
         for period in periods:
             calendar = _calendar_day(session, period) if rule is Rule.SETTLEMENT else None
             deadline = due_at(rule, period, config, calendar)

@@ -1,22 +1,112 @@
-"""Build service points, meters, installations, profiles and readouts for MDM tests."""
+"""The one place tests build their worlds: organisations, service points, meters and their
+installations, supply periods, profile rows and readouts, written with the ORM and the store's
+own ingest (so what a test builds is what the head-end would have stored)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from osos.domain import DataSource, ReadSource
+from osos.channels import to_milli
+from osos.domain import CommMode, DataSource, Generation, MeterKind, OrganisationKind, ReadSource
 from osos.protocol.iec62056_21.adapter import read_values
 from osos.protocol.iec62056_21.datasets import parse_data_sets
 from osos.readings import IntervalRecord, ReadValue
+from osos.runtime import Runtime
 from osos.store.ingest import store_readout
 from osos.store.intervals import store_profile
-from osos.store.models import Installation, Meter, ServicePoint
+from osos.store.models import (
+    Installation,
+    Meter,
+    Organisation,
+    ServicePoint,
+    SupplyPeriod,
+    profile_intervals,
+)
 from osos.timeutil import LOCAL_TZ, UTC
+
+# -- registry rows: organisations, points, meters, installations, supply ------------------
+
+SINCE = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+
+
+def organisation(session: Session, name: str, kind: OrganisationKind) -> Organisation:
+    org = Organisation(name=name, kind=kind)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def service_point(
+    session: Session,
+    no: str,
+    *,
+    comm_mode: CommMode | None = CommMode.DIAL_OUT,
+    host: str | None = None,
+    port: int | None = None,
+    ct: Decimal = Decimal(1),
+    meter_kind: MeterKind = MeterKind.ELECTRICITY,
+    **fields: Any,
+) -> ServicePoint:
+    """A service point; with ``comm_mode`` also a meter installed there since 2025."""
+    sp = ServicePoint(no=no, **fields)
+    session.add(sp)
+    session.flush()
+    if comm_mode is not None:
+        meter = Meter(
+            serial=f"M{no}", flag="MSY", comm_mode=comm_mode, host=host, port=port, kind=meter_kind
+        )
+        session.add(meter)
+        session.flush()
+        session.add(
+            Installation(
+                meter_id=meter.id,
+                service_point_id=sp.id,
+                installed_at=SINCE,
+                ct_ratio=ct,
+                vt_ratio=Decimal(1),
+            )
+        )
+        session.flush()
+    return sp
+
+
+def meter_id(session: Session, sp: ServicePoint) -> int:
+    session.refresh(sp)
+    return sp.installations[0].meter_id
+
+
+def index_rows(session: Session, meter: int, points: list[tuple[dt.datetime, Decimal]]) -> None:
+    """1.8.0 indexes at the given interval ends."""
+    session.execute(
+        insert(profile_intervals),
+        [{"meter_id": meter, "end_at": at, "r1_8_0": to_milli(v)} for at, v in points],
+    )
+
+
+def supply(
+    session: Session,
+    sp: ServicePoint,
+    supplier: Organisation,
+    start: dt.datetime,
+    end: dt.datetime | None,
+) -> None:
+    session.add(
+        SupplyPeriod(
+            service_point_id=sp.id, supplier_id=supplier.id, valid_from=start, valid_to=end
+        )
+    )
+    session.flush()
+
+
+# -- MDM worlds: hand-computed profiles and readouts --------------------------------------
 
 Q = dt.timedelta(minutes=15)
 # The hand-computed pattern's registers at the start of its first interval.
@@ -165,3 +255,53 @@ def add_readout(
         ],
         source=ReadSource.IMPORT,
     ).readout_id
+
+
+# -- head-end worlds: meters behind (simulated) modems -------------------------------------
+
+INSTALLED = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class MeterRow:
+    serial: str
+    flag: str = "XYZ"
+    port: int | None = None
+    password: str | None = "12345678"
+    balancing_unit: bool = False
+    generation: Generation = Generation.NONE
+    comm_mode: CommMode = CommMode.DIAL_OUT
+    host: str = "127.0.0.1"
+
+
+def add_meters(runtime: Runtime, rows: Sequence[MeterRow]) -> dict[str, int]:
+    """Service point + meter + installation per row; returns serial → meter id."""
+    ids: dict[str, int] = {}
+    with runtime.sessions.begin() as session:
+        for row in rows:
+            point = ServicePoint(
+                no=f"SP{row.serial}",
+                balancing_unit=row.balancing_unit,
+                generation=row.generation,
+            )
+            meter = Meter(
+                serial=row.serial,
+                flag=row.flag,
+                comm_mode=row.comm_mode,
+                host=row.host,
+                port=row.port,
+                password=row.password,
+            )
+            session.add_all([point, meter])
+            session.flush()
+            session.add(
+                Installation(
+                    meter_id=meter.id,
+                    service_point_id=point.id,
+                    installed_at=INSTALLED,
+                    ct_ratio=Decimal(1),
+                    vt_ratio=Decimal(1),
+                )
+            )
+            ids[row.serial] = meter.id
+    return ids

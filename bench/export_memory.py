@@ -1,7 +1,7 @@
 """How much memory writing a file takes: the tracemalloc peak of one export of ``n`` rows.
 
-Shared by ``tests/exports/test_memory.py`` (which asserts the peak does not grow with the rows)
-and ``bench/bench_exports.py`` (which prints the figures).
+Used by ``bench/bench_exports.py`` (which prints the figures) and by
+``tests/exports/test_memory.py`` (which asserts the peak does not grow with the rows).
 """
 
 from __future__ import annotations
