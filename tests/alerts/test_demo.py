@@ -19,7 +19,7 @@ from osos.simulator.spec import specs_from_meters
 from osos.store import db
 from osos.store.intervals import store_profile
 from osos.store.models import Meter
-from tests.mdm.builders import local
+from tests.factories import local
 from tests.web.data import load_registry
 
 CLOSE = {"2000109617": "57740731"}  # Çorlu Devlet Hastanesi: 17.27 % against 20 %

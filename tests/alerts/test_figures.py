@@ -11,7 +11,7 @@ from osos.regulation import set_value
 from osos.runtime import Runtime
 from osos.store import db
 from osos.timeutil import DAY
-from tests.mdm.builders import local
+from tests.factories import local
 
 from .world import build
 

@@ -17,7 +17,7 @@ from osos.store.models import CommLogEntry
 from osos.store.models.headend import ReadJob
 from osos.timeutil import local_date, local_midnight
 from osos.web.operations import coverage_today
-from tests.mdm.builders import (
+from tests.factories import (
     add_meter,
     add_service_point,
     install,

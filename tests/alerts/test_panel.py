@@ -28,7 +28,7 @@ from osos.store.models import (
 )
 from osos.timeutil import FixedClock
 from osos.web.app import create_app
-from tests.mdm.builders import add_readout, local
+from tests.factories import add_readout, local
 from tests.web.conftest import CHEAP_HASHER, csrf_of
 
 from .world import build

@@ -25,7 +25,7 @@ from osos.store import db
 from osos.store.models import MeterCommStatus
 from osos.store.models.alerts import Alert, AlertSend
 from osos.timeutil import QUARTER, FixedClock, floor_to, month_start_before, period_of
-from tests.mdm.builders import local
+from tests.factories import local
 
 from .world import build, point, run_profile, user
 

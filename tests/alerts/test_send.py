@@ -20,7 +20,7 @@ from osos.store import db
 from osos.store.models import ServicePoint
 from osos.store.models.alerts import Alert, AlertSend
 from osos.timeutil import DAY, FixedClock
-from tests.mdm.builders import local
+from tests.factories import local
 
 from .smtp import Inbox, smtp_server
 from .world import REACTIVE, build, run_profile, user

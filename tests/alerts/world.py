@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from osos.domain import TariffGroup, UserKind
 from osos.store.models import Meter, ServicePoint, User
-from tests.mdm.builders import (
+from tests.factories import (
     add_meter,
     add_service_point,
     install,
