@@ -153,3 +153,12 @@ def test_alert_settings_come_from_the_environment(tmp_path: Path) -> None:
         settings(tmp_path, OSOS_ALERTS_CLOSE_SHARE="1.5")
     with pytest.raises(ConfigError, match="OSOS_ALERTS_UNREAD_HOURS"):
         settings(tmp_path, OSOS_ALERTS_UNREAD_HOURS="0")
+
+
+def test_loss_limits_come_from_the_environment(tmp_path: Path) -> None:
+    s = settings(tmp_path, OSOS_LOSSES_DROP_RATIO="0.4", OSOS_LOSSES_DROP_DAYS="5").losses
+    assert s.drop_ratio == Decimal("0.4") and s.drop_days == 5
+    assert s.imbalance_ratio == Decimal("0.6") and s.clock_back_minutes == 10  # defaults
+    for name, bad in (("OSOS_LOSSES_DROP_DAYS", "0"), ("OSOS_LOSSES_PEER_RATIO", "-1")):
+        with pytest.raises(ConfigError, match=name):
+            settings(tmp_path, **{name: bad})

@@ -23,6 +23,10 @@ from typing import TypeVar
 
 from osos.domain import FeeReason
 from osos.errors import ConfigError, InvalidInput
+from osos.sections import AlertSettings as AlertSettings
+from osos.sections import LossLimits as LossLimits
+from osos.sections import MailSettings as MailSettings
+from osos.sections import ScopeSettings as ScopeSettings
 from osos.timeutil import parse_local
 
 T = TypeVar("T")
@@ -134,36 +138,6 @@ class SharingConfig:
 
 
 @dataclass(frozen=True)
-class ScopeSettings:
-    """Who must be in OSOS: the company's Board-approved limit (TREDAŞ: 50 MWh/year), the rule
-    sets it applies (keys of ``osos.scope.rules.RULESETS``), how much stored data makes a year
-    known, and the load factor of the contract-power estimate (None: no estimate)."""
-
-    limit_kwh: Decimal = Decimal("50000")
-    rulesets: tuple[str, ...] = ("2011", "2015", "2023", "smart-2026")
-    min_coverage_days: int = 28
-    contract_load_factor: Decimal | None = Decimal("0.30")
-
-
-@dataclass(frozen=True)
-class MailSettings:
-    smtp_url: str = ""  # without it, messages wait in the outbox
-    contact: str = ""  # the company's OSOS contact address the panel gives (OSOS_CONTACT_EMAIL)
-
-
-@dataclass(frozen=True)
-class AlertSettings:
-    """Alerts (docs/alerts.md): the share of a limit that is ``close``, how long a meter may
-    stay unread, the compensation step, the SMS gateway (empty: only logged), the head-end's."""
-
-    close_share: Decimal = Decimal("0.80")
-    unread: dt.timedelta = dt.timedelta(hours=24)
-    kvar_step: int = 5
-    sms_url: str = ""
-    headend_every: dt.timedelta | None = None  # None: the head-end does not run them
-
-
-@dataclass(frozen=True)
 class Settings:
     home: Path
     database: DatabaseSettings
@@ -176,6 +150,7 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     scope: ScopeSettings = field(default_factory=ScopeSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    losses: LossLimits = field(default_factory=LossLimits)
 
     @property
     def is_production(self) -> bool:
@@ -377,6 +352,15 @@ def _alerts(env: _Env) -> AlertSettings:
     )
 
 
+def _losses(env: _Env) -> LossLimits:
+    d, parsed = LossLimits(), {}
+    for name in LossLimits.__dataclass_fields__:
+        default = getattr(d, name)
+        rule = _decimal if isinstance(default, Decimal) else _positive
+        parsed[name] = env.parsed("OSOS_LOSSES_" + name.upper(), rule, default)
+    return LossLimits(**parsed)
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings of this process: defaults overridden by the ``OSOS_*`` variables set."""
     env = _Env(os.environ if environ is None else environ)
@@ -395,4 +379,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         scope=_scope(env),
         alerts=_alerts(env),
+        losses=_losses(env),
     )

@@ -14,6 +14,7 @@ from osos.cli import demo as demo_cli
 from osos.cli import dlms as dlms_cli
 from osos.cli import headend as headend_cli
 from osos.cli import iec as iec_cli
+from osos.cli import losses as losses_cli
 from osos.cli import mdm as mdm_cli
 from osos.cli import registry as registry_cli
 from osos.cli import regulation as regulation_cli
@@ -49,6 +50,7 @@ app.add_typer(sharing_cli.tokens_app, name="tokens")
 app.add_typer(scope_cli.app, name="scope")
 app.add_typer(regulation_cli.app, name="regulation")
 app.add_typer(alerts_cli.app, name="alerts")
+app.add_typer(losses_cli.app)
 
 
 def _version(value: bool) -> None:

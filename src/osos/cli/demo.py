@@ -20,13 +20,14 @@ from sqlalchemy import select
 
 from osos.app import open_runtime
 from osos.app.headend import after_tick_hooks, serve_headend
-from osos.errors import ImportFailed
+from osos.errors import ImportFailed, InvalidInput
 from osos.headend.config import HeadendConfig
 from osos.identity.demo import ensure_demo_users
 from osos.registry.importer import import_registry
 from osos.runtime import Runtime
 from osos.settings import Settings, load_settings
 from osos.simulator import Fleet, specs_from_meters
+from osos.simulator.faults import Fault, parse_fault_option
 from osos.simulator.fromdb import meter_rows
 from osos.store.db import transaction
 from osos.store.models import ServicePoint
@@ -36,6 +37,10 @@ from osos.web.app import create_app
 app = typer.Typer()
 
 DIAL_IN_PORT = 4059
+#: The demo fleet's tampered meter (Keşan Soğuk Hava Deposu, the registry's last point): its
+#: terminal cover opened and a magnet held on it a week ago, and most of its load by-passed
+#: since, so the back office's loss worklist (/yonetim/kayip-kacak) has something to show.
+DEMO_FAULTS = "80229911=cover_open,magnetic,bypass"
 log = logging.getLogger("osos.demo")
 
 
@@ -50,6 +55,9 @@ def demo(
         40, help="Days of load profile the head-end reads from each meter on first contact."
     ),
     dial_in_port: int = typer.Option(DIAL_IN_PORT, help="Head-end listener for dial-in modems."),
+    faults: str = typer.Option(
+        DEMO_FAULTS, help="Simulated faults SERIAL=kind[,kind…] ('' for none), as osos simulate."
+    ),
 ) -> None:
     """Run the demo: migrate, import the registry, start the simulated fleet, head-end, panel."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -57,7 +65,11 @@ def demo(
     runtime = open_runtime(upgrade=True, settings=settings)
     try:
         _prepare(runtime, registry)
-        asyncio.run(_run(runtime, host, port, dial_in_port, backfill_days))
+        try:
+            pairs = parse_fault_option(faults) if faults.strip() else []
+        except InvalidInput as exc:
+            raise typer.BadParameter(str(exc), param_hint="--faults") from exc
+        asyncio.run(_run(runtime, host, port, dial_in_port, backfill_days, pairs))
     except KeyboardInterrupt:
         typer.echo("demo stopped")
     finally:
@@ -101,11 +113,21 @@ def _demo_settings(settings: Settings, days: int) -> Settings:
     return dataclasses.replace(settings, sharing=sharing, mail=mail, alerts=alerts)
 
 
-async def _run(runtime: Runtime, host: str, port: int, dial_in_port: int, days: int) -> None:
+async def _run(
+    runtime: Runtime,
+    host: str,
+    port: int,
+    dial_in_port: int,
+    days: int,
+    faults: list[tuple[str, Fault]],
+) -> None:
     with runtime.sessions() as session:
         specs = specs_from_meters(meter_rows(session))
     stop = asyncio.Event()
     async with Fleet(specs, host="127.0.0.1") as fleet:
+        for serial, fault in faults:
+            if serial in fleet.meters:
+                fleet.set_fault(serial, fault)
         dial_in = [s.serial for s in specs if s.port is None]
         typer.echo(
             f"simulated fleet: {len(specs) - len(dial_in)} dial-out meters on 127.0.0.1, "
@@ -124,7 +146,11 @@ async def _run(runtime: Runtime, host: str, port: int, dial_in_port: int, days: 
                 listen=("127.0.0.1", dial_in_port),
                 tick_s=5.0,
                 config=config,
-                hooks=after_tick_hooks(runtime, validation_every=dt.timedelta(minutes=1)),
+                hooks=after_tick_hooks(
+                    runtime,
+                    validation_every=dt.timedelta(minutes=1),
+                    losses_every=dt.timedelta(minutes=5),
+                ),
             )
         )
         server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port))

@@ -39,6 +39,7 @@ from .model import (
     import_total,
 )
 from .model import local_naive as _local
+from .tamper import event_value
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,8 @@ MAKEL_READOUT: Final = (
     Line("96.60", "text", "31230000"),
     Line("96.61", "text", "31230000"),
     Line("96.62", "text", "31230000"),
-    Line("96.70", "text", "00-00-00,00:00"),
-    Line("96.71", "text", "00-00-00,00:00)(00"),
+    Line("96.70", "event", "96.70"),
+    Line("96.71", "event", "96.71"),
     Line("96.71*1", "text", "00-00-00,00:00)(00"),
     Line("96.71*2", "text", "00-00-00,00:00)(00"),
     Line("96.7.0", "text", "00"),
@@ -191,11 +192,11 @@ MAKEL_READOUT: Final = (
     Line("96.7.2", "text", "00"),
     Line("96.77.2*1", "text", "00-00-00,00:00,00-00-00,00:00"),
     Line("96.77.2*2", "text", "00-00-00,00:00,00-00-00,00:00"),
-    Line("96.7.3", "text", "00"),
-    Line("96.77.3*1", "text", "00-00-00,00:00,00-00-00,00:00"),
+    Line("96.7.3", "event", "96.7.3"),
+    Line("96.77.3*1", "event", "96.77.3*1"),
     Line("96.77.3*2", "text", "00-00-00,00:00,00-00-00,00:00"),
-    Line("96.77.4", "text", "00"),
-    Line("96.77.4*1", "text", "00-00-00,00:00,00-00-00,00:00"),
+    Line("96.77.4", "event", "96.77.4"),
+    Line("96.77.4*1", "event", "96.77.4*1"),
     Line("96.77.4*2", "text", "00-00-00,00:00,00-00-00,00:00"),
     Line("96.77.5", "text", "00"),
     Line("96.77.5*1", "text", "00-00-00,00:00,00-00-00,00:00"),
@@ -258,7 +259,7 @@ LUNA_READOUT: Final = (
     Line("34.7.0", "text", "50.00*Hz"),
     Line("96.50", "text", "06001700220099999999999999999999"),
     Line("96.60", "text", "31230000"),
-    Line("96.71", "text", "00-00-00,00:00)(00"),
+    Line("96.71", "event", "96.71"),
 )
 
 
@@ -476,6 +477,9 @@ def render_line(family: Family, line: Line, snap: Snapshot, serial: str) -> Data
                 ValueGroup(_stamp(family, demand.time)),
             ),
         )
+    if source == "event":  # tampering (tamper.py): the null stamps of a clean meter otherwise
+        text = event_value(line.arg, snap.events, lambda when: _stamp(family, when))
+        return DataSet.from_text(f"{line.address}({text})")
     if source in ("voltage", "current"):
         index = int(line.arg) - 1
         if source == "voltage":

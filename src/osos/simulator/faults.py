@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from osos.errors import InvalidInput
+from osos.timeutil import local_date, local_midnight
 
 
 class Fault(StrEnum):
@@ -17,6 +19,25 @@ class Fault(StrEnum):
     NOISE = "noise"  # line noise before every answer (the answer itself is intact)
     SLOW_BAUD = "slow_baud"  # bytes paced as at 300 Bd, whatever was negotiated
     CLOCK_OFF = "clock_off"  # the clock jumps far off (until the head-end sets it)
+    # Tampering (see tamper.py): the meter's state from a start time on, not per call.
+    COVER_OPEN = "cover_open"  # terminal cover opened (96.71 stamp and counter)
+    MAIN_COVER = "main_cover"  # main cover opened (96.70)
+    MAGNETIC = "magnetic"  # a magnet held on the meter for a while (96.77.4*1 record)
+    PHASE_LOSS = "phase_loss"  # L3 voltage link opened: no voltage, current flows, unmetered
+    BYPASS = "bypass"  # most of the load bypasses the meter
+
+
+#: Faults of the meter itself rather than of a call (never drawn by ``random_faults``).
+TAMPERS = frozenset(
+    {Fault.COVER_OPEN, Fault.MAIN_COVER, Fault.MAGNETIC, Fault.PHASE_LOSS, Fault.BYPASS}
+)
+
+
+def tamper_start(now: dt.datetime) -> dt.datetime:
+    """When a tamper fault set without a time began: 10:30 local, seven days before ``now``."""
+    return local_midnight(local_date(now) - dt.timedelta(days=7)) + dt.timedelta(
+        hours=10, minutes=30
+    )
 
 
 #: How far CLOCK_OFF moves the clock, seconds.

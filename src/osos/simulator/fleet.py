@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import functools
 import logging
 import random
@@ -30,7 +31,7 @@ from osos.timeutil import Clock, SystemClock
 
 from .dlms_meter import DlmsMeter
 from .dlms_session import converse as converse_dlms
-from .faults import CLOCK_OFF_SECONDS, Fault
+from .faults import CLOCK_OFF_SECONDS, TAMPERS, Fault, tamper_start
 from .meter import VirtualMeter
 from .model import MeterModel
 from .modem import Modem, modem_groups
@@ -177,10 +178,21 @@ class Fleet:
 
     # --- faults -----------------------------------------------------------------------------
 
-    def set_fault(self, serial: str, fault: Fault, count: int | None = None) -> None:
+    def set_fault(
+        self,
+        serial: str,
+        fault: Fault,
+        count: int | None = None,
+        since: dt.datetime | None = None,
+    ) -> None:
         """Give a meter a fault for its next ``count`` calls (None: until cleared).
-        CLOCK_OFF moves the clock at once; it stays off until the head-end sets it."""
+        CLOCK_OFF moves the clock at once; it stays off until the head-end sets it. A tamper
+        fault (``TAMPERS``) is the meter's state from ``since`` on (default: 10:30 local a
+        week ago, so the history a head-end back-fills shows the change)."""
         meter = self.device(serial)
+        if fault in TAMPERS:
+            meter.model.tamper.begin(fault.value, since or tamper_start(self.clock.now()))
+            return
         if fault is Fault.CLOCK_OFF:
             meter.set_clock_offset(CLOCK_OFF_SECONDS)
             return
@@ -190,6 +202,7 @@ class Fleet:
         """Clear one fault, or all of them (a CLOCK_OFF clock goes back to the spec's drift)."""
         meter = self.device(serial)
         meter.faults.clear(fault)
+        meter.model.tamper.clear(None if fault is None else fault.value)
         if fault in (None, Fault.CLOCK_OFF):
             meter.set_clock_offset(meter.spec.drift_s)
 
@@ -197,7 +210,7 @@ class Fleet:
         """Give each meter a random fault with probability ``rate`` (seeded); returns them."""
         rng = random.Random(seed)
         chosen: dict[str, Fault] = {}
-        kinds = sorted(Fault)
+        kinds = sorted(set(Fault) - TAMPERS)
         for serial in sorted(self.meters):
             if rng.random() < rate:
                 chosen[serial] = rng.choice(kinds)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import operator
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from osos.errors import InvalidInput
@@ -38,6 +38,7 @@ from .consumption import (
     day_totals,
     mix,
 )
+from .tamper import Tampering
 
 LOCAL_OFFSET = dt.timedelta(hours=3)
 INTERVAL = dt.timedelta(minutes=SLOT_MINUTES)
@@ -95,6 +96,7 @@ class Snapshot:
     reset_count: int
     billing: tuple[BillingPeriod, ...]  # [0] = last reset (*1), [1] = the one before (*2)
     phases: PhaseValues
+    events: Mapping[str, tuple[dt.datetime, dt.datetime | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -160,6 +162,10 @@ class MeterModel:
         self.reset_base = reset_base
         self.phases = phases
         self.clock = ClockLine.fixed(drift)
+        self.tamper = Tampering()
+        seed = character.seed
+        self._shares = tuple(1000 + mix(seed, 20, k) % 300 for k in range(phases))
+        self._base_volts = tuple(225_000 + mix(seed, 21, k) % 6000 for k in range(phases))
         self._patterns: dict[tuple[int, int, int], DayPattern] = {}
         self._day_starts: list[Registers] = [self.initial]
         self._totals: dict[tuple[int, int, int], Registers] = {}
@@ -192,6 +198,13 @@ class MeterModel:
         return starts[offset]
 
     def registers_at(self, when: dt.datetime) -> Registers:
+        """Registers as the meter counts them at true time ``when`` (a by-pass or a lost
+        phase voltage leaves part of the energy out, see :mod:`.tamper`)."""
+        if not self.tamper.since:
+            return self._registers_at(when)
+        return self.tamper.metered(when.astimezone(UTC), self._registers_at, self.phase_shares())
+
+    def _registers_at(self, when: dt.datetime) -> Registers:
         """Registers at true time ``when``; inside an interval its energy accrues pro rata."""
         when = when.astimezone(UTC)
         if when <= self.installed_at:
@@ -297,16 +310,22 @@ class MeterModel:
         seed = self.character.seed
         volts = []
         amps = []
-        shares = [1000 + mix(seed, 20, k) % 300 for k in range(self.phases)]
+        shares = self.phase_shares()
         total_share = sum(shares)
         for k in range(self.phases):
-            millivolts = 225_000 + (mix(seed, 21, k) % 6000) + mix(seed, 22, k, stamp) % 8000
+            millivolts = self._base_volts[k] + mix(seed, 22, k, stamp) % 8000
             millivolts -= millivolts % 10
             phase_watts = watts * shares[k] // total_share
             milliamps = phase_watts * 1_000_000_000 // (millivolts * self.character.power_factor)
             volts.append(millivolts)
             amps.append(milliamps - milliamps % 10)
+        if self.tamper.since:
+            volts, amps = self.tamper.phases(end, volts, amps)
         return PhaseValues(tuple(volts), tuple(amps))
+
+    def phase_shares(self) -> tuple[int, ...]:
+        """Each phase's share of the load (weights fixed per meter by its seed)."""
+        return self._shares
 
     # --- the meter as the wire sees it -----------------------------------------------------
 
@@ -330,6 +349,7 @@ class MeterModel:
             reset_count=self.reset_count(true_time),
             billing=(self.billing_period(true_time, 1), self.billing_period(true_time, 2)),
             phases=self.phase_values(current_end),
+            events=self.tamper.events(true_time, self.meter_time),
         )
 
     def profile(

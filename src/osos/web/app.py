@@ -29,7 +29,7 @@ from osos.web.deps import (
 )
 from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from osos.web.pages import render
-from osos.web.routes import alerts, applications, auth, backoffice, panel
+from osos.web.routes import alerts, applications, auth, backoffice, losses, panel
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 60 * 2**20  # the largest upload: a registry file (50 MB) and its form
@@ -73,8 +73,15 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    routers = (auth.router, applications.router, panel.router, alerts.router, backoffice.router)
-    for router in (*routers, api.router):
+    for router in (
+        auth.router,
+        applications.router,
+        panel.router,
+        alerts.router,
+        backoffice.router,
+        losses.router,
+        api.router,
+    ):
         app.include_router(router)
     app.middleware("http")(_security)
     _error_pages(app)

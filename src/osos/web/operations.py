@@ -21,6 +21,7 @@ from osos.store.models import (
     Meter,
     MeterCommStatus,
     ProfileIntervalHistory,
+    Readout,
     ServicePoint,
     profile_intervals,
 )
@@ -151,6 +152,12 @@ def transcript(session: Session, comm_id: int) -> bytes | None:
     value: bytes | None = session.scalar(
         select(CommLogEntry.transcript).where(CommLogEntry.id == comm_id)
     )
+    return value
+
+
+def readout_raw(session: Session, readout_id: int) -> bytes | None:
+    """A readout's bytes as received (what a loss finding's evidence came from)."""
+    value: bytes | None = session.scalar(select(Readout.raw).where(Readout.id == readout_id))
     return value
 
 

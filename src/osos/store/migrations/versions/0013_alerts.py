@@ -1,7 +1,7 @@
 """alerts: raised once per level, sent once per user and channel, users' preferences
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0010
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import osos.store.types
 
 revision: str = "0013"
-down_revision: str | None = "0008"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

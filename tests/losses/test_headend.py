@@ -1,0 +1,55 @@
+"""The head-end reads tampered simulated meters over TCP and the detectors find what was done,
+from what it stored: the readout's event registers and the profile's phase values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from osos.headend.config import HeadendConfig
+from osos.headend.scheduler import Scheduler
+from osos.losses.findings import Kind
+from osos.losses.service import run_window
+from osos.runtime import Runtime
+from osos.settings import LossLimits
+from osos.simulator import Fleet, MeterSpec
+from osos.simulator.faults import Fault
+from osos.store.db import transaction
+from osos.timeutil import UTC, FixedClock
+from tests.factories import MeterRow, add_meters
+
+T0 = dt.datetime(2026, 11, 12, 9, 7, 30, tzinfo=UTC)  # 12:07:30 local
+HOUR = dt.timedelta(hours=1)
+SINCE = T0 - dt.timedelta(hours=2, minutes=7, seconds=30)  # 10:00 local
+
+
+async def test_tampered_meters_read_by_the_head_end_are_found(sqlite_runtime: Runtime) -> None:
+    clock = FixedClock(T0)
+    specs = [
+        MeterSpec("80225501", family="makel-c520", seed=3, port=0, peak_w=30_000),
+        MeterSpec("12345501", family="emh-lzqj", seed=4, port=0, peak_w=30_000),
+    ]
+    async with Fleet(specs, clock=clock) as fleet:
+        for fault in (Fault.COVER_OPEN, Fault.MAGNETIC, Fault.PHASE_LOSS):
+            fleet.set_fault("80225501", fault, since=SINCE)
+        fleet.set_fault("12345501", Fault.PHASE_LOSS, since=SINCE)
+        rows = [
+            MeterRow(s.serial, flag=s.meter_flag, port=fleet.port(s.serial), password=s.password)
+            for s in specs
+        ]
+        add_meters(sqlite_runtime, rows)
+        config = HeadendConfig(initial_backfill=dt.timedelta(hours=6))
+        results = await Scheduler(sqlite_runtime, clock=clock, config=config).run_once()
+        assert [r.error for r in results] == [None, None], results
+    with transaction(sqlite_runtime.sessions) as session:
+        found, saved = run_window(session, T0 - dt.timedelta(days=1), T0 + HOUR, LossLimits())
+    by_meter = {(f.meter, f.kind): f for f in found}
+    assert set(by_meter) == {
+        ("80225501", Kind.TERMINAL_COVER), ("80225501", Kind.MAGNETIC),
+        ("80225501", Kind.PHASE_FAIL), ("80225501", Kind.VOLTAGE_MISSING),
+        ("12345501", Kind.VOLTAGE_MISSING),
+    }  # fmt: skip
+    assert by_meter[("80225501", Kind.TERMINAL_COVER)].start == SINCE
+    assert by_meter[("80225501", Kind.TERMINAL_COVER)].evidence["count"] == "01"
+    emh = by_meter[("12345501", Kind.VOLTAGE_MISSING)]
+    assert emh.start == SINCE + dt.timedelta(minutes=15) and int(emh.evidence["samples"]) >= 8
+    assert saved.added == 5
