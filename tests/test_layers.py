@@ -14,7 +14,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 RANK: dict[str, int] = {
     # the vocabulary every layer shares
     "osos": 0, "errors": 0, "timeutil": 0, "domain": 0, "obis": 0, "channels": 0, "eic": 0,
-    "readings": 0, "settings": 0, "settings_web": 0,
+    "readings": 0, "settings": 0, "settings_web": 0, "sections": 0,  # what settings re-exports
     # codecs and links: bytes only
     "protocol": 1, "transport": 1, "exports": 1,  # files people download: format only
     # the store, and what runs on it

@@ -131,6 +131,30 @@ def test_scope_settings_come_from_the_environment(tmp_path: Path) -> None:
             settings(tmp_path, **{name: bad})
 
 
+def test_alert_settings_come_from_the_environment(tmp_path: Path) -> None:
+    d = settings(tmp_path).alerts
+    assert (d.close_share, d.unread, d.kvar_step, d.sms_url, d.headend_every) == (
+        Decimal("0.80"), dt.timedelta(hours=24), 5, "", None
+    )  # fmt: skip
+    s = settings(
+        tmp_path,
+        OSOS_ALERTS_CLOSE_SHARE="0.9",
+        OSOS_ALERTS_UNREAD_HOURS="6",
+        OSOS_ALERTS_KVAR_STEP="10",
+        OSOS_SMS_URL="https://sms.example/send",
+        OSOS_ALERTS_HEADEND_MIN="60",
+        OSOS_CONTACT_EMAIL="osos@tredas.example",
+    )
+    a = s.alerts
+    assert (a.close_share, a.unread, a.kvar_step) == (Decimal("0.9"), dt.timedelta(hours=6), 10)
+    assert a.sms_url == "https://sms.example/send" and a.headend_every == dt.timedelta(hours=1)
+    assert s.mail.contact == "osos@tredas.example"
+    with pytest.raises(ConfigError, match="OSOS_ALERTS_CLOSE_SHARE"):
+        settings(tmp_path, OSOS_ALERTS_CLOSE_SHARE="1.5")
+    with pytest.raises(ConfigError, match="OSOS_ALERTS_UNREAD_HOURS"):
+        settings(tmp_path, OSOS_ALERTS_UNREAD_HOURS="0")
+
+
 def test_loss_limits_come_from_the_environment(tmp_path: Path) -> None:
     s = settings(tmp_path, OSOS_LOSSES_DROP_RATIO="0.4", OSOS_LOSSES_DROP_DAYS="5").losses
     assert s.drop_ratio == Decimal("0.4") and s.drop_days == 5

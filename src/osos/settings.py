@@ -23,6 +23,10 @@ from typing import TypeVar
 
 from osos.domain import FeeReason
 from osos.errors import ConfigError, InvalidInput
+from osos.sections import AlertSettings as AlertSettings
+from osos.sections import LossLimits as LossLimits
+from osos.sections import MailSettings as MailSettings
+from osos.sections import ScopeSettings as ScopeSettings
 from osos.settings_web import AbuseLimits as AbuseLimits
 from osos.settings_web import LoginLimits as LoginLimits
 from osos.settings_web import WebSettings as WebSettings
@@ -121,43 +125,6 @@ class SharingConfig:
 
 
 @dataclass(frozen=True)
-class ScopeSettings:
-    """Who must be in OSOS: the company's Board-approved limit (TREDAŞ: 50 MWh/year), the rule
-    sets it applies (keys of ``osos.scope.rules.RULESETS``), how much stored data makes a year
-    known, and the load factor of the contract-power estimate (None: no estimate)."""
-
-    limit_kwh: Decimal = Decimal("50000")
-    rulesets: tuple[str, ...] = ("2011", "2015", "2023", "smart-2026")
-    min_coverage_days: int = 28
-    contract_load_factor: Decimal | None = Decimal("0.30")
-
-
-@dataclass(frozen=True)
-class LossLimits:
-    """Thresholds of the loss and tamper detectors (docs/losses.md says why each); currents and
-    voltages are the meter's own (secondary) values. Env: ``OSOS_LOSSES_<FIELD>``."""
-
-    imbalance_ratio: Decimal = Decimal("0.6")  # (max − min) / max of the phase currents
-    imbalance_min_a: Decimal = Decimal("0.5")  # only judged when the largest current is this
-    imbalance_samples: int = 4  # consecutive samples (15 min each) before it is a finding
-    voltage_missing_ratio: Decimal = Decimal("0.5")  # a phase below this share of the highest
-    current_flowing_a: Decimal = Decimal("0.05")  # ... while its current is at least this
-    reverse_min_kwh: Decimal = Decimal("1")  # export on a consumer's meter within the period
-    drop_ratio: Decimal = Decimal("0.5")  # a day at most this share of its weekday-hour norm
-    drop_days: int = 3  # consecutive such days
-    drop_history_weeks: int = 4  # weeks before each day that make its norm
-    drop_min_kwh: Decimal = Decimal("5")  # norms of smaller days are not judged
-    peer_ratio: Decimal = Decimal("0.6")  # ... and this share of the similar points' median
-    peer_min_points: int = 3  # similar points needed for the comparison
-    clock_back_minutes: int = 10  # the meter's clock behind true time by this much
-
-
-@dataclass(frozen=True)
-class MailSettings:
-    smtp_url: str = ""  # without it, messages wait in the outbox
-
-
-@dataclass(frozen=True)
 class Settings:
     home: Path
     database: DatabaseSettings
@@ -169,6 +136,7 @@ class Settings:
     reactive: ReactiveLimits = field(default_factory=ReactiveLimits)
     mail: MailSettings = field(default_factory=MailSettings)
     scope: ScopeSettings = field(default_factory=ScopeSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     losses: LossLimits = field(default_factory=LossLimits)
 
     @property
@@ -375,6 +343,23 @@ def _scope(env: _Env) -> ScopeSettings:
     )
 
 
+def _share(text: str) -> Decimal:
+    if not 0 < (value := _decimal(text)) <= 1:
+        raise InvalidInput("must be a share above 0 and at most 1, e.g. 0.80")
+    return value
+
+
+def _alerts(env: _Env) -> AlertSettings:
+    d, hour = AlertSettings(), dt.timedelta(hours=1)
+    return AlertSettings(
+        close_share=env.parsed("OSOS_ALERTS_CLOSE_SHARE", _share, d.close_share),
+        unread=env.parsed("OSOS_ALERTS_UNREAD_HOURS", _positive, d.unread // hour) * hour,
+        kvar_step=env.parsed("OSOS_ALERTS_KVAR_STEP", _positive, d.kvar_step),
+        sms_url=env.text("OSOS_SMS_URL"),
+        headend_every=env.parsed("OSOS_ALERTS_HEADEND_MIN", _optional_minutes, None),
+    )
+
+
 def _losses(env: _Env) -> LossLimits:
     d, parsed = LossLimits(), {}
     for name in LossLimits.__dataclass_fields__:
@@ -397,7 +382,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         web=_web(env),
         sharing=_sharing(env),
         validation=_validation(env),
-        mail=MailSettings(smtp_url=env.text("OSOS_SMTP_URL")),
+        mail=MailSettings(
+            smtp_url=env.text("OSOS_SMTP_URL"), contact=env.text("OSOS_CONTACT_EMAIL")
+        ),
         scope=_scope(env),
+        alerts=_alerts(env),
         losses=_losses(env),
     )

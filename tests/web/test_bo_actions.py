@@ -334,6 +334,7 @@ def test_customer_grants_and_revokes_consent_in_the_panel(world: World) -> None:
     h = {"Authorization": f"Bearer {other.token}"}
     day = (local_iso(world.end - dt.timedelta(days=1)) or "")[:10]
     ask = {"service_point": ABONE_SP, "start": day, "end": (local_iso(world.end) or "")[:10]}
+
     def taken_up() -> int:
         """How many requests were recorded (the API answers 202 alike: no existence oracle)."""
         assert api.post("/api/v1/requests", headers=h, json=ask).status_code == 202

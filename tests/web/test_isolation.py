@@ -114,10 +114,13 @@ def test_supplier_outside_its_supply_dates_gets_404(
     first_row = both.content.decode("utf-8-sig").splitlines()[1]
     local_from = shared_world.late_from.astimezone(LOCAL_TZ)
     assert first_row.startswith(local_from.strftime("%d.%m.%Y %H:%M"))
-    # months not wholly supplied are not shown to the supplier
+    # months not wholly supplied are not shown to the supplier: the visible tab says why
     month = shared_world.late_from.astimezone(LOCAL_TZ).strftime("%Y-%m")
     if shared_world.late_from.astimezone(LOCAL_TZ).day != 1:
-        assert client.get(f"/hn/{LATE_SP}/oranlar", params={"ay": month}).status_code == 404
+        oranlar = client.get(f"/hn/{LATE_SP}/oranlar", params={"ay": month})
+        assert oranlar.status_code == 200 and 'data-testid="outside-supply"' in oranlar.text
+        assert "tedarik döneminizin içinde değil" in oranlar.text
+        assert 'data-testid="inductive-ratio"' not in oranlar.text  # no figure of the month
     # Endeks: no month-end before the supply began, no consumption from before it
     endeks = client.get(f"/hn/{LATE_SP}/endeks.csv").content.decode("utf-8-sig").splitlines()
     headers = endeks[0].split(";")

@@ -1,10 +1,10 @@
 """The head-end process as deployed: the scheduler with what must follow the reads.
 
 After every tick the head-end runs its hooks: the validation and determinant upkeep, the
-decision of what is due to the market operator, and the loss and tamper detectors. Beside the
-scheduler runs the delivery sender, its own task, so a slow receiver never holds a tick or a
-row lock. All of it is wired here, at the root, so that the head-end's own modules never
-depend on the layers above them.
+decision of what is due to the market operator, the loss and tamper detectors, and (when set)
+the alerts. Beside the scheduler runs the delivery sender, its own task, so a slow receiver never
+holds a tick or a row lock. All of it is wired here, at the root, so that the head-end's own
+modules never depend on the layers above them.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+from osos.alerts.hook import AlertsHook
 from osos.headend.config import HeadendConfig
 from osos.headend.scheduler import Scheduler
 from osos.headend.service import AfterTick, run_headend
@@ -30,12 +31,17 @@ def after_tick_hooks(
     validation_every: dt.timedelta = dt.timedelta(minutes=15),
     losses_every: dt.timedelta = dt.timedelta(hours=1),
 ) -> list[AfterTick]:
-    """Deliveries first (deadlines), then the validation upkeep, then the loss detectors."""
-    return [
+    """Deliveries first (deadlines), then the validation upkeep, then the loss detectors, then
+    the alerts (when ``OSOS_ALERTS_HEADEND_MIN`` is set: they read the month's quarters)."""
+    hooks: list[AfterTick] = [
         DeliveryHook(config=sharing),  # None: the deadlines in force (osos.regulation)
         ValidationHook(every=validation_every),  # the validation limits in force, each run
         LossHook(every=losses_every),
     ]
+    every = runtime.settings.alerts.headend_every
+    if every is not None:
+        hooks.append(AlertsHook(every))
+    return hooks
 
 
 async def serve_headend(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from osos import __version__
+from osos.cli import alerts as alerts_cli
 from osos.cli import demo as demo_cli
 from osos.cli import dlms as dlms_cli
 from osos.cli import headend as headend_cli
@@ -48,6 +49,7 @@ app.add_typer(sharing_cli.deliver_app, name="deliver")
 app.add_typer(sharing_cli.tokens_app, name="tokens")
 app.add_typer(scope_cli.app, name="scope")
 app.add_typer(regulation_cli.app, name="regulation")
+app.add_typer(alerts_cli.app, name="alerts")
 app.add_typer(losses_cli.app)
 
 

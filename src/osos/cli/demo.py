@@ -95,7 +95,8 @@ def _prepare(runtime: Runtime, registry: Path) -> None:
 
 def _demo_settings(settings: Settings, days: int) -> Settings:
     """Deliveries go to a folder under ``OSOS_HOME`` unless ``OSOS_DELIVERY_URL`` says where;
-    the fleet has no data before its back-fill, so periods before it are not owed."""
+    the fleet has no data before its back-fill, so periods before it are not owed; the panel
+    gives a demo OSOS contact and the head-end runs the alerts hourly unless set otherwise."""
     sharing = settings.sharing
     if not sharing.delivery_url:
         folder = settings.home / "deliveries"
@@ -104,7 +105,12 @@ def _demo_settings(settings: Settings, days: int) -> Settings:
     if sharing.obligations_from is None:
         go_live = SYSTEM_CLOCK.now() - dt.timedelta(days=days)
         sharing = dataclasses.replace(sharing, obligations_from=go_live)
-    return dataclasses.replace(settings, sharing=sharing)
+    mail, alerts = settings.mail, settings.alerts
+    if not mail.contact:
+        mail = dataclasses.replace(mail, contact="osos@tredas.example")
+    if alerts.headend_every is None:
+        alerts = dataclasses.replace(alerts, headend_every=dt.timedelta(hours=1))
+    return dataclasses.replace(settings, sharing=sharing, mail=mail, alerts=alerts)
 
 
 async def _run(

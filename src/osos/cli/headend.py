@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from osos import audit
 from osos.app import open_runtime
 from osos.app.headend import serve_headend
-from osos.errors import InvalidInput, NotFound
+from osos.errors import Conflict, InvalidInput, NotFound
 from osos.headend.commlog import comm_status
 from osos.headend.config import HeadendConfig, MeterReadReport
 from osos.headend.plans import PURPOSES, SERVICE_CLASSES
@@ -146,7 +146,7 @@ def read(
         report = asyncio.run(
             scheduler.read_now(serial, profile_from=start, profile_to=end, readout=not no_readout)
         )
-    except NotFound as exc:
+    except (NotFound, Conflict) as exc:
         raise _fail(str(exc)) from exc
     except (OperationalError, ProgrammingError) as exc:
         raise _fail(f"database not ready ({exc.orig}); run 'osos db upgrade' first") from exc

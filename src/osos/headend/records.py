@@ -11,12 +11,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osos.domain import CommMode
-from osos.errors import NotFound
+from osos.errors import Conflict, NotFound
 from osos.headend import commlog, jobs
 from osos.headend.jobs import JobView, MeterTarget
 from osos.headend.plans import Backoff
 from osos.headend.readplan import ReadOutcome
 from osos.store.models import Meter
+
+
+def refuse_unreachable(meter: Meter) -> None:
+    """A meter the head-end cannot call is refused before anything is recorded: no modem (read
+    with a hand-held terminal), a modem that calls in, or a dial-out modem without an address."""
+    if meter.comm_mode is CommMode.NONE:
+        raise Conflict(
+            f"meter {meter.serial} has no modem (comm mode none): read it with a hand-held "
+            "terminal and store the readout with 'osos ingest FILE --meter SERIAL'"
+        )
+    if meter.comm_mode is CommMode.DIAL_IN:
+        raise Conflict(f"meter {meter.serial}'s modem calls in: it is read when it calls")
+    if not meter.host:
+        raise Conflict(f"meter {meter.serial} has no modem address (host:port) in the registry")
 
 
 def prepare_read_now(
@@ -31,9 +45,11 @@ def prepare_read_now(
     clock_check: bool,
 ) -> tuple[MeterTarget, list[JobView]]:
     """Jobs for an immediate read of one meter, claimed at once by ``worker``."""
-    meter_id = session.scalar(select(Meter.id).where(Meter.serial == serial))
-    if meter_id is None:
+    meter = session.scalar(select(Meter).where(Meter.serial == serial))
+    if meter is None:
         raise NotFound(f"no meter with serial {serial!r} in the registry")
+    refuse_unreachable(meter)
+    meter_id = meter.id
     ids = []
     if readout:
         ids.append(jobs.add_job(session, meter_id, "readout", now, clock_check=clock_check))

@@ -139,10 +139,27 @@ def totals(rows: Sequence[Interval]) -> Totals:
 
 @dataclass(frozen=True)
 class PhaseRow:
+    """Voltages and currents as the meter measured them: behind transformers these are the
+    secondary values; ``primary_*`` are them through the VT and CT ratios."""
+
     end: dt.datetime
     voltages: tuple[Decimal | None, ...]
     currents: tuple[Decimal | None, ...]
-    source: str
+    source: str  # the profile row's source, or "readout" when built from readouts
+    ct: Decimal = Decimal(1)
+    vt: Decimal = Decimal(1)
+
+    @property
+    def secondary(self) -> bool:
+        return self.ct != 1 or self.vt != 1
+
+    @property
+    def primary_voltages(self) -> tuple[Decimal | None, ...]:
+        return tuple(None if v is None else v * self.vt for v in self.voltages)
+
+    @property
+    def primary_currents(self) -> tuple[Decimal | None, ...]:
+        return tuple(None if a is None else a * self.ct for a in self.currents)
 
 
 @dataclass(frozen=True)
@@ -152,6 +169,11 @@ class Span:
     meter_id: int
     start: dt.datetime
     end: dt.datetime | None
+    ct: Decimal = Decimal(1)
+    vt: Decimal = Decimal(1)
+
+    def holds(self, at: dt.datetime) -> bool:
+        return self.start <= at and (self.end is None or at < self.end)
 
 
 def spans(
@@ -169,7 +191,7 @@ def spans(
             ends = [x for x in (i.removed_at, hi, end) if x is not None]
             b = min(ends) if ends else None
             if b is None or a < b:
-                out.append(Span(i.meter_id, a, b))
+                out.append(Span(i.meter_id, a, b, i.ct_ratio, i.vt_ratio))
     return out
 
 
@@ -188,7 +210,7 @@ def phases(session: Session, sight: Sight, start: dt.datetime, end: dt.datetime)
         for r in session.execute(query.order_by(t.c.end_at)):
             volts = tuple(_milli(getattr(r, BY_OBIS[v].column)) for _, v, _ in PHASES)
             amps = tuple(_milli(getattr(r, BY_OBIS[c].column)) for _, _, c in PHASES)
-            result.append(PhaseRow(r.end_at, volts, amps, str(r.source)))
+            result.append(PhaseRow(r.end_at, volts, amps, str(r.source), span.ct, span.vt))
     return result
 
 

@@ -35,6 +35,7 @@ from osos.web.edge import Edge, security_headers
 from osos.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from osos.web.pages import render
 from osos.web.routes import (
+    alerts,
     applications,
     auth,
     backoffice,
@@ -89,7 +90,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    panel_routers = (auth, applications, panel, consent)
+    panel_routers = (auth, applications, panel, consent, alerts)
     office_routers = (backoffice, bo_sharing, bo_rules, bo_work, bo_exports, losses)
     routers = [m.router for m in (*panel_routers, *office_routers)] + [api.router]
     for router in routers:

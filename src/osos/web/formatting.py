@@ -78,3 +78,22 @@ _UNIT_LABELS = {"m3": "m³", "M3": "m³", "m3/h": "m³/h", "GJ": "GJ", "MWh": "M
 def unit_label(unit: str | None) -> str:
     """A unit as the screen writes it: meters send ``m3`` (ASCII), people read ``m³``."""
     return "" if unit is None else _UNIT_LABELS.get(unit, unit)
+
+
+MONTHS = {
+    "tr": ("Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül",
+           "Ekim", "Kasım", "Aralık"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}  # fmt: skip
+
+
+def month_label(period: str | None, language: str = "tr") -> str:
+    """'2026-11' → 'Kasım 2026' (English: 'November 2026'); anything else as it is."""
+    if not period or len(period) != 7 or period[4] != "-" or not period[5:].isdigit():
+        return period or ""
+    month = int(period[5:])
+    if not 1 <= month <= 12:
+        return period
+    names = MONTHS.get(language, MONTHS["tr"])
+    return f"{names[month - 1]} {period[:4]}"

@@ -163,19 +163,30 @@ def readout_raw(session: Session, readout_id: int) -> bytes | None:
 
 
 def coverage_today(session: Session, now: dt.datetime | None = None) -> Coverage:
-    """Meters with a profile interval since local midnight, of the remotely read meters."""
-    midnight = local_midnight(local_date(now or db_now(session)))
-    meters = session.scalar(select(func.count(Meter.id)).where(Meter.comm_mode != "none")) or 0
+    """Meters with a profile interval since local midnight, of the remotely read meters
+    installed at a service point now (a removed meter is no longer expected to answer)."""
+    now = now or db_now(session)
+    midnight = local_midnight(local_date(now))
+    installed = select(Installation.meter_id).where(
+        Installation.installed_at <= now,
+        or_(Installation.removed_at.is_(None), Installation.removed_at > now),
+    )
+    expected = select(Meter.id).where(Meter.comm_mode != "none", Meter.id.in_(installed))
+    meters = session.scalar(select(func.count()).select_from(expected.subquery())) or 0
     t = profile_intervals
     read = (
-        session.scalar(select(func.count(func.distinct(t.c.meter_id))).where(t.c.end_at > midnight))
+        session.scalar(
+            select(func.count(func.distinct(t.c.meter_id))).where(
+                t.c.end_at > midnight, t.c.meter_id.in_(expected)
+            )
+        )
         or 0
     )
     failing = (
         session.scalar(
             select(func.count())
             .select_from(MeterCommStatus)
-            .where(MeterCommStatus.consecutive_failures > 0)
+            .where(MeterCommStatus.consecutive_failures > 0, MeterCommStatus.meter_id.in_(expected))
         )
         or 0
     )

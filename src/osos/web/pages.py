@@ -39,6 +39,8 @@ def render(
         "day": lambda value: formatting.local_date(value, lang),
         "month_end": lambda period: formatting.month_end_label(period, lang),
         "unit": formatting.unit_label,
+        "month": lambda period: formatting.month_label(period, lang),
+        "osos_contact": runtime_of(request).settings.mail.contact,
     }
     if context:
         ctx.update(context)

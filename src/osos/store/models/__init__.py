@@ -1,6 +1,6 @@
 """All tables. Importing this module registers every table on ``Base.metadata``."""
 
-from osos.store.models import headend, losses, mdm, regulation, sharing, web
+from osos.store.models import alerts, headend, losses, mdm, regulation, sharing, web
 from osos.store.models.base import Base
 from osos.store.models.core import (
     AuditEntry,
@@ -37,6 +37,7 @@ __all__ = [
     "ServicePoint",
     "SupplyPeriod",
     "User",
+    "alerts",
     "headend",
     "losses",
     "mdm",

@@ -14,10 +14,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from osos import exports
+from osos.alerts import store as alerts_store
 from osos.errors import NotFound
 from osos.readmodel.access import NotVisible, Sight, see
 from osos.readmodel.intervals import last_profile_end
 from osos.store.db import now as db_now
+from osos.timeutil import period_of
 from osos.web import downloads
 from osos.web.deps import DB, User, Viewer, record, record_denied, settings_of
 from osos.web.pages import render
@@ -126,6 +128,7 @@ def show(
             "supplier_windows": sight.supply_windows,
             "query": "",
             "lag_since": last if lagging else None,
+            "month_alerts": alerts_store.month_alerts(session, sight.point.id, period_of(now)),
             "choices": choices(session, v.principal),
             **page.template_context(),
         },

@@ -13,7 +13,7 @@ from osos.exports import Cell, Column, Table
 from osos.mdm.billing import MonthlyReport
 from osos.readmodel.access import Sight
 from osos.settings import Settings
-from osos.web import charts
+from osos.web import charts, formatting
 from osos.web.i18n import Words
 from osos.web.screens.common import NoQuery, Page, Screen, history, no_query, when
 
@@ -89,7 +89,7 @@ def view(data: AylikData, language: str) -> Page:
         Column(w.t("change_pct"), 1),
     ]
     rows = _rows(data, w)
-    periods = [h.period for h in data.history]
+    periods = [formatting.month_label(h.period, language) for h in data.history]
     chart = charts.line_chart(
         [
             charts.Series(label, [h.consumption.get(obis) for h in data.history], f"s{i + 1}")

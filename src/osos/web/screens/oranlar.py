@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from osos.exports import Cell, Column, Table
 from osos.mdm.billing import MonthlyReport
-from osos.readmodel.access import Sight
+from osos.readmodel.access import NotVisible, Sight
 from osos.readmodel.intervals import intervals
 from osos.readmodel.months import month_result
 from osos.settings import Settings
@@ -41,14 +41,14 @@ def query(q: Annotated[OranlarQuery, Query()]) -> OranlarQuery:
 class OranlarData:
     point_no: str
     period: str
-    report: MonthlyReport
+    report: MonthlyReport | None  # None: the month is not all inside the viewer's supply dates
     daily: tuple[DailyRatio, ...]
     history: tuple[MonthlyReport, ...]
 
 
 @dataclass(frozen=True)
 class OranlarContext:
-    report: MonthlyReport
+    report: MonthlyReport | None
     period: str
     chart: Markup
     history: tuple[MonthlyReport, ...]
@@ -59,10 +59,13 @@ class OranlarContext:
 
 def load(session: Session, sight: Sight, q: OranlarQuery, settings: Settings) -> OranlarData:
     period = q.ay or period_of(month_start_before(db_now(session), 1))
-    report = month_result(session, sight, period, settings)
+    past = history(session, sight, 6, settings, upto=period)
+    try:
+        report = month_result(session, sight, period, settings)
+    except NotVisible:  # a supplier since mid-month: the page says so instead of a 404
+        return OranlarData(sight.point.no, period, None, (), tuple(past))
     start, end = month_bounds(period)
     daily = daily_ratios(intervals(session, sight, start, end, 60))
-    past = history(session, sight, 6, settings, upto=period)
     return OranlarData(sight.point.no, period, report, tuple(daily), tuple(past))
 
 
@@ -75,6 +78,8 @@ def level(ratio: Decimal | None, limit: Decimal | None, exceeded: bool) -> str:
 
 
 def _chart(data: OranlarData, w: Words) -> Markup:
+    if data.report is None:
+        return Markup("")
     r = data.report.reactive
     limits = []
     if r.inductive_limit is not None:
@@ -125,7 +130,7 @@ def _history_table(data: OranlarData, w: Words) -> Table:
 
 
 def _daily_table(data: OranlarData, w: Words) -> Table:
-    r = data.report.reactive
+    r = data.report.reactive if data.report is not None else None
     headers = [
         Column(w.t("day")),
         Column(w.t("inductive_ratio"), 2),
@@ -134,7 +139,9 @@ def _daily_table(data: OranlarData, w: Words) -> Table:
         Column(w.t("capacitive_limit"), 2),
     ]
     body: list[list[Cell]] = [
-        [d[0], d[1], r.inductive_limit, d[2], r.capacitive_limit] for d in data.daily
+        [d[0], d[1], r.inductive_limit, d[2], r.capacitive_limit]
+        for d in data.daily
+        if r is not None
     ]
     note = f"{data.point_no} · {data.period}"
     return Table(w.t("ratio_development"), headers, body, note=note, language=w.language)
@@ -142,14 +149,14 @@ def _daily_table(data: OranlarData, w: Words) -> Table:
 
 def view(data: OranlarData, language: str) -> Page:
     w = Words(language)
-    r = data.report.reactive
+    r = data.report.reactive if data.report is not None else None
     context = OranlarContext(
         data.report,
         data.period,
         _chart(data, w),
         data.history,
-        level(r.inductive_ratio, r.inductive_limit, r.inductive_exceeded),
-        level(r.capacitive_ratio, r.capacitive_limit, r.capacitive_exceeded),
+        "ok" if r is None else level(r.inductive_ratio, r.inductive_limit, r.inductive_exceeded),
+        "ok" if r is None else level(r.capacitive_ratio, r.capacitive_limit, r.capacitive_exceeded),
         data.daily,
     )
     tables = {"grafik": _daily_table(data, w)}

@@ -19,7 +19,8 @@ from osos.exports import Cell, Column, Rows, Table
 from osos.readmodel.access import NotVisible, Sight
 from osos.readmodel.intervals import Interval, Totals, first_profile_end, intervals, totals
 from osos.settings import Settings
-from osos.timeutil import DAY, add_months, local_date, local_midnight
+from osos.store.db import now as db_now
+from osos.timeutil import DAY, QUARTER, add_months, floor_to, local_date, local_midnight
 from osos.web import charts, formatting
 from osos.web.i18n import Words
 from osos.web.screens.common import (
@@ -161,7 +162,9 @@ def load(session: Session, sight: Sight, q: YkpQuery, settings: Settings) -> Ykp
     if not sight.parts(start, end):
         detail = {"from": start.isoformat(), "to": end.isoformat()}
         raise NotVisible("outside the supply period", **detail)
-    rows = intervals(session, sight, start, end, q.step, edges="quarters")
+    # quarters that have not ended yet are not missing: they are not shown at all
+    end = min(end, max(start, floor_to(db_now(session), QUARTER)))
+    rows = intervals(session, sight, start, end, q.step, edges="quarters") if end > start else []
     window_start = min(w[0] for w in sight.windows)
     floor = max(window_start, first_profile_end(session, sight) or local_midnight(first))
     return YkpData(

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from osos.exports import Cell, Column, Table
 from osos.readmodel.access import NotVisible, Sight
-from osos.readmodel.intervals import Interval, PhaseRow, intervals, phases
+from osos.readmodel.intervals import Interval, PhaseRow, intervals
+from osos.readmodel.phases import phase_series
 from osos.settings import Settings
 from osos.timeutil import DAY, local_midnight
 from osos.web import charts
@@ -72,6 +73,7 @@ class YukContext:
     volt_chart: Markup | None
     amp_chart: Markup | None
     has_phases: bool
+    phases_from_readouts: bool
     peaks: tuple[tuple[dt.date, Decimal, dt.datetime], ...]
     query: str
     max_day: str
@@ -89,7 +91,7 @@ def load(session: Session, sight: Sight, q: YukQuery, settings: Settings) -> Yuk
         first,
         last,
         tuple(rows),
-        tuple(phases(session, sight, start, end)),
+        tuple(phase_series(session, sight, start, end)),
         today(session),
     )
 
@@ -137,13 +139,39 @@ def _table(data: YukData, w: Words, kw: list[Decimal | None]) -> Table:
     return Table(w.t("load_profile"), headers, body, note=data.point_no, language=w.language)
 
 
+def _phase_table(data: YukData, w: Words) -> Table:
+    """Every phase row as measured (secondary behind transformers) and through the ratios."""
+    headers = [
+        Column(w.t("interval_end")),
+        *(Column(f"V {name}", 2) for name in LINES),
+        *(Column(f"I {name}", 2) for name in LINES),
+        *(Column(f"V {name} {w.t('primary')}", 2) for name in LINES),
+        *(Column(f"I {name} {w.t('primary')}", 2) for name in LINES),
+        Column("CT"),
+        Column("VT"),
+        Column(w.t("source")),
+    ]
+    body: list[list[Cell]] = [
+        [when(w, p.end), *p.voltages, *p.currents, *p.primary_voltages, *p.primary_currents,
+         p.ct, p.vt, w.t("readout") if p.source == "readout" else source_label(w, p.source)]
+        for p in data.phases
+    ]  # fmt: skip
+    return Table(w.t("voltages_currents"), headers, body, note=data.point_no, language=w.language)
+
+
 def view(data: YukData, language: str) -> Page:
     w = Words(language)
     kw = [None if r.withdrawal_kwh is None else r.withdrawal_kwh * FOUR for r in data.load]
     labels = charts.time_labels([r.start for r in data.load])
-    has_phases = any(any(x is not None for x in p.voltages) for p in data.phases)
-    by_end = {p.end: p for p in data.phases}
-    aligned = [by_end.get(r.end) for r in data.load]  # on the load's time axis: gaps stay gaps
+    has_phases = any(any(x is not None for x in (*p.voltages, *p.currents)) for p in data.phases)
+    from_readouts = bool(data.phases) and all(p.source == "readout" for p in data.phases)
+    aligned: list[PhaseRow | None]
+    if from_readouts:  # read at the readouts' times: on their own axis
+        aligned, phase_labels = list(data.phases), charts.time_labels([p.end for p in data.phases])
+    else:
+        by_end = {p.end: p for p in data.phases}
+        aligned = [by_end.get(r.end) for r in data.load]  # on the load's axis: gaps stay gaps
+        phase_labels = labels
     context = YukContext(
         data.first,
         data.last,
@@ -155,15 +183,21 @@ def view(data: YukData, language: str) -> Page:
             unit="kW",
             title=w.t("load_profile"),
         ),
-        _phase_chart(aligned, labels, "voltages", "V", w.t("voltages")) if has_phases else None,
-        _phase_chart(aligned, labels, "currents", "A", w.t("currents")) if has_phases else None,
+        _phase_chart(aligned, phase_labels, "voltages", "V", w.t("voltages"))
+        if has_phases
+        else None,
+        _phase_chart(aligned, phase_labels, "currents", "A", w.t("currents"))
+        if has_phases
+        else None,
         has_phases,
+        from_readouts,
         tuple(daily_peaks(data.load)),
         f"?from={data.first.isoformat()}&to={data.last.isoformat()}",
         data.today.isoformat(),
     )
     part = f"{data.first.isoformat()}_{data.last.isoformat()}"
-    return Page(context, _table(data, w, kw), part)
+    tables = {"fazlar": _phase_table(data, w)} if has_phases else {}
+    return Page(context, _table(data, w, kw), part, tables)
 
 
 SCREEN = Screen("yuk-profili", "yuk.html", "YukProfili", query, load, view)
