@@ -162,6 +162,8 @@ class Settings:
     reactive: ReactiveLimits = field(default_factory=ReactiveLimits)
     mail: MailSettings = field(default_factory=MailSettings)
     scope: ScopeSettings = field(default_factory=ScopeSettings)
+    # Seals meter passwords and DLMS keys at rest; None: derived from secret_key.
+    meter_key: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -236,6 +238,14 @@ def _secret_key(env: _Env, home: Path, environment: str) -> str:
     path.write_text(value)
     path.chmod(0o600)
     return value
+
+
+def _meter_key(env: _Env, environment: str) -> str | None:
+    """Its own key for meter secrets, so the session key can rotate without re-sealing."""
+    value = env.text("OSOS_METER_KEY")
+    if value and environment == "production" and len(value) < 32:
+        raise ConfigError("OSOS_METER_KEY must be at least 32 characters in production")
+    return value or None
 
 
 def _database(env: _Env, home: Path) -> DatabaseSettings:
@@ -361,4 +371,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         validation=_validation(env),
         mail=MailSettings(smtp_url=env.text("OSOS_SMTP_URL")),
         scope=_scope(env),
+        meter_key=_meter_key(env, environment),
     )
