@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from sqlalchemy.orm import Session
 
 from osos.domain import CommMode
-from osos.headend import jobs, workers
+from osos.headend import frame_counters, jobs, workers
 from osos.headend.config import (
     Connector,
     HeadendConfig,
@@ -37,6 +37,7 @@ from osos.headend.config import (
     tcp_connector,
 )
 from osos.headend.flush import Released, SessionRecord, SessionStored, Started, flush_items
+from osos.headend.frame_counters import ReservedFrameCounter
 from osos.headend.jobs import JobView, MeterTarget
 from osos.headend.locks import AdvisoryLocks, LocalLocks
 from osos.headend.plans import profile_gap
@@ -272,6 +273,7 @@ class Scheduler:
             self.config,
             readout="readout" in purposes,
             clock_check=any(job.clock_check for job in job_list),
+            secrets=self.runtime.meter_secrets,
         )
         record = SessionRecord(
             meter_id=target.meter_id,
@@ -296,8 +298,9 @@ class Scheduler:
         )
         sink.say(f"calling {record.peer} ({record.purpose})")
         try:
+            counter = await self._frame_counter(target, request)
             outcome, sent, received, transcript = await run_link(
-                target, request, sink, link, self.config, self.connector, self.clock
+                target, request, sink, link, self.config, self.connector, self.clock, counter
             )
         except Exception as exc:
             # A bug must not leave the jobs held: record it, let the jobs retry after the
@@ -309,6 +312,15 @@ class Scheduler:
         record.readout, record.profiles = sink.readout_data, sink.profiles
         record.last_end, record.clock = sink.last_end, sink.clock_check
         return record, sink, request
+
+    async def _frame_counter(
+        self, target: MeterTarget, request: ReadRequest
+    ) -> ReservedFrameCounter | None:
+        """A block of HLS-GMAC invocation counters, committed before the call."""
+        if request.dlms is None or request.dlms.authentication != "hls-gmac":
+            return None
+        first, last = await self.db.run(lambda s: frame_counters.reserve(s, target.meter_id))
+        return ReservedFrameCounter(first, last)
 
     async def _profile_range(
         self,

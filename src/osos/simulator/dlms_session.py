@@ -29,7 +29,7 @@ from .meter import VirtualMeter
 
 log = logging.getLogger(__name__)
 
-DROP_AFTER_BYTES: Final = 256
+DROP_AFTER_BYTES: Final = 256  # the drop fault: the line goes once a call has sent this much
 SERVER_PHYSICAL: Final = 17
 
 
@@ -106,6 +106,7 @@ async def converse(
     """Answer one call until the other side hangs up (True) or the line drops (False)."""
     faults = meter.begin_session()
     server, tracker = new_server(meter, dlms, hdlc, faults)
+    sent = [0]  # bytes of this call so far (the drop fault counts them)
     while True:
         try:
             async with asyncio.timeout(idle_timeout):
@@ -122,12 +123,16 @@ async def converse(
         except DlmsError as exc:
             log.warning("meter %s: DLMS session error: %s", meter.serial, exc)
             return False
-        if reply and not await _send(writer, reply, faults, rng):
+        if reply and not await _send(writer, reply, faults, rng, sent):
             return False
 
 
 async def _send(
-    writer: asyncio.StreamWriter, data: bytes, faults: frozenset[Fault], rng: random.Random
+    writer: asyncio.StreamWriter,
+    data: bytes,
+    faults: frozenset[Fault],
+    rng: random.Random,
+    sent: list[int],
 ) -> bool:
     if Fault.GARBAGE in faults:
         data = rng.randbytes(len(data))
@@ -135,7 +140,8 @@ async def _send(
         data = data[:-2] + bytes((data[-2] ^ 0x01,)) + data[-1:]
     if Fault.NOISE in faults:
         data = b"#?*+" + data
-    if Fault.DROP in faults and len(data) > DROP_AFTER_BYTES:
+    sent[0] += len(data)
+    if Fault.DROP in faults and sent[0] > DROP_AFTER_BYTES:
         writer.write(data[: len(data) // 2])
         await writer.drain()
         writer.transport.abort()

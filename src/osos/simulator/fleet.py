@@ -34,7 +34,7 @@ from .faults import CLOCK_OFF_SECONDS, Fault
 from .meter import VirtualMeter
 from .model import MeterModel
 from .modem import Modem, modem_groups
-from .spec import MeterSpec
+from .spec import DLMS_PROTOCOLS, MeterSpec
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class Fleet:
         self.dlms: dict[str, DlmsMeter] = {
             serial: DlmsMeter(meter)
             for serial, meter in self.meters.items()
-            if meter.spec.protocol == "dlms"
+            if meter.spec.protocol in DLMS_PROTOCOLS
         }
         self.refused = 0  # second concurrent calls closed
         self._ports: dict[str, int] = {}
@@ -291,7 +291,7 @@ class Fleet:
                 self.dlms[meter.serial],
                 reader,
                 writer,
-                hdlc=self.dlms_hdlc,
+                hdlc=self.dlms_hdlc or meter.spec.protocol == "dlms-hdlc",
                 idle_timeout=self.idle_timeout,
                 rng=self._rng,
             )
