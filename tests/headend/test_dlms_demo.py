@@ -83,7 +83,7 @@ async def test_demo_registry_reads_dlms_and_iec_alike_on_the_panel(runtime: Runt
         ]
         lines = {row[0]: row for row in page.table.rows}
         for code in ("1.8.0", "1.8.1", "2.8.0", "5.8.0", "32.7.0"):
-            obis, name, _address, value, unit, _time = lines[code]
+            _obis, name, _address, value, unit, _time = lines[code]
             assert name and name == {r[0]: r for r in iec_readout.table.rows}[code][1]
             assert isinstance(value, Decimal) and unit
         kwh = lines["1.8.0"][3]
