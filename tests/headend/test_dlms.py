@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from osos.channels import BY_OBIS, from_milli
-from osos.domain import Protocol
+from osos.domain import Protocol, UserKind
 from osos.headend import frame_counters
 from osos.headend.commlog import comm_log
 from osos.headend.config import HeadendConfig
@@ -25,7 +25,7 @@ from osos.runtime import Runtime
 from osos.simulator import Fleet, dlms_session, import_total
 from osos.simulator.faults import Fault
 from osos.simulator.spec import MeterSpec
-from osos.store.models import Readout, ReadoutValue, profile_intervals
+from osos.store.models import CommLogEntry, Readout, ReadoutValue, profile_intervals
 from osos.store.models.headend import DlmsFrameCounter
 from osos.timeutil import UTC, FixedClock
 
@@ -34,6 +34,7 @@ from .conftest import MeterRow, add_meters
 T0 = dt.datetime(2026, 11, 2, 6, 7, 30, tzinfo=UTC)
 EK = "000102030405060708090a0b0c0d0e0f"
 AK = "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+OP_PASSWORD = "Tekirdag-Okuma-7391"
 DROP_AT = 1500  # the meter has sent the registers and two of the profile's hours
 CONFIG = HeadendConfig(
     concurrency=10,
@@ -213,3 +214,62 @@ async def test_secrets_are_sealed_in_the_database(runtime: Runtime) -> None:
     assert count == 3 and len(cells) == 3
     assert all(cell.startswith("sealed:v1:") for cell in cells)
     assert not any(secret in cell for cell in cells for secret in ("87654321", EK, AK))
+
+
+async def test_secrets_stay_out_of_logs_transcripts_pages_and_files(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An LLS and an HLS meter read, an IEC meter whose password is refused (its transcript
+    kept): no password or key in the log, the stored bytes, the back office or the files."""
+    from fastapi.testclient import TestClient
+
+    from osos.identity.accounts import create_user
+    from osos.store.db import transaction
+    from osos.web.app import create_app
+    from tests.web.moved import log_in
+
+    specs = [SPECS[0], SPECS[3], SPECS[4]]
+    secrets = ("11112222", "87654321", EK, AK)
+    caplog.set_level("DEBUG")
+    clock = FixedClock(T0)
+    async with Fleet(specs, clock=clock) as fleet:
+        add_meters(runtime, _rows(fleet, specs))
+        fleet.set_fault("30000001", Fault.WRONG_PASSWORD, 1)
+        reports = {
+            r.serial: r for r in await Scheduler(runtime, clock=clock, config=CONFIG).run_once()
+        }
+    assert reports["30000001"].outcome == "partial" and reports["D0002"].outcome == "ok"
+    assert not any(s in caplog.text for s in secrets)
+    with runtime.engine.connect() as connection:
+        stored = [
+            bytes(raw)
+            for (raw,) in connection.execute(
+                text("select raw from readouts union all select transcript from comm_log")
+            )
+            if raw is not None
+        ]
+    assert any(b"P1\x02(********)" in raw for raw in stored), [
+        r[:400] for r in stored if b"P1" in r
+    ]
+    keys = [bytes.fromhex(k) for k in (EK, AK)]
+    assert not any(key in raw for raw in stored for key in keys)
+    assert not any(s.encode() in raw for raw in stored for s in secrets)
+
+    with transaction(runtime.sessions) as session:
+        create_user(
+            session, kind=UserKind.OPERATOR, login="op@osos.test", password="Tekirdag-Okuma-7391"
+        )
+    with TestClient(create_app(runtime)) as client:
+        assert log_in(client, "op@osos.test", "personel", OP_PASSWORD) in (302, 303)
+        pages = [client.get(f"/yonetim/sayac/{s.serial}") for s in specs]
+        pages += [client.get("/yonetim/denetim.csv"), client.get("/yonetim/hizmet-noktalari")]
+        with runtime.sessions() as session:
+            logged = session.scalars(
+                select(CommLogEntry.id).where(CommLogEntry.transcript.is_not(None))
+            ).all()
+        pages += [client.get(f"/yonetim/iletisim/{i}/transcript") for i in logged]
+    assert all(p.status_code == 200 for p in pages), [p.status_code for p in pages]
+    assert any("30000001" in p.text for p in pages)
+    for page in pages:
+        assert not any(s in page.text for s in secrets)
+        assert "sealed:v1:" not in page.text

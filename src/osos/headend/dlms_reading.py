@@ -25,6 +25,7 @@ from osos.headend.readplan import (
     ReadSink,
     Timeouts,
 )
+from osos.headend.redact import redact
 from osos.protocol.dlms.association import Authentication, ClientSettings
 from osos.protocol.dlms.errors import DlmsError
 from osos.protocol.dlms.hdlc import HdlcAddress
@@ -184,7 +185,7 @@ class DlmsMeterReader:
     async def _hand_over(self, reader: DlmsReader) -> None:
         """Store what arrived whole, then judge the session."""
         result = reader.result
-        raw = b"".join(frame for _direction, frame in result.transcript)
+        raw = redact(b"".join(f for _direction, f in result.transcript), self.access.password)
         ident = self.outcome.identification or f"DLMS/COSEM {self.profile.key}"
         self.outcome.identification = ident
         if reader.failed and self.outcome.error is None:

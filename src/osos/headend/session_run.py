@@ -12,6 +12,7 @@ from osos.headend.flush import SessionRecord, SessionStored
 from osos.headend.jobs import MeterTarget
 from osos.headend.reading import MeterReader
 from osos.headend.readplan import ReadOutcome, ReadRequest
+from osos.headend.redact import redact
 from osos.headend.storage import MemorySink
 from osos.protocol.dlms.security import FrameCounter
 from osos.store.intervals import ProfileIngestResult
@@ -54,7 +55,8 @@ async def run_link(
         outcome = await reader.run()
     finally:
         await link.close()
-    return outcome, link.bytes_sent, link.bytes_received, link.transcript
+    secret = request.dlms.password if request.dlms is not None else request.password
+    return outcome, link.bytes_sent, link.bytes_received, redact(link.transcript, secret)
 
 
 def report(
