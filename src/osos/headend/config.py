@@ -76,10 +76,12 @@ def read_request(
     readout: bool,
     clock_check: bool,
     secrets: MeterSecrets | None = None,
+    dial_in: bool = False,
 ) -> ReadRequest:
     """What one session asks of a meter, from its registry row and the head-end's settings
     (the clock is checked only where the registry has the meter's password to set it). The
-    meter's secrets are opened here, for this call only."""
+    meter's secrets are opened here, for this call only. A dial-in's greeting is a claim:
+    the meter must prove who it is before its data is stored (``require_identity``)."""
     meter_profile: MeterProfile | None = None
     if target.meter_profile and not target.protocol.is_dlms:
         with contextlib.suppress(KeyError):
@@ -101,6 +103,7 @@ def read_request(
         software_parity=target.software_parity,
         flag=target.flag,
         dlms=dlms,
+        require_identity=dial_in,
     )
 
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from osos.headend.identity import check_identity
 from osos.headend.readplan import (
     ClockCheck,
     DlmsAccess,
     ProfileChunk,
+    ReadFailed,
     ReadOutcome,
     ReadoutData,
     ReadRequest,
@@ -34,7 +36,6 @@ from osos.protocol.dlms.meter_profiles import DlmsProfile, profile_by_key, profi
 from osos.protocol.dlms.mode_e import ModeE
 from osos.protocol.dlms.reader import DlmsReader, ReadPlan
 from osos.protocol.dlms.security import FrameCounter, Keys
-from osos.protocol.iec62056_21.adapter import serial_matches
 from osos.timeutil import Clock, SystemClock
 from osos.transport.base import Transport, TransportError, loop_time
 
@@ -175,6 +176,11 @@ class DlmsMeterReader:
             return "release"
         return "profile" if reader.profile_wanted else "readout"
 
+    @property
+    def _proven(self) -> bool:
+        """An association with a password or keys that the meter accepted (values came)."""
+        return self.access.authentication != "none"
+
     def _fail(self, step: str, message: str) -> None:
         if self.outcome.error is not None:
             return
@@ -192,8 +198,11 @@ class DlmsMeterReader:
             self._fail(self._step, result.errors[-1] if result.errors else "session ended")
         self.outcome.notes.extend(e for e in result.errors if e != self.outcome.error)
         if result.values:
-            if not serial_matches(self.request.serial, result.values):
-                self._fail("readout", "the meter that answered is not this meter (serial)")
+            try:
+                check_identity(self.request, result.values, self.outcome, verified=self._proven)
+            except ReadFailed as exc:
+                self.outcome.error = None  # the identity is the reason, whatever came before
+                self._fail(exc.step, str(exc))
                 return
             meter_time = result.clock.meter_time if result.clock is not None else None
             data = ReadoutData(raw, ident, tuple(result.values), meter_time, tuple(result.errors))

@@ -66,6 +66,9 @@ class ReadRequest:
     software_parity: bool = False
     flag: str | None = None
     dlms: DlmsAccess | None = None  # set: a DLMS/COSEM meter (else IEC 62056-21)
+    # A dial-in's ``ID:<serial>`` proves nothing: the meter itself must say who it is (its
+    # serial in the readout, or a DLMS association with a password or keys).
+    require_identity: bool = False
 
     @property
     def wants_programming(self) -> bool:
@@ -131,6 +134,7 @@ class ReadOutcome:
     failed_step: str | None = None
     bcc_errors: int = 0
     notes: list[str] = field(default_factory=list)
+    identity_mismatch: str | None = None  # what the meter said it is, when not this meter
 
     @property
     def outcome(self) -> str:

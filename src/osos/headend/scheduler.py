@@ -274,6 +274,7 @@ class Scheduler:
             readout="readout" in purposes,
             clock_check=any(job.clock_check for job in job_list),
             secrets=self.runtime.meter_secrets,
+            dial_in=link is not None,
         )
         record = SessionRecord(
             meter_id=target.meter_id,
