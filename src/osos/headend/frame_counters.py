@@ -13,6 +13,8 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from osos.headend.readplan import ReadRequest
+from osos.headend.storage import Database
 from osos.protocol.dlms.errors import SecurityError
 from osos.store.models.headend import DlmsFrameCounter
 
@@ -49,3 +51,13 @@ class ReservedFrameCounter:
             raise SecurityError("the call used up its block of invocation counters")
         self.value += 1
         return self.value
+
+
+async def reserve_for(
+    db: Database, meter_id: int, request: ReadRequest
+) -> ReservedFrameCounter | None:
+    """A block of counters for an HLS-GMAC call, committed before the call (None: no HLS)."""
+    if request.dlms is None or request.dlms.authentication != "hls-gmac":
+        return None
+    first, last = await db.run(lambda session: reserve(session, meter_id))
+    return ReservedFrameCounter(first, last)

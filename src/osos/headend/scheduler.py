@@ -37,7 +37,6 @@ from osos.headend.config import (
     tcp_connector,
 )
 from osos.headend.flush import Released, SessionRecord, SessionStored, Started, flush_items
-from osos.headend.frame_counters import ReservedFrameCounter
 from osos.headend.jobs import JobView, MeterTarget
 from osos.headend.locks import AdvisoryLocks, LocalLocks
 from osos.headend.plans import profile_gap
@@ -294,12 +293,9 @@ class Scheduler:
         record.direction = CommMode.DIAL_IN if link is not None else CommMode.DIAL_OUT
         record.purpose = ",".join(sorted(purposes)) or "dial_in"
         record.peer = link.peer if link is not None else f"{target.host}:{target.port}"
-        sink = MemorySink(
-            meter_id=target.meter_id, serial=target.serial, clock=self.clock, progress=self.progress
-        )
-        sink.say(f"calling {record.peer} ({record.purpose})")
+        sink = self._sink(target, record)
         try:
-            counter = await self._frame_counter(target, request)
+            counter = await frame_counters.reserve_for(self.db, target.meter_id, request)
             outcome, sent, received, transcript = await run_link(
                 target, request, sink, link, self.config, self.connector, self.clock, counter
             )
@@ -314,14 +310,12 @@ class Scheduler:
         record.last_end, record.clock = sink.last_end, sink.clock_check
         return record, sink, request
 
-    async def _frame_counter(
-        self, target: MeterTarget, request: ReadRequest
-    ) -> ReservedFrameCounter | None:
-        """A block of HLS-GMAC invocation counters, committed before the call."""
-        if request.dlms is None or request.dlms.authentication != "hls-gmac":
-            return None
-        first, last = await self.db.run(lambda s: frame_counters.reserve(s, target.meter_id))
-        return ReservedFrameCounter(first, last)
+    def _sink(self, target: MeterTarget, record: SessionRecord) -> MemorySink:
+        sink = MemorySink(
+            meter_id=target.meter_id, serial=target.serial, clock=self.clock, progress=self.progress
+        )
+        sink.say(f"calling {record.peer} ({record.purpose})")
+        return sink
 
     async def _profile_range(
         self,
