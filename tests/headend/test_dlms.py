@@ -51,6 +51,7 @@ SPECS = [
     MeterSpec("D0002", protocol="dlms-hdlc", seed=4, port=0, lls_password="87654321"),
     MeterSpec("D0003", protocol="dlms", seed=5, port=0, dlms_keys=(EK, AK)),
     MeterSpec("D0004", protocol="dlms", seed=6, port=0),
+    MeterSpec("D0005", protocol="dlms-mode-e", seed=7, port=0),
 ]
 DLMS_COLUMNS = {
     "D0001": {"protocol": Protocol.DLMS},
@@ -66,6 +67,7 @@ DLMS_COLUMNS = {
         "dlms_authentication_key": AK,
     },
     "D0004": {"protocol": Protocol.DLMS},
+    "D0005": {"protocol": Protocol.DLMS_MODE_E, "dlms_server_physical": 17},
 }
 
 
@@ -150,12 +152,17 @@ async def test_mixed_fleet_into_the_same_tables(runtime: Runtime) -> None:
         assert set(retried) == {"D0004", "30000002"}
         assert {r.outcome for r in retried.values()} == {"ok"}
 
-        for serial in ("D0001", "D0002", "D0003", "D0004"):
+        for serial in ("D0001", "D0002", "D0003", "D0004", "D0005"):
             assert _check_dlms(runtime, fleet, serial, ids[serial]) >= 16
         iec = _profile(runtime, ids["30000001"])
         dlms = _profile(runtime, ids["D0001"])
         assert [e for e, _ in iec] == [e for e, _ in dlms]  # the same quarters, one protocol each
         assert first["D0002"].clock is not None  # the management client checked the clock
+        with runtime.sessions() as session:
+            mode_e = session.scalars(
+                select(Readout).where(Readout.meter_id == ids["D0005"], Readout.kind == "readout")
+            ).first()
+            assert mode_e is not None and mode_e.identification == "/MSY5\\2D0005"
         with runtime.sessions() as session:
             counter = session.get(DlmsFrameCounter, ids["D0003"])
             assert counter is not None and counter.next_value == frame_counters.BLOCK

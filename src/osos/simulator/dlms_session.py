@@ -22,6 +22,7 @@ from osos.protocol.dlms.link import HdlcLink, Link, WrapperLink
 from osos.protocol.dlms.security import Keys
 from osos.protocol.dlms.server import MeterServer, Policy
 from osos.protocol.dlms.wrapper import WrapperBuffer
+from osos.protocol.iec62056_21.messages import IdentificationMessage
 
 from .dlms_meter import DlmsMeter
 from .faults import Fault
@@ -106,6 +107,8 @@ async def converse(
     """Answer one call until the other side hangs up (True) or the line drops (False)."""
     faults = meter.begin_session()
     server, tracker = new_server(meter, dlms, hdlc, faults)
+    if meter.spec.protocol == "dlms-mode-e" and not await _mode_e(meter, reader, writer):
+        return True
     sent = [0]  # bytes of this call so far (the drop fault counts them)
     while True:
         try:
@@ -125,6 +128,24 @@ async def converse(
             return False
         if reply and not await _send(writer, reply, faults, rng, sent):
             return False
+
+
+async def _mode_e(
+    meter: VirtualMeter, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> bool:
+    """Mode E: ``/?!`` → an identification announcing ``\\2`` → ``ACK 2 Z 2`` → HDLC."""
+    try:
+        async with asyncio.timeout(30):
+            request = await reader.readuntil(b"\n")
+            if not request.startswith(b"/?"):
+                return False
+            ident = IdentificationMessage(meter.spec.meter_flag, "5", meter.serial, enhanced="2")
+            writer.write(ident.to_bytes())
+            await writer.drain()
+            ack = await reader.readuntil(b"\n")
+    except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        return False
+    return ack[:1] == b"\x06" and ack[1:2] == b"2"
 
 
 async def _send(

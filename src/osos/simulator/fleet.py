@@ -291,7 +291,7 @@ class Fleet:
                 self.dlms[meter.serial],
                 reader,
                 writer,
-                hdlc=self.dlms_hdlc or meter.spec.protocol == "dlms-hdlc",
+                hdlc=self.dlms_hdlc or meter.spec.protocol != "dlms",
                 idle_timeout=self.idle_timeout,
                 rng=self._rng,
             )

@@ -16,7 +16,7 @@ from .model import MeterModel, Registers
 
 DEFAULT_INSTALL = dt.date(2025, 1, 1)
 #: A spec's DLMS protocols: the IP wrapper, HDLC over TCP (the registry's names).
-DLMS_PROTOCOLS = ("dlms", "dlms-hdlc")
+DLMS_PROTOCOLS = ("dlms", "dlms-hdlc", "dlms-mode-e")
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ class MeterSpec:
     peak_w: int | None = None
     reset_base: int | None = None
     # DLMS/COSEM (see simulator/dlms_session.py): "iec" (the default), "dlms" (the IP
-    # wrapper) or "dlms-hdlc" (HDLC over TCP, whatever the fleet's default); the
+    # wrapper), "dlms-hdlc" (HDLC over TCP, whatever the fleet's default) or "dlms-mode-e" (an IEC
+    # sign-on, ACK 2 Z 2, then HDLC); the
     # management client's LLS password; HLS-GMAC keys as hex (encryption, authentication).
     protocol: str = "iec"
     lls_password: str = "12345678"
@@ -55,7 +56,7 @@ class MeterSpec:
 
     def __post_init__(self) -> None:
         if self.protocol not in ("iec", *DLMS_PROTOCOLS):
-            raise InvalidInput(f"meter {self.serial}: protocol must be iec, dlms or dlms-hdlc")
+            raise InvalidInput(f"meter {self.serial}: protocol must be iec or {DLMS_PROTOCOLS}")
         if self.family not in FAMILIES:
             raise InvalidInput(f"meter {self.serial}: unknown family {self.family!r}")
         if not (len(self.password) == 8 and self.password.isdigit()):
@@ -206,11 +207,11 @@ def specs_from_meters(rows: Iterable[Any]) -> list[MeterSpec]:
 
 def _dlms_fields(row: Any) -> dict[str, Any]:
     """A DLMS meter's protocol, LLS password and HLS keys from its row (``protocol`` as the
-    registry names it; the meter side of mode E is not simulated: it answers HDLC)."""
+    registry names it)."""
     protocol = str(_field(row, "protocol") or "iec")
     if protocol not in ("dlms", "dlms-hdlc", "dlms-mode-e"):
         return {}
-    fields: dict[str, Any] = {"protocol": "dlms" if protocol == "dlms" else "dlms-hdlc"}
+    fields: dict[str, Any] = {"protocol": protocol}
     password = _field(row, "password")
     if password:
         fields["lls_password"] = str(password)
