@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from osos.errors import DataRejected
 from osos.headend.identity import check_identity
 from osos.headend.readplan import (
     ClockCheck,
@@ -137,7 +138,11 @@ class DlmsMeterReader:
             self._fail(self._step, str(exc))
         except DlmsError as exc:
             self._fail(self._step, f"protocol error: {exc}")
-        await self._hand_over(reader)
+        try:
+            await self._hand_over(reader)
+        except DataRejected as exc:  # the store refuses a value (e.g. finer than 0.001)
+            self.outcome.error = None
+            self._fail(self._step, f"not stored: {exc}")
         return self.outcome
 
     async def _mode_e(self, deadline: float) -> None:
