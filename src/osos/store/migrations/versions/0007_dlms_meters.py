@@ -52,6 +52,4 @@ def downgrade() -> None:
             "dlms_client_sap",
         ):
             batch.drop_column(column)
-        batch.alter_column(
-            "password", type_=sa.String(length=64), existing_type=sa.Text(), existing_nullable=True
-        )
+        # ``password`` stays text: sealed values are longer than the old 64 characters.
