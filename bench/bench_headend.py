@@ -10,6 +10,11 @@ clock check and the last profile block, all sessions at once — measuring:
 - simulator CPU per session and its memory per 1,000 meters;
 - the event loop's lag (p99 of a 10 ms sleeper's lateness), peak memory per 1,000 sessions, and
   sessions that failed.
+
+``--dlms-share 0.25`` makes that share of the fleet DLMS/COSEM meters (IP wrapper, public
+client: registers, clock, the last hour of profile) and adds, per backend, meters read per
+minute and CPU per session of the DLMS meters alone against the IEC meters alone, each in a
+database of its own, in the same run on the same fleet. ``--meters N`` sizes the fleet.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Figure, script_main
-from bench.fleet_process import rss_kb
+from bench.fleet_process import fleet_specs, rss_kb
 from bench.headend_world import (
     FleetProcess,
     LagProbe,
@@ -42,8 +47,10 @@ from osos.transport.tcp import install_uvloop
 
 
 async def _baseline(fleet: FleetProcess, sample: int) -> float:
-    """CPU seconds of this process per bare readout session (``sample`` at once)."""
-    chosen = list(fleet.ports)[:sample]
+    """CPU seconds of this process per bare readout session (``sample`` at once), on the
+    fleet's IEC 62056-21 meters."""
+    specs = fleet_specs(len(fleet.ports), 1, fleet.port_base, dlms_share=fleet.dlms_share)
+    chosen = [s.serial for s in specs if s.protocol == "iec"][:sample]
     start = time.process_time()
     await asyncio.gather(*(raw_readout(fleet.ports[s], fleet.address[s] or "") for s in chosen))
     return (time.process_time() - start) / len(chosen)
@@ -118,10 +125,49 @@ def _figures(backend: str, found: dict[str, Any], baseline_ms: float, meters: in
     ]
 
 
-async def _run(quick: bool, uvloop: bool) -> list[Figure]:
-    meters = 300 if quick else 900
+def _per_minute(found: dict[str, Any]) -> float:
+    return float(found["ok"]) / found["wall_s"] * 60 if found["wall_s"] else 0.0
+
+
+async def _by_protocol(backend: str, fleet: FleetProcess, meters: int) -> list[Figure]:
+    """DLMS meters alone against IEC meters alone, each read in a database of its own."""
+    found: dict[str, dict[str, Any]] = {}
+    for protocol in ("iec", "dlms"):
+        with database(backend) as url:
+            assert url is not None
+            runtime = open_runtime(url)
+            count = register(runtime, fleet, meters=meters, per_modem=1, protocol=protocol)
+            runtime.close()
+            found[protocol] = {**await _read_all(url, fleet, count), "count": count}
+    iec, dlms = found["iec"], found["dlms"]
+    note = f"DLMS {dlms['ok']}/{dlms['count']} ok, IEC {iec['ok']}/{iec['count']} ok"
+    return [
+        Figure(
+            f"DLMS meters read per minute ({backend})",
+            _per_minute(dlms),
+            "meters/min",
+            "IEC 62056-21 meters alone",
+            _per_minute(iec),
+            _per_minute(dlms) / _per_minute(iec) if _per_minute(iec) else None,
+            note=note,
+        ),
+        Figure(
+            f"head-end CPU/session, DLMS ({backend})",
+            dlms["cpu_ms"],
+            "ms",
+            "IEC 62056-21 session",
+            iec["cpu_ms"],
+            dlms["cpu_ms"] / iec["cpu_ms"] if iec["cpu_ms"] else None,
+        ),
+    ]
+
+
+async def _run(
+    quick: bool, uvloop: bool, dlms_share: float = 0.0, size: int | None = None
+) -> list[Figure]:
+    meters = size or (300 if quick else 900)
     latency = 0.5 if quick else 1.0
-    fleet = FleetProcess(meters, 1, latency, uvloop=uvloop)
+    fleet = FleetProcess(meters, 1, latency, uvloop=uvloop, dlms_share=dlms_share)
     figures: list[Figure] = []
     try:
         sim = fleet.usage()
@@ -139,6 +185,8 @@ async def _run(quick: bool, uvloop: bool) -> list[Figure]:
                 register(open_runtime(url), fleet, meters=meters, per_modem=1)
                 found = await _read_all(url, fleet, meters)
                 figures += _figures(backend, found, baseline_ms, meters)
+            if dlms_share:
+                figures += await _by_protocol(backend, fleet, meters)
         sim = fleet.usage()
         figures.append(
             Figure(
@@ -152,14 +200,21 @@ async def _run(quick: bool, uvloop: bool) -> list[Figure]:
     return figures
 
 
-def run(quick: bool) -> list[Figure]:
+def run(quick: bool, dlms_share: float = 0.0, meters: int | None = None) -> list[Figure]:
     """Every figure of this module (the ``python -m bench`` entry point)."""
     uvloop = install_uvloop()
     try:
-        return asyncio.run(_run(quick, uvloop))
+        return asyncio.run(_run(quick, uvloop, dlms_share, meters))
     finally:
         asyncio.set_event_loop_policy(None)
 
 
+def _option(name: str) -> str | None:
+    args = sys.argv[1:]
+    return args[args.index(name) + 1] if name in args[:-1] else None
+
+
 if __name__ == "__main__":
-    script_main(run)
+    share = float(_option("--dlms-share") or 0)
+    size = int(_option("--meters") or 0) or None
+    script_main(lambda quick: run(quick, share, size))

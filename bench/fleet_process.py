@@ -26,9 +26,12 @@ from osos.simulator.spec import MeterSpec, specs_for
 from osos.transport.tcp import install_uvloop
 
 
-def fleet_specs(meters: int, per_modem: int, port_base: int, seed: int = 11) -> list[MeterSpec]:
-    """``meters`` generated meters, ``per_modem`` of them on each port from ``port_base``."""
-    specs = specs_for(meters, seed=seed)
+def fleet_specs(
+    meters: int, per_modem: int, port_base: int, seed: int = 11, dlms_share: float = 0.0
+) -> list[MeterSpec]:
+    """``meters`` generated meters, ``per_modem`` of them on each port from ``port_base``;
+    ``dlms_share`` of them speak DLMS/COSEM (the IP wrapper; one per modem)."""
+    specs = specs_for(meters, seed=seed, dlms_share=dlms_share)
     return [
         dataclasses.replace(
             spec,
@@ -57,7 +60,7 @@ def usage(base_rss: int) -> dict[str, float]:
 
 async def serve(args: argparse.Namespace) -> None:
     base = rss_kb()
-    specs = fleet_specs(args.meters, args.per_modem, args.port_base, args.seed)
+    specs = fleet_specs(args.meters, args.per_modem, args.port_base, args.seed, args.dlms_share)
     async with Fleet(specs, latency=args.latency) as fleet:
         ports = {spec.serial: fleet.port(spec.serial) for spec in specs}
         address = {spec.serial: spec.device_address for spec in specs}
@@ -78,6 +81,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--uvloop", action="store_true")
+    parser.add_argument("--dlms-share", type=float, default=0.0)
     args = parser.parse_args()
     if args.uvloop:
         install_uvloop()

@@ -24,7 +24,7 @@ from bench.common import ROOT
 from bench.fleet_process import fleet_specs, rss_kb
 from sqlalchemy import create_engine, text
 
-from osos.domain import CommMode
+from osos.domain import CommMode, Protocol
 from osos.runtime import Runtime
 from osos.settings import DatabaseSettings, Settings
 from osos.store import db
@@ -54,11 +54,15 @@ def free_port_base(count: int) -> int:
 class FleetProcess:
     """``bench.fleet_process`` as a child: ports, and its CPU/memory on demand."""
 
-    def __init__(self, meters: int, per_modem: int, latency: float, *, uvloop: bool) -> None:
+    def __init__(
+        self, meters: int, per_modem: int, latency: float, *, uvloop: bool, dlms_share: float = 0
+    ) -> None:
+        self.dlms_share = dlms_share
         self.port_base = free_port_base(-(-meters // per_modem))
         args = [sys.executable, "-m", "bench.fleet_process", "--meters", str(meters)]
         args += ["--per-modem", str(per_modem), "--port-base", str(self.port_base)]
         args += ["--latency", str(latency)] + (["--uvloop"] if uvloop else [])
+        args += ["--dlms-share", str(dlms_share)]
         self.child = subprocess.Popen(
             args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
@@ -117,9 +121,18 @@ def open_runtime(url: str) -> Runtime:
     return Runtime(Settings(home=home, database=DatabaseSettings(url), secret_key="b" * 48))
 
 
-def register(runtime: Runtime, fleet: FleetProcess, *, meters: int, per_modem: int) -> None:
-    """The fleet's meters in the registry, dialled out to the fleet's ports."""
-    specs = fleet_specs(meters, per_modem, fleet.port_base)
+def register(
+    runtime: Runtime,
+    fleet: FleetProcess,
+    *,
+    meters: int,
+    per_modem: int,
+    protocol: str | None = None,
+) -> int:
+    """The fleet's meters in the registry, dialled out to the fleet's ports (only those
+    speaking ``protocol``, ``iec`` or ``dlms``, when given); returns how many."""
+    specs = fleet_specs(meters, per_modem, fleet.port_base, dlms_share=fleet.dlms_share)
+    specs = [s for s in specs if protocol is None or s.protocol == protocol]
     with runtime.sessions.begin() as session:
         for spec in specs:
             point = ServicePoint(no=f"SP{spec.serial}")
@@ -131,6 +144,7 @@ def register(runtime: Runtime, fleet: FleetProcess, *, meters: int, per_modem: i
                 port=fleet.ports[spec.serial],
                 device_address=fleet.address[spec.serial],
                 password=spec.password,
+                protocol=Protocol.DLMS if spec.protocol == "dlms" else Protocol.IEC62056_21,
             )
             session.add_all([point, meter])
             session.flush()
@@ -143,6 +157,7 @@ def register(runtime: Runtime, fleet: FleetProcess, *, meters: int, per_modem: i
                     vt_ratio=Decimal(1),
                 )
             )
+    return len(specs)
 
 
 class LagProbe:

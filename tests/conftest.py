@@ -148,8 +148,13 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+TEST_SECRET = "test-secret-" + "x" * 32
+"""The runtime fixtures' secret key, also in ``OSOS_SECRET_KEY`` so that commands a test runs
+open the meter secrets the fixture sealed."""
+
+
 def make_settings(url: str, home: Path) -> Settings:
-    return Settings(home=home, database=DatabaseSettings(url), secret_key="test-secret-" + "x" * 32)
+    return Settings(home=home, database=DatabaseSettings(url), secret_key=TEST_SECRET)
 
 
 @pytest.fixture
@@ -158,6 +163,7 @@ def runtime(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     clock stands at the run's start (tests about "now" take ``frozen_now`` instead)."""
     monkeypatch.setenv("OSOS_DATABASE_URL", db_url)
     monkeypatch.setenv("OSOS_HOME", str(tmp_path))
+    monkeypatch.setenv("OSOS_SECRET_KEY", TEST_SECRET)
     rt = Runtime(make_settings(db_url, tmp_path), clock=FixedClock(TODAY))
     yield rt
     rt.close()
@@ -169,6 +175,7 @@ def sqlite_runtime(
 ) -> Iterator[Runtime]:
     monkeypatch.setenv("OSOS_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("OSOS_HOME", str(tmp_path))
+    monkeypatch.setenv("OSOS_SECRET_KEY", TEST_SECRET)
     rt = Runtime(make_settings(sqlite_url, tmp_path), clock=FixedClock(TODAY))
     yield rt
     rt.close()

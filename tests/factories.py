@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -272,6 +272,7 @@ class MeterRow:
     generation: Generation = Generation.NONE
     comm_mode: CommMode = CommMode.DIAL_OUT
     host: str = "127.0.0.1"
+    meter: dict[str, Any] = field(default_factory=dict)  # more Meter columns (protocol, dlms_…)
 
 
 def add_meters(runtime: Runtime, rows: Sequence[MeterRow]) -> dict[str, int]:
@@ -291,6 +292,7 @@ def add_meters(runtime: Runtime, rows: Sequence[MeterRow]) -> dict[str, int]:
                 host=row.host,
                 port=row.port,
                 password=row.password,
+                **row.meter,
             )
             session.add_all([point, meter])
             session.flush()

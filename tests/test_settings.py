@@ -35,6 +35,13 @@ def test_production_refuses_generated_or_short_secrets(tmp_path: Path) -> None:
     assert settings(tmp_path, OSOS_ENV="production", OSOS_SECRET_KEY="k" * 32).is_production
 
 
+def test_meter_key_is_its_own_setting_or_none(tmp_path: Path) -> None:
+    assert settings(tmp_path).meter_key is None  # sealed with a key derived from the secret
+    assert settings(tmp_path, OSOS_METER_KEY="m" * 40).meter_key == "m" * 40
+    with pytest.raises(ConfigError, match="OSOS_METER_KEY"):
+        settings(tmp_path, OSOS_ENV="production", OSOS_SECRET_KEY="k" * 32, OSOS_METER_KEY="x")
+
+
 def test_login_limits_come_from_the_environment(tmp_path: Path) -> None:
     assert settings(tmp_path).web.login == LoginLimits(
         max_failures=5,

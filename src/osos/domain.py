@@ -41,8 +41,17 @@ class MeterKind(StrEnum):
 
 
 class Protocol(StrEnum):
+    """How the head-end talks to a meter: IEC 62056-21, or DLMS/COSEM over the IP wrapper
+    (``dlms``), HDLC over TCP (``dlms-hdlc``) or HDLC after an IEC sign-on (``dlms-mode-e``)."""
+
     IEC62056_21 = "iec62056-21"
     DLMS = "dlms"
+    DLMS_HDLC = "dlms-hdlc"
+    DLMS_MODE_E = "dlms-mode-e"
+
+    @property
+    def is_dlms(self) -> bool:
+        return self is not Protocol.IEC62056_21
 
 
 class SmartClass(StrEnum):

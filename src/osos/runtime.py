@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from osos.settings import Settings
 from osos.store import db
+from osos.store.secrets import MeterSecrets, seal_stored
 from osos.timeutil import SYSTEM_CLOCK, Clock
 
 POOL_TIMEOUT_S = 10  # a sized pool never makes a handler wait; if it does, fail soon
@@ -42,14 +43,25 @@ class Runtime:
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        return db.session_factory(self.engine, clock=self.clock)
+        return db.session_factory(self.engine, clock=self.clock, secrets=self.meter_secrets)
+
+    @cached_property
+    def meter_secrets(self) -> MeterSecrets:
+        """Seals meter passwords and DLMS keys at rest (``OSOS_METER_KEY`` or the secret key)."""
+        return MeterSecrets.from_text(self.settings.meter_key or self.settings.secret_key)
 
     @property
     def is_sqlite(self) -> bool:
         return self.settings.database.is_sqlite
 
-    def upgrade(self) -> None:
-        db.upgrade(self.settings.database.url)
+    def upgrade(self, revision: str = "head") -> int:
+        """Apply the migrations, then seal meter secrets still stored in clear (the key is
+        the application's, not the migration's); returns how many were sealed."""
+        db.upgrade(self.settings.database.url, revision)
+        if db.current_revision(self.settings.database.url) != db.head_revision():
+            return 0  # an older schema: the columns to seal may not exist yet
+        with self.sessions.begin() as session:
+            return seal_stored(session)
 
     def close(self) -> None:
         if "engine" in self.__dict__:

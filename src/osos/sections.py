@@ -1,6 +1,7 @@
 """Sections of :class:`osos.settings.Settings` that are plain values: who must be in OSOS, the
-loss detectors' thresholds, mail and alerts. Kept apart so ``settings.py`` (the only reader of
-the environment) stays one screenful of rules; ``osos.settings`` re-exports them.
+loss detectors' thresholds, mail and alerts, the validation and reactive limits. Kept apart so
+``settings.py`` (the only reader of the environment) stays one screenful of rules;
+``osos.settings`` re-exports them.
 """
 
 from __future__ import annotations
@@ -58,3 +59,30 @@ class AlertSettings:
     kvar_step: int = 5
     sms_url: str = ""
     headend_every: dt.timedelta | None = None  # None: the head-end does not run them
+
+
+@dataclass(frozen=True)
+class ValidationLimits:
+    """Thresholds of the validation checks."""
+
+    spike_factor: int = 4  # × the 95th percentile of the meter's own interval consumption
+    spike_min_history: int = 96  # intervals of history needed before spikes are judged
+    spike_min_milli: int = 1000  # never call less than 1 kWh in 15 minutes a spike
+    clock_drift: dt.timedelta = dt.timedelta(minutes=2)
+    zero_consumption: dt.timedelta = dt.timedelta(days=3)
+    estimate_prolonged: dt.timedelta = dt.timedelta(days=3)
+    tariff_tolerance_milli: int = 10  # T1+T2+T3 vs total: each register rounds on its own
+    # Profile status bits (DLMS AMR profile status; VDEW meters use the same low byte).
+    power_fail_mask: int = 0x80
+    clock_set_mask: int = 0x20 | 0x02
+
+
+@dataclass(frozen=True)
+class ReactiveLimits:
+    """EPDK tariff rules 5999-3 (2015); percent of active energy."""
+
+    threshold_kva: Decimal = Decimal("50")
+    inductive_small: Decimal = Decimal("33")
+    capacitive_small: Decimal = Decimal("20")
+    inductive_large: Decimal = Decimal("20")
+    capacitive_large: Decimal = Decimal("15")

@@ -26,7 +26,9 @@ from osos.errors import ConfigError, InvalidInput
 from osos.sections import AlertSettings as AlertSettings
 from osos.sections import LossLimits as LossLimits
 from osos.sections import MailSettings as MailSettings
+from osos.sections import ReactiveLimits as ReactiveLimits
 from osos.sections import ScopeSettings as ScopeSettings
+from osos.sections import ValidationLimits as ValidationLimits
 from osos.settings_web import AbuseLimits as AbuseLimits
 from osos.settings_web import LoginLimits as LoginLimits
 from osos.settings_web import WebSettings as WebSettings
@@ -43,33 +45,6 @@ class DatabaseSettings:
     @property
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
-
-
-@dataclass(frozen=True)
-class ValidationLimits:
-    """Thresholds of the validation checks."""
-
-    spike_factor: int = 4  # × the 95th percentile of the meter's own interval consumption
-    spike_min_history: int = 96  # intervals of history needed before spikes are judged
-    spike_min_milli: int = 1000  # never call less than 1 kWh in 15 minutes a spike
-    clock_drift: dt.timedelta = dt.timedelta(minutes=2)
-    zero_consumption: dt.timedelta = dt.timedelta(days=3)
-    estimate_prolonged: dt.timedelta = dt.timedelta(days=3)
-    tariff_tolerance_milli: int = 10  # T1+T2+T3 vs total: each register rounds on its own
-    # Profile status bits (DLMS AMR profile status; VDEW meters use the same low byte).
-    power_fail_mask: int = 0x80
-    clock_set_mask: int = 0x20 | 0x02
-
-
-@dataclass(frozen=True)
-class ReactiveLimits:
-    """EPDK tariff rules 5999-3 (2015); percent of active energy."""
-
-    threshold_kva: Decimal = Decimal("50")
-    inductive_small: Decimal = Decimal("33")
-    capacitive_small: Decimal = Decimal("20")
-    inductive_large: Decimal = Decimal("20")
-    capacitive_large: Decimal = Decimal("15")
 
 
 DEFAULT_FEES: dict[FeeReason, Decimal] = {
@@ -138,6 +113,8 @@ class Settings:
     scope: ScopeSettings = field(default_factory=ScopeSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     losses: LossLimits = field(default_factory=LossLimits)
+    # Seals meter passwords and DLMS keys at rest; None: derived from secret_key.
+    meter_key: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -212,6 +189,14 @@ def _secret_key(env: _Env, home: Path, environment: str) -> str:
     path.write_text(value)
     path.chmod(0o600)
     return value
+
+
+def _meter_key(env: _Env, environment: str) -> str | None:
+    """Its own key for meter secrets, so the session key can rotate without re-sealing."""
+    value = env.text("OSOS_METER_KEY")
+    if value and environment == "production" and len(value) < 32:
+        raise ConfigError("OSOS_METER_KEY must be at least 32 characters in production")
+    return value or None
 
 
 def _database(env: _Env, home: Path) -> DatabaseSettings:
@@ -388,4 +373,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         scope=_scope(env),
         alerts=_alerts(env),
         losses=_losses(env),
+        meter_key=_meter_key(env, environment),
     )

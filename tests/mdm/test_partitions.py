@@ -91,10 +91,12 @@ def test_upkeep_creates_the_months_ahead(runtime: Runtime) -> None:
 @pytest.mark.postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_migration_keeps_the_rows_and_the_key(runtime: Runtime, db_url: str) -> None:
+    with db.transaction(runtime.sessions) as s:  # before the downgrade: the model is newer
+        meter = add_meter(s, "P2")
     db.downgrade(db_url, "0016")
+    runtime.engine.dispose()
     start, _ = month_bounds("2026-10")
     with db.transaction(runtime.sessions) as s:
-        meter = add_meter(s, "P2")
         records = _records(start - dt.timedelta(hours=2), 16)  # across the month boundary
         assert store_profile(s, meter_id=meter.id, records=records, readout_id=None).inserted == 16
     with runtime.engine.connect() as c:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from osos.app import open_runtime
 from osos.cli.util import exit_on
 from osos.errors import ConfigError
 from osos.settings import load_settings
@@ -18,9 +19,15 @@ app = typer.Typer(help="The database: migrations (upgrade, downgrade, current), 
 @app.command()
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    url = load_settings().database.url
-    db.upgrade(url, revision)
+    runtime = open_runtime()
+    try:
+        sealed = runtime.upgrade(revision)
+    finally:
+        runtime.close()
+    url = runtime.settings.database.url
     typer.echo(f"database at revision {db.current_revision(url)}")
+    if sealed:
+        typer.echo(f"sealed {sealed} meter secret(s) stored in clear")
 
 
 @app.command()

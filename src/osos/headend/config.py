@@ -9,13 +9,16 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from osos.errors import NotFound
+from osos.domain import Protocol
+from osos.errors import ConfigError, NotFound
 from osos.headend.jobs import MeterTarget
 from osos.headend.plans import Backoff
-from osos.headend.readplan import ClockCheck, ReadRequest, Timeouts
+from osos.headend.readplan import ClockCheck, DlmsAccess, ReadRequest, Timeouts
+from osos.protocol.dlms.association import MANAGEMENT_CLIENT, PUBLIC_CLIENT
 from osos.protocol.iec62056_21.meter_profiles import MeterProfile, profile_by_key
 from osos.readings import ReadValue
 from osos.store.intervals import ProfileIngestResult
+from osos.store.secrets import MeterSecrets, is_sealed
 from osos.transport.base import Transport
 from osos.transport.tcp import TcpTransport
 
@@ -72,26 +75,78 @@ def read_request(
     *,
     readout: bool,
     clock_check: bool,
+    secrets: MeterSecrets | None = None,
+    dial_in: bool = False,
 ) -> ReadRequest:
     """What one session asks of a meter, from its registry row and the head-end's settings
-    (the clock is checked only where the registry has the meter's password to set it)."""
+    (the clock is checked only where the registry has the meter's password to set it). The
+    meter's secrets are opened here, for this call only. A dial-in's greeting is a claim:
+    the meter must prove who it is before its data is stored (``require_identity``)."""
     meter_profile: MeterProfile | None = None
-    if target.meter_profile:
+    if target.meter_profile and not target.protocol.is_dlms:
         with contextlib.suppress(KeyError):
             meter_profile = profile_by_key(target.meter_profile)
+    password = _open(secrets, target.password, target.serial)
+    dlms = dlms_access(target, password, secrets) if target.protocol.is_dlms else None
+    may_set = dlms.authentication != "none" if dlms is not None else password is not None
     return ReadRequest(
         serial=target.serial,
         address=target.device_address or "",
-        password=target.password,
+        password=password,
         readout=readout,
         profile_from=profile_range[0] if profile_range else None,
         profile_to=profile_range[1] if profile_range else None,
         profile_chunk=config.profile_chunk,
-        clock_check=clock_check and target.password is not None,
+        clock_check=clock_check and may_set,
         max_drift=config.max_drift,
         meter_profile=meter_profile,
         software_parity=target.software_parity,
+        flag=target.flag,
+        dlms=dlms,
+        require_identity=dial_in,
     )
+
+
+FRAMING = {
+    Protocol.DLMS: "wrapper",
+    Protocol.DLMS_HDLC: "hdlc",
+    Protocol.DLMS_MODE_E: "mode-e",
+}
+
+
+def dlms_access(
+    target: MeterTarget, password: str | None, secrets: MeterSecrets | None
+) -> DlmsAccess:
+    """The registry's DLMS columns, with the protocol's defaults where they are empty: the
+    public client (16, no security) unless a password or keys say otherwise."""
+    keys = (
+        _open(secrets, target.dlms_encryption_key, target.serial),
+        _open(secrets, target.dlms_authentication_key, target.serial),
+    )
+    authentication = target.dlms_authentication or "none"
+    management = authentication != "none"
+    return DlmsAccess(
+        framing=FRAMING.get(target.protocol, "wrapper"),
+        client_sap=target.dlms_client_sap
+        if target.dlms_client_sap is not None
+        else (MANAGEMENT_CLIENT if management else PUBLIC_CLIENT),
+        server_logical=target.dlms_server_logical if target.dlms_server_logical is not None else 1,
+        server_physical=target.dlms_server_physical,
+        authentication=authentication,
+        password=password if authentication == "lls" else None,
+        encryption_key=keys[0],
+        authentication_key=keys[1],
+        system_title=target.dlms_system_title,
+        profile=target.meter_profile,
+    )
+
+
+def _open(secrets: MeterSecrets | None, value: str | None, serial: str) -> str | None:
+    if secrets is None:
+        if is_sealed(value):
+            raise ConfigError("a sealed meter secret and no meter key to open it")
+        return value
+    return secrets.open(value, serial)
 
 
 def timeouts_for(target: MeterTarget, config: HeadendConfig) -> Timeouts:

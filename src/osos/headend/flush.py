@@ -30,6 +30,9 @@ from osos.store.ingest import PreparedReadout, store_readouts
 from osos.store.intervals import ProfileBatch, ProfileIngestResult, store_profiles
 from osos.store.models import CommLogEntry, MeterCommStatus
 from osos.store.models.headend import ReadJob
+from osos.store.models.mdm import ValidationFinding
+
+IDENTITY_MISMATCH = "identity_mismatch"  # the security finding's code
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ def store_sessions(
     for record in records:
         if record.clock is not None and record.clock.set_to is not None:
             _audit_clock(session, record)
+        if record.outcome.identity_mismatch is not None and record.meter_id is not None:
+            _security_finding(session, record)
     return [
         SessionStored(log_ids.get(id(r)), profiles[i], tuple(states[i]))
         for i, r in enumerate(records)
@@ -242,6 +247,36 @@ def _audit_clock(session: Session, record: SessionRecord) -> None:
             "drift_s": check.drift.total_seconds(),
         },
         outcome="ok" if check.accepted else "failed",
+    )
+
+
+def _security_finding(session: Session, record: SessionRecord) -> None:
+    """The meter on the line is not the one it claimed (or would not say): nothing of it was
+    stored; the operators see a finding, the audit log keeps the event."""
+    said = record.outcome.identity_mismatch
+    detail = (
+        f"{record.direction.value} call from {record.peer}: the meter that answered said "
+        f"serial {said}; nothing stored as meter {record.serial}"
+    )
+    when = record.started_at or record.ended_at
+    session.add(
+        ValidationFinding(
+            code=IDENTITY_MISMATCH,
+            meter_id=record.meter_id,
+            register="",
+            start_at=when,
+            end_at=record.ended_at,
+            detail=detail,
+        )
+    )
+    audit.record(
+        session,
+        actor="headend",
+        action="security.identity_mismatch",
+        object_type="meter",
+        object_id=record.meter_id,
+        detail={"serial": record.serial, "said": said, "peer": record.peer},
+        outcome="failed",
     )
 
 

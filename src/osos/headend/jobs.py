@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from sqlalchemy import Table, delete, func, select, true, update
@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from osos.domain import CommMode
+from osos.domain import CommMode, Protocol
 from osos.headend.plans import PURPOSES, SERVICE_CLASSES, Backoff, due_slot, service_class
 from osos.store.models import Installation, Meter, ServicePoint
 from osos.store.models.headend import HeadendWorker, MeterLink, ReadJob, ReadPlan
@@ -49,10 +49,18 @@ class MeterTarget:
     host: str | None
     port: int | None
     device_address: str | None
-    password: str | None
+    password: str | None = field(repr=False)  # sealed (osos.store.secrets)
     software_parity: bool = False
     meter_profile: str | None = None
     inter_byte_timeout_s: int | None = None
+    protocol: Protocol = Protocol.IEC62056_21
+    dlms_client_sap: int | None = None
+    dlms_server_logical: int | None = None
+    dlms_server_physical: int | None = None
+    dlms_authentication: str | None = None
+    dlms_encryption_key: str | None = field(default=None, repr=False)  # sealed
+    dlms_authentication_key: str | None = field(default=None, repr=False)  # sealed
+    dlms_system_title: str | None = None
 
     @property
     def modem(self) -> str:
@@ -79,6 +87,14 @@ def meter_targets(session: Session, meter_ids: Iterable[int] | None = None) -> l
             software_parity=bool(link and link.software_parity),
             meter_profile=link.meter_profile if link else None,
             inter_byte_timeout_s=link.inter_byte_timeout_s if link else None,
+            protocol=meter.protocol,
+            dlms_client_sap=meter.dlms_client_sap,
+            dlms_server_logical=meter.dlms_server_logical,
+            dlms_server_physical=meter.dlms_server_physical,
+            dlms_authentication=meter.dlms_authentication,
+            dlms_encryption_key=meter.dlms_encryption_key,
+            dlms_authentication_key=meter.dlms_authentication_key,
+            dlms_system_title=meter.dlms_system_title,
         )
         for meter, link in session.execute(query)
     ]

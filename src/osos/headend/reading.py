@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 
 from osos.errors import DataRejected, ProtocolError
+from osos.headend.identity import check_identity
 from osos.headend.readplan import (
     ClockCheck,
     ProfileChunk,
@@ -34,7 +35,6 @@ from osos.protocol.iec62056_21.adapter import (
     meter_clock,
     parse_meter_clock,
     read_values,
-    serial_matches,
 )
 from osos.protocol.iec62056_21.datasets import tokenize
 from osos.protocol.iec62056_21.errors import SessionError
@@ -194,8 +194,7 @@ class MeterReader:
         if not isinstance(event, ReadoutReceived):
             raise ReadFailed("readout", f"unexpected {type(event).__name__}")
         values = read_values(event.data_sets)
-        if not serial_matches(self.request.serial, values):
-            raise ReadFailed("readout", "the meter that answered is not this meter (serial)")
+        check_identity(self.request, values, self.outcome, verified=False)
         data = ReadoutData(
             raw=event.raw,
             identification=self.outcome.identification or "",

@@ -33,12 +33,29 @@ class Timeouts:
 
 
 @dataclass(frozen=True)
+class DlmsAccess:
+    """How to reach and log in to a DLMS/COSEM meter: framing, addresses, security. The
+    password and keys are opened (from their sealed form) only for the call; never printed."""
+
+    framing: str = "wrapper"  # wrapper | hdlc | mode-e
+    client_sap: int = 16
+    server_logical: int = 1
+    server_physical: int | None = None
+    authentication: str = "none"  # none | lls | hls-gmac
+    password: str | None = field(default=None, repr=False)
+    encryption_key: str | None = field(default=None, repr=False)  # hex
+    authentication_key: str | None = field(default=None, repr=False)
+    system_title: str | None = None  # the client's, hex
+    profile: str | None = None  # DLMS meter-profile key (None: by the meter's FLAG)
+
+
+@dataclass(frozen=True)
 class ReadRequest:
     """What to read from one meter in one session."""
 
     serial: str
     address: str = ""
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     readout: bool = True
     profile_from: dt.datetime | None = None  # first interval end wanted (None: no profile)
     profile_to: dt.datetime | None = None
@@ -47,6 +64,11 @@ class ReadRequest:
     max_drift: dt.timedelta = dt.timedelta(seconds=20)
     meter_profile: MeterProfile | None = None
     software_parity: bool = False
+    flag: str | None = None
+    dlms: DlmsAccess | None = None  # set: a DLMS/COSEM meter (else IEC 62056-21)
+    # A dial-in's ``ID:<serial>`` proves nothing: the meter itself must say who it is (its
+    # serial in the readout, or a DLMS association with a password or keys).
+    require_identity: bool = False
 
     @property
     def wants_programming(self) -> bool:
@@ -112,6 +134,7 @@ class ReadOutcome:
     failed_step: str | None = None
     bcc_errors: int = 0
     notes: list[str] = field(default_factory=list)
+    identity_mismatch: str | None = None  # what the meter said it is, when not this meter
 
     @property
     def outcome(self) -> str:

@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from sqlalchemy.orm import Session
 
 from osos.domain import CommMode
-from osos.headend import jobs, workers
+from osos.headend import frame_counters, jobs, workers
 from osos.headend.config import (
     Connector,
     HeadendConfig,
@@ -272,6 +272,8 @@ class Scheduler:
             self.config,
             readout="readout" in purposes,
             clock_check=any(job.clock_check for job in job_list),
+            secrets=self.runtime.meter_secrets,
+            dial_in=link is not None,
         )
         record = SessionRecord(
             meter_id=target.meter_id,
@@ -291,13 +293,11 @@ class Scheduler:
         record.direction = CommMode.DIAL_IN if link is not None else CommMode.DIAL_OUT
         record.purpose = ",".join(sorted(purposes)) or "dial_in"
         record.peer = link.peer if link is not None else f"{target.host}:{target.port}"
-        sink = MemorySink(
-            meter_id=target.meter_id, serial=target.serial, clock=self.clock, progress=self.progress
-        )
-        sink.say(f"calling {record.peer} ({record.purpose})")
+        sink = self._sink(target, record)
         try:
+            counter = await frame_counters.reserve_for(self.db, target.meter_id, request)
             outcome, sent, received, transcript = await run_link(
-                target, request, sink, link, self.config, self.connector, self.clock
+                target, request, sink, link, self.config, self.connector, self.clock, counter
             )
         except Exception as exc:
             # A bug must not leave the jobs held: record it, let the jobs retry after the
@@ -309,6 +309,13 @@ class Scheduler:
         record.readout, record.profiles = sink.readout_data, sink.profiles
         record.last_end, record.clock = sink.last_end, sink.clock_check
         return record, sink, request
+
+    def _sink(self, target: MeterTarget, record: SessionRecord) -> MemorySink:
+        sink = MemorySink(
+            meter_id=target.meter_id, serial=target.serial, clock=self.clock, progress=self.progress
+        )
+        sink.say(f"calling {record.peer} ({record.purpose})")
+        return sink
 
     async def _profile_range(
         self,

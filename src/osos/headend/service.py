@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from osos.errors import InvalidInput
 from osos.headend.config import Connector, HeadendConfig, tcp_connector
+from osos.headend.push_in import receive_push
 from osos.headend.scheduler import Scheduler
 from osos.runtime import Runtime
 from osos.store.db import current_revision
@@ -74,7 +75,12 @@ async def run_headend(
     listener: DialInListener | None = None
     if listen is not None:
         host, port = parse_listen(listen)
-        listener = DialInListener(host, port, scheduler.on_dial_in)
+        listener = DialInListener(
+            host,
+            port,
+            scheduler.on_dial_in,
+            push_handler=lambda peer, data: receive_push(scheduler, peer, data),
+        )
         await listener.start()
     try:
         while not stop.is_set():

@@ -7,11 +7,14 @@ import logging
 
 from osos.errors import NotFound
 from osos.headend.config import Connector, HeadendConfig, MeterReadReport, timeouts_for
+from osos.headend.dlms_reading import DlmsMeterReader
 from osos.headend.flush import SessionRecord, SessionStored
 from osos.headend.jobs import MeterTarget
 from osos.headend.reading import MeterReader
 from osos.headend.readplan import ReadOutcome, ReadRequest
+from osos.headend.redact import redact
 from osos.headend.storage import MemorySink
+from osos.protocol.dlms.security import FrameCounter
 from osos.store.intervals import ProfileIngestResult
 from osos.timeutil import Clock
 from osos.transport.base import Transport, TransportError
@@ -27,8 +30,10 @@ async def run_link(
     config: HeadendConfig,
     connector: Connector,
     clock: Clock,
+    counter: FrameCounter | None = None,
 ) -> tuple[ReadOutcome, int, int, bytes]:
-    """Open the link, run the reader over it, close it: (outcome, sent, received, transcript)."""
+    """Open the link, run the meter's protocol reader over it, close it: (outcome, sent,
+    received, transcript). ``counter``: the HLS-GMAC invocation counters reserved for the call."""
     timeouts = timeouts_for(target, config)
     try:
         link = link or connector(target)
@@ -40,11 +45,18 @@ async def run_link(
         await link.close()
         return ReadOutcome(error=f"connect: {exc}", failed_step="connect"), 0, 0, b""
     try:
-        reader = MeterReader(link, request, sink, clock=clock, timeouts=timeouts)
+        reader: MeterReader | DlmsMeterReader
+        if request.dlms is not None:
+            reader = DlmsMeterReader(
+                link, request, sink, clock=clock, timeouts=timeouts, counter=counter
+            )
+        else:
+            reader = MeterReader(link, request, sink, clock=clock, timeouts=timeouts)
         outcome = await reader.run()
     finally:
         await link.close()
-    return outcome, link.bytes_sent, link.bytes_received, link.transcript
+    secret = request.dlms.password if request.dlms is not None else request.password
+    return outcome, link.bytes_sent, link.bytes_received, redact(link.transcript, secret)
 
 
 def report(

@@ -22,6 +22,7 @@ from osos.errors import ImportFailed
 from osos.registry.reader import read_table
 from osos.registry.rows import RegistryRow, check_columns, parse_row
 from osos.store.models import Installation, Meter, Organisation, ServicePoint, SupplyPeriod
+from osos.store.secrets import SECRET_COLUMNS, MeterSecrets, secrets_of
 
 
 @dataclass
@@ -98,11 +99,15 @@ def import_registry(
     return report
 
 
-def _assign(obj: Any, values: dict[str, Any]) -> bool:
-    """Set only what differs, so an unchanged re-import issues no UPDATE."""
+def _assign(obj: Any, values: dict[str, Any], secrets: MeterSecrets | None = None) -> bool:
+    """Set only what differs, so an unchanged re-import issues no UPDATE (sealed secrets are
+    compared opened: sealing the same text twice gives different bytes)."""
     changed = False
     for name, value in values.items():
-        if getattr(obj, name) != value:
+        current = getattr(obj, name)
+        if secrets is not None and name in SECRET_COLUMNS:
+            current = secrets.open(current, obj.serial)
+        if current != value:
             setattr(obj, name, value)
             changed = True
     return changed
@@ -167,7 +172,7 @@ class _Applier:
             self.session.add(meter)
             self.session.flush()
             self.report.meters_created += 1
-        elif _assign(meter, meter_values):
+        elif _assign(meter, meter_values, secrets_of(self.session)):
             self.report.meters_updated += 1
 
         self._install(row, sp, meter)

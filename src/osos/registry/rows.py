@@ -64,6 +64,14 @@ COLUMNS: tuple[str, ...] = (
     "pano",
     "smart_meter",
     "meter_year",
+    # DLMS/COSEM meters (docs/dlms.md; the LLS password is meter_password):
+    "dlms_client_sap",
+    "dlms_server_logical",
+    "dlms_server_physical",
+    "dlms_authentication",
+    "dlms_encryption_key",
+    "dlms_authentication_key",
+    "dlms_system_title",
 )
 REQUIRED: frozenset[str] = frozenset(
     {"service_point_no", "meter_serial", "flag", "ct_ratio", "vt_ratio", "installed_at"}
@@ -85,6 +93,9 @@ _ALIASES: dict[str, str] = {
     "iec 62056-21": "iec62056-21",
     "iec62056_21": "iec62056-21",
     "dlms/cosem": "dlms",
+    "dlms-wrapper": "dlms",
+    "hdlc": "dlms-hdlc",
+    "mode-e": "dlms-mode-e",
     "elektrik": "electricity",
     "su": "water",
     "gaz": "gas",
@@ -227,6 +238,36 @@ def _index(value: str) -> dict[str, str]:
     return result
 
 
+def _number(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
+            raise InvalidInput(f"a whole number {low}-{high}, got {value!r}")
+        return int(value)
+
+    return parse
+
+
+def _hex(digits: int) -> Callable[[str], str]:
+    """A key or system title as hex (spaces allowed), kept lower-case."""
+
+    def parse(value: str) -> str:
+        text = value.replace(" ", "").lower()
+        if len(text) != digits or not re.fullmatch(r"[0-9a-f]*", text):
+            raise InvalidInput(f"{digits} hex digits expected")  # never echo a key
+        return text
+
+    return parse
+
+
+def _authentication(value: str) -> str:
+    lowered = value.lower().replace("_", "-")
+    if lowered not in DLMS_AUTHENTICATION:
+        raise InvalidInput(f"{value!r} is not one of: {', '.join(DLMS_AUTHENTICATION)}")
+    return lowered
+
+
+DLMS_AUTHENTICATION: tuple[str, ...] = ("none", "lls", "hls-gmac")
+
 _SP_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "title": ("title", _text(200)),
     "etso_code": ("etso_code", _etso),
@@ -252,6 +293,13 @@ _METER_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "device_address": ("device_address", _text(32)),
     "smart_meter": ("smart_class", _choice(SmartClass)),
     "meter_year": ("manufactured_year", _year),
+    "dlms_client_sap": ("dlms_client_sap", _number(0, 127)),
+    "dlms_server_logical": ("dlms_server_logical", _number(0, 0x3FFF)),
+    "dlms_server_physical": ("dlms_server_physical", _number(0, 0x3FFF)),
+    "dlms_authentication": ("dlms_authentication", _authentication),
+    "dlms_encryption_key": ("dlms_encryption_key", _hex(32)),
+    "dlms_authentication_key": ("dlms_authentication_key", _hex(32)),
+    "dlms_system_title": ("dlms_system_title", _hex(16)),
 }
 
 
@@ -281,6 +329,10 @@ def parse_row(number: int, cells: dict[str, str]) -> tuple[RegistryRow | None, l
         attr: v for col, (attr, p) in _SP_FIELDS.items() if (v := get(col, p)) is not None
     }
     meter = {attr: v for col, (attr, p) in _METER_FIELDS.items() if (v := get(col, p)) is not None}
+    if meter.get("dlms_authentication") == "hls-gmac":
+        for column in ("dlms_encryption_key", "dlms_authentication_key"):
+            if column not in meter:
+                errors.append(f"row {number}, column {column}: required for hls-gmac")
     address = get("address", _address)
     if address is not None:
         meter["comm_mode"], meter["host"], meter["port"] = address

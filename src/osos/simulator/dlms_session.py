@@ -22,6 +22,7 @@ from osos.protocol.dlms.link import HdlcLink, Link, WrapperLink
 from osos.protocol.dlms.security import Keys
 from osos.protocol.dlms.server import MeterServer, Policy
 from osos.protocol.dlms.wrapper import WrapperBuffer
+from osos.protocol.iec62056_21.messages import IdentificationMessage
 
 from .dlms_meter import DlmsMeter
 from .faults import Fault
@@ -29,7 +30,7 @@ from .meter import VirtualMeter
 
 log = logging.getLogger(__name__)
 
-DROP_AFTER_BYTES: Final = 256
+DROP_AFTER_BYTES: Final = 256  # the drop fault: the line goes once a call has sent this much
 SERVER_PHYSICAL: Final = 17
 
 
@@ -106,6 +107,9 @@ async def converse(
     """Answer one call until the other side hangs up (True) or the line drops (False)."""
     faults = meter.begin_session()
     server, tracker = new_server(meter, dlms, hdlc, faults)
+    if meter.spec.protocol == "dlms-mode-e" and not await _mode_e(meter, reader, writer):
+        return True
+    sent = [0]  # bytes of this call so far (the drop fault counts them)
     while True:
         try:
             async with asyncio.timeout(idle_timeout):
@@ -122,12 +126,34 @@ async def converse(
         except DlmsError as exc:
             log.warning("meter %s: DLMS session error: %s", meter.serial, exc)
             return False
-        if reply and not await _send(writer, reply, faults, rng):
+        if reply and not await _send(writer, reply, faults, rng, sent):
             return False
 
 
+async def _mode_e(
+    meter: VirtualMeter, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> bool:
+    """Mode E: ``/?!`` → an identification announcing ``\\2`` → ``ACK 2 Z 2`` → HDLC."""
+    try:
+        async with asyncio.timeout(30):
+            request = await reader.readuntil(b"\n")
+            if not request.startswith(b"/?"):
+                return False
+            ident = IdentificationMessage(meter.spec.meter_flag, "5", meter.serial, enhanced="2")
+            writer.write(ident.to_bytes())
+            await writer.drain()
+            ack = await reader.readuntil(b"\n")
+    except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        return False
+    return ack[:1] == b"\x06" and ack[1:2] == b"2"
+
+
 async def _send(
-    writer: asyncio.StreamWriter, data: bytes, faults: frozenset[Fault], rng: random.Random
+    writer: asyncio.StreamWriter,
+    data: bytes,
+    faults: frozenset[Fault],
+    rng: random.Random,
+    sent: list[int],
 ) -> bool:
     if Fault.GARBAGE in faults:
         data = rng.randbytes(len(data))
@@ -135,7 +161,8 @@ async def _send(
         data = data[:-2] + bytes((data[-2] ^ 0x01,)) + data[-1:]
     if Fault.NOISE in faults:
         data = b"#?*+" + data
-    if Fault.DROP in faults and len(data) > DROP_AFTER_BYTES:
+    sent[0] += len(data)
+    if Fault.DROP in faults and sent[0] > DROP_AFTER_BYTES:
         writer.write(data[: len(data) // 2])
         await writer.drain()
         writer.transport.abort()

@@ -35,7 +35,7 @@ from .faults import CLOCK_OFF_SECONDS, TAMPERS, Fault, tamper_start
 from .meter import VirtualMeter
 from .model import MeterModel
 from .modem import Modem, modem_groups
-from .spec import MeterSpec
+from .spec import DLMS_PROTOCOLS, MeterSpec
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class Fleet:
         self.dlms: dict[str, DlmsMeter] = {
             serial: DlmsMeter(meter)
             for serial, meter in self.meters.items()
-            if meter.spec.protocol == "dlms"
+            if meter.spec.protocol in DLMS_PROTOCOLS
         }
         self.refused = 0  # second concurrent calls closed
         self._ports: dict[str, int] = {}
@@ -304,7 +304,7 @@ class Fleet:
                 self.dlms[meter.serial],
                 reader,
                 writer,
-                hdlc=self.dlms_hdlc,
+                hdlc=self.dlms_hdlc or meter.spec.protocol != "dlms",
                 idle_timeout=self.idle_timeout,
                 rng=self._rng,
             )

@@ -10,12 +10,15 @@ from sqlalchemy.orm import Session
 
 from osos.domain import CommMode
 from osos.store.models.core import Installation, Meter, ServicePoint
+from osos.store.secrets import secrets_of
 
 
 def meter_rows(session: Session) -> list[dict[str, Any]]:
     """One row per remotely read meter (dial-out or dial-in) that is installed now (a removed
     meter has no modem any more), with its service point: the fields
-    :func:`~.spec.specs_from_meters` reads, plus ``comm_mode``."""
+    :func:`~.spec.specs_from_meters` reads, plus ``comm_mode``. The simulator stands in for
+    the meters, so it knows their secrets: they are opened here (never printed)."""
+    secrets = secrets_of(session)
     query = (
         select(Meter, Installation, ServicePoint)
         .join(
@@ -33,7 +36,10 @@ def meter_rows(session: Session) -> list[dict[str, Any]]:
             "flag": meter.flag,
             "model": meter.model,
             "port": meter.port if meter.comm_mode is CommMode.DIAL_OUT else None,
-            "password": meter.password,
+            "password": secrets.open(meter.password, meter.serial),
+            "protocol": meter.protocol.value,
+            "dlms_encryption_key": secrets.open(meter.dlms_encryption_key, meter.serial),
+            "dlms_authentication_key": secrets.open(meter.dlms_authentication_key, meter.serial),
             "device_address": meter.device_address,
             "comm_mode": meter.comm_mode,
             "install_date": installation.installed_at,

@@ -15,6 +15,8 @@ from .families import FAMILIES, family_for
 from .model import MeterModel, Registers
 
 DEFAULT_INSTALL = dt.date(2025, 1, 1)
+#: A spec's DLMS protocols: the IP wrapper, HDLC over TCP (the registry's names).
+DLMS_PROTOCOLS = ("dlms", "dlms-hdlc", "dlms-mode-e")
 
 
 @dataclass(frozen=True)
@@ -44,15 +46,17 @@ class MeterSpec:
     initial_wh: int | None = None
     peak_w: int | None = None
     reset_base: int | None = None
-    # DLMS/COSEM (see simulator/dlms_session.py): "iec" (the default) or "dlms"; the
+    # DLMS/COSEM (see simulator/dlms_session.py): "iec" (the default), "dlms" (the IP
+    # wrapper), "dlms-hdlc" (HDLC over TCP, whatever the fleet's default) or "dlms-mode-e" (an IEC
+    # sign-on, ACK 2 Z 2, then HDLC); the
     # management client's LLS password; HLS-GMAC keys as hex (encryption, authentication).
     protocol: str = "iec"
     lls_password: str = "12345678"
     dlms_keys: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
-        if self.protocol not in ("iec", "dlms"):
-            raise InvalidInput(f"meter {self.serial}: protocol must be 'iec' or 'dlms'")
+        if self.protocol not in ("iec", *DLMS_PROTOCOLS):
+            raise InvalidInput(f"meter {self.serial}: protocol must be iec or {DLMS_PROTOCOLS}")
         if self.family not in FAMILIES:
             raise InvalidInput(f"meter {self.serial}: unknown family {self.family!r}")
         if not (len(self.password) == 8 and self.password.isdigit()):
@@ -195,6 +199,23 @@ def specs_from_meters(rows: Iterable[Any]) -> list[MeterSpec]:
                 device_address=_field(row, "device_address"),
                 install_date=max(installed or DEFAULT_INSTALL, dt.date(2016, 9, 8)),
                 peak_w=_field(row, "peak_w"),
+                **_dlms_fields(row),
             )
         )
     return specs
+
+
+def _dlms_fields(row: Any) -> dict[str, Any]:
+    """A DLMS meter's protocol, LLS password and HLS keys from its row (``protocol`` as the
+    registry names it)."""
+    protocol = str(_field(row, "protocol") or "iec")
+    if protocol not in ("dlms", "dlms-hdlc", "dlms-mode-e"):
+        return {}
+    fields: dict[str, Any] = {"protocol": protocol}
+    password = _field(row, "password")
+    if password:
+        fields["lls_password"] = str(password)
+    keys = (_field(row, "dlms_encryption_key"), _field(row, "dlms_authentication_key"))
+    if keys[0] and keys[1]:
+        fields["dlms_keys"] = (str(keys[0]), str(keys[1]))
+    return fields

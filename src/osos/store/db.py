@@ -14,6 +14,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from osos.store.secrets import SECRETS_KEY, MeterSecrets
 from osos.store.types import CLOCK_KEY
 from osos.timeutil import SYSTEM_CLOCK, Clock
 
@@ -49,9 +50,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def session_factory(engine: Engine, *, clock: Clock = SYSTEM_CLOCK) -> sessionmaker[Session]:
-    """Sessions that know the clock of the runtime that made them (see :func:`now`)."""
-    return sessionmaker(engine, expire_on_commit=False, info={CLOCK_KEY: clock})
+def session_factory(
+    engine: Engine, *, clock: Clock = SYSTEM_CLOCK, secrets: MeterSecrets | None = None
+) -> sessionmaker[Session]:
+    """Sessions that know the clock of the runtime that made them (see :func:`now`) and its
+    key for meter secrets (:mod:`osos.store.secrets`)."""
+    info: dict[str, object] = {CLOCK_KEY: clock}
+    if secrets is not None:
+        info[SECRETS_KEY] = secrets
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 def now(session: Session) -> dt.datetime:
@@ -81,6 +88,13 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+def head_revision() -> str | None:
+    """The newest migration osos ships."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def current_revision(url: str) -> str | None:

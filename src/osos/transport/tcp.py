@@ -78,7 +78,7 @@ class TcpTransport(StreamTransport):
 DialInHandler = Callable[[str, Transport], Awaitable[None]]
 
 
-async def read_greeting(reader: asyncio.StreamReader, timeout: float) -> str:
+async def read_greeting(reader: asyncio.StreamReader, timeout: float, first: bytes = b"") -> str:
     """The serial from ``ID:<serial>\\r\\n``; :class:`GreetingRefused` for anything else —
     silence, a closed line, or a line longer than the stream's limit (never an asyncio error).
 
@@ -86,7 +86,7 @@ async def read_greeting(reader: asyncio.StreamReader, timeout: float) -> str:
     """
     try:
         async with asyncio.timeout(timeout):
-            line = await reader.readuntil(b"\n")
+            line = first if first == b"\n" else first + await reader.readuntil(b"\n")
     except TimeoutError:
         raise GreetingRefused(f"no greeting within {timeout:.0f} s") from None
     except asyncio.LimitOverrunError as exc:
@@ -103,6 +103,37 @@ async def read_greeting(reader: asyncio.StreamReader, timeout: float) -> str:
     return serial
 
 
+PUSH_START = b"\x00"  # a DLMS IP-wrapper frame (version 0x0001) instead of ``ID:``
+PUSH_LIMIT = 65536  # bytes of one push call kept
+PUSH_IDLE = 2.0  # seconds of silence that end a push call
+PushHandler = Callable[[str, bytes], Awaitable[object]]
+
+
+async def _first_byte(reader: asyncio.StreamReader, timeout: float) -> bytes:
+    try:
+        async with asyncio.timeout(timeout):
+            return await reader.readexactly(1)
+    except TimeoutError:
+        raise GreetingRefused(f"no greeting within {timeout:.0f} s") from None
+    except (asyncio.IncompleteReadError, OSError):
+        raise GreetingRefused("the line closed before a greeting") from None
+
+
+async def _push_call(reader: asyncio.StreamReader, first: bytes) -> bytes:
+    """What a pushing meter sends until it hangs up or goes quiet (bounded)."""
+    data = bytearray(first)
+    while len(data) < PUSH_LIMIT:
+        try:
+            async with asyncio.timeout(PUSH_IDLE):
+                chunk = await reader.read(PUSH_LIMIT - len(data))
+        except (TimeoutError, OSError):
+            break
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
 class DialInListener:
     """Accept modem connections, read the greeting, hand the link to ``handler(serial, link)``.
 
@@ -110,11 +141,18 @@ class DialInListener:
     """
 
     def __init__(
-        self, host: str, port: int, handler: DialInHandler, *, greeting_timeout: float = 30.0
+        self,
+        host: str,
+        port: int,
+        handler: DialInHandler,
+        *,
+        greeting_timeout: float = 30.0,
+        push_handler: PushHandler | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.handler = handler
+        self.push_handler = push_handler
         self.greeting_timeout = greeting_timeout
         self._server: asyncio.Server | None = None
 
@@ -136,7 +174,13 @@ class DialInListener:
         peer = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else str(address)
         link = StreamTransport(peer, reader, writer)
         try:
-            serial = await read_greeting(reader, self.greeting_timeout)
+            first = await _first_byte(reader, self.greeting_timeout)
+            if first == PUSH_START and self.push_handler is not None:
+                data = await _push_call(reader, first)
+                await link.close()
+                await self.push_handler(peer, data)
+                return
+            serial = await read_greeting(reader, self.greeting_timeout, first)
         except GreetingRefused as exc:
             log.warning("dial-in from %s refused: %s", peer, exc)
             await link.close()

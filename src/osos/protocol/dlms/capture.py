@@ -20,7 +20,7 @@ from .cosem import Obis
 from .errors import DecodeError, DlmsError
 from .hdlc import FLAG, FrameBuffer, HdlcParameters, check_frame
 from .security import CipheredApdu, Keys
-from .wrapper import WrapperFrame
+from .wrapper import WrapperBuffer, WrapperFrame
 from .xdlms import DataNotification, GetRequest, GetResponse, Result, result_name
 
 _HEX = re.compile(rb"[0-9a-fA-F\s]+")
@@ -66,8 +66,21 @@ def _units(raw: bytes, report: CaptureReport) -> list[bytes]:
     noflags = len(raw) > 1 and raw[0] & 0xF0 == 0xA0 and ((raw[0] & 7) << 8 | raw[1]) == len(raw)
     if raw[0] == FLAG or noflags:
         return _hdlc(raw, report)
-    if raw[:2] == b"\x00\x01" and len(raw) >= 8 and int.from_bytes(raw[6:8], "big") == len(raw) - 8:
-        frame = WrapperFrame.from_bytes(raw)
+    if raw[:2] == b"\x00\x01" and len(raw) >= 8:
+        return _wrapper(raw, report)
+    if raw[0] == 0x68:
+        return _mbus(raw, report)
+    return [raw]
+
+
+def _wrapper(raw: bytes, report: CaptureReport) -> list[bytes]:
+    """One wrapper frame, or a session's frames one after another (the head-end's record)."""
+    buffer = WrapperBuffer()
+    buffer.feed(raw)
+    payloads = []
+    used = 0
+    for frame in buffer.frames():
+        used += 8 + len(frame.payload)
         report.frames.append(
             {
                 "layer": "wrapper",
@@ -77,10 +90,10 @@ def _units(raw: bytes, report: CaptureReport) -> list[bytes]:
                 "length": len(frame.payload),
             }
         )
-        return [frame.payload]
-    if raw[0] == 0x68:
-        return _mbus(raw, report)
-    return [raw]
+        payloads.append(frame.payload)
+    if used != len(raw):
+        WrapperFrame.from_bytes(raw[used:])  # raises, naming what is wrong with the rest
+    return payloads
 
 
 def _hdlc(raw: bytes, report: CaptureReport) -> list[bytes]:

@@ -63,6 +63,7 @@ class ReadPlan:
     max_drift: dt.timedelta | None = None  # set the clock when the drift exceeds this
     profile_from: dt.datetime | None = None
     profile_to: dt.datetime | None = None
+    profile_chunk: dt.timedelta | None = None  # one range GET per chunk (None: one for all)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,9 @@ class DlmsReader:
         self.client = DlmsClient(settings, link, counter=counter, challenge=challenge)
         self.result = ReadResult(transcript=self.client.transcript)
         self.done = False
+        self.failed = False  # the session ended early (association, a link or decode error)
+        self.profile_chunks = 0  # range reads that answered (their records are in result)
+        self.profile_wanted = 0  # range reads queued (known once the capture objects are)
         self._steps: deque[tuple[Callable[[], None], Handler]] = deque()
         self._handler: Handler | None = None
         self._scalers: dict[AttributeDescriptor, ScalerUnit] = {}
@@ -159,6 +163,7 @@ class DlmsReader:
             self._finish()
 
     def _fail(self, message: str) -> None:
+        self.failed = True
         self.result.errors.append(message)
         self._steps.clear()
         self._finish()
@@ -288,8 +293,15 @@ class DlmsReader:
                 for c in self._columns
                 if c.class_id in (ClassId.REGISTER, ClassId.EXTENDED_REGISTER)
             )
-            self._steps.appendleft(
-                (lambda: self.client.get(self._buffer_item(), self._range()), self._on_buffer)
+            ranges = self._ranges()
+            self.profile_wanted = len(ranges)
+            self._steps.extendleft(
+                reversed(
+                    [
+                        (lambda r=r: self.client.get(self._buffer_item(), r), self._on_buffer)  # type: ignore[misc]
+                        for r in ranges
+                    ]
+                )
             )
             if scaled:
                 self._get_first(scaled, with_list)
@@ -316,13 +328,24 @@ class DlmsReader:
     def _buffer_item(self) -> AttributeDescriptor:
         return AttributeDescriptor(7, self.profile.load_profile, 2)
 
-    def _range(self) -> SelectiveAccess:
+    def _ranges(self) -> list[SelectiveAccess]:
+        """Range access from the last stored interval on, in chunks: what arrived whole is
+        kept when the line drops in a later chunk."""
         start = (self.plan.profile_from or self.now) + dt.timedelta(seconds=1)
         end = self.plan.profile_to or self.now
+        step = self.plan.profile_chunk or (end - start + dt.timedelta(seconds=1))
         dev = self.profile.deviation
-        return RangeDescriptor.by_clock(
-            DateTime.from_utc(start, dev), DateTime.from_utc(end, dev)
-        ).to_access()
+        ranges = []
+        while True:
+            upto = min(end, start + step - dt.timedelta(seconds=1))
+            ranges.append(
+                RangeDescriptor.by_clock(
+                    DateTime.from_utc(start, dev), DateTime.from_utc(upto, dev)
+                ).to_access()
+            )
+            if upto >= end:
+                return ranges
+            start = upto + dt.timedelta(seconds=1)
 
     def _on_buffer(self, event: Event) -> None:
         if not isinstance(event, GetDone) or event.results[0].data is None:
@@ -335,6 +358,7 @@ class DlmsReader:
         low = self.plan.profile_from
         self.result.records.extend(r for r in records if low is None or r.end_at > low)
         self.result.errors.extend(notes)
+        self.profile_chunks += 1
 
 
 __all__ = ["ActionDone", "ClockCheck", "DlmsReader", "ReadPlan", "ReadResult"]

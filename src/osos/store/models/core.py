@@ -101,8 +101,18 @@ class Meter(Base):
     host: Mapped[str | None] = mapped_column(String(255))
     port: Mapped[int | None] = mapped_column(Integer)
     device_address: Mapped[str | None] = mapped_column(String(32))
-    # The meter password is secret: never logged, never rendered (see __repr__).
-    password: Mapped[str | None] = mapped_column(String(64))
+    # Secrets, sealed at rest (osos.store.secrets): never logged, never rendered, never
+    # exported; opened only by the head-end for the call. ``password``: the IEC 62056-21 P1
+    # password, or the DLMS low-level-security password.
+    password: Mapped[str | None] = mapped_column(Text)
+    # DLMS/COSEM addressing and security (docs/dlms.md); None: the protocol's defaults.
+    dlms_client_sap: Mapped[int | None] = mapped_column(Integer)
+    dlms_server_logical: Mapped[int | None] = mapped_column(Integer)
+    dlms_server_physical: Mapped[int | None] = mapped_column(Integer)
+    dlms_authentication: Mapped[str | None] = mapped_column(String(16))  # none, lls, hls-gmac
+    dlms_encryption_key: Mapped[str | None] = mapped_column(Text)  # sealed, 32 hex digits
+    dlms_authentication_key: Mapped[str | None] = mapped_column(Text)  # sealed
+    dlms_system_title: Mapped[str | None] = mapped_column(String(16))  # the client's, hex
     smart_class: Mapped[SmartClass] = mapped_column(str_enum(SmartClass), default=SmartClass.NONE)
     manufactured_year: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from osos.store.models.base import Base
@@ -93,3 +102,17 @@ class MeterLink(Base):
     software_parity: Mapped[bool] = mapped_column(Boolean, default=False)
     meter_profile: Mapped[str | None] = mapped_column(String(32))  # codec profile key
     inter_byte_timeout_s: Mapped[int | None] = mapped_column(Integer)
+
+
+class DlmsFrameCounter(Base):
+    """The next invocation counter a DLMS meter's ciphered association may use (HLS-GMAC).
+
+    The head-end reserves a block before each call (``next_value`` moves past it in its own
+    committed transaction), so a counter is never sent twice, even after a crash or restart.
+    """
+
+    __tablename__ = "dlms_frame_counters"
+
+    meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id"), primary_key=True)
+    next_value: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp, onupdate=stamp)
