@@ -20,6 +20,7 @@ from osos.simulator.consumption import (
     CustomerKind,
     MeterCharacter,
     build_pattern,
+    day_best,
     day_totals,
     zone_of_slot,
 )
@@ -270,3 +271,16 @@ def test_every_readout_parses_strictly_with_exact_energy(
     clock = next(ds for ds in parsed if normalize_obis(ds.address) == "0.9.1")
     shown = (now + dt.timedelta(seconds=drift, hours=3)).strftime(FAMILIES[family].time_format)
     assert clock.value == shown
+
+
+@settings(max_examples=60, deadline=None)
+@given(kinds, seeds, st.integers(1, 12), st.integers(0, 2), st.integers(0, 7), st.integers(0, 96))
+def test_day_best_shortcut_equals_the_full_pattern(
+    kind: CustomerKind, seed: int, month: int, dtype: int, level: int, slots: int
+) -> None:
+    """The largest interval from the shared ranking is the pattern's, ties to the earliest."""
+    char = MeterCharacter.from_seed(kind, seed)
+    key = (month, dtype, level)
+    pattern = build_pattern(char, key)
+    for export in (False, True):
+        assert day_best(char, key, export, slots) == pattern.best(export, slots)
