@@ -54,11 +54,14 @@ def free_port_base(count: int) -> int:
 class FleetProcess:
     """``bench.fleet_process`` as a child: ports, and its CPU/memory on demand."""
 
-    def __init__(self, meters: int, per_modem: int, latency: float, *, uvloop: bool) -> None:
+    def __init__(
+        self, meters: int, per_modem: int, latency: float, *, uvloop: bool, warm: bool = False
+    ) -> None:
         self.port_base = free_port_base(-(-meters // per_modem))
         args = [sys.executable, "-m", "bench.fleet_process", "--meters", str(meters)]
         args += ["--per-modem", str(per_modem), "--port-base", str(self.port_base)]
         args += ["--latency", str(latency)] + (["--uvloop"] if uvloop else [])
+        args += ["--warm"] if warm else []
         self.child = subprocess.Popen(
             args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
@@ -118,12 +121,13 @@ def open_runtime(url: str) -> Runtime:
 
 
 def register(runtime: Runtime, fleet: FleetProcess, *, meters: int, per_modem: int) -> None:
-    """The fleet's meters in the registry, dialled out to the fleet's ports."""
+    """The fleet's meters in the registry, dialled out to the fleet's ports (in bulk: one
+    flush for the points and meters, one for the installations)."""
     specs = fleet_specs(meters, per_modem, fleet.port_base)
     with runtime.sessions.begin() as session:
-        for spec in specs:
-            point = ServicePoint(no=f"SP{spec.serial}")
-            meter = Meter(
+        points = [ServicePoint(no=f"SP{spec.serial}") for spec in specs]
+        rows = [
+            Meter(
                 serial=spec.serial,
                 flag=spec.meter_flag,
                 comm_mode=CommMode.DIAL_OUT,
@@ -132,17 +136,20 @@ def register(runtime: Runtime, fleet: FleetProcess, *, meters: int, per_modem: i
                 device_address=fleet.address[spec.serial],
                 password=spec.password,
             )
-            session.add_all([point, meter])
-            session.flush()
-            session.add(
-                Installation(
-                    meter_id=meter.id,
-                    service_point_id=point.id,
-                    installed_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-                    ct_ratio=Decimal(1),
-                    vt_ratio=Decimal(1),
-                )
+            for spec in specs
+        ]
+        session.add_all([*points, *rows])
+        session.flush()
+        session.add_all(
+            Installation(
+                meter_id=meter.id,
+                service_point_id=point.id,
+                installed_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+                ct_ratio=Decimal(1),
+                vt_ratio=Decimal(1),
             )
+            for point, meter in zip(points, rows, strict=True)
+        )
 
 
 class LagProbe:

@@ -22,6 +22,7 @@ from osos.simulator.consumption import (
     build_pattern,
     day_best,
     day_totals,
+    month_calendar,
     zone_of_slot,
 )
 from osos.simulator.families import FAMILIES, render_readout
@@ -284,3 +285,20 @@ def test_day_best_shortcut_equals_the_full_pattern(
     pattern = build_pattern(char, key)
     for export in (False, True):
         assert day_best(char, key, export, slots) == pattern.best(export, slots)
+
+
+@settings(max_examples=40, deadline=None)
+@given(kinds, seeds, st.dates(dt.date(2016, 9, 8), dt.date(2040, 12, 1)), st.integers(0, 31))
+def test_month_counts_are_the_pattern_keys_of_those_days(
+    kind: CustomerKind, seed: int, day: dt.date, span: int
+) -> None:
+    """The walk's day counts (shared calendar, inline levels) are pattern_key's, day by day."""
+    char = MeterCharacter.from_seed(kind, seed)
+    first = day.toordinal()
+    month_end = month_calendar(day.year, day.month)
+    last = min(first + span, month_end[0] + len(month_end[1]))
+    expected: dict[tuple[int, int, int], int] = {}
+    for ordinal in range(first, last):
+        key = char.pattern_key(dt.date.fromordinal(ordinal))
+        expected[key] = expected.get(key, 0) + 1
+    assert char.month_counts(first, last) == expected

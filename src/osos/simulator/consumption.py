@@ -201,6 +201,29 @@ class MeterCharacter:
             return day.month, 0, self.level(day.toordinal())  # the sun ignores weekends
         return 0, day_type(day), self.level(day.toordinal())
 
+    def month_counts(self, first: int, last: int) -> dict[tuple[int, int, int], int]:
+        """How many days of each :meth:`pattern_key` there are from day ordinal ``first`` to
+        ``last`` (excluded), both in one month: the calendar part is shared by every meter."""
+        day = dt.date.fromordinal(first)
+        start, types = month_calendar(day.year, day.month)
+        salt = self.seed * 7919
+        sun = self.kind in (CustomerKind.GENERATION, CustomerKind.LIGHTING)
+        counts: dict[tuple[int, int, int], int] = {}
+        for ordinal in range(first, last):
+            level = (((ordinal + salt) * 0x9E3779B97F4A7C15) & _MASK) >> 61
+            key = (day.month, 0, level) if sun else (0, types[ordinal - start], level)
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+
+@functools.cache
+def month_calendar(year: int, month: int) -> tuple[int, bytes]:
+    """(ordinal of the month's first day, :func:`day_type` of each of its days)."""
+    first = dt.date(year, month, 1)
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    days = following.toordinal() - first.toordinal()
+    return first.toordinal(), bytes(day_type(first + dt.timedelta(days=k)) for k in range(days))
+
 
 @dataclass(frozen=True)
 class DayPattern:

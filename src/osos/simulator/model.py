@@ -38,6 +38,7 @@ from .consumption import (
     day_best,
     day_totals,
     mix,
+    month_calendar,
     shared_pattern,
 )
 
@@ -49,7 +50,11 @@ Registers = tuple[int, ...]  # T1, T2, T3, export, Q1..Q4 (Wh / varh), see consu
 _Best = tuple[int, dt.datetime | None]  # (interval energy, true end time of the interval)
 CHECKPOINTS = 4  # day-start checkpoints a meter keeps (today, month starts of the billing)
 DEMAND_RANGES = 4  # day ranges whose maximum demand a meter remembers (this month, *1, *2)
-_DAY = dt.timedelta(days=1)
+
+
+def _year_month(ordinal: int) -> tuple[int, int]:
+    day = dt.date.fromordinal(ordinal)
+    return day.year, day.month
 
 
 def _add_days(
@@ -175,22 +180,18 @@ class MeterModel:
         return found[-1][1]
 
     def _walk(self, start: int, registers: Registers, target: int) -> list[tuple[int, Registers]]:
-        """Day-start registers from day ordinal ``start`` to ``target``: each kind of day's
-        totals times its number of days; a checkpoint at every month start on the way."""
+        """Day-start registers from day ordinal ``start`` to ``target``, month by month: each
+        kind of day's totals times its number of days; a checkpoint at every month start."""
         char = self.character
         totals: dict[tuple[int, int, int], Registers] = {}
-        counts: dict[tuple[int, int, int], int] = {}
         found: list[tuple[int, Registers]] = []
-        day = dt.date.fromordinal(start)
-        for ordinal in range(start, target):
-            if day.day == 1 and counts:
-                registers = _add_days(char, registers, counts, totals)
-                found.append((ordinal, registers))
-                counts.clear()
-            key = char.pattern_key(day)
-            counts[key] = counts.get(key, 0) + 1
-            day += _DAY
-        found.append((target, _add_days(char, registers, counts, totals)))
+        ordinal = start
+        while ordinal < target:
+            first, types = month_calendar(*_year_month(ordinal))
+            end = min(target, first + len(types))
+            registers = _add_days(char, registers, char.month_counts(ordinal, end), totals)
+            found.append((end, registers))
+            ordinal = end
         return found
 
     def registers_at(self, when: dt.datetime) -> Registers:
