@@ -26,6 +26,7 @@ from bench.headend_world import database, open_runtime
 
 from osos.domain import CommMode
 from osos.readings import IntervalRecord
+from osos.runtime import Runtime
 from osos.store.bulk import ROW_COLUMNS
 from osos.store.intervals import ProfileBatch, interval_tuple, store_profiles
 from osos.store.models import Meter
@@ -39,33 +40,40 @@ def _records(count: int, first: int) -> list[IntervalRecord]:
     return [IntervalRecord(START + (first + i) * step, VALUES, "00") for i in range(count)]
 
 
-def _raw(url: str, rows: list[tuple[object, ...]]) -> Callable[[], None]:
-    """The baseline writer of ``rows`` (executemany / binary COPY), one transaction."""
+def _raw(url: str, rows: list[tuple[object, ...]], size: int) -> Callable[[], None]:
+    """The baseline writer of ``rows`` (executemany / binary COPY), one transaction per
+    ``size`` rows, on one connection opened before the timing."""
     runtime = open_runtime(url)
+    with runtime.engine.connect():
+        pass  # the pool's connection, made now
 
     def write() -> None:
-        with runtime.engine.begin() as connection:
-            dbapi = connection.connection.dbapi_connection
-            cursor = dbapi.cursor()  # type: ignore[union-attr]
-            columns = ", ".join(ROW_COLUMNS)
-            if runtime.is_sqlite:
-                to_db = [(r[0], r[1].strftime("%Y-%m-%d %H:%M:%S.%f"), *r[2:]) for r in rows]  # type: ignore[attr-defined]
-                marks = ", ".join("?" * len(ROW_COLUMNS))
-                cursor.executemany(
-                    f"INSERT INTO profile_intervals ({columns}) VALUES ({marks})", to_db
-                )
-            else:
-                types = ["int4", "timestamptz", *["int8"] * (len(ROW_COLUMNS) - 7)]
-                types += ["text", "varchar", "varchar", "int4", "int4"]
-                with cursor.copy(
-                    f"COPY profile_intervals ({columns}) FROM STDIN (FORMAT BINARY)"
-                ) as copy:
-                    copy.set_types(types)
-                    for row in rows:
-                        copy.write_row(row)
-            cursor.close()
+        for start in range(0, len(rows), size):
+            _write(runtime, rows[start : start + size])
 
     return write
+
+
+def _write(runtime: Runtime, rows: list[tuple[object, ...]]) -> None:
+    """One transaction of the baseline: executemany (SQLite) or binary COPY (PostgreSQL)."""
+    with runtime.engine.begin() as connection:
+        dbapi = connection.connection.dbapi_connection
+        cursor = dbapi.cursor()  # type: ignore[union-attr]
+        columns = ", ".join(ROW_COLUMNS)
+        if runtime.is_sqlite:
+            to_db = [(r[0], r[1].strftime("%Y-%m-%d %H:%M:%S.%f"), *r[2:]) for r in rows]  # type: ignore[attr-defined]
+            marks = ", ".join("?" * len(ROW_COLUMNS))
+            cursor.executemany(f"INSERT INTO profile_intervals ({columns}) VALUES ({marks})", to_db)
+        else:
+            types = ["int4", "timestamptz", *["int8"] * (len(ROW_COLUMNS) - 7)]
+            types += ["text", "varchar", "varchar", "int4", "int4"]
+            with cursor.copy(
+                f"COPY profile_intervals ({columns}) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(types)
+                for row in rows:
+                    copy.write_row(row)
+        cursor.close()
 
 
 def _meters(url: str, count: int) -> list[int]:
@@ -116,11 +124,9 @@ def _round(url: str, chunk: int, total: int) -> tuple[float, float, float]:
     rates = []
     for group in (meters[third : 2 * third], meters[2 * third :]):
         rows = [interval_tuple(m, r) for m in group for r in _records(chunk, 0)]
-        size = len(rows) if not rates else per_transaction * chunk
-        writes = [_raw(url, rows[i : i + size]) for i in range(0, len(rows), size)]
+        write = _raw(url, rows, len(rows) if not rates else per_transaction * chunk)
         start = time.perf_counter()
-        for write in writes:
-            write()
+        write()
         rates.append(len(rows) / (time.perf_counter() - start))
     return osos_rate, rates[0], rates[1]
 
