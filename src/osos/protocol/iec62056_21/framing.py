@@ -29,7 +29,6 @@ from .messages import ACK, EOT, ETX, NAK, SOH, STX
 
 _CONTROL_IN_LINE = re.compile(rb"[\x00-\x09\x0b\x0c\x0e-\x1f]")
 #: Where a frame can start: '/', STX, SOH, ACK, NAK. One search skips any amount of noise.
-_BLOCK_END = re.compile(b"[" + re.escape(bytes([ETX, EOT])) + b"]")
 _START = re.compile(b"[" + re.escape(bytes([ord("/"), STX, SOH, ACK, NAK])) + b"]")
 _DIGITS = b"0123456789"
 #: Translation tables: clear bit 7; set bit 7 where the 7-bit character has odd parity;
@@ -134,9 +133,10 @@ class FrameBuffer:
         return len(self._buffer)
 
     def _find_end(self, start: int) -> int:
-        """The first ETX or EOT from ``start`` (one scan that stops there), or -1."""
-        found = _BLOCK_END.search(self._buffer, start)
-        return -1 if found is None else found.start()
+        etx = self._buffer.find(ETX, start)
+        eot = self._buffer.find(EOT, start)
+        ends = [i for i in (etx, eot) if i >= 0]
+        return min(ends) if ends else -1
 
     def _skip_noise(self) -> None:
         start = _START.search(self._buffer)

@@ -78,10 +78,6 @@ INITIAL_BAUD: Final = 300
 
 
 class State(enum.Enum):
-    # Members are singletons compared by identity: the identity hash is consistent with that
-    # and spares Enum.__hash__ (a Python-level hash of the name) on every transition look-up.
-    __hash__ = object.__hash__
-
     IDLE = "idle"
     AWAIT_IDENTIFICATION = "await identification"
     IDENTIFIED = "identified"
@@ -96,8 +92,6 @@ class State(enum.Enum):
 
 
 class Trigger(enum.Enum):
-    __hash__ = object.__hash__  # as State's
-
     SEND_REQUEST = "send request"
     RECV_IDENTIFICATION = "receive identification"
     SEND_OPTION_READOUT = "send option select (readout)"
