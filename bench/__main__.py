@@ -28,6 +28,7 @@ MODULES = (
     "bench_ingest",
     "bench_monthly",
     "bench_panel",
+    "bench_window",
 )
 
 

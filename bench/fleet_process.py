@@ -1,10 +1,12 @@
 """A simulated fleet in a process of its own, so its CPU is measured apart from the head-end's.
 
-``python -m bench.fleet_process --meters N --per-modem K --port-base P --latency L`` serves
-``N`` generated meters, ``K`` behind each modem port (``P``, ``P+1``, …; the meter's serial is
-its device address when ``K`` > 1). It prints one JSON line with every meter's port and device
-address, then one JSON line of its own CPU seconds and memory for every line it reads on
-standard input, and exits when standard input closes. Not a test; bench and tests drive it.
+``python -m bench.fleet_process --meters N --per-modem K --port-base P --latency L [--warm]``
+serves ``N`` generated meters, ``K`` behind each modem port (``P``, ``P+1``, …; the meter's
+serial is its device address when ``K`` > 1); with ``--warm`` every meter's readout is made
+once before the ports are announced (the history a long-running simulator has walked
+already). It prints one JSON line with every meter's port and device address, then one JSON
+line of its own CPU seconds and memory for every line it reads on standard input, and exits
+when standard input closes. Not a test; bench and tests drive it.
 """
 
 from __future__ import annotations
@@ -62,9 +64,14 @@ async def serve(args: argparse.Namespace) -> None:
     base = rss_kb()
     specs = fleet_specs(args.meters, args.per_modem, args.port_base, args.seed, args.dlms_share)
     async with Fleet(specs, latency=args.latency) as fleet:
+        if args.warm:  # each meter's history walked once, as in a simulator that has run a while
+            for spec in specs:
+                fleet.device(spec.serial).readout_data_sets()
+        warmed = usage(base)
         ports = {spec.serial: fleet.port(spec.serial) for spec in specs}
         address = {spec.serial: spec.device_address for spec in specs}
-        print(json.dumps({"ports": ports, "address": address, **usage(base)}), flush=True)
+        first = {"ports": ports, "address": address, "warm_cpu_s": warmed["cpu_s"]}
+        print(json.dumps({**first, **usage(base)}), flush=True)
         loop = asyncio.get_running_loop()
         while True:
             line = await loop.run_in_executor(None, sys.stdin.readline)
@@ -82,6 +89,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--uvloop", action="store_true")
     parser.add_argument("--dlms-share", type=float, default=0.0)
+    parser.add_argument("--warm", action="store_true", help="read every meter once at start")
     args = parser.parse_args()
     if args.uvloop:
         install_uvloop()

@@ -55,7 +55,14 @@ class FleetProcess:
     """``bench.fleet_process`` as a child: ports, and its CPU/memory on demand."""
 
     def __init__(
-        self, meters: int, per_modem: int, latency: float, *, uvloop: bool, dlms_share: float = 0
+        self,
+        meters: int,
+        per_modem: int,
+        latency: float,
+        *,
+        uvloop: bool,
+        dlms_share: float = 0,
+        warm: bool = False,
     ) -> None:
         self.dlms_share = dlms_share
         self.port_base = free_port_base(-(-meters // per_modem))
@@ -63,6 +70,7 @@ class FleetProcess:
         args += ["--per-modem", str(per_modem), "--port-base", str(self.port_base)]
         args += ["--latency", str(latency)] + (["--uvloop"] if uvloop else [])
         args += ["--dlms-share", str(dlms_share)]
+        args += ["--warm"] if warm else []
         self.child = subprocess.Popen(
             args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
@@ -130,13 +138,14 @@ def register(
     protocol: str | None = None,
 ) -> int:
     """The fleet's meters in the registry, dialled out to the fleet's ports (only those
-    speaking ``protocol``, ``iec`` or ``dlms``, when given); returns how many."""
+    speaking ``protocol``, ``iec`` or ``dlms``, when given), in bulk: one flush for the
+    points and meters, one for the installations; returns how many."""
     specs = fleet_specs(meters, per_modem, fleet.port_base, dlms_share=fleet.dlms_share)
     specs = [s for s in specs if protocol is None or s.protocol == protocol]
     with runtime.sessions.begin() as session:
-        for spec in specs:
-            point = ServicePoint(no=f"SP{spec.serial}")
-            meter = Meter(
+        points = [ServicePoint(no=f"SP{spec.serial}") for spec in specs]
+        rows = [
+            Meter(
                 serial=spec.serial,
                 flag=spec.meter_flag,
                 comm_mode=CommMode.DIAL_OUT,
@@ -146,17 +155,20 @@ def register(
                 password=spec.password,
                 protocol=Protocol.DLMS if spec.protocol == "dlms" else Protocol.IEC62056_21,
             )
-            session.add_all([point, meter])
-            session.flush()
-            session.add(
-                Installation(
-                    meter_id=meter.id,
-                    service_point_id=point.id,
-                    installed_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-                    ct_ratio=Decimal(1),
-                    vt_ratio=Decimal(1),
-                )
+            for spec in specs
+        ]
+        session.add_all([*points, *rows])
+        session.flush()
+        session.add_all(
+            Installation(
+                meter_id=meter.id,
+                service_point_id=point.id,
+                installed_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+                ct_ratio=Decimal(1),
+                vt_ratio=Decimal(1),
             )
+            for point, meter in zip(points, rows, strict=True)
+        )
     return len(specs)
 
 

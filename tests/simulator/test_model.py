@@ -20,7 +20,9 @@ from osos.simulator.consumption import (
     CustomerKind,
     MeterCharacter,
     build_pattern,
+    day_best,
     day_totals,
+    month_calendar,
     zone_of_slot,
 )
 from osos.simulator.families import FAMILIES, render_readout
@@ -270,3 +272,33 @@ def test_every_readout_parses_strictly_with_exact_energy(
     clock = next(ds for ds in parsed if normalize_obis(ds.address) == "0.9.1")
     shown = (now + dt.timedelta(seconds=drift, hours=3)).strftime(FAMILIES[family].time_format)
     assert clock.value == shown
+
+
+@settings(max_examples=60, deadline=None)
+@given(kinds, seeds, st.integers(1, 12), st.integers(0, 2), st.integers(0, 7), st.integers(0, 96))
+def test_day_best_shortcut_equals_the_full_pattern(
+    kind: CustomerKind, seed: int, month: int, dtype: int, level: int, slots: int
+) -> None:
+    """The largest interval from the shared ranking is the pattern's, ties to the earliest."""
+    char = MeterCharacter.from_seed(kind, seed)
+    key = (month, dtype, level)
+    pattern = build_pattern(char, key)
+    for export in (False, True):
+        assert day_best(char, key, export, slots) == pattern.best(export, slots)
+
+
+@settings(max_examples=40, deadline=None)
+@given(kinds, seeds, st.dates(dt.date(2016, 9, 8), dt.date(2040, 12, 1)), st.integers(0, 31))
+def test_month_counts_are_the_pattern_keys_of_those_days(
+    kind: CustomerKind, seed: int, day: dt.date, span: int
+) -> None:
+    """The walk's day counts (shared calendar, inline levels) are pattern_key's, day by day."""
+    char = MeterCharacter.from_seed(kind, seed)
+    first = day.toordinal()
+    month_end = month_calendar(day.year, day.month)
+    last = min(first + span, month_end[0] + len(month_end[1]))
+    expected: dict[tuple[int, int, int], int] = {}
+    for ordinal in range(first, last):
+        key = char.pattern_key(dt.date.fromordinal(ordinal))
+        expected[key] = expected.get(key, 0) + 1
+    assert char.month_counts(first, last) == expected

@@ -17,7 +17,15 @@ from osos.protocol.iec62056_21.adapter import capture_readings
 from osos.readings import IntervalRecord, ReadValue
 from osos.runtime import Runtime
 from osos.store.ingest import IngestSummary, store_capture, store_readout
-from osos.store.intervals import ProfileIngestResult, interval_row, last_profile_end, store_profile
+from osos.store.intervals import (
+    ProfileBatch,
+    ProfileIngestResult,
+    interval_row,
+    interval_tuple,
+    last_profile_end,
+    store_profile,
+    store_profiles,
+)
 from osos.store.models import (
     Meter,
     ProfileConflict,
@@ -275,3 +283,42 @@ def test_ingest_capture_refuses_what_is_no_readout(runtime: Runtime) -> None:
         )
     with runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Readout)) == 0
+
+
+def test_many_meters_at_once_fresh_and_reread_together(runtime: Runtime) -> None:
+    """One bulk write where one meter re-reads (a conflict, an unchanged row, a new one) and
+    the others' rows are all new: on PostgreSQL the straight COPY fails, the fresh meters go
+    straight in again and the re-read one the careful way, with the same results as alone."""
+    reread, *fresh = (_meter(runtime, f"M{i:07d}") for i in range(3))
+    _profile(runtime, reread, _records(2), b"first read")
+    changed = _records(2, base="300.000")
+    with runtime.sessions.begin() as session:
+        stored = store_readout(
+            session,
+            meter_id=reread,
+            read_at=READ_AT,
+            raw=b"second read",
+            values=[],
+            source=ReadSource.HEADEND,
+            kind="profile",
+        )
+        batches = [
+            ProfileBatch(reread, tuple(interval_tuple(reread, r) for r in records), readout)
+            for records, readout in (([changed[0], *_records(3)[1:]], stored.readout_id),)
+        ]
+        batches += [
+            ProfileBatch(m, tuple(interval_tuple(m, r) for r in _records(5))) for m in fresh
+        ]
+        results = store_profiles(session, batches)
+    assert [(r.inserted, r.unchanged, r.conflicts) for r in results] == [
+        (1, 1, 1),
+        (5, 0, 0),
+        (5, 0, 0),
+    ]
+    assert [r["r1_8_0"] for r in _rows(runtime, reread)] == [100_000, 100_125, 100_250]
+    assert all(len(_rows(runtime, m)) == 5 for m in fresh)
+    with runtime.sessions() as session:
+        conflicts = list(session.scalars(select(ProfileConflict)))
+        readouts = session.scalar(select(func.count()).select_from(Readout))
+    assert [(c.meter_id, c.end_at) for c in conflicts] == [(reread, T0)]
+    assert readouts == 2  # the readout written before the failed COPY is kept

@@ -79,9 +79,13 @@ def process_gone(view: WorkerView) -> bool:
 
 def bury(session: Session, dead: WorkerView, now: dt.datetime) -> int:
     """Close a dead worker's attempts as interrupted and give its jobs back; returns jobs."""
+    # FOR UPDATE: two survivors burying the same worker at once would both log its attempts;
+    # the second waits, then finds the jobs no longer running and logs nothing.
     held = list(
         session.scalars(
-            select(ReadJob).where(ReadJob.state == RUNNING, ReadJob.locked_by == dead.worker)
+            select(ReadJob)
+            .where(ReadJob.state == RUNNING, ReadJob.locked_by == dead.worker)
+            .with_for_update()
         )
     )
     ended = min(dead.heartbeat_at, now)

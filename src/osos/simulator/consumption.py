@@ -5,7 +5,9 @@ the month matters only for kinds that follow the sun (generation, lighting), the
 weekday / Saturday / Sunday-or-holiday, and the level (one of :data:`LEVELS`) is drawn per day
 from the meter's seed. A pattern holds the 96 interval energies of every channel and their
 prefix sums and running maxima, so that an index at any time is a day-start value plus one
-prefix — exact sums, computed once per pattern per meter, whatever the history's length.
+prefix — exact sums. Patterns are shared between the models of one character and bounded in
+number (:func:`shared_pattern`); a day's totals and its largest interval have shortcuts that
+need no pattern (:func:`day_totals`, :func:`day_best`), so a long history costs no memory.
 
 Channels (registers the meter advances), in this order everywhere:
 T1, T2, T3 (active import by tariff zone), 2.8.0 (export), 5.8.0, 6.8.0, 7.8.0, 8.8.0.
@@ -15,9 +17,11 @@ zone of its start, and 15-minute intervals never straddle a zone edge.
 
 from __future__ import annotations
 
+import array
 import datetime as dt
 import functools
 import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -197,6 +201,29 @@ class MeterCharacter:
             return day.month, 0, self.level(day.toordinal())  # the sun ignores weekends
         return 0, day_type(day), self.level(day.toordinal())
 
+    def month_counts(self, first: int, last: int) -> dict[tuple[int, int, int], int]:
+        """How many days of each :meth:`pattern_key` there are from day ordinal ``first`` to
+        ``last`` (excluded), both in one month: the calendar part is shared by every meter."""
+        day = dt.date.fromordinal(first)
+        start, types = month_calendar(day.year, day.month)
+        salt = self.seed * 7919
+        sun = self.kind in (CustomerKind.GENERATION, CustomerKind.LIGHTING)
+        counts: dict[tuple[int, int, int], int] = {}
+        for ordinal in range(first, last):
+            level = (((ordinal + salt) * 0x9E3779B97F4A7C15) & _MASK) >> 61
+            key = (day.month, 0, level) if sun else (0, types[ordinal - start], level)
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+
+@functools.cache
+def month_calendar(year: int, month: int) -> tuple[int, bytes]:
+    """(ordinal of the month's first day, :func:`day_type` of each of its days)."""
+    first = dt.date(year, month, 1)
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    days = following.toordinal() - first.toordinal()
+    return first.toordinal(), bytes(day_type(first + dt.timedelta(days=k)) for k in range(days))
+
 
 @dataclass(frozen=True)
 class DayPattern:
@@ -207,12 +234,12 @@ class DayPattern:
     ``export_max[s]`` their running maximum over slots < s.
     """
 
-    energy: tuple[tuple[int, ...], ...]
-    prefix: tuple[tuple[int, ...], ...]
-    imports: tuple[int, ...]
-    exports: tuple[int, ...]
-    import_max: tuple[int, ...]
-    export_max: tuple[int, ...]
+    energy: tuple[Sequence[int], ...]
+    prefix: tuple[Sequence[int], ...]
+    imports: Sequence[int]
+    exports: Sequence[int]
+    import_max: Sequence[int]
+    export_max: Sequence[int]
     totals: tuple[int, ...]  # the day's energy per register
 
     def best(self, export: bool, slots: int = SLOTS) -> tuple[int, int]:
@@ -227,7 +254,7 @@ class DayPattern:
 @functools.cache
 def base_shape(
     kind: CustomerKind, variant: int, key: tuple[int, int, int]
-) -> tuple[tuple[int, ...], tuple[int, ...]]:
+) -> tuple[Sequence[int], Sequence[int]]:
     """Import and export per slot as shape × day level × jitter (10^9 = the peak), shared by
     every meter of one kind and variant; a meter scales it by its peak power."""
     month, dtype, level = key
@@ -241,11 +268,17 @@ def base_shape(
         scale = factor * (920 + (state >> 33) % 161)
         imports.append(scale * imp_shape)
         exports.append(scale * exp_shape)
-    return tuple(imports), tuple(exports)
+    return _ints(imports), _ints(exports)
+
+
+def _ints(values: Iterable[int]) -> Sequence[int]:
+    """Integers as a machine array (8 bytes each instead of a Python int and a pointer): the
+    shared shapes and patterns are most of the simulator's memory; every value fits 64 bits."""
+    return array.array("q", values)
 
 
 _ZONE_MASKS: Final = tuple(tuple(int(z == zone) for z in ZONES) for zone in (T1, T2, T3))
-_NO_ENERGY: Final = (0,) * SLOTS
+_NO_ENERGY: Final[Sequence[int]] = (0,) * SLOTS
 
 
 def day_totals(char: MeterCharacter, key: tuple[int, int, int]) -> tuple[int, ...]:
@@ -271,28 +304,73 @@ _T1_SLOTS: Final = slice(6 * 4, 17 * 4)
 _T2_SLOTS: Final = slice(17 * 4, 22 * 4)
 
 
+#: Day patterns kept at once, for every meter together (about 16 kB each): enough for the
+#: patterns of the meters in session at once; the others are built again when next asked.
+PATTERN_CACHE: Final = 2048
+
+
+@functools.lru_cache(maxsize=PATTERN_CACHE)
+def shared_pattern(char: MeterCharacter, key: tuple[int, int, int]) -> DayPattern:
+    """:func:`build_pattern`, shared by every model of one character and bounded in number:
+    a meter keeps no pattern of its own, so a fleet's memory does not grow with its days."""
+    return build_pattern(char, key)
+
+
+@functools.cache
+def _ranking(kind: CustomerKind, variant: int, key: tuple[int, int, int], export: bool) -> bytes:
+    """The day's slots with a non-zero base, largest base first, the earlier slot first among
+    equals (one byte per slot); shared by every meter of one kind and variant."""
+    values = base_shape(kind, variant, key)[int(export)]
+    order: list[int] = sorted((s for s in range(SLOTS) if values[s]), key=lambda s: (-values[s], s))
+    return bytes(order)
+
+
+def day_best(
+    char: MeterCharacter, key: tuple[int, int, int], export: bool, slots: int = SLOTS
+) -> tuple[int, int]:
+    """:meth:`DayPattern.best` of the meter's pattern without building it: the interval
+    energy is ``peak × base // 4·10⁹``, which never decreases with the base, so the largest
+    energy is the first slot (before ``slots``) in the shared ranking, and the earliest slot
+    of that energy is among the few ranked right after it."""
+    peak = char.peak_w
+    values = base_shape(char.kind, char.variant, key)[int(export)]
+    best, slot = 0, -1
+    for s in _ranking(char.kind, char.variant, key, export):
+        energy = peak * values[s] // 4_000_000_000
+        if slot >= 0:
+            if energy < best:
+                break
+            if s < slot:
+                slot = s
+        elif s < slots:
+            if energy == 0:
+                break
+            best, slot = energy, s
+    return best, slot
+
+
 def build_pattern(char: MeterCharacter, key: tuple[int, int, int]) -> DayPattern:
     """One day pattern of one meter: integer arithmetic only, so every sum is exact."""
     imp_base, exp_base = base_shape(char.kind, char.variant, key)
     peak = char.peak_w
     # Wh in 15 minutes = W / 4; the base is in 10^-9 of the peak.
-    imports = tuple([peak * b // 4_000_000_000 for b in imp_base])
-    exports = tuple([peak * b // 4_000_000_000 for b in exp_base]) if any(exp_base) else _NO_ENERGY
-    regs: list[tuple[int, ...]] = [
-        *(tuple([v * m for v, m in zip(imports, mask, strict=True)]) for mask in _ZONE_MASKS),
+    imports = _ints([peak * b // 4_000_000_000 for b in imp_base])
+    exports = _ints([peak * b // 4_000_000_000 for b in exp_base]) if any(exp_base) else _NO_ENERGY
+    regs: list[Sequence[int]] = [
+        *(_ints([v * m for v, m in zip(imports, mask, strict=True)]) for mask in _ZONE_MASKS),
         exports,
-        tuple([v * char.inductive // 1000 for v in imports]),
-        tuple([(e or i) * char.q2 // 1000 for i, e in zip(imports, exports, strict=True)]),
-        tuple([e * char.q3 // 1000 for e in exports]),
-        tuple([v * char.capacitive // 1000 for v in imports]),
+        _ints([v * char.inductive // 1000 for v in imports]),
+        _ints([(e or i) * char.q2 // 1000 for i, e in zip(imports, exports, strict=True)]),
+        _ints([e * char.q3 // 1000 for e in exports]),
+        _ints([v * char.capacitive // 1000 for v in imports]),
     ]
-    prefix = tuple(tuple(itertools.accumulate(r, initial=0)) for r in regs)
+    prefix = tuple(_ints(itertools.accumulate(r, initial=0)) for r in regs)
     return DayPattern(
         energy=tuple(regs),
         prefix=prefix,
         totals=tuple(p[SLOTS] for p in prefix),
         imports=imports,
         exports=exports,
-        import_max=tuple(itertools.accumulate(imports, max, initial=0)),
-        export_max=tuple(itertools.accumulate(exports, max, initial=0)),
+        import_max=_ints(itertools.accumulate(imports, max, initial=0)),
+        export_max=_ints(itertools.accumulate(exports, max, initial=0)),
     )

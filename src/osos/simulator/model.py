@@ -14,12 +14,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import operator
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
 from osos.errors import InvalidInput
 from osos.timeutil import UTC, local_midnight, month_start_before, quarter_floor
 
+from .clockline import ClockLine
 from .consumption import (
     EXPORT,
     Q1,
@@ -34,18 +34,47 @@ from .consumption import (
     T3,
     DayPattern,
     MeterCharacter,
-    build_pattern,
+    day_best,
     day_totals,
     mix,
+    month_calendar,
+    shared_pattern,
 )
+from .snapshot import BillingPeriod, Demand
+from .snapshot import PhaseValues as PhaseValues
+from .snapshot import Registers as Registers
+from .snapshot import Snapshot as Snapshot
 from .tamper import Tampering
 
 LOCAL_OFFSET = dt.timedelta(hours=3)
 INTERVAL = dt.timedelta(minutes=SLOT_MINUTES)
 FIRST_DAY = dt.date(2016, 9, 8)  # Turkey on UTC+3 all year from here on
 
-Registers = tuple[int, ...]  # T1, T2, T3, export, Q1..Q4 (Wh / varh), see consumption.py
 _Best = tuple[int, dt.datetime | None]  # (interval energy, true end time of the interval)
+CHECKPOINTS = 4  # day-start checkpoints a meter keeps (today, month starts of the billing)
+DEMAND_RANGES = 4  # day ranges whose maximum demand a meter remembers (this month, *1, *2)
+
+
+def _year_month(ordinal: int) -> tuple[int, int]:
+    day = dt.date.fromordinal(ordinal)
+    return day.year, day.month
+
+
+def _add_days(
+    char: MeterCharacter,
+    registers: Registers,
+    counts: dict[tuple[int, int, int], int],
+    totals: dict[tuple[int, int, int], Registers],
+) -> Registers:
+    """``registers`` plus ``counts[key]`` days of each kind of day (exact integers)."""
+    out = list(registers)
+    for key, days in counts.items():
+        day = totals.get(key)
+        if day is None:
+            day = totals[key] = day_totals(char, key)
+        for r in range(REGISTERS):
+            out[r] += day[r] * days
+    return tuple(out)
 
 
 def local_naive(when: dt.datetime) -> dt.datetime:
@@ -58,87 +87,15 @@ def import_total(registers: Registers) -> int:
     return registers[T1] + registers[T2] + registers[T3]
 
 
-@dataclass(frozen=True)
-class Demand:
-    """Maximum 15-minute average power (W) and the meter-clock end of its interval."""
-
-    watts: int = 0
-    time: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
-class PhaseValues:
-    """Voltages (mV) and currents (mA) per phase; one entry per phase the meter has."""
-
-    volts: tuple[int, ...]
-    amps: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class BillingPeriod:
-    """A frozen billing reset: its time, the registers then, and the demand of the period."""
-
-    time: dt.datetime
-    registers: Registers
-    import_demand: Demand
-    export_demand: Demand
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything a readout shows at one instant (``true_time``; ``meter_time`` on its clock)."""
-
-    true_time: dt.datetime
-    meter_time: dt.datetime
-    registers: Registers
-    import_demand: Demand
-    export_demand: Demand
-    reset_count: int
-    billing: tuple[BillingPeriod, ...]  # [0] = last reset (*1), [1] = the one before (*2)
-    phases: PhaseValues
-    events: Mapping[str, tuple[dt.datetime, dt.datetime | None]] = field(default_factory=dict)
-
-
-@dataclass
-class ClockLine:
-    """The meter clock's offset from true time, as segments (true time from, offset)."""
-
-    starts: list[dt.datetime] = field(default_factory=list)
-    offsets: list[dt.timedelta] = field(default_factory=list)
-
-    @classmethod
-    def fixed(cls, offset: dt.timedelta) -> ClockLine:
-        return cls([dt.datetime.min.replace(tzinfo=UTC)], [offset])
-
-    def offset_at(self, true_time: dt.datetime) -> dt.timedelta:
-        return self.offsets[bisect.bisect_right(self.starts, true_time) - 1]
-
-    def meter_time(self, true_time: dt.datetime) -> dt.datetime:
-        return true_time + self.offset_at(true_time)
-
-    def set(self, true_time: dt.datetime, meter_time: dt.datetime) -> None:
-        """The clock is set to ``meter_time`` at ``true_time`` (later segments are dropped)."""
-        keep = bisect.bisect_right(self.starts, true_time)
-        del self.starts[keep:], self.offsets[keep:]
-        self.starts.append(true_time)
-        self.offsets.append(meter_time - true_time)
-
-    def true_time(self, meter_time: dt.datetime) -> dt.datetime | None:
-        """When the meter clock showed ``meter_time`` (the latest such moment), or None if it
-        jumped over it."""
-        for k in range(len(self.starts) - 1, -1, -1):
-            candidate = meter_time - self.offsets[k]
-            end = self.starts[k + 1] if k + 1 < len(self.starts) else None
-            if candidate >= self.starts[k] and (end is None or candidate < end):
-                return candidate
-        return None
-
-
 class MeterModel:
     """A meter's registers at any time, from its character, install day and initial registers.
 
-    Day-start registers are cached incrementally from the install day; day patterns are cached
-    per key, so a year of history costs a few hundred small additions.
+    What a meter keeps is bounded, whatever its history's length: a few day-start checkpoints
+    (the registers at 00:00 local of the days last asked and of the month starts on the way
+    there; another day is the nearest earlier checkpoint plus each day's totals) and the
+    maximum demand of the last few day ranges. Day patterns are shared by every model of one
+    character (:func:`~.consumption.shared_pattern`), and a day's largest interval comes from
+    a ranking shared by every meter of one kind and variant (:func:`~.consumption.day_best`).
     """
 
     def __init__(
@@ -166,36 +123,43 @@ class MeterModel:
         seed = character.seed
         self._shares = tuple(1000 + mix(seed, 20, k) % 300 for k in range(phases))
         self._base_volts = tuple(225_000 + mix(seed, 21, k) % 6000 for k in range(phases))
-        self._patterns: dict[tuple[int, int, int], DayPattern] = {}
-        self._day_starts: list[Registers] = [self.initial]
-        self._totals: dict[tuple[int, int, int], Registers] = {}
-        self._best_cache: dict[dt.date, tuple[_Best, _Best]] = {}
+        self._checkpoints: list[tuple[int, Registers]] = []  # (day ordinal, registers), sorted
+        self._full_days: dict[tuple[int, int], tuple[_Best, _Best]] = {}
 
     # --- energy -----------------------------------------------------------------------------
 
     def pattern(self, day: dt.date) -> DayPattern:
-        key = self.character.pattern_key(day)
-        found = self._patterns.get(key)
-        if found is None:
-            found = self._patterns[key] = build_pattern(self.character, key)
-        return found
+        return shared_pattern(self.character, self.character.pattern_key(day))
 
     def day_start(self, day: dt.date) -> Registers:
         """Registers at 00:00 local of ``day`` (the initial ones before installation)."""
-        offset = (day - self.install_date).days
-        if offset <= 0:
+        if day <= self.install_date:
             return self.initial
-        starts = self._day_starts
-        while len(starts) <= offset:
-            current = self.install_date + dt.timedelta(days=len(starts) - 1)
-            key = self.character.pattern_key(current)
-            totals = self._totals.get(key)
-            if totals is None:
-                known = self._patterns.get(key)
-                totals = known.totals if known else day_totals(self.character, key)
-                self._totals[key] = totals
-            starts.append(tuple(map(operator.add, starts[-1], totals)))
-        return starts[offset]
+        target = day.toordinal()
+        points = self._checkpoints
+        at = bisect.bisect_right(points, target, key=operator.itemgetter(0))
+        if at and points[at - 1][0] == target:
+            return points[at - 1][1]
+        start, registers = points[at - 1] if at else (self.install_date.toordinal(), self.initial)
+        found = self._walk(start, registers, target)
+        points[at:at] = found
+        del points[: max(0, len(points) - CHECKPOINTS)]  # keep the latest days
+        return found[-1][1]
+
+    def _walk(self, start: int, registers: Registers, target: int) -> list[tuple[int, Registers]]:
+        """Day-start registers from day ordinal ``start`` to ``target``, month by month: each
+        kind of day's totals times its number of days; a checkpoint at every month start."""
+        char = self.character
+        totals: dict[tuple[int, int, int], Registers] = {}
+        found: list[tuple[int, Registers]] = []
+        ordinal = start
+        while ordinal < target:
+            first, types = month_calendar(*_year_month(ordinal))
+            end = min(target, first + len(types))
+            registers = _add_days(char, registers, char.month_counts(ordinal, end), totals)
+            found.append((end, registers))
+            ordinal = end
+        return found
 
     def registers_at(self, when: dt.datetime) -> Registers:
         """Registers as the meter counts them at true time ``when`` (a by-pass or a lost
@@ -214,6 +178,8 @@ class MeterModel:
         seconds = local.hour * 3600 + local.minute * 60 + local.second
         slot, into = divmod(seconds, SLOT_MINUTES * 60)
         start = self.day_start(day)
+        if not seconds:
+            return start  # 00:00: no interval of the day yet (a billing reset)
         pattern = self.pattern(day)
         out = []
         for r in range(REGISTERS):
@@ -248,35 +214,48 @@ class MeterModel:
     def max_demand(self, start: dt.datetime, end: dt.datetime) -> tuple[Demand, Demand]:
         """(import, export) maximum 15-minute average power over the whole intervals between
         ``start`` (a local midnight) and ``end``; the earliest interval wins a tie."""
-        best_imp: _Best = (0, None)
-        best_exp: _Best = (0, None)
         last_local = local_naive(quarter_floor(end))
         last_day = last_local.date()
-        day = max(local_naive(start).date(), self.install_date)
-        while day <= last_day:
-            if day == last_day:
-                slots = (last_local.hour * 60 + last_local.minute) // SLOT_MINUTES
-                imp, exp = self._day_best(day, slots)
-            else:
-                found = self._best_cache.get(day)
-                if found is None:
-                    found = self._best_cache[day] = self._day_best(day, SLOTS)
-                imp, exp = found
+        first = max(local_naive(start).date(), self.install_date)
+        if first > last_day:
+            return Demand(), Demand()
+        best_imp, best_exp = self._full_days_best(first.toordinal(), last_day.toordinal())
+        slots = (last_local.hour * 60 + last_local.minute) // SLOT_MINUTES
+        imp, exp = self._day_best(last_day, slots)
+        if imp[0] > best_imp[0]:
+            best_imp = imp
+        if exp[0] > best_exp[0]:
+            best_exp = exp
+        return self._demand(best_imp), self._demand(best_exp)
+
+    def _full_days_best(self, first: int, last: int) -> tuple[_Best, _Best]:
+        """The largest intervals of the whole days ``first`` ≤ day < ``last`` (ordinals),
+        extending a remembered range with the same first day (the month so far)."""
+        memo = self._full_days
+        found = memo.get((first, last))
+        if found is not None:
+            return found
+        done = max((b for a, b in memo if a == first and b < last), default=first)
+        best_imp, best_exp = memo.get((first, done), ((0, None), (0, None)))
+        for ordinal in range(done, last):
+            imp, exp = self._day_best(dt.date.fromordinal(ordinal), SLOTS)
             if imp[0] > best_imp[0]:
                 best_imp = imp
             if exp[0] > best_exp[0]:
                 best_exp = exp
-            day += dt.timedelta(days=1)
-        return self._demand(best_imp), self._demand(best_exp)
+        memo[(first, last)] = best_imp, best_exp
+        if len(memo) > DEMAND_RANGES:
+            del memo[next(iter(memo))]
+        return best_imp, best_exp
 
     def _day_best(self, day: dt.date, slots: int) -> tuple[_Best, _Best]:
         if not slots:
             return (0, None), (0, None)
-        pattern = self.pattern(day)
+        key = self.character.pattern_key(day)
         midnight = local_midnight(day)
         out: list[_Best] = []
         for export in (False, True):
-            energy, slot = pattern.best(export, slots)
+            energy, slot = day_best(self.character, key, export, slots)
             out.append((energy, midnight + INTERVAL * (slot + 1) if slot >= 0 else None))
         return out[0], out[1]
 

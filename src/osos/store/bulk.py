@@ -3,10 +3,14 @@
 Rows arrive as tuples in :data:`ROW_COLUMNS` order (prepared once, no per-value objects), and
 each backend gets its own bulk path (DESIGN.md, bulk ingest):
 
-- PostgreSQL: binary ``COPY`` into a staging table created once per connection (a plain
-  temporary table, emptied after use, so no catalog work and no truncate per chunk), one
-  ``SELECT`` of the stored rows that differ or are estimates, one ``INSERT … SELECT … ON
-  CONFLICT DO NOTHING``;
+- PostgreSQL: binary ``COPY`` straight into the table under a savepoint (the common case: a
+  meter's next intervals, nothing of them stored, so the COPY succeeds). When a row is stored
+  already (a re-read), the savepoint is rolled back, one probe finds the meters with anything
+  stored between their first and last new end, the other meters' rows are COPYed straight in
+  again, and the re-read meters' rows go the careful way: binary
+  ``COPY`` into a staging table created once per connection (a plain temporary table, emptied
+  after use, so no catalog work and no truncate per chunk), one ``SELECT`` of the stored rows
+  that differ or are estimates, one ``INSERT … SELECT … ON CONFLICT DO NOTHING``;
 - SQLite: one ranged ``SELECT`` of what is stored for the batch's meters, then ``executemany``
   of the new rows through the driver's own cursor, in the caller's transaction.
 
@@ -19,7 +23,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import text
+import psycopg
 from sqlalchemy.orm import Session
 
 from osos.channels import CHANNELS
@@ -45,6 +49,7 @@ SOURCE_AT = ROW_COLUMNS.index("source")
 END_AT = 1
 _ESTIMATED = DataSource.ESTIMATED.value
 _STAGE = "osos_profile_stage"
+_DIRECT = "osos_profile_direct"
 _PG_TYPES = ["int4", "timestamptz", *(["int8"] * len(CHANNEL_COLUMNS))]
 _PG_TYPES += ["text", "varchar", "varchar", "int4", "int4"]
 _SQLITE_IN_LIMIT = 900  # meters per SELECT (SQLite's bound-parameter limit is far above)
@@ -138,36 +143,94 @@ def _sqlite_stored(cursor: Any, rows: Sequence[Row]) -> dict[tuple[int, str], Ro
 
 
 def _postgresql(session: Session, rows: Sequence[Row]) -> tuple[set[Key], list[dict[str, Any]]]:
-    connection = session.connection()
-    created: set[str] = connection.connection.info.setdefault(TEMP_TABLES_KEY, set())
-    if _STAGE not in created:
-        session.execute(
-            text(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} "
-                "(LIKE profile_intervals INCLUDING DEFAULTS)"
-            )
-        )
-        created.add(_STAGE)
-    columns = ", ".join(ROW_COLUMNS)
-    dbapi: Any = connection.connection.dbapi_connection
+    """Optimistic first: binary COPY straight into the table (the common case, a meter's next
+    intervals: nothing of them stored). When a row is there already, the meters with anything
+    stored between their first and last new end go through the stage, which finds what is
+    stored and inserts only what is not; the others' rows are COPYed straight in again."""
+    dbapi: Any = session.connection().connection.dbapi_connection
     with dbapi.cursor() as cursor:
-        with cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        if _pg_copy_direct(cursor, rows):
+            return {(row[0], row[1]) for row in rows}, []
+        stored = _pg_meters_with_stored(cursor, rows)
+        fresh = [row for row in rows if row[0] not in stored]
+        if fresh and _pg_copy_direct(cursor, fresh):
+            inserted = {(row[0], row[1]) for row in fresh}
+            rest = [row for row in rows if row[0] in stored]
+        else:  # a concurrent writer stored some of them since the probe: all through the stage
+            inserted, rest = set(), list(rows)
+        staged, differing = _pg_staged(session, cursor, rest)
+    return inserted | staged, differing
+
+
+def _pg_meters_with_stored(cursor: Any, rows: Sequence[Row]) -> set[int]:
+    """The meters of ``rows`` with a stored row between their own first and last end (one
+    index probe per meter, one round trip)."""
+    spans: dict[int, list[dt.datetime]] = {}
+    for row in rows:
+        span = spans.get(row[0])
+        if span is None:
+            spans[row[0]] = [row[1], row[1]]
+        elif row[1] < span[0]:
+            span[0] = row[1]
+        elif row[1] > span[1]:
+            span[1] = row[1]
+    cursor.execute(
+        "SELECT b.m FROM unnest(%s::int4[], %s::timestamptz[], %s::timestamptz[]) AS b(m, lo, hi) "
+        "WHERE EXISTS (SELECT 1 FROM profile_intervals p "
+        "WHERE p.meter_id = b.m AND p.end_at >= b.lo AND p.end_at <= b.hi)",
+        (list(spans), [s[0] for s in spans.values()], [s[1] for s in spans.values()]),
+    )
+    return {meter for (meter,) in cursor.fetchall()}
+
+
+def _pg_copy_direct(cursor: Any, rows: Sequence[Row]) -> bool:
+    """Binary COPY into the table itself, under a savepoint: False (and nothing written) when
+    a row is already there, stored by another transaction since the probe."""
+    cursor.execute(f"SAVEPOINT {_DIRECT}")
+    try:
+        with cursor.copy(
+            f"COPY profile_intervals ({', '.join(ROW_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
             copy.set_types(_PG_TYPES)
             for row in rows:
                 copy.write_row(row)
-        changed = " OR ".join(f"p.{c} IS DISTINCT FROM s.{c}" for c in COMPARED)
+    except psycopg.errors.UniqueViolation:
+        cursor.execute(f"ROLLBACK TO SAVEPOINT {_DIRECT}")
+        return False
+    cursor.execute(f"RELEASE SAVEPOINT {_DIRECT}")
+    return True
+
+
+def _pg_staged(
+    session: Session, cursor: Any, rows: Sequence[Row]
+) -> tuple[set[Key], list[dict[str, Any]]]:
+    """Through the stage: the stored rows that differ or are estimates, then one ``INSERT …
+    SELECT … ON CONFLICT DO NOTHING`` of the rest."""
+    created: set[str] = session.connection().connection.info.setdefault(TEMP_TABLES_KEY, set())
+    if _STAGE not in created:
         cursor.execute(
-            f"SELECT {', '.join('p.' + c for c in ROW_COLUMNS)} FROM profile_intervals p "
-            f"JOIN {_STAGE} s ON p.meter_id = s.meter_id AND p.end_at = s.end_at "
-            f"WHERE p.source = '{_ESTIMATED}' OR {changed}"
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} "
+            "(LIKE profile_intervals INCLUDING DEFAULTS)"
         )
-        differing = [row_dict(tuple(r)) for r in cursor.fetchall()]
-        cursor.execute(
-            f"INSERT INTO profile_intervals ({columns}) SELECT {columns} FROM {_STAGE} "
-            "ON CONFLICT DO NOTHING RETURNING meter_id, end_at"
-        )
-        inserted = {(meter, end.astimezone(UTC)) for meter, end in cursor.fetchall()}
-        cursor.execute(f"DELETE FROM {_STAGE}")
+        created.add(_STAGE)
+    columns = ", ".join(ROW_COLUMNS)
+    with cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(_PG_TYPES)
+        for row in rows:
+            copy.write_row(row)
+    changed = " OR ".join(f"p.{c} IS DISTINCT FROM s.{c}" for c in COMPARED)
+    cursor.execute(
+        f"SELECT {', '.join('p.' + c for c in ROW_COLUMNS)} FROM profile_intervals p "
+        f"JOIN {_STAGE} s ON p.meter_id = s.meter_id AND p.end_at = s.end_at "
+        f"WHERE p.source = '{_ESTIMATED}' OR {changed}"
+    )
+    differing = [row_dict(tuple(r)) for r in cursor.fetchall()]
+    cursor.execute(
+        f"INSERT INTO profile_intervals ({columns}) SELECT {columns} FROM {_STAGE} "
+        "ON CONFLICT DO NOTHING RETURNING meter_id, end_at"
+    )
+    inserted = {(meter, end.astimezone(UTC)) for meter, end in cursor.fetchall()}
+    cursor.execute(f"DELETE FROM {_STAGE}")
     return inserted, differing
 
 
