@@ -104,6 +104,6 @@ def test_a_month_of_the_clean_demo_fleet_raises_no_alarm(
     clean_month: tuple[list[Finding], int, int],
 ) -> None:
     findings, points, samples = clean_month
-    # the 59 of the issue, the tamper point and the four DLMS meters (the water meter is not simulated)
+    # the 59 of the issue, the tamper point, the four DLMS meters (the water meter is not simulated)
     assert points == 64 and samples > 64 * 96 * 28
     assert [f.as_json() for f in findings] == []
