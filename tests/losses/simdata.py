@@ -138,24 +138,28 @@ def inputs(
     return Inputs(tuple(s.point for s in fleet), tuple(reads), tuple(samples))
 
 
-def store(
-    session: Session,
-    meter_id: int,
-    sim: SimPoint,
-    start: dt.datetime,
-    end: dt.datetime,
-    every: dt.timedelta,
-) -> None:
-    """The same through the real ingest: readouts with their bytes, then the profile."""
-    for at in read_times(start, end, every):
-        values, raw, meter_time = readout(sim, at)
+@dataclass(frozen=True)
+class Captured:
+    """What the head-end would take from a meter over a range: readouts with their bytes, then
+    the profile (simulated once, stored by any number of tests)."""
+
+    readouts: tuple[tuple[dt.datetime, tuple[ReadValue, ...], bytes, dt.datetime | None], ...]
+    records: tuple[IntervalRecord, ...]
+
+
+def capture(sim: SimPoint, start: dt.datetime, end: dt.datetime, every: dt.timedelta) -> Captured:
+    reads = tuple((at, *readout(sim, at)) for at in read_times(start, end, every))
+    return Captured(reads, records(sim, start, end))
+
+
+def store(session: Session, meter_id: int, captured: Captured) -> None:
+    """The capture through the real ingest."""
+    for at, values, raw, meter_time in captured.readouts:
         store_readout(
             session, meter_id=meter_id, read_at=at, raw=raw, values=values,
             source=ReadSource.HEADEND, identification=None, meter_time=meter_time,
         )  # fmt: skip
-    store_profile(
-        session, meter_id=meter_id, records=list(records(sim, start, end)), readout_id=None
-    )
+    store_profile(session, meter_id=meter_id, records=list(captured.records), readout_id=None)
     session.flush()
 
 

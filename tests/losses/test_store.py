@@ -49,20 +49,30 @@ def stored(runtime: Runtime, frozen_now: dt.datetime) -> tuple[str, dt.datetime]
         return store_faulty(session, frozen_now, Fault.COVER_OPEN, Fault.BYPASS)
 
 
+_CAPTURED: dict[tuple[dt.datetime, tuple[Fault, ...]], simdata.Captured] = {}
+
+
 def store_faulty(session: Session, now: dt.datetime, *faults: Fault) -> tuple[str, dt.datetime]:
     """The demo's Trakya Çelik meter with ``faults`` from the middle of the month before
-    ``now``, its month and five weeks before stored: (period, when the faults began)."""
+    ``now``, its month and five weeks before stored: (period, when the faults began). The
+    simulation is made once per instant and faults (it is the slow part), stored per test."""
     period = period_of(month_start_before(now, 1))
     low, high = month_bounds(period)
     since = local_midnight((low + dt.timedelta(days=14)).date()) + dt.timedelta(
         hours=10, minutes=30
     )
     meter = meter_of(session, POINT)
-    spec = MeterSpec(meter.serial, family="makel-c520", seed=serial_seed(meter.serial), peak_w=233)
-    sim = simdata.one_point(POINT, spec, high, Decimal(61600))
-    for fault in faults:
-        sim.meter.model.tamper.begin(fault.value, since)
-    simdata.store(session, meter.id, sim, low - dt.timedelta(days=29), high, dt.timedelta(hours=6))
+    key = (now, faults)
+    if key not in _CAPTURED:
+        spec = MeterSpec(
+            meter.serial, family="makel-c520", seed=serial_seed(meter.serial), peak_w=233
+        )
+        sim = simdata.one_point(POINT, spec, high, Decimal(61600))
+        for fault in faults:
+            sim.meter.model.tamper.begin(fault.value, since)
+        start = low - dt.timedelta(days=29)
+        _CAPTURED[key] = simdata.capture(sim, start, high, dt.timedelta(hours=6))
+    simdata.store(session, meter.id, _CAPTURED[key])
     return period, since
 
 

@@ -143,7 +143,11 @@ class MeterModel:
         start, registers = points[at - 1] if at else (self.install_date.toordinal(), self.initial)
         found = self._walk(start, registers, target)
         points[at:at] = found
-        del points[: max(0, len(points) - CHECKPOINTS)]  # keep the latest days
+        if len(points) > CHECKPOINTS:
+            # Keep the days nearest the one asked: a profile read after a later readout walks
+            # forward from its own recent days, not from the installation at every day.
+            near = sorted(points, key=lambda p: abs(p[0] - target))[:CHECKPOINTS]
+            points[:] = sorted(near)
         return found[-1][1]
 
     def _walk(self, start: int, registers: Registers, target: int) -> list[tuple[int, Registers]]:

@@ -30,6 +30,9 @@ class Tampering:
     """What was done to one meter and since when (true time), by fault name."""
 
     since: dict[str, dt.datetime] = field(default_factory=dict)
+    # True registers at each reduction's start: asked for at every later interval, and far
+    # behind the model's recent day checkpoints (a walk from installation each time otherwise).
+    _at_start: dict[dt.datetime, Registers] = field(default_factory=dict, repr=False)
 
     def begin(self, fault: str, at: dt.datetime) -> None:
         self.since[fault] = at
@@ -39,6 +42,7 @@ class Tampering:
             self.since.clear()
         else:
             self.since.pop(fault, None)
+        self._at_start.clear()
 
     def _reductions(self, shares: tuple[int, ...]) -> list[tuple[dt.datetime, int, int]]:
         """(start, numerator, denominator) of the counted share, by start."""
@@ -61,14 +65,19 @@ class Tampering:
         reductions = self._reductions(shares)
         if not reductions or when <= reductions[0][0]:
             return true_registers(when)
-        values = list(true_registers(reductions[0][0]))
+        starts = self._at_start
+        for start, _, _ in reductions:
+            if start not in starts:
+                starts[start] = true_registers(start)
+        values = list(starts[reductions[0][0]])
         num, den = 1, 1
         for k, (start, n, d) in enumerate(reductions):
             if when <= start:
                 break
             num, den = num * n, den * d
             upto = min(when, reductions[k + 1][0]) if k + 1 < len(reductions) else when
-            low, high = true_registers(start), true_registers(upto)
+            low = starts[start]
+            high = starts[upto] if upto in starts else true_registers(upto)
             values = [v + (b - a) * num // den for v, a, b in zip(values, low, high, strict=True)]
         return tuple(values)
 
