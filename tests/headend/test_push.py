@@ -261,9 +261,7 @@ async def test_the_real_general_glo_udp_capture_is_stored_by_its_system_title(
         counter = session.get(DlmsFrameCounter, ids["U0001"])
     assert readout.raw == capture and readout.kind == "push"
     assert counter is not None and counter.received_value == 0x1E5  # SOURCES.md: IC 0x1E5
-    (opened,) = [
-        open_push(p, Keys(UDP_KEY, UDP_KEY), None) for p in decode_pushes(capture)
-    ]
+    (opened,) = [open_push(p, Keys(UDP_KEY, UDP_KEY), None) for p in decode_pushes(capture)]
     assert opened.invocation_counter == 0x1E5 and opened.system_title == title
     assert opened.values == () and opened.source == PushSource(Layer.WRAPPER, 1)
 

@@ -265,6 +265,5 @@ def test_the_meters_own_system_title_is_imported_and_names_one_meter(
     with pytest.raises(ImportFailed) as failure, transaction(runtime.sessions) as session:
         import_registry(session, clash)
     assert failure.value.errors == [
-        "row 2, column dlms_meter_system_title: system title 4d4d4d0000bc614e is meter D1's "
-        "already"
+        "row 2, column dlms_meter_system_title: system title 4d4d4d0000bc614e is meter D1's already"
     ]

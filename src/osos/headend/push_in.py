@@ -136,7 +136,7 @@ def find_meter(session: Session, push: Push) -> PushMeter | str:
     return _push_meter(session, meter, ciphered=push.ciphered is not None)
 
 
-def _at_address(source: PushSource) -> Select[tuple[Meter]]:
+def _at_address(source: PushSource) -> Select[Meter]:
     query = select(Meter).where(
         Meter.protocol.in_(DLMS_PROTOCOLS), Meter.dlms_server_logical == source.logical
     )
