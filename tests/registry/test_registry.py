@@ -231,3 +231,39 @@ def test_installation_rows_are_exact(runtime: Runtime) -> None:
         ratios = {i.ct_ratio for i in session.scalars(select(Installation))}
     assert Decimal("20") in ratios and all(isinstance(r, Decimal) for r in ratios)
     assert all("E" not in str(r) for r in ratios)  # stored and shown as plain numbers
+
+
+def test_the_meters_own_system_title_is_imported_and_names_one_meter(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """``dlms_meter_system_title`` (the meter's, found in its pushes) is kept apart from
+    ``dlms_system_title`` (the client's); one title cannot name two meters."""
+    head = (
+        "service_point_no;meter_serial;flag;ct_ratio;vt_ratio;installed_at;protocol;"
+        "dlms_system_title;dlms_meter_system_title\n"
+    )
+    path = tmp_path / "titles.csv"
+    path.write_text(
+        head + "SP1;D1;MSY;1;1;2025-01-01T00:00;dlms;4F534F5300000001;4D4D 4D00 00BC 614E\n",
+        encoding="utf-8",
+    )
+    with transaction(runtime.sessions) as session:
+        import_registry(session, path)
+    with runtime.sessions() as session:
+        meter = session.scalars(select(Meter).where(Meter.serial == "D1")).one()
+        assert meter.dlms_system_title == "4f534f5300000001"
+        assert meter.dlms_meter_system_title == "4d4d4d0000bc614e"
+    short = tmp_path / "short.csv"
+    short.write_text(head + "SP3;D3;MSY;1;1;2025-01-01T00:00;dlms;;4d4d4d00\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as failure, transaction(runtime.sessions) as session:
+        import_registry(session, short)
+    assert failure.value.errors == ["row 2, column dlms_meter_system_title: 16 hex digits expected"]
+    clash = tmp_path / "clash.csv"
+    clash.write_text(
+        head + "SP2;D2;MSY;1;1;2025-01-01T00:00;dlms;;4d4d4d0000bc614e\n", encoding="utf-8"
+    )
+    with pytest.raises(ImportFailed) as failure, transaction(runtime.sessions) as session:
+        import_registry(session, clash)
+    assert failure.value.errors == [
+        "row 2, column dlms_meter_system_title: system title 4d4d4d0000bc614e is meter D1's already"
+    ]

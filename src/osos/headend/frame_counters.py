@@ -4,6 +4,9 @@ committed) before each ciphered call, the call counts within it.
 Counters may skip (a call that used ten of its block leaves the rest unused) but never go
 back, also after a crash or a restart: the next call's block starts where the stored value
 says. One session per meter at a time (the modem lock) keeps two calls from sharing a block.
+
+The other way: a meter's ciphered pushes carry the meter's own counter; the highest one seen
+is kept (``received_value``) and a push that does not grow past it is refused as a replay.
 """
 
 from __future__ import annotations
@@ -61,3 +64,23 @@ async def reserve_for(
         return None
     first, last = await db.run(lambda session: reserve(session, meter_id))
     return ReservedFrameCounter(first, last)
+
+
+def accept_received(session: Session, meter_id: int, counter: int) -> None:
+    """Take ``counter`` as the meter's newest pushed invocation counter; SecurityError (and
+    nothing changed) when it does not grow past the stored one: a replayed or older push."""
+    query = select(DlmsFrameCounter).where(DlmsFrameCounter.meter_id == meter_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = session.scalar(query)
+    if row is None:
+        row = DlmsFrameCounter(meter_id=meter_id, next_value=0)
+        session.add(row)
+    last = row.received_value
+    if last is not None and counter <= last:
+        kind = "replayed" if counter == last else "older"
+        raise SecurityError(
+            f"{kind} invocation counter {counter} (the meter's last push had {last}): refused"
+        )
+    row.received_value = counter
+    session.flush()

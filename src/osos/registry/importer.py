@@ -167,6 +167,7 @@ class _Applier:
 
         meter = self.session.scalar(select(Meter).where(Meter.serial == row.meter_serial))
         meter_values = {"flag": row.flag, **row.meter}
+        self._check_system_title(row)
         if meter is None:
             meter = Meter(serial=row.meter_serial, **meter_values)
             self.session.add(meter)
@@ -178,6 +179,21 @@ class _Applier:
         self._install(row, sp, meter)
         if row.supplier and row.supplier_from:
             self._supply(row, sp)
+
+    def _check_system_title(self, row: RegistryRow) -> None:
+        """A meter's system title names one meter (its pushes are found by it)."""
+        title = row.meter.get("dlms_meter_system_title")
+        if title is None:
+            return
+        other = self.session.scalar(
+            select(Meter.serial).where(
+                Meter.dlms_meter_system_title == title, Meter.serial != row.meter_serial
+            )
+        )
+        if other is not None:
+            raise _RowConflict(
+                "dlms_meter_system_title", f"system title {title} is meter {other}'s already"
+            )
 
     def _install(self, row: RegistryRow, sp: ServicePoint, meter: Meter) -> None:
         current = self.session.scalar(

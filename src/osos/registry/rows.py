@@ -72,6 +72,7 @@ COLUMNS: tuple[str, ...] = (
     "dlms_encryption_key",
     "dlms_authentication_key",
     "dlms_system_title",
+    "dlms_meter_system_title",
 )
 REQUIRED: frozenset[str] = frozenset(
     {"service_point_no", "meter_serial", "flag", "ct_ratio", "vt_ratio", "installed_at"}
@@ -299,7 +300,8 @@ _METER_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "dlms_authentication": ("dlms_authentication", _authentication),
     "dlms_encryption_key": ("dlms_encryption_key", _hex(32)),
     "dlms_authentication_key": ("dlms_authentication_key", _hex(32)),
-    "dlms_system_title": ("dlms_system_title", _hex(16)),
+    "dlms_system_title": ("dlms_system_title", _hex(16)),  # the client's (osos's)
+    "dlms_meter_system_title": ("dlms_meter_system_title", _hex(16)),  # the meter's own
 }
 
 

@@ -103,7 +103,8 @@ async def read_greeting(reader: asyncio.StreamReader, timeout: float, first: byt
     return serial
 
 
-PUSH_START = b"\x00"  # a DLMS IP-wrapper frame (version 0x0001) instead of ``ID:``
+#: A DLMS push instead of ``ID:``: an IP-wrapper frame (version 0x0001) or an HDLC flag.
+PUSH_STARTS = (b"\x00", b"\x7e")
 PUSH_LIMIT = 65536  # bytes of one push call kept
 PUSH_IDLE = 2.0  # seconds of silence that end a push call
 PushHandler = Callable[[str, bytes], Awaitable[object]]
@@ -175,7 +176,7 @@ class DialInListener:
         link = StreamTransport(peer, reader, writer)
         try:
             first = await _first_byte(reader, self.greeting_timeout)
-            if first == PUSH_START and self.push_handler is not None:
+            if first in PUSH_STARTS and self.push_handler is not None:
                 data = await _push_call(reader, first)
                 await link.close()
                 await self.push_handler(peer, data)

@@ -30,6 +30,7 @@ GLO_TAGS: Final = {
     0x08: 0x28,  # InitiateResponse
     0xC0: 0xC8,  # GET.request
     0xC1: 0xC9,  # SET.request
+    0xC2: 0xCA,  # EventNotification.request (unsolicited, from a meter: a push's glo tag)
     0xC3: 0xCB,  # ACTION.request
     0xC4: 0xCC,  # GET.response
     0xC5: 0xCD,  # SET.response

@@ -112,7 +112,11 @@ class Meter(Base):
     dlms_authentication: Mapped[str | None] = mapped_column(String(16))  # none, lls, hls-gmac
     dlms_encryption_key: Mapped[str | None] = mapped_column(Text)  # sealed, 32 hex digits
     dlms_authentication_key: Mapped[str | None] = mapped_column(Text)  # sealed
-    dlms_system_title: Mapped[str | None] = mapped_column(String(16))  # the client's, hex
+    # System titles (8 bytes, hex): ``dlms_system_title`` is the client's (osos's own, in the
+    # AARQ and the IV of what osos ciphers); ``dlms_meter_system_title`` is the meter's own,
+    # which names it in a general-glo-ciphering push (unique: the push is found by it).
+    dlms_system_title: Mapped[str | None] = mapped_column(String(16))
+    dlms_meter_system_title: Mapped[str | None] = mapped_column(String(16), index=True, unique=True)
     smart_class: Mapped[SmartClass] = mapped_column(str_enum(SmartClass), default=SmartClass.NONE)
     manufactured_year: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp)

@@ -115,4 +115,7 @@ class DlmsFrameCounter(Base):
 
     meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id"), primary_key=True)
     next_value: Mapped[int] = mapped_column(BigInteger)
+    # The highest invocation counter the meter's own ciphered pushes carried (None: none
+    # yet); a push at or below it is a replay and refused.
+    received_value: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=stamp, onupdate=stamp)
