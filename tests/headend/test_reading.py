@@ -6,7 +6,14 @@ import datetime as dt
 from decimal import Decimal
 
 from osos.headend.reading import MeterReader
-from osos.headend.readplan import ClockCheck, ProfileChunk, ReadoutData, ReadRequest, Timeouts
+from osos.headend.readplan import (
+    ClockCheck,
+    EventLogData,
+    ProfileChunk,
+    ReadoutData,
+    ReadRequest,
+    Timeouts,
+)
 from osos.protocol.iec62056_21.framing import add_even_parity, strip_parity
 from osos.protocol.iec62056_21.messages import DataMessage
 from osos.timeutil import UTC, FixedClock
@@ -23,6 +30,7 @@ class Sink:
         self.readouts: list[ReadoutData] = []
         self.chunks: list[ProfileChunk] = []
         self.clocks: list[ClockCheck] = []
+        self.event_logs: list[EventLogData] = []
 
     async def readout(self, data: ReadoutData) -> None:
         self.readouts.append(data)
@@ -32,6 +40,9 @@ class Sink:
 
     async def clock(self, check: ClockCheck) -> None:
         self.clocks.append(check)
+
+    async def event_log(self, data: EventLogData) -> None:
+        self.event_logs.append(data)
 
 
 async def _read(meter: FakeMeter, request: ReadRequest, **mock: object) -> tuple[object, Sink]:

@@ -13,7 +13,9 @@ from osos.runtime import Runtime
 from osos.settings import LossLimits
 from osos.simulator import Fleet, MeterSpec
 from osos.simulator.faults import Fault
+from osos.simulator.tamper import MAGNET_MINUTES
 from osos.store.db import transaction
+from osos.store.models import Readout
 from osos.timeutil import UTC, FixedClock
 from tests.factories import MeterRow, add_meters
 
@@ -53,3 +55,33 @@ async def test_tampered_meters_read_by_the_head_end_are_found(sqlite_runtime: Ru
     emh = by_meter[("12345501", Kind.VOLTAGE_MISSING)]
     assert emh.start == SINCE + dt.timedelta(minutes=15) and int(emh.evidence["samples"]) >= 8
     assert saved.added == 5
+
+
+async def test_an_emh_meters_cover_and_magnet_come_from_its_p98_event_log(
+    sqlite_runtime: Runtime,
+) -> None:
+    """EMH keeps its events in P.98, not the readout: the head-end reads the log after the
+    profile, stores its bytes, and the findings point at them."""
+    clock = FixedClock(T0)
+    spec = MeterSpec("12345502", family="emh-lzqj", seed=5, port=0, peak_w=30_000)
+    async with Fleet([spec], clock=clock) as fleet:
+        for fault in (Fault.COVER_OPEN, Fault.MAGNETIC):
+            fleet.set_fault(spec.serial, fault, since=SINCE)
+        row = MeterRow(spec.serial, flag=spec.meter_flag, port=fleet.port(spec.serial),
+                       password=spec.password)  # fmt: skip
+        add_meters(sqlite_runtime, [row])
+        config = HeadendConfig(initial_backfill=dt.timedelta(hours=6))
+        results = await Scheduler(sqlite_runtime, clock=clock, config=config).run_once()
+        assert [r.error for r in results] == [None], results
+    with transaction(sqlite_runtime.sessions) as session:
+        found, _saved = run_window(session, T0 - dt.timedelta(days=1), T0 + HOUR, LossLimits())
+        by_kind = {f.kind: f for f in found}
+        assert set(by_kind) == {Kind.TERMINAL_COVER, Kind.MAGNETIC}
+        cover, magnet = by_kind[Kind.TERMINAL_COVER], by_kind[Kind.MAGNETIC]
+        assert cover.start == cover.end == SINCE
+        assert cover.evidence["register"].startswith("P.98*")
+        assert cover.evidence["value"].startswith("terminal_cover,")
+        assert (magnet.start, magnet.end) == (SINCE, SINCE + dt.timedelta(minutes=MAGNET_MINUTES))
+        log = session.get(Readout, cover.readout_id)
+        assert log is not None and log.kind == "event_log" and b"P.98(" in log.raw
+        assert magnet.readout_id == cover.readout_id

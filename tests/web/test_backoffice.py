@@ -381,7 +381,7 @@ def test_every_message_key_is_in_both_catalogues() -> None:
         ),
         "status_": ("all", "submitted", "more_info", "approved", "rejected"),
         "type_": ("abone", "tedarikci", "kurumsal", "operator", "admin"),
-        "delivery_": ("late", "at_risk", "waiting", "sent", "sent_late"),
+        "delivery_": ("late", "at_risk", "backfill", "waiting", "sent", "sent_late"),
         "src_": ("actual", "estimated", "edited", "missing"),
         "comm_": ("dial_out", "dial_in", "none"),
     }

@@ -295,3 +295,35 @@ def test_back_office(browser: Any, base_url: str, browser_world: World) -> None:
     page.goto(f"/hn/{ABONE_SP}/readout")  # staff may open any point's screens
     assert page.get_by_text(ABONE_SP).first.is_visible()
     page.context.close()
+
+
+_AXIS_BOXES = """() => [...document.querySelectorAll('svg.chart')]
+  .filter(svg => svg.getBoundingClientRect().width > 0)
+  .map(svg => [...svg.querySelectorAll('text.axis')].map(t => {
+    const r = t.getBoundingClientRect();
+    return [t.textContent, r.left, r.top, r.right, r.bottom];
+  }))"""
+
+
+def test_chart_axis_labels_are_readable_on_a_375_px_phone(
+    browser: Any, base_url: str, browser_world: World
+) -> None:
+    """Oranlar, Yük Profili and YKP at 375 px: the narrow drawing is shown, its axis labels
+    keep a readable size and no two of them overlap."""
+    page = _page(browser, base_url, viewport={"width": 375, "height": 812}, is_mobile=True)
+    _login(page, browser_world, "abone")
+    for screen in ("oranlar", "yuk-profili", "ykp"):
+        page.goto(f"/hn/{ABONE_SP}/{screen}")
+        charts = page.evaluate(_AXIS_BOXES)
+        assert charts, f"{screen}: no chart shown"
+        for boxes in charts:
+            assert len(boxes) >= 3, (screen, boxes)
+            for text, left, top, right, bottom in boxes:
+                assert bottom - top >= 9, (screen, text, bottom - top)  # ≈ 11 px text
+                assert left >= 0 and right <= 375 + 1, (screen, text, left, right)
+            for k, a in enumerate(boxes):
+                for b in boxes[k + 1 :]:
+                    apart = a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]
+                    assert apart, f"{screen}: {a[0]!r} overlaps {b[0]!r}"
+    _shot(page, "telefon-oranlar", full=False)
+    page.context.close()

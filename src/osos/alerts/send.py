@@ -20,6 +20,7 @@ from osos.alerts import evaluate, freshness, preferences, store
 from osos.alerts.messages import digest, sms_line
 from osos.alerts.sms import SmsSender
 from osos.alerts.store import AlertView
+from osos.headend.backfill import backfill_state
 from osos.identity import outbox
 from osos.readmodel.access import Principal
 from osos.settings import Settings
@@ -40,6 +41,8 @@ class RunSummary:
     emails: int = 0
     sms: int = 0
     alerts_sent: int = 0
+    held: int = 0  # findings of points still in their first back-fill: not raised yet
+    backfilling: int = 0  # points still in their first back-fill
     errors: list[str] = field(default_factory=list)
 
 
@@ -104,11 +107,20 @@ def _send_user(
 
 
 def run(session: Session, settings: Settings, sms: SmsSender, now: dt.datetime) -> RunSummary:
-    """Raise and store the alerts of the months due as of ``now``, then send every digest due."""
+    """Raise and store the alerts of the months due as of ``now``, then send every digest due.
+
+    A point whose meter is still in its first back-fill (:mod:`osos.headend.backfill`) raises
+    nothing yet: its month so far is history not yet read, not a customer's risk or an unread
+    meter; its alerts come with the first run after its back-fill."""
     summary = RunSummary()
     periods = periods_due(now)
     found = [f for p in periods for f in evaluate.customer_findings(session, settings, p, now)]
     found += freshness.findings(session, settings.alerts, periods[-1], now)  # about now only
+    backfilling = backfill_state(session, now).service_points
+    summary.backfilling = len(backfilling)
+    if backfilling:
+        kept = [f for f in found if f.service_point not in backfilling]
+        summary.held, found = len(found) - len(kept), kept
     summary.raised = len(store.record(session, found))
     users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.id))
     for user in users:

@@ -49,6 +49,7 @@ def run_command() -> None:
     typer.echo(
         f"{summary.raised} alert(s) raised, {summary.emails} e-mail(s) with "
         f"{summary.alerts_sent} alert(s), {summary.sms} SMS"
+        + (f", {summary.held} held (first back-fill)" if summary.held else "")
     )
     for error in summary.errors:
         typer.echo(f"error: {error}", err=True)

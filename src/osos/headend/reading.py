@@ -8,7 +8,8 @@ baud switch, P.01 request and layout, time format) come from the codec's meter-p
 
 Sequence: readout (mode 0); then, when the profile or the clock is wanted, a second sign-on in
 programming mode: password from the registry → meter time (0.9.1/0.9.2) → time set when the
-drift exceeds the limit → P.01 in chunks → B0.
+drift exceeds the limit → P.01 in chunks → the event log (P.98) when the meter profile says the
+meter keeps one → B0.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from osos.errors import DataRejected, ProtocolError
 from osos.headend.identity import check_identity
 from osos.headend.readplan import (
     ClockCheck,
+    EventLogData,
     ProfileChunk,
     ReadFailed,
     ReadOutcome,
@@ -31,13 +33,15 @@ from osos.headend.readplan import (
     Timeouts,
 )
 from osos.protocol.iec62056_21.adapter import (
+    event_values,
     interval_records,
     meter_clock,
     parse_meter_clock,
     read_values,
 )
 from osos.protocol.iec62056_21.datasets import tokenize
-from osos.protocol.iec62056_21.errors import SessionError
+from osos.protocol.iec62056_21.errors import ProfileError, SessionError
+from osos.protocol.iec62056_21.eventlog import event_log_request, frame_text, parse_event_log
 from osos.protocol.iec62056_21.events import (
     BadBcc,
     DataReceived,
@@ -222,6 +226,8 @@ class MeterReader:
             await self._clock()
         if self.request.profile_from is not None:
             await self._profile()
+            if self.session.profile.event_log:
+                await self._event_log(self.session.profile.event_log)
         await self._break()
 
     async def _break(self) -> None:
@@ -268,6 +274,26 @@ class MeterReader:
             event = await self._next("time set")
             return isinstance(event, WriteAccepted)
         return True
+
+    async def _event_log(self, address: str) -> None:
+        """The meter's event log over the profile's range (its covers, magnet, outages)."""
+        assert self.request.profile_from is not None
+        args = event_log_request(self.request.profile_from, self.request.profile_to)
+        await self._send(self.session.send_read(address, args))
+        event = await self._next("event log")
+        if isinstance(event, ErrorReceived):
+            self.outcome.notes.append(f"{address}: the meter answered {event.text!r}")
+            return
+        if not isinstance(event, DataReceived):
+            raise ReadFailed("event log", f"unexpected {type(event).__name__}")
+        try:
+            entries = parse_event_log(frame_text(event.raw))
+        except ProfileError as exc:
+            raise ReadFailed("event log", str(exc)) from exc
+        values = event_values(entries, self.session.profile)
+        await self.sink.event_log(
+            EventLogData(event.raw, self.outcome.identification or "", values)
+        )
 
     async def _profile(self) -> None:
         request = self.request

@@ -89,6 +89,15 @@ class ReadoutData:
 
 
 @dataclass(frozen=True)
+class EventLogData:
+    """The meter's event log (P.98) as it arrived, and the events it names as values."""
+
+    raw: bytes
+    identification: str
+    values: tuple[ReadValue, ...]
+
+
+@dataclass(frozen=True)
 class ProfileChunk:
     """Intervals that arrived complete, with the bytes they came in (stored together)."""
 
@@ -116,6 +125,8 @@ class ReadSink(Protocol):
     async def readout(self, data: ReadoutData) -> None: ...
 
     async def profile(self, chunk: ProfileChunk) -> None: ...
+
+    async def event_log(self, data: EventLogData) -> None: ...
 
     async def clock(self, check: ClockCheck) -> None: ...
 

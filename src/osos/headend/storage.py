@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from osos.domain import ReadSource
 from osos.headend.flush import ProfilePart
-from osos.headend.readplan import ClockCheck, ProfileChunk, ReadoutData
+from osos.headend.readplan import ClockCheck, EventLogData, ProfileChunk, ReadoutData
 from osos.readings import ReadValue
 from osos.store.ingest import PreparedReadout, prepare_values
 from osos.store.intervals import interval_tuple
@@ -106,6 +106,22 @@ class MemorySink:
         ends = [record.end_at for record in chunk.records]
         if ends and (self.last_end is None or max(ends) > self.last_end):
             self.last_end = max(ends)
+
+    async def event_log(self, data: EventLogData) -> None:
+        """Kept as a response of kind ``event_log`` (its bytes, its events as ``P.98*k``
+        values), written with the session's profile responses."""
+        raw = PreparedReadout(
+            meter_id=self.meter_id,
+            read_at=self._clock.now(),
+            raw=data.raw,
+            kind="event_log",
+            source=self.source,
+            identification=data.identification[:64] or None,
+            meter_time=None,
+            values=prepare_values(data.values),
+        )
+        self.profiles.append(ProfilePart(raw, ()))
+        self.say(f"event log: {len(data.values)} event(s)")
 
     def say(self, text: str) -> None:
         if self.progress is not None:

@@ -84,11 +84,53 @@ def parse_event(obis: str, value: str) -> MeterEvent | None:
     return MeterEvent(register.kind, start, end, obis, value, register.phase)
 
 
+#: P.98 event names (:mod:`osos.protocol.iec62056_21.eventlog`) → (kind, what the entry does):
+#: ``at`` an instant, ``start`` opens a span, ``end`` closes the open span of that kind.
+LOG_EVENTS: Final[Mapping[str, tuple[Kind, str]]] = {
+    "terminal_cover": (Kind.TERMINAL_COVER, "at"),
+    "main_cover": (Kind.MAIN_COVER, "at"),
+    "magnetic": (Kind.MAGNETIC, "start"),
+    "magnetic_end": (Kind.MAGNETIC, "end"),
+    "power_fail": (Kind.POWER_FAIL, "start"),
+    "power_back": (Kind.POWER_FAIL, "end"),
+}
+
+
+def log_events(texts: Mapping[str, str]) -> list[MeterEvent]:
+    """The events of a stored P.98 answer (``P.98*k`` = ``name,sYYMMDDhhmmss``), each end
+    closing the open span of its kind; an end with no start before it is left out."""
+    entries = []
+    for obis, value in texts.items():
+        base, _, number = obis.partition("*")
+        name, _, stamp = value.partition(",")
+        if base != "P.98" or not number.isdigit() or name not in LOG_EVENTS:
+            continue
+        when = _stamp(stamp)
+        if when is not None:
+            entries.append((when, int(number), name, obis, value))
+    events: list[MeterEvent] = []
+    open_at: dict[Kind, int] = {}
+    for when, _n, name, obis, value in sorted(entries):
+        kind, role = LOG_EVENTS[name]
+        if role == "end":
+            if kind in open_at:
+                k = open_at.pop(kind)
+                events[k] = dataclasses.replace(
+                    events[k], end=when, value=f"{events[k].value};{value}"
+                )
+            continue
+        events.append(MeterEvent(kind, when, when if role == "at" else None, obis, value))
+        if role == "start":
+            open_at[kind] = len(events) - 1
+    return events
+
+
 def read_events(read: Read) -> Iterator[MeterEvent]:
     for obis, value in read.texts.items():
         event = parse_event(obis, value)
         if event is not None:
             yield event
+    yield from log_events(read.texts)
 
 
 def event_findings(reads: Iterable[Read], low: dt.datetime, high: dt.datetime) -> list[Finding]:

@@ -78,7 +78,8 @@ def load_reads(
                ReadoutValue.obis, ReadoutValue.value, ReadoutValue.number)
         .join(ReadoutValue, ReadoutValue.readout_id == Readout.id)
         .where(Readout.read_at >= low - READ_MARGIN, Readout.read_at < high + READ_MARGIN)
-        .where(or_(ReadoutValue.obis.in_(codes), ReadoutValue.obis.like("96.7%")))
+        .where(or_(ReadoutValue.obis.in_(codes), ReadoutValue.obis.like("96.7%"),
+                   ReadoutValue.obis.like("P.98*%")))  # the event log's entries
         .order_by(Readout.read_at, Readout.id)
     )  # fmt: skip
     grouped: dict[

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from osos.headend.backfill import backfill_state
 from osos.settings import SharingConfig
 from osos.sharing.payload import Rule
 from osos.store.models import ServicePoint
@@ -18,11 +19,17 @@ from osos.timeutil import local_iso, month_bounds
 
 
 def delivery_state(
-    delivery: Delivery, now: dt.datetime, margin: dt.timedelta = dt.timedelta(minutes=30)
+    delivery: Delivery,
+    now: dt.datetime,
+    margin: dt.timedelta = dt.timedelta(minutes=30),
+    backfilling: bool = False,
 ) -> str:
-    """sent | sent_late | waiting | at_risk | late (pending past its deadline: missing so far)."""
+    """sent | sent_late | waiting | at_risk | late (pending past its deadline: missing so far)
+    | backfill (unsent while its point's first back-fill is still reading the history)."""
     if delivery.status == "sent" and delivery.sent_at is not None:
         return "sent" if delivery.sent_at <= delivery.due_at else "sent_late"
+    if backfilling and delivery.status == "pending":
+        return "backfill"
     if now > delivery.due_at:
         return "late"
     if now >= delivery.due_at - margin:
@@ -70,7 +77,7 @@ class BoardRow:
         }
 
 
-_ORDER = {"late": 0, "at_risk": 1, "waiting": 2, "sent_late": 3, "sent": 4}
+_ORDER = {"late": 0, "at_risk": 1, "backfill": 2, "waiting": 3, "sent_late": 4, "sent": 5}
 
 
 def delivery_board(
@@ -83,6 +90,7 @@ def delivery_board(
     """Every unsent delivery and those sent within ``recent``: late first, then by deadline,
     with the countdown to each deadline (for the back office page)."""
     margin = (config or SharingConfig()).alert_margin
+    held = backfill_state(session, now).service_point_ids
     rows = session.execute(
         select(Delivery, ServicePoint.no, ServicePoint.etso_code)
         .join(ServicePoint, ServicePoint.id == Delivery.service_point_id)
@@ -118,7 +126,7 @@ def delivery_board(
                 period_start=delivery.period_start,
                 period_end=delivery.period_end,
                 due_at=delivery.due_at,
-                state=delivery_state(delivery, now, margin),
+                state=delivery_state(delivery, now, margin, delivery.service_point_id in held),
                 seconds_left=int((delivery.due_at - now).total_seconds()),
                 sent_at=delivery.sent_at,
                 delay_s=delay,

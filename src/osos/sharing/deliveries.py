@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from osos.headend.backfill import backfill_state
 from osos.mdm.deadline_estimates import estimate_until
 from osos.readmodel.intervals import IntervalSource, service_point_intervals
 from osos.regulation import settings_at
@@ -47,13 +48,15 @@ def decide_due(
 ) -> RunSummary:
     """Plan what is owed, make complete deliveries ready (estimating what is missing close to
     the deadline), raise alerts, queue corrections: one short transaction, no network.
-    Without ``config``, the deadlines in force at ``now`` (:mod:`osos.regulation`)."""
+    Points still in their first back-fill wait unalerted. Without ``config``, the deadlines in
+    force at ``now`` (:mod:`osos.regulation`)."""
     summary = summary or RunSummary()
     source = source or service_point_intervals
     with db.transaction(runtime.sessions) as session:
         config = config or settings_at(session, runtime.settings, now).sharing
         summary.planned += plan(session, now, config)
-        prepare(session, now, config, source, summary, estimator)
+        held = backfill_state(session, now).service_point_ids
+        prepare(session, now, config, source, summary, estimator, held)
         queue_corrections(session, now, config, source, summary)
     return summary
 
@@ -119,10 +122,11 @@ class DeliveryHook:
         summary = decide_due(runtime, now, config=self.config, source=self.source)
         if summary.planned or summary.alerts or summary.corrections_queued:
             log.info(
-                "deliveries: planned %d, %d waiting for data, %d new alert(s), "
-                "%d correction(s) queued",
+                "deliveries: planned %d, %d waiting for data (%d on the first back-fill), "
+                "%d new alert(s), %d correction(s) queued",
                 summary.planned,
                 summary.waiting,
+                summary.held,
                 len(summary.alerts),
                 summary.corrections_queued,
             )

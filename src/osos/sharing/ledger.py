@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +54,7 @@ class RunSummary:
     sent: int = 0
     sent_late: int = 0
     waiting: int = 0
+    held: int = 0  # waiting on a first back-fill: not late, not estimated, not alerted
     failed: int = 0
     alerts: list[str] = field(default_factory=list)
     corrections_queued: int = 0
@@ -65,6 +66,7 @@ class RunSummary:
             "sent": self.sent,
             "sent_late": self.sent_late,
             "waiting": self.waiting,
+            "held": self.held,
             "failed": self.failed,
             "alerts": self.alerts,
             "corrections_queued": self.corrections_queued,
@@ -152,11 +154,14 @@ def prepare(
     source: IntervalSource,
     summary: RunSummary,
     estimator: Estimator | None = None,
+    held: Collection[int] = frozenset(),
 ) -> None:
     """Owed deliveries whose data is complete become ``ready`` with their content; close to
     the deadline the missing intervals are estimated first (``estimator``, flagged); the rest
-    wait (alerted when their deadline is near or past). Rows another process is preparing
-    are skipped (``SKIP LOCKED``), and no lock outlives this short transaction."""
+    wait (alerted when their deadline is near or past). Service points in ``held`` are in
+    their first back-fill (:mod:`osos.headend.backfill`): what they miss is history not yet
+    read, so it is neither estimated nor alerted. Rows another process is preparing are
+    skipped (``SKIP LOCKED``), and no lock outlives this short transaction."""
     pending = session.scalars(
         select(Delivery)
         .where(
@@ -172,6 +177,11 @@ def prepare(
         assert sp is not None
         try:
             payload, missing, estimated = _payload(session, delivery, sp, source, now)
+            backfilling = sp.id in held
+            if payload is None and backfilling:
+                summary.waiting += 1
+                summary.held += 1
+                continue
             if payload is None and _estimate_due(session, delivery, now, config, estimator):
                 payload, missing, estimated = _payload(session, delivery, sp, source, now)
         except OsosError as exc:  # one bad service point must not stop the rest

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from osos.obis import normalize_obis
 from osos.protocol.iec62056_21.datasets import DataSet
 from osos.protocol.iec62056_21.errors import TimestampError
+from osos.protocol.iec62056_21.eventlog import LogEntry, status_of
 from osos.protocol.iec62056_21.messages import IdentificationMessage
 from osos.protocol.iec62056_21.profile import Channel, LoadProfile, ProfileRecord
 from osos.protocol.iec62056_21.timestamps import parse_clock, parse_date
@@ -22,6 +23,9 @@ from .families import FAMILIES, Family, quantity, render_readout
 from .faults import Fault, FaultState
 from .model import LOCAL_OFFSET, MeterModel, local_naive
 from .spec import MeterSpec
+
+#: Simulated tamper fault → the event its P.98 entry names (phase loss stays in the profile).
+LOG_NAMES = {"cover_open": "terminal_cover", "main_cover": "main_cover", "magnetic": "magnetic"}
 
 
 class VirtualMeter:
@@ -83,6 +87,30 @@ class VirtualMeter:
             channels=tuple(Channel(c.obis, c.unit) for c in channels),
             period=15,
             records=records,
+        )
+
+    def event_log(self, start: dt.datetime | None, end: dt.datetime | None) -> list[LogEntry]:
+        """P.98 for a family that keeps one: the tamper events so far as entries stamped by
+        the meter's clock, each status word from the codec's bit table (a clean meter: none)."""
+        codes = self.family.protocol.event_codes
+        if not self.family.protocol.event_log:
+            return []
+        events = self.model.tamper.events(self.clock.now(), self.model.meter_time)
+        entries = []
+        for fault, (begin, over) in events.items():
+            name = LOG_NAMES.get(fault)
+            if name is None:
+                continue
+            entries.append(LogEntry(begin, status_of([name], codes)))
+            if name == "magnetic" and over is not None:
+                entries.append(LogEntry(over, status_of(["magnetic_end"], codes)))
+        return sorted(
+            (
+                e
+                for e in entries
+                if (start is None or e.at >= start) and (end is None or e.at <= end)
+            ),
+            key=lambda e: e.at,
         )
 
     def check_password(self, password: str) -> bool:

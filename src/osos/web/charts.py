@@ -1,6 +1,9 @@
 """Charts as SVG rendered on the server: no third-party script, readable without JavaScript.
 
-Gaps stay gaps (a missing value breaks the line), limit lines are dashed and labelled.
+Gaps stay gaps (a missing value breaks the line), limit lines are dashed and labelled. Each
+chart is drawn twice, wide (760 units) and narrow (360, shown on phones by osos.css), so that
+its axis text keeps its size on a 375 px screen: the narrow one has fewer labels, never smaller
+ones. The y ticks sit at round values (:mod:`osos.web.ticks`).
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from html import escape
 from markupsafe import Markup
 
 from osos.timeutil import to_local
+from osos.web.ticks import NARROW, WIDE, label_stride, max_ticks, nice_ticks
 
-W, H = 760, 260
+W, H = WIDE, 260
 PAD_L, PAD_R, PAD_T, PAD_B = 64, 12, 24, 30
 
 
@@ -35,16 +39,6 @@ class Limit:
 
 def _fmt(value: float) -> str:
     return f"{value:.1f}"
-
-
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10.0 ** (len(str(int(value))) - 1)
-    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10.0 * magnitude
 
 
 def _tick(value: float) -> str:
@@ -68,37 +62,46 @@ def time_labels(times: Sequence[dt.datetime]) -> list[str]:
 
 @dataclass(frozen=True)
 class _Frame:
-    """The plot area of one chart: n equally spaced points between ``lo`` and ``hi``."""
+    """The plot area of one drawing: n equally spaced points, y from ``lo`` to ``hi`` (the
+    outer ticks), ``w`` units wide."""
 
     n: int
     lo: float
     hi: float
+    ticks: tuple[Decimal, ...] = ()
+    w: int = W
+
+    @property
+    def plot_w(self) -> float:
+        return float(self.w - PAD_L - PAD_R)
 
     def x(self, i: float) -> float:
-        plot_w = W - PAD_L - PAD_R
-        return float(PAD_L + (plot_w * (i + 0.5) / self.n if self.n else 0))
+        return float(PAD_L + (self.plot_w * (i + 0.5) / self.n if self.n else 0))
 
     def y(self, value: float) -> float:
         plot_h = H - PAD_T - PAD_B
         return float(PAD_T + plot_h * (1 - (value - self.lo) / ((self.hi - self.lo) or 1)))
 
 
-def _frame(series: Sequence[Series], limits: Sequence[Limit], from_zero: bool) -> _Frame:
+def _frame(series: Sequence[Series], limits: Sequence[Limit], from_zero: bool, w: int) -> _Frame:
     n = max((len(s.values) for s in series), default=0)
-    values = [float(v) for s in series for v in s.values if v is not None]
-    values += [float(lim.value) for lim in limits]
+    values = [Decimal(v) for s in series for v in s.values if v is not None]
+    values += [Decimal(lim.value) for lim in limits]
     if from_zero or not values:
-        return _Frame(n, min([0.0, *values]), _nice_max(max(values, default=1.0) * 1.05))
-    span = (max(values) - min(values)) or 1.0  # voltages: the part near the nominal value
-    return _Frame(n, min(values) - span * 0.2, max(values) + span * 0.2)
+        lo, hi = min([Decimal(0), *values]), max([Decimal(1), *values])
+    else:  # voltages: the part near the nominal value
+        span = (max(values) - min(values)) or Decimal(1)
+        lo, hi = min(values) - span / 10, max(values) + span / 10
+    ticks = tuple(nice_ticks(lo, hi, max_ticks(w)))
+    return _Frame(n, float(ticks[0]), float(ticks[-1]), ticks, w)
 
 
 def _axes(f: _Frame, x_labels: Sequence[str], unit: str) -> list[str]:
     parts = []
-    for k in range(5):
-        tick = f.lo + (f.hi - f.lo) * k / 4
+    for value in f.ticks:
+        tick = float(value)
         parts.append(
-            f'<line class="grid" x1="{PAD_L}" x2="{W - PAD_R}" '
+            f'<line class="grid" x1="{PAD_L}" x2="{f.w - PAD_R}" '
             f'y1="{_fmt(f.y(tick))}" y2="{_fmt(f.y(tick))}"/>'
             f'<text class="axis" x="{PAD_L - 6}" y="{_fmt(f.y(tick) + 4)}" text-anchor="end">'
             f"{_tick(tick)}</text>"
@@ -107,7 +110,8 @@ def _axes(f: _Frame, x_labels: Sequence[str], unit: str) -> list[str]:
         parts.append(
             f'<text class="axis" x="{PAD_L - 6}" y="12" text-anchor="end">{escape(unit)}</text>'
         )
-    for i in range(0, min(f.n, len(x_labels)), max(1, -(-f.n // 7))):
+    chars = max((len(label) for label in x_labels), default=1)
+    for i in range(0, min(f.n, len(x_labels)), label_stride(f.n, f.plot_w, chars)):
         parts.append(
             f'<text class="axis" x="{_fmt(f.x(i))}" y="{H - 8}" text-anchor="middle">'
             f"{escape(x_labels[i])}</text>"
@@ -116,7 +120,7 @@ def _axes(f: _Frame, x_labels: Sequence[str], unit: str) -> list[str]:
 
 
 def _bars(f: _Frame, series: Sequence[Series], x_labels: Sequence[str]) -> list[str]:
-    bar_w = (W - PAD_L - PAD_R) / f.n / max(1, len(series)) * 0.8 if f.n else 0
+    bar_w = f.plot_w / f.n / max(1, len(series)) * 0.8 if f.n else 0
     parts = []
     for si, s in enumerate(series):
         for i, v in enumerate(s.values):
@@ -156,8 +160,8 @@ def _limit_lines(f: _Frame, limits: Sequence[Limit]) -> list[str]:
     for lim in limits:
         ly = _fmt(f.y(float(lim.value)))
         parts.append(
-            f'<line class="{lim.css}" x1="{PAD_L}" x2="{W - PAD_R}" y1="{ly}" y2="{ly}"/>'
-            f'<text class="axis {lim.css}-label" x="{W - PAD_R - 4}" y="{float(ly) - 4:.1f}" '
+            f'<line class="{lim.css}" x1="{PAD_L}" x2="{f.w - PAD_R}" y1="{ly}" y2="{ly}"/>'
+            f'<text class="axis {lim.css}-label" x="{f.w - PAD_R - 4}" y="{float(ly) - 4:.1f}" '
             f'text-anchor="end">{escape(lim.label)}</text>'
         )
     return parts
@@ -173,16 +177,19 @@ def line_chart(
     title: str = "",
     from_zero: bool = True,
 ) -> Markup:
-    """A line (or bar) chart of equally spaced points; None values leave gaps."""
-    f = _frame(series, limits, from_zero)
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}" '
-        'xmlns="http://www.w3.org/2000/svg">',
-        *_axes(f, x_labels, unit),
-        *(_bars(f, series, x_labels) if bars else _lines(f, series)),
-        *_limit_lines(f, limits),
-        "</svg>",
-    ]
+    """A line (or bar) chart of equally spaced points; None values leave gaps. Drawn wide
+    and narrow (one of them shown, by the screen's width)."""
+    parts = []
+    for width, css in ((WIDE, "wide"), (NARROW, "narrow")):
+        f = _frame(series, limits, from_zero, width)
+        parts += [
+            f'<svg class="chart {css}" viewBox="0 0 {width} {H}" role="img" '
+            f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+            *_axes(f, x_labels, unit),
+            *(_bars(f, series, x_labels) if bars else _lines(f, series)),
+            *_limit_lines(f, limits),
+            "</svg>",
+        ]
     legend = "".join(
         f'<span class="key"><i class="{s.css}"></i>{escape(s.label)}</span>' for s in series
     )

@@ -18,9 +18,10 @@ from osos.timeutil import LOCAL_TZ, UTC
 from .capture import parse_capture
 from .datasets import DataSet
 from .errors import TimestampError
+from .eventlog import LogEntry, event_names
 from .meter_profiles import MeterProfile
 from .profile import LoadProfile
-from .timestamps import parse_timestamp
+from .timestamps import format_vdew, parse_timestamp
 
 TIME_VALUED = frozenset({"0.1.2"})
 """Registers whose value is itself a time (the billing resets)."""
@@ -109,3 +110,15 @@ def capture_readings(raw: bytes) -> CaptureReadings:
         meter_time=meter_clock(values, capture.meter_profile),
         warnings=capture.errors,
     )
+
+
+def event_values(entries: Iterable[LogEntry], profile: MeterProfile) -> tuple[ReadValue, ...]:
+    """A P.98 answer as values to store with its bytes: ``P.98*k`` = ``name,sYYMMDDhhmmss``
+    for each event the entries' status words name (by the profile's bit table), in order."""
+    values: list[ReadValue] = []
+    for entry in entries:
+        for name in event_names(entry.status, profile.event_codes):
+            stamp = format_vdew(entry.at, seconds=True)
+            address = f"{profile.event_log or 'P.98'}*{len(values) + 1}"
+            values.append(ReadValue(address=address, value=f"{name},{stamp}", value_time=entry.at))
+    return tuple(values)

@@ -25,7 +25,11 @@ class MeterProfile:
     the P.01 range is asked and answered; ``password_kind``/``password_length``: ``P1`` with
     8 plain digits on Turkish meters; ``baud_switch``: whether to switch to the announced rate
     after the option select (several meters announce 9600 but keep 300);
-    ``time_write``: registers and formats used to set the clock; ``quirks``: free-form notes.
+    ``time_write``: registers and formats used to set the clock; ``event_log``: the address of
+    the meter's event log (``P.98``; None: it keeps none, its events are in the readout) and
+    ``event_codes`` its status bits → event names (:mod:`.eventlog`: ``terminal_cover``,
+    ``main_cover``, ``magnetic`` and ``magnetic_end``, ``power_fail`` and ``power_back``);
+    ``quirks``: free-form notes.
     """
 
     key: str
@@ -44,6 +48,8 @@ class MeterProfile:
     date_address: str = "0.9.2"
     time_format: str = "%H:%M:%S"
     date_format: str = "%y-%m-%d"
+    event_log: str | None = None
+    event_codes: tuple[tuple[int, str], ...] = ()  # (bit, name): hashable, as profiles are
     verified: bool = False
     quirks: tuple[str, ...] = ()
 
@@ -79,6 +85,16 @@ LUNA_CHANNELS = tuple(
     )
 )
 
+#: EMH logbook status bits (our reading of the LZQJ manual; unverified on hardware).
+EMH_EVENT_CODES: tuple[tuple[int, str], ...] = (
+    (0x00000004, "power_fail"),
+    (0x00000008, "power_back"),
+    (0x00000020, "terminal_cover"),
+    (0x00000040, "main_cover"),
+    (0x00000100, "magnetic"),
+    (0x00000200, "magnetic_end"),
+)
+
 GENERIC = MeterProfile(
     key="generic",
     name="Generic IEC 62056-21 mode C",
@@ -99,10 +115,13 @@ PROFILES: tuple[MeterProfile, ...] = (
         profile_layout=HeaderLayout(status_width=8, seconds=True),
         time_format="%H%M%S",
         date_format="%y%m%d",
+        event_log="P.98",
+        event_codes=EMH_EVENT_CODES,
         verified=True,
         quirks=(
             "answers only R5/W5 (announces \\@)",
             "0.9.1 hhmmss and 0.9.2 YYMMDD without separators",
+            "events in the P.98 log, not the readout (its bit table is unverified)",
         ),
     ),
     MeterProfile(

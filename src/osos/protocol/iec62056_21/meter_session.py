@@ -31,6 +31,7 @@ from typing import Final, Protocol
 
 from .datasets import DataSet, format_data_sets
 from .errors import BccError, FrameError, ProfileError, SessionError
+from .eventlog import encode_event_log
 from .framing import FrameBuffer, ParityCodec
 from .messages import (
     BAUD_RATES,
@@ -253,6 +254,15 @@ class MeterSession:
     def _command(self, message: CommandMessage) -> bytes:
         address = message.address
         if message.command == "R":
+            if address == self.profile.event_log:  # a provider's optional event_log(start, end)
+                log = getattr(self.provider, "event_log", None)
+                try:
+                    _, start, end = parse_profile_request(message.data or "")
+                except ProfileError:
+                    return DataMessage.error_answer("ERROR").to_bytes()
+                if not callable(log):
+                    return DataMessage.error_answer("ERROR").to_bytes()
+                return DataMessage(encode_event_log(log(start, end)) or "\r\n").to_bytes()
             if _PROFILE_ADDRESS.fullmatch(address):
                 try:
                     _, start, end = parse_profile_request(message.data or "")
