@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from osos.errors import InvalidInput
 from osos.web import charts
 from osos.web.ticks import NARROW, WIDE, label_stride, max_labels, max_ticks, nice_ticks, step_of
 
@@ -43,7 +44,7 @@ def test_known_ranges() -> None:
         Decimal(v) for v in (225, 230, 235)
     ]
     assert nice_ticks(Decimal(0), Decimal("0.37"), 6)[-1] == Decimal("0.4")
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput):
         nice_ticks(Decimal(0), Decimal(1), 2)
 
 

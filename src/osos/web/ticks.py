@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from osos.errors import InvalidInput
+
 MANTISSAS = (1, 2, 5)
 NARROW, WIDE = 360, 760  # the two drawings' widths (viewBox units ≈ CSS px)
 CHAR_W = 7  # an axis character at 11 px, generously
@@ -36,7 +38,7 @@ def nice_ticks(lo: Decimal, hi: Decimal, count: int) -> list[Decimal]:
     last ≥ ``hi``: the smallest such step (the most ticks that fit). ``count`` ≥ 3: a range
     across a round value needs three at any step."""
     if count < 3:
-        raise ValueError("an axis needs room for three ticks")
+        raise InvalidInput(f"an axis needs room for three ticks, not {count}")
     if hi < lo:
         lo, hi = hi, lo
     if hi == lo:
