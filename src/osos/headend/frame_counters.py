@@ -25,8 +25,8 @@ BLOCK: Final = 4096  # APDUs one call may cipher (a 40-day profile read needs a 
 LIMIT: Final = 0xFFFFFFFF
 
 
-def reserve(session: Session, meter_id: int, block: int = BLOCK) -> tuple[int, int]:
-    """(first, last): the call may use the counters after ``first`` up to ``last``."""
+def _locked_row(session: Session, meter_id: int) -> DlmsFrameCounter:
+    """The meter's counters, locked until commit on PostgreSQL (SQLite writes one at a time)."""
     query = select(DlmsFrameCounter).where(DlmsFrameCounter.meter_id == meter_id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
@@ -34,6 +34,12 @@ def reserve(session: Session, meter_id: int, block: int = BLOCK) -> tuple[int, i
     if row is None:
         row = DlmsFrameCounter(meter_id=meter_id, next_value=0)
         session.add(row)
+    return row
+
+
+def reserve(session: Session, meter_id: int, block: int = BLOCK) -> tuple[int, int]:
+    """(first, last): the call may use the counters after ``first`` up to ``last``."""
+    row = _locked_row(session, meter_id)
     first = row.next_value
     if first >= LIMIT:
         raise SecurityError(f"meter {meter_id}: invocation counter exhausted: change the keys")
@@ -69,13 +75,7 @@ async def reserve_for(
 def accept_received(session: Session, meter_id: int, counter: int) -> None:
     """Take ``counter`` as the meter's newest pushed invocation counter; SecurityError (and
     nothing changed) when it does not grow past the stored one: a replayed or older push."""
-    query = select(DlmsFrameCounter).where(DlmsFrameCounter.meter_id == meter_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = session.scalar(query)
-    if row is None:
-        row = DlmsFrameCounter(meter_id=meter_id, next_value=0)
-        session.add(row)
+    row = _locked_row(session, meter_id)
     last = row.received_value
     if last is not None and counter <= last:
         kind = "replayed" if counter == last else "older"
