@@ -242,20 +242,20 @@ def join_pieces(pieces: Pieces) -> tuple[list[DataSet], list[str]]:
 
 def join_items(items: Iterable[Item]) -> tuple[list[DataSet], list[str]]:
     """Attach address-less items (continuation lines) to the data set before them."""
-    sets: list[DataSet] = []
+    addresses: list[str] = []
+    raws: list[str] = []
+    lines: list[int] = []
     errors: list[str] = []
-    last_raw = ""
     for line, column, address, raw in items:
         if address is not None:
-            sets.append(scanned(address, raw, line))
-            last_raw = raw
-        elif not sets:
+            addresses.append(address)
+            raws.append(raw)
+            lines.append(line)
+        elif not raws:
             errors.append(f"line {line}, column {column}: values without address")
         else:
-            last = sets[-1]
-            last_raw += raw
-            sets[-1] = scanned(last.address, last_raw, last.line)
-    return sets, errors
+            raws[-1] += raw
+    return scanned_block(addresses, raws, lines), errors
 
 
 def scan_data_block(text: str) -> DataBlock:
