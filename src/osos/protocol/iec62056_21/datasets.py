@@ -203,7 +203,7 @@ def scanned_block(addresses: list[str], raws: list[str], lines: list[int]) -> li
     found = _TYPED("\n".join(raws) + "\n")
     if len(found) != len(raws):  # cannot happen for scanned raws; stay correct regardless
         return list(map(scanned, addresses, raws, lines))
-    texts, seconds = zip(*found) if found else ((), ())
+    texts, seconds = zip(*found, strict=True) if found else ((), ())
     try:
         numbers = [_decimal(text) if text else None for text in texts]
     except InvalidOperation:  # "- 5": a sign, blanks, digits; read those one by one
