@@ -3,8 +3,9 @@
 Value groups live in :mod:`.values` (exact text, typed on demand), the one-pass scanner in
 :mod:`.scan`; this module holds :class:`DataSet` and is the interface the rest of osos uses.
 A data set made by the scanner keeps its groups as the one text the meter wrote and splits
-it only when asked (``number``, ``time`` and ``unit``-free checks read that text directly),
-so a readout costs what its reader uses.
+it only when asked; its ``number`` and ``time`` (what every consumer reads) are typed for the
+whole block at once (:func:`scanned_block`: one ``findall`` over the block, ``Decimal`` and the
+remembered time stamps), so a readout pays one C pass instead of a Python call per value.
 
 Two entry points: :func:`parse_data_sets` is strict (first problem raises
 :class:`~.errors.DataSetError` with line and column); :func:`scan_data_block` gathers every
