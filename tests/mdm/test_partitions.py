@@ -15,7 +15,7 @@ from osos.mdm.upkeep import ValidationHook
 from osos.readings import IntervalRecord
 from osos.runtime import Runtime
 from osos.store import db
-from osos.store.intervals import store_profile
+from osos.store.intervals import ProfileBatch, interval_tuple, store_profile, store_profiles
 from osos.timeutil import month_bounds
 from tests.factories import add_meter
 
@@ -116,3 +116,34 @@ def test_migration_keeps_the_rows_and_the_key(runtime: Runtime, db_url: str) -> 
         assert not partitions.is_partitioned(c)
         count = c.execute(text("SELECT count(*) FROM profile_intervals")).scalar_one()
     assert count == 16
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_flush_goes_into_its_months_partition_or_through_the_parent(runtime: Runtime) -> None:
+    """The direct COPY writes a one-month flush into that month's partition (the default one
+    for a month without its own) and a flush across months through the parent: every row
+    lands where the parent would route it, and none twice."""
+    start, end = month_bounds("2033-05")
+    with db.transaction(runtime.sessions) as s:
+        partitions.ensure_ahead(s.connection(), start)  # 2033-05 … 2033-08
+        one, across, unowned = (add_meter(s, name).id for name in ("F1", "F2", "F3"))
+    with db.transaction(runtime.sessions) as s:
+        fresh = [
+            ProfileBatch(one, tuple(interval_tuple(one, r) for r in _records(start, 4))),
+        ]
+        assert [r.inserted for r in store_profiles(s, fresh)] == [4]
+    with db.transaction(runtime.sessions) as s:
+        rows = _records(end - dt.timedelta(minutes=30), 4)  # two in May, two in June
+        batch = ProfileBatch(across, tuple(interval_tuple(across, r) for r in rows))
+        assert [r.inserted for r in store_profiles(s, [batch])] == [4]
+    with db.transaction(runtime.sessions) as s:
+        later = month_bounds("2034-01")[0]  # no partition of its own: the default one
+        batch = ProfileBatch(unowned, tuple(interval_tuple(unowned, r) for r in _records(later, 3)))
+        assert [r.inserted for r in store_profiles(s, [batch])] == [3]
+    assert _where(runtime, one) == {partitions.partition_name(start): 4}
+    assert _where(runtime, across) == {
+        partitions.partition_name(start): 2,
+        partitions.partition_name(end): 2,
+    }
+    assert _where(runtime, unowned) == {partitions.DEFAULT: 3}

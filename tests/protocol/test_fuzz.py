@@ -15,7 +15,14 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 from osos.protocol.iec62056_21.capture import parse_capture
-from osos.protocol.iec62056_21.datasets import DataSet, parse_data_sets, scan_data_block
+from osos.protocol.iec62056_21.datasets import (
+    DataSet,
+    parse_data_sets,
+    scan_data_block,
+    scanned,
+    scanned_block,
+    to_decimal,
+)
 from osos.protocol.iec62056_21.errors import (
     DataSetError,
     FrameError,
@@ -305,3 +312,32 @@ def test_the_one_pattern_scan_agrees_with_the_careful_scanner(text: str) -> None
         careful.complete,
         careful.trailing,
     )
+
+
+_group_text = st.text(alphabet=" +-.0123456789*:,abcdeFkWh?", max_size=14)
+
+
+@fuzz_target(
+    st.lists(st.lists(_group_text, min_size=1, max_size=3), max_size=6)
+    | st.sampled_from([[[v] for v in ("- 5", "+ 0.5", "-5 ", " 7.", ".25*kW", "5*")]])
+    | st.sampled_from(
+        [[["001.5*kW", "23-06-01 00:15"], ["2", "00-00-00 00:00"], ["x", "2306011015"]]]
+    ),
+    examples=400,
+)
+def test_a_block_typed_in_bulk_gives_what_each_data_set_gives_alone(
+    groups: list[list[str]],
+) -> None:
+    """``scanned_block`` (one findall for the block) and ``scanned`` (one data set at a time,
+    the reference) agree on every number and time, also for ``- 5`` and values that are not
+    numbers."""
+    raws = ["".join(f"({g})" for g in line) for line in groups]
+    addresses = [f"1.8.{i}" for i in range(len(raws))]
+    lines = list(range(1, len(raws) + 1))
+    bulk = scanned_block(addresses, raws, lines)
+    alone = [scanned(a, r, n) for a, r, n in zip(addresses, raws, lines, strict=True)]
+    assert [(d.number, d.time) for d in bulk] == [(d.number, d.time) for d in alone]
+    assert [d.time for d in bulk] == [d.groups[1].time if len(d.groups) > 1 else None for d in bulk]
+    for data_set in bulk:
+        number = data_set.number
+        assert number is None or str(number) == str(to_decimal(data_set.first.text)), data_set

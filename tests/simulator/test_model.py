@@ -25,7 +25,7 @@ from osos.simulator.consumption import (
     month_calendar,
     zone_of_slot,
 )
-from osos.simulator.families import FAMILIES, render_readout
+from osos.simulator.families import FAMILIES, render_readout, render_readout_text
 from osos.simulator.model import INTERVAL, MeterModel, import_total
 from osos.simulator.spec import MeterSpec, specs_for
 from osos.timeutil import local_midnight, month_start_before
@@ -302,3 +302,20 @@ def test_month_counts_are_the_pattern_keys_of_those_days(
         key = char.pattern_key(dt.date.fromordinal(ordinal))
         expected[key] = expected.get(key, 0) + 1
     assert char.month_counts(first, last) == expected
+
+
+@settings(max_examples=20, deadline=None)
+@given(kinds, seeds, families, quarters)
+def test_the_readout_text_is_what_its_data_sets_format_to(
+    kind: CustomerKind, seed: int, family: str, quarter: int
+) -> None:
+    """The meter sends ``readout_text`` (written from integers, no data set objects); its
+    data sets, formatted back, give the same bytes, and its energy is the model's."""
+    model = MeterSpec("42", family=family, kind=kind, seed=seed).build_model()
+    snap = model.snapshot(at(quarter))
+    text = render_readout_text(FAMILIES[family], snap, "42")
+    assert text.endswith("\r\n!\r\n")
+    assert format_data_sets(parse_data_sets(text)) == text
+    numbers = {normalize_obis(ds.address): ds.number for ds in parse_data_sets(text)}
+    if "1.8.0" in numbers:
+        assert numbers["1.8.0"] == Decimal(import_total(snap.registers)).scaleb(-3)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,7 +20,7 @@ from typing import Final
 from osos.channels import BY_OBIS
 from osos.errors import InvalidInput
 from osos.obis import normalize_obis
-from osos.protocol.iec62056_21.datasets import DataSet, ValueGroup
+from osos.protocol.iec62056_21.datasets import DataSet, parse_data_sets
 from osos.protocol.iec62056_21.meter_profiles import MeterProfile, profile_by_key
 from osos.protocol.iec62056_21.profile import RowLayout
 
@@ -439,32 +438,31 @@ def _code_and_period(arg: str) -> tuple[str, int]:
     return code, int(suffix) if suffix else 0
 
 
-def render_line(family: Family, line: Line, snap: Snapshot, serial: str) -> DataSet:
-    """One readout data set from the snapshot, as ``family`` writes it."""
+def render_text(family: Family, line: Line, snap: Snapshot, serial: str) -> str:
+    """One readout line (``address(value*unit)…``, no line end) from the snapshot, as
+    ``family`` writes it: text made straight from the integers, no value objects between."""
     source = line.source
+    address = line.address
     if source == "serial":
-        return DataSet(line.address, (ValueGroup(serial),))
+        return f"{address}({serial})"
     if source == "text":
-        return _constant(line.address, line.arg)
+        return f"{address}({line.arg})"
     if source == "time":
-        text = _local(snap.meter_time).strftime(family.time_format)
-        return DataSet(line.address, (ValueGroup(text),))
+        return f"{address}({_local(snap.meter_time).strftime(family.time_format)})"
     if source == "date":
-        text = _local(snap.meter_time).strftime(family.date_format)
-        return DataSet(line.address, (ValueGroup(text),))
+        return f"{address}({_local(snap.meter_time).strftime(family.date_format)})"
     if source == "weekday":
-        return DataSet(line.address, (ValueGroup(str(_local(snap.meter_time).isoweekday())),))
+        return f"{address}({_local(snap.meter_time).isoweekday()})"
     if source == "reset_count":
-        return DataSet(line.address, (ValueGroup(f"{snap.reset_count:02d}"),))
+        return f"{address}({snap.reset_count:02d})"
     if source == "reset_time":
         period = snap.billing[int(line.arg) - 1]
-        return DataSet(line.address, (ValueGroup(_stamp(family, period.time)),))
+        return f"{address}({_stamp(family, period.time)})"
     if source in ("energy", "reactive"):
         code, back = _code_and_period(line.arg)
         registers = snap.registers if back == 0 else snap.billing[back - 1].registers
         unit = family.energy_unit if source == "energy" else family.reactive_unit
-        text = _fixed(register_value(code, registers), family.energy_digits)
-        return DataSet(line.address, (ValueGroup(text, unit),))
+        return f"{address}({_fixed(register_value(code, registers), family.energy_digits)}*{unit})"
     if source == "demand":
         code, back = _code_and_period(line.arg)
         if back == 0:
@@ -472,36 +470,36 @@ def render_line(family: Family, line: Line, snap: Snapshot, serial: str) -> Data
         else:
             period = snap.billing[back - 1]
             demand = period.import_demand if code == "1.6.0" else period.export_demand
-        return DataSet(
-            line.address,
-            (
-                ValueGroup(_fixed(demand.watts, family.demand_digits), "kW"),
-                ValueGroup(_stamp(family, demand.time)),
-            ),
-        )
+        watts = _fixed(demand.watts, family.demand_digits)
+        return f"{address}({watts}*kW)({_stamp(family, demand.time)})"
     if source == "event":  # tampering (tamper.py): the null stamps of a clean meter otherwise
         text = event_value(line.arg, snap.events, lambda when: _stamp(family, when))
-        return DataSet.from_text(f"{line.address}({text})")
+        return f"{address}({text})"
     if source in ("voltage", "current"):
         index = int(line.arg) - 1
         if source == "voltage":
             milli = snap.phases.volts[index] if index < len(snap.phases.volts) else 0
-            return DataSet(line.address, (ValueGroup(_fixed(milli, 3, 2), "V"),))
+            return f"{address}({_fixed(milli, 3, 2)}*V)"
         milli = snap.phases.amps[index] if index < len(snap.phases.amps) else 0
-        return DataSet(line.address, (ValueGroup(_fixed(milli, family.current_digits, 2), "A"),))
+        return f"{address}({_fixed(milli, family.current_digits, 2)}*A)"
     raise InvalidInput(f"unknown readout source {source!r} in family {family.key}")
 
 
-@functools.lru_cache(maxsize=1024)
-def _constant(address: str, arg: str) -> DataSet:
-    """A fixed line of a family's readout, parsed once (a data set is immutable): a third of
-    a readout's lines are these, and parsing them on every readout was a tenth of its cost."""
-    return DataSet.from_text(f"{address}({arg})")
+def render_line(family: Family, line: Line, snap: Snapshot, serial: str) -> DataSet:
+    """One readout data set from the snapshot (:func:`render_text`, parsed)."""
+    return DataSet.from_text(render_text(family, line, snap, serial))
 
 
 def _stamp(family: Family, when: dt.datetime | None) -> str:
     return family.null_stamp if when is None else _local(when).strftime(family.stamp_format)
 
 
+def render_readout_text(family: Family, snap: Snapshot, serial: str) -> str:
+    """The readout's data block as the meter sends it: one line per data set (CR LF), then
+    ``!`` CR LF — what ``format_data_sets(render_readout(…))`` gives, without the objects."""
+    lines = [render_text(family, line, snap, serial) for line in family.readout]
+    return "\r\n".join(lines) + "\r\n!\r\n" if lines else "!\r\n"
+
+
 def render_readout(family: Family, snap: Snapshot, serial: str) -> list[DataSet]:
-    return [render_line(family, line, snap, serial) for line in family.readout]
+    return parse_data_sets(render_readout_text(family, snap, serial))

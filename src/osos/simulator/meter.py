@@ -19,7 +19,7 @@ from osos.protocol.iec62056_21.profile import Channel, LoadProfile, ProfileRecor
 from osos.protocol.iec62056_21.timestamps import parse_clock, parse_date
 from osos.timeutil import Clock, SystemClock
 
-from .families import FAMILIES, Family, quantity, render_readout
+from .families import FAMILIES, Family, quantity, render_readout, render_readout_text
 from .faults import Fault, FaultState
 from .model import LOCAL_OFFSET, MeterModel, local_naive
 from .spec import MeterSpec
@@ -63,6 +63,12 @@ class VirtualMeter:
     def readout_data_sets(self) -> Sequence[DataSet]:
         snap = self.model.snapshot(self.clock.now())
         return render_readout(self.family, snap, self.spec.serial)
+
+    def readout_text(self) -> str:
+        """The readout's data block, written straight from the snapshot's integers (what
+        :class:`~osos.protocol.iec62056_21.MeterSession` sends; no data set objects)."""
+        snap = self.model.snapshot(self.clock.now())
+        return render_readout_text(self.family, snap, self.spec.serial)
 
     def profile(self, start: dt.datetime | None, end: dt.datetime | None) -> LoadProfile:
         if end is not None and self.family.profile_whole_days:

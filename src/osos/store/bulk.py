@@ -28,9 +28,10 @@ from sqlalchemy.orm import Session
 
 from osos.channels import CHANNELS
 from osos.domain import DataSource
+from osos.mdm.partitions import DEFAULT, TABLE, partition_name
 from osos.store.db import TEMP_TABLES_KEY
 from osos.store.models import profile_intervals
-from osos.timeutil import UTC
+from osos.timeutil import UTC, month_start_before, period_of
 
 CHANNEL_COLUMNS: tuple[str, ...] = tuple(c.column for c in CHANNELS)
 ROW_COLUMNS: tuple[str, ...] = (
@@ -185,11 +186,33 @@ def _pg_meters_with_stored(cursor: Any, rows: Sequence[Row]) -> set[int]:
 
 def _pg_copy_direct(cursor: Any, rows: Sequence[Row]) -> bool:
     """Binary COPY into the table itself, under a savepoint: False (and nothing written) when
-    a row is already there, stored by another transaction since the probe."""
-    cursor.execute(f"SAVEPOINT {_DIRECT}")
+    a row is already there, stored by another transaction since the probe.
+
+    When every row falls in one local month, the COPY goes into the partition that holds that
+    month (its own when attached, else the default one, which holds every month without its
+    own): the same rows, constraints and indexes, without the parent's per-statement partition
+    routing (a quarter of a 400-row flush's time). The savepoint and the look-up for
+    the partition travel in one round trip; the savepoint is left to end with the transaction
+    (nothing else names it), which saves the RELEASE's round trip."""
+    target = TABLE
+    month = _one_month(rows)
+    if month is not None:
+        part = partition_name(month)  # digits and fixed names only: safe as SQL text
+        cursor.execute(
+            f"SAVEPOINT {_DIRECT}; SELECT c.oid::regclass::text FROM pg_inherits i "
+            f"JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = '{TABLE}'::regclass "
+            f"AND c.oid IN (to_regclass('{part}'), to_regclass('{DEFAULT}')) "
+            f"ORDER BY c.oid = to_regclass('{part}') DESC LIMIT 1"
+        )
+        cursor.nextset()  # past the SAVEPOINT's result to the SELECT's
+        found = cursor.fetchone()
+        if found is not None:
+            target = found[0]
+    else:
+        cursor.execute(f"SAVEPOINT {_DIRECT}")
     try:
         with cursor.copy(
-            f"COPY profile_intervals ({', '.join(ROW_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+            f"COPY {target} ({', '.join(ROW_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
         ) as copy:
             copy.set_types(_PG_TYPES)
             for row in rows:
@@ -197,8 +220,16 @@ def _pg_copy_direct(cursor: Any, rows: Sequence[Row]) -> bool:
     except psycopg.errors.UniqueViolation:
         cursor.execute(f"ROLLBACK TO SAVEPOINT {_DIRECT}")
         return False
-    cursor.execute(f"RELEASE SAVEPOINT {_DIRECT}")
     return True
+
+
+def _one_month(rows: Sequence[Row]) -> dt.datetime | None:
+    """The local month start all rows' ends fall in, None when they span months."""
+    ends = [row[1] for row in rows]
+    low, high = min(ends), max(ends)
+    if period_of(low) != period_of(high):
+        return None
+    return month_start_before(low)
 
 
 def _pg_staged(

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 from osos.obis import is_obis
@@ -40,6 +41,7 @@ _IDENT = re.compile(rb"(?m)^[\x00-\x1f]*(?:/\?[^!\r\n/]*!)?(/[A-Za-z]{3}[0-9A-Z]
 _OPTION_LINE = re.compile(r"\A\x06?[0-9]{3}\Z")
 _REQUEST_LINE = re.compile(r"\A/\?[^!]*!\Z")
 _PROFILE_ADDRESS = re.compile(r"P\.?[0-9]{1,2}")
+_FRAME_START = re.compile(rb"[\x01\x02]")
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,12 @@ def _blocks(data: bytes, errors: list[str]) -> list[_Block] | None:
     blocks: list[_Block] = []
     pending = ""
     frame_no = 0
-    i, n = 0, len(data)
+    n = len(data)
+    i = _next_start(data)
     while i < n:
         start_char = data[i]
-        if start_char not in (SOH, STX):
-            i += 1
+        if start_char not in (SOH, STX):  # skip to the next SOH/STX in one C search
+            i = _next_start(data, i)
             continue
         frame_no += 1
         ends = [k for k in (data.find(ETX, i + 1), data.find(EOT, i + 1)) if k >= 0]
@@ -135,6 +138,12 @@ def _blocks(data: bytes, errors: list[str]) -> list[_Block] | None:
     if pending:
         blocks.append(_Block("last partial block", pending))
     return blocks
+
+
+def _next_start(data: bytes, pos: int = 0) -> int:
+    """Offset of the next SOH or STX from ``pos``, ``len(data)`` when there is none."""
+    match = _FRAME_START.search(data, pos)
+    return len(data) if match is None else match.start()
 
 
 def _find_identification(data: bytes) -> re.Match[bytes] | None:
@@ -197,6 +206,9 @@ def _sections(items: list[Item]) -> tuple[list[Item], list[list[Item]]]:
         else:
             data.append(item)
     return data, sections
+
+
+_address_of = attrgetter("address")
 
 
 @lru_cache(maxsize=4096)
@@ -273,7 +285,10 @@ def parse_capture(data: bytes) -> CaptureResult:
         profiles += found
         errors += [prefix + e for e in block_errors]
 
-    not_obis = [ds for ds in values if not _is_obis(ds.address)]
+    addresses = list(map(_address_of, values))
+    not_obis = (
+        [] if all(map(_is_obis, addresses)) else [ds for ds in values if not _is_obis(ds.address)]
+    )
     errors += [f"line {ds.line}: address {ds.address!r} is not an OBIS code" for ds in not_obis]
     records = sum(len(p.records) for p in profiles)
     plausible = len(values) - len(not_obis) + records

@@ -61,7 +61,8 @@ class MeterProvider(Protocol):
         ...
 
     def readout_data_sets(self) -> Sequence[DataSet]:
-        """The data sets of a full readout, in order."""
+        """The data sets of a full readout, in order. A provider may also offer
+        ``readout_text() -> str``, the same data block already written, which is sent instead."""
         ...
 
     def profile(self, start: dt.datetime | None, end: dt.datetime | None) -> LoadProfile:
@@ -222,14 +223,23 @@ class MeterSession:
             return b""
         if self.block_size:
             self._fire("option readout blocks")
-            text = format_data_sets(list(self.provider.readout_data_sets()))
+            text = self._readout_text()
             self._blocks = _split_blocks(text, self.block_size)
             return self._next_block()
         self._fire("option readout")
         return self._reply(self._readout_message().to_bytes())
 
     def _readout_message(self) -> DataMessage:
-        return DataMessage(format_data_sets(list(self.provider.readout_data_sets())))
+        return DataMessage(self._readout_text())
+
+    def _readout_text(self) -> str:
+        """The readout's data block: the provider's own text when it writes one
+        (``readout_text()``, e.g. the simulator's, made without data set objects), else its
+        data sets formatted."""
+        write = getattr(self.provider, "readout_text", None)
+        if callable(write):
+            return str(write())
+        return format_data_sets(list(self.provider.readout_data_sets()))
 
     def _next_block(self) -> bytes:
         block = self._blocks.pop(0)

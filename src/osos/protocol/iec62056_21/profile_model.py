@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from osos.timeutil import LOCAL_TZ
+
 from .errors import ProfileError, TimestampError
 from .timestamps import format_vdew, parse_timestamp
 
@@ -101,9 +103,7 @@ class ProfileRequestFormat:
             return ""
         if self.season and self.time_format == "%y%m%d%H%M":
             return format_vdew(when, season=True)
-        local = format_vdew(when, season=False, seconds=True)  # validates/zones the value
-        naive = dt.datetime.strptime(local, "%y%m%d%H%M%S")
-        return naive.strftime(self.time_format)
+        return _local_naive(when).strftime(self.time_format)
 
 
 def parse_profile_request(text: str) -> tuple[str, dt.datetime | None, dt.datetime | None]:
@@ -119,6 +119,13 @@ def parse_profile_request(text: str) -> tuple[str, dt.datetime | None, dt.dateti
     except TimestampError as exc:
         raise ProfileError(f"profile request {text[:60]!r}: {exc}") from exc
     return address.strip(), start, end
+
+
+def _local_naive(when: dt.datetime) -> dt.datetime:
+    """Local wall time to the second, naive (what a meter's clock shows; the VDEW text's
+    fields without writing and re-reading them)."""
+    local = when.astimezone(LOCAL_TZ) if when.tzinfo else when
+    return local.replace(tzinfo=None, microsecond=0)
 
 
 def _text(value: Decimal | None) -> str:
@@ -150,8 +157,7 @@ def encode_profile(profile: LoadProfile, layout: ProfileLayout) -> str:
     else:
         channels = layout.channels or profile.channels
         for number, record in enumerate(profile.records):
-            local = format_vdew(record.time, season=False, seconds=True)
-            stamp = dt.datetime.strptime(local, "%y%m%d%H%M%S").strftime(layout.time_format)
+            stamp = _local_naive(record.time).strftime(layout.time_format)
             row = "".join(f"({part})" for part in stamp.split(",")[: layout.time_groups])
             row += "".join(f"({_text(record.values.get(c.obis))})" for c in channels)
             statuses = (record.status or "").split(",") if layout.status_groups else []
