@@ -63,8 +63,9 @@ class MeterProvider(Protocol):
         """The data sets of a full readout, in order."""
         ...
 
-    def profile(self, start: dt.datetime | None, end: dt.datetime | None) -> LoadProfile:
-        """Load-profile records with ``start <= time <= end`` (None: open end)."""
+    def profile(self, start: dt.datetime | None, end: dt.datetime | None) -> LoadProfile | None:
+        """Load-profile records with ``start <= time <= end`` (None: open end); None when the
+        meter keeps no load profile (answered ``(ERROR)``, as a meter does)."""
         ...
 
     def check_password(self, password: str) -> bool:
@@ -259,6 +260,8 @@ class MeterSession:
                 except ProfileError:
                     return DataMessage.error_answer("ERROR").to_bytes()
                 profile = self.provider.profile(start, end)
+                if profile is None:
+                    return DataMessage.error_answer("ERROR").to_bytes()
                 return DataMessage(encode_profile(profile, self.profile.profile_layout)).to_bytes()
             value = self.provider.read(address)
             if value is None:
