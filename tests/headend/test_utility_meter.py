@@ -53,7 +53,9 @@ async def test_the_head_end_reads_a_water_meter_readout_only(runtime: Runtime) -
         expected = {ds.address: ds.first.text for ds in device.readout_data_sets()}
         with runtime.sessions() as session:
             planned = {
-                meter: set(session.scalars(select(ReadJob.purpose).where(ReadJob.meter_id == meter)))
+                meter: set(
+                    session.scalars(select(ReadJob.purpose).where(ReadJob.meter_id == meter))
+                )
                 for meter in ids.values()
             }
         assert planned[ids[WATER.serial]] == {"readout"}  # the plans ask nothing else of it

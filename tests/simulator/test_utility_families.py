@@ -25,9 +25,7 @@ HEAT = MeterSpec("IS240102", "heat-iec", CustomerKind.RESIDENCE, seed=22, port=0
 
 
 def _values(meter: VirtualMeter) -> dict[str, tuple[Decimal | None, str | None]]:
-    return {
-        normalize_obis(ds.address): (ds.number, ds.unit) for ds in meter.readout_data_sets()
-    }
+    return {normalize_obis(ds.address): (ds.number, ds.unit) for ds in meter.readout_data_sets()}
 
 
 def test_water_readout_is_the_models_volume_now_and_at_the_billing_dates() -> None:

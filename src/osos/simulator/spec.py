@@ -27,12 +27,12 @@ class MeterSpec:
     """One virtual meter behind one virtual modem.
 
     ``family`` is a key of :data:`~.families.FAMILIES` (``makel-c520``, ``emh-lzqj``,
-    ``luna``, ``metcom-mcs301``; ``water-iec``, ``gas-iec``, ``heat-iec``: IEC only); ``flag`` defaults to the family's. ``port`` is the modem's
-    listening port in dial-out mode (None: dial-in only; 0: any free port). ``device_address``:
-    the address the meter answers in the sign-on request besides an empty one (None: the
-    serial). ``parity``: 7E1 even parity on the wire. ``drift_s``: the clock's initial offset.
-    ``initial_wh``: 1.8.0 at installation (00:00 local of ``install_date``); derived from the
-    seed when None.
+    ``luna``, ``metcom-mcs301``; ``water-iec``, ``gas-iec``, ``heat-iec``: IEC only); ``flag``
+    defaults to the family's. ``port`` is the modem's listening port in dial-out mode (None:
+    dial-in only; 0: any free port). ``device_address``: the address the meter answers in the
+    sign-on request besides an empty one (None: the serial). ``parity``: 7E1 even parity on
+    the wire. ``drift_s``: the clock's initial offset. ``initial_wh``: 1.8.0 at installation
+    (00:00 local of ``install_date``); derived from the seed when None.
     """
 
     serial: str
