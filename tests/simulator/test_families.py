@@ -25,7 +25,13 @@ def test_row_makes_write_the_codec_layout() -> None:
 
 def test_header_makes_name_their_channels() -> None:
     for family in FAMILIES.values():
-        assert family.profile_channels, family.key
+        # a water, gas or heat meter keeps no load profile: no channels to name
+        assert bool(family.profile_channels) is family.load_profile, family.key
+    assert {f.key for f in FAMILIES.values() if not f.load_profile} == {
+        "water-iec",
+        "gas-iec",
+        "heat-iec",
+    }
     assert EMH_LZQJ.profile_channels[0] == ProfileChannel("1.8.0", "kWh", "1.8.0")
     assert EMH_LZQJ.profile_channels[-1] == ProfileChannel("71.7.0", "A", "71.7.0")
     metcom = FAMILIES["metcom-mcs301"].profile_channels

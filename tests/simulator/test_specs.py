@@ -66,7 +66,9 @@ async def test_specs_from_the_demo_registry_in_the_database(runtime: Runtime) ->
     assert len(rows) > 40
     assert {row["comm_mode"] for row in rows} <= {CommMode.DIAL_OUT, CommMode.DIAL_IN}
     specs = specs_from_meters(rows)
-    assert {s.family for s in specs} == {"makel-c520", "emh-lzqj", "luna"}
+    assert {s.family for s in specs} == {"makel-c520", "emh-lzqj", "luna", "water-iec"}
+    water = next(s for s in specs if s.family == "water-iec")  # the registry's kind decides
+    assert (water.serial, water.port, water.meter_flag) == ("SU240101", 41057, "KAM")
     assert all(s.port is None or 41000 < s.port < 42000 for s in specs)
     ports = [s.port for s in specs if s.port is not None]
     assert len(ports) == len(set(ports))  # a replaced meter's modem is not simulated twice

@@ -63,7 +63,7 @@ def build_world(
             .where(SupplyPeriod.service_point_id == sp_id)
             .values(valid_from=late_from)
         )
-        logins = {d.kind.value: d for d in ensure_demo_users(session)}
+        logins = {d.key: d for d in ensure_demo_users(session)}
     return World(runtime, logins, end, late_from)
 
 
@@ -163,7 +163,7 @@ def csrf_of(html: str) -> str:
 def login(client: TestClient, world: World, kind: str) -> None:
     demo = world.logins[kind]
     page = client.get("/personel/giris" if kind in ("operator", "admin") else "/giris")
-    tip = "personel" if kind in ("operator", "admin") else kind
+    tip = "personel" if kind in ("operator", "admin") else demo.kind.value
     response = client.post(
         "/giris",
         data={

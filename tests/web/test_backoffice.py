@@ -242,7 +242,10 @@ def test_demo_users_are_idempotent(world: World) -> None:
         first = ensure_demo_users(session)
         second = ensure_demo_users(session)
     assert first == second
-    assert [d.kind.value for d in first] == ["abone", "tedarikci", "kurumsal", "operator", "admin"]
+    assert [d.key for d in first] == [
+        "abone", "tedarikci", "utility", "kurumsal", "operator", "admin"
+    ]  # fmt: skip
+    assert first[2].kind.value == "tedarikci" and first[2].login == "su.demo@osos.local"
     assert first[0].login == ABONE_SP
 
 

@@ -118,3 +118,34 @@ def test_the_water_utility_sees_only_its_meters_and_pays_per_delivery(world: Wor
     home = panel.get("/")
     assert WATER_SP in home.text and ABONE_SP not in home.text
     assert panel.get(f"/hn/{ABONE_SP}/readout").status_code == 404
+
+
+KAPAKLI_POWER_SP = "2000107562"  # Kapaklı Kablo's electricity point: the water meter's customer
+
+
+def test_the_demo_water_utility_login_sees_only_the_water_meter(world: World) -> None:
+    demo = world.logins["utility"]
+    assert (demo.login, demo.kind.value, demo.note) == ("su.demo@osos.local", "tedarikci", UTILITY)
+    raw = _readout()
+    with transaction(world.runtime.sessions) as session:
+        ingest_capture(
+            session, raw, capture_readings(raw), WATER_METER, read_at=world.runtime.clock.now(),
+            limits=world.runtime.settings.validation,
+        )  # fmt: skip
+    client = TestClient(create_app(world.runtime))
+    login(client, world, "utility")
+    home = client.get("/")
+    assert home.status_code == 200 and WATER_SP in home.text
+    page = client.get(f"/hn/{WATER_SP}/readout")
+    assert page.status_code == 200 and "m³" in page.text and "123,456" in page.text
+    # electricity points — the same customer's and other customers' — are not there for it
+    from tests.web.conftest import ABONE_SP, KURUMSAL_SP, OTHER_SP
+
+    for no in (KAPAKLI_POWER_SP, ABONE_SP, KURUMSAL_SP, OTHER_SP):
+        assert no not in home.text
+        assert client.get(f"/hn/{no}/readout").status_code == 404, no
+        assert client.get(f"/hn/{no}").status_code == 404, no
+    # the electricity supplier's demo login does not see the water meter
+    supplier = TestClient(create_app(world.runtime))
+    login(supplier, world, "tedarikci")
+    assert supplier.get(f"/hn/{WATER_SP}/readout").status_code == 404

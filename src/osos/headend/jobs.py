@@ -16,8 +16,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from osos.domain import CommMode, Protocol
-from osos.headend.plans import PURPOSES, SERVICE_CLASSES, Backoff, due_slot, service_class
+from osos.domain import CommMode, MeterKind, Protocol
+from osos.headend.plans import SERVICE_CLASSES, Backoff, due_slot, purposes_for, service_class
 from osos.store.models import Installation, Meter, ServicePoint
 from osos.store.models.headend import HeadendWorker, MeterLink, ReadJob, ReadPlan
 
@@ -61,6 +61,12 @@ class MeterTarget:
     dlms_encryption_key: str | None = field(default=None, repr=False)  # sealed
     dlms_authentication_key: str | None = field(default=None, repr=False)  # sealed
     dlms_system_title: str | None = None
+    kind: MeterKind = MeterKind.ELECTRICITY
+
+    @property
+    def load_profile(self) -> bool:
+        """Whether the meter has a 15-minute load profile to read (electricity meters)."""
+        return "profile" in purposes_for(self.kind)
 
     @property
     def modem(self) -> str:
@@ -95,6 +101,7 @@ def meter_targets(session: Session, meter_ids: Iterable[int] | None = None) -> l
             dlms_encryption_key=meter.dlms_encryption_key,
             dlms_authentication_key=meter.dlms_authentication_key,
             dlms_system_title=meter.dlms_system_title,
+            kind=meter.kind,
         )
         for meter, link in session.execute(query)
     ]
@@ -108,8 +115,15 @@ def meter_classes(
     A meter that is not installed (removed in a meter change, or a spare) is not read: its
     modem now serves another meter, or nothing.
     """
+    return {m: klass for m, (klass, _kind) in _meter_plans(session, at, meter_ids).items()}
+
+
+def _meter_plans(
+    session: Session, at: dt.datetime, meter_ids: Sequence[int] | None = None
+) -> dict[int, tuple[str, MeterKind]]:
+    """:func:`meter_classes`, with each meter's kind (what its plans read)."""
     query = (
-        select(Meter.id, ServicePoint.balancing_unit, ServicePoint.generation)
+        select(Meter.id, ServicePoint.balancing_unit, ServicePoint.generation, Meter.kind)
         .join(
             Installation,
             (Installation.meter_id == Meter.id)
@@ -121,13 +135,13 @@ def meter_classes(
     )
     if meter_ids is not None:
         query = query.where(Meter.id.in_(list(meter_ids)))
-    classes: dict[int, str] = {}
-    for meter_id, balancing, generation in session.execute(query):
+    classes: dict[int, tuple[str, MeterKind]] = {}
+    for meter_id, balancing, generation, kind in session.execute(query):
         found = service_class(balancing_unit=bool(balancing), generation=generation)
         # A meter at several points (rare): the strictest plan wins.
         rank = SERVICE_CLASSES.index
-        if meter_id not in classes or rank(found) < rank(classes[meter_id]):
-            classes[meter_id] = found
+        if meter_id not in classes or rank(found) < rank(classes[meter_id][0]):
+            classes[meter_id] = (found, kind)
     return classes
 
 
@@ -145,7 +159,8 @@ def create_due_jobs(
     max_attempts: int = 6,
     meter_ids: Sequence[int] | None = None,
 ) -> int:
-    """One job per meter and purpose whose plan slot has come, unless one is still open."""
+    """One job per meter and purpose whose plan slot has come, unless one is still open (a
+    water, gas or heat meter has readout jobs only: :func:`~.plans.purposes_for`)."""
     by_plan = plans(session)
     only = ReadJob.meter_id.in_(list(meter_ids)) if meter_ids is not None else true()
     latest = {
@@ -163,8 +178,8 @@ def create_due_jobs(
         )
     }
     rows = []
-    for meter_id, klass in meter_classes(session, now, meter_ids).items():
-        for purpose in PURPOSES:
+    for meter_id, (klass, kind) in _meter_plans(session, now, meter_ids).items():
+        for purpose in purposes_for(kind):
             plan = by_plan.get((klass, purpose))
             if plan is None or (meter_id, purpose) in open_jobs:
                 continue

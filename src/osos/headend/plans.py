@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from osos.domain import Generation
+from osos.domain import Generation, MeterKind
 from osos.errors import InvalidInput
 from osos.timeutil import LOCAL_TZ, UTC
 
@@ -17,6 +17,13 @@ GENERATION = "generation"
 DEFAULT = "default"
 SERVICE_CLASSES = (BALANCING_UNIT, GENERATION, DEFAULT)
 PURPOSES = ("readout", "profile")
+
+
+def purposes_for(kind: MeterKind) -> tuple[str, ...]:
+    """What the plans read from a meter of ``kind``: an electricity meter its readout and its
+    15-minute load profile; a water, gas or heat meter its readout only (the store's profile
+    rows are electricity channels, so a medium's logger profile is not read)."""
+    return PURPOSES if kind is MeterKind.ELECTRICITY else ("readout",)
 
 
 def service_class(*, balancing_unit: bool, generation: Generation | str | None) -> str:

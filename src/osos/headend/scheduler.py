@@ -261,6 +261,11 @@ class Scheduler:
     ) -> tuple[SessionRecord, MemorySink | None, ReadRequest]:
         purposes = {job.purpose for job in job_list}
         want_profile = "profile" in purposes if profile is None else profile
+        readout = "readout" in purposes
+        if want_profile and not target.load_profile:
+            # A water, gas or heat meter keeps no profile the store takes: a profile asked of
+            # it (a dial-in's gap, ``osos read --profile-from``) is its readout instead.
+            want_profile, readout = False, True
         explicit = next(
             (j for j in job_list if j.purpose == "profile" and j.resume_from is not None), None
         )
@@ -270,7 +275,7 @@ class Scheduler:
             target,
             profile_range,
             self.config,
-            readout="readout" in purposes,
+            readout=readout,
             clock_check=any(job.clock_check for job in job_list),
             secrets=self.runtime.meter_secrets,
             dial_in=link is not None,

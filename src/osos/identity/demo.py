@@ -18,6 +18,12 @@ class DemoLogin:
     login: str
     password: str
     note: str
+    role: str = ""  # set where one kind has two demo logins: "utility" (a Tedarikçi login)
+
+    @property
+    def key(self) -> str:
+        """What tells this demo login from the others: its role, else its kind."""
+        return self.role or self.kind.value
 
 
 def _first_metered_point(session: Session) -> ServicePoint | None:
@@ -31,7 +37,7 @@ def _first_metered_point(session: Session) -> ServicePoint | None:
 
 def _busiest_organisation(session: Session, kind: OrganisationKind) -> Organisation | None:
     """The organisation of ``kind`` with the most service points (a good demo)."""
-    if kind is OrganisationKind.SUPPLIER:
+    if kind in (OrganisationKind.SUPPLIER, OrganisationKind.UTILITY):  # supplies its points
         count = (
             select(SupplyPeriod.supplier_id.label("org"), func.count().label("n"))
             .group_by(SupplyPeriod.supplier_id)
@@ -74,6 +80,12 @@ def ensure_demo_users(session: Session) -> list[DemoLogin]:
             UserKind.TEDARIKCI, "tedarikci.demo@osos.local", "Demo2026!tedarik", supplier.name
         )
         wanted.append(_Wanted(demo, organisation=supplier.name))
+    utility = _busiest_organisation(session, OrganisationKind.UTILITY)
+    if utility is not None:  # a water, gas or heat company logs in as a Tedarikçi: its meters
+        demo = DemoLogin(
+            UserKind.TEDARIKCI, "su.demo@osos.local", "Demo2026!suidaresi", utility.name, "utility"
+        )
+        wanted.append(_Wanted(demo, organisation=utility.name))
     corporate = _busiest_organisation(session, OrganisationKind.CORPORATE)
     if corporate is not None:
         demo = DemoLogin(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from osos.domain import CommMode, Generation, SmartClass
+from osos.domain import CommMode, Generation, MeterKind, SmartClass
 from osos.errors import Conflict, NotFound
 from osos.scope.consumption import AnnualConsumption, annual_consumption
 from osos.scope.rules import (
@@ -42,6 +42,12 @@ def _current(inst: Installation, at: dt.datetime) -> bool:
     return inst.installed_at <= at and (inst.removed_at is None or inst.removed_at > at)
 
 
+def _in_osos(meter: Meter) -> bool:
+    """An electricity meter with a modem: a water, gas or heat meter the head-end reads is
+    not in OSOS (no market-operator delivery, not the market operator's to see)."""
+    return meter.comm_mode in READABLE and meter.kind is MeterKind.ELECTRICITY
+
+
 def _group_key(meter: Meter) -> str | None:
     if meter.host and meter.port:
         return f"{meter.host}:{meter.port}"
@@ -66,7 +72,7 @@ def gather_facts(
     groups: dict[str, list[Decimal | None]] = defaultdict(list)
     for sp in points:
         current = [i for i in sp.installations if _current(i, at)]
-        readable = any(i.meter.comm_mode in READABLE for i in current)
+        readable = any(_in_osos(i.meter) for i in current)
         key = next((k for i in current if (k := _group_key(i.meter))), None)
         annual = annual_consumption(
             session,
@@ -220,7 +226,8 @@ def add_company_decision(
 
 
 def in_osos_ids(session: Session, at: dt.datetime) -> set[int]:
-    """Service points with a current installation whose meter the head-end can read."""
+    """Service points with a current installation of an electricity meter the head-end can
+    read (:func:`_in_osos`)."""
     rows = session.execute(
         select(Installation.service_point_id)
         .join(Meter, Meter.id == Installation.meter_id)
@@ -228,6 +235,7 @@ def in_osos_ids(session: Session, at: dt.datetime) -> set[int]:
             Installation.installed_at <= at,
             (Installation.removed_at.is_(None)) | (Installation.removed_at > at),
             Meter.comm_mode.in_(READABLE),
+            Meter.kind == MeterKind.ELECTRICITY,
         )
     )
     return {row[0] for row in rows}

@@ -11,8 +11,8 @@ The API for the head-end, the demo and the tests::
 
     specs = specs_for(100, port_base=41000, seed=1)    # mixed fleet, meter i on 41000 + i
     specs = specs_from_meters(rows)                    # registry/DB rows (mappings or objects):
-        # serial, flag, model, port, password, device_address, tariff_group, generation,
-        # balancing_unit[, install_date, family]
+        # serial, flag, model, kind, port, password, device_address, tariff_group,
+        # generation, balancing_unit[, install_date, family]
     async with Fleet(specs, clock=FixedClock(t), host="127.0.0.1", latency=0.0) as fleet:
         fleet.port(serial)                             # the real port (spec port 0 = any free)
         fleet.ports                                    # {serial: port} of the listening meters
@@ -37,7 +37,8 @@ long block), ``bad_bcc``, ``wrong_password``, ``garbage``, ``noise``, ``slow_bau
 cleared). A session-scoped fault counts calls (one TCP connection = one call).
 
 ``MeterSpec`` fields: ``serial``, ``family`` (``makel-c520``, ``emh-lzqj``, ``luna``,
-``metcom-mcs301``), ``kind``
+``metcom-mcs301``; water, gas and heat meters ``water-iec``, ``gas-iec``, ``heat-iec``: a mode C
+readout of the medium's registers, no load profile), ``kind``
 (:class:`CustomerKind`), ``seed``, ``password`` (8 digits, P1), ``port`` (None: no listening
 port; 0: any free), ``flag`` (default: the family's), ``device_address`` (accepted in
 ``/?addr!`` besides an empty address; default: the serial), ``parity`` (7E1 on the wire),

@@ -6,6 +6,13 @@ Makel C520 readout follows ``tests/data/makel-c520.txt`` line for line (plus the
 QII/QIII registers a kombi meter has); the EMH family follows the EMH EM4T II / LZQJ captures
 (full OBIS addresses, ``\\@`` VDEW identification, P.01 with a header); Luna writes a row
 profile that carries its own date and time groups.
+
+Water, gas and heat meters (``medium`` other than electricity) are generic IEC 62056-21 mode C
+meters written from the same model: their readout gives the medium's register (``8-0:1.0.0``
+cold-water volume, ``7-0:3.0.0`` gas volume, ``6-0:1.0.0`` heat energy) now and at the last two
+billing dates, converted exactly from the model's import energy (:func:`medium_value`), and they
+keep no load profile (a P.01 request is answered ``(ERROR)``). Their layout is not a capture of a
+real make's: it is what a plain mode C readout of such a meter looks like.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from decimal import Decimal
 from typing import Final
 
 from osos.channels import BY_OBIS
+from osos.domain import MeterKind
 from osos.errors import InvalidInput
 from osos.obis import normalize_obis
 from osos.protocol.iec62056_21.datasets import DataSet, parse_data_sets
@@ -89,6 +97,8 @@ class Family:
     header_channels: tuple[ProfileChannel, ...] = ()
     profile_depth_days: int = 60
     profile_whole_days: bool = False  # the P.01 range names days: ``to`` means its whole day
+    medium: MeterKind = MeterKind.ELECTRICITY
+    load_profile: bool = True  # False: no P.01 (the meter answers a request with ERROR)
 
     @property
     def protocol(self) -> MeterProfile:
@@ -363,8 +373,77 @@ METCOM_MCS301 = dataclasses.replace(
     profile_status="00",
 )
 
+
+def _medium_readout(*registers: tuple[str, str]) -> tuple[Line, ...]:
+    """A water/gas/heat meter's mode C readout: serial, clock, billing resets, each register
+    (address, quantity of :func:`medium_value`) now and at the last two billing dates."""
+    return (
+        Line("0.0.0", "serial"),
+        Line("0.9.1", "time"),
+        Line("0.9.2", "date"),
+        Line("0.1.0", "reset_count"),
+        Line("0.1.2*1", "reset_time", "1"),
+        Line("0.1.2*2", "reset_time", "2"),
+        *(
+            Line(address + suffix, "medium", quantity + suffix)
+            for address, quantity in registers
+            for suffix in ("", "*1", "*2")
+        ),
+        Line("F.F", "text", "00000000"),
+    )
+
+
+WATER_IEC = Family(
+    key="water-iec",
+    make="Generic",
+    model="WATER-C",
+    flag="WTR",
+    baud_char="5",
+    ident="WATER{serial}",
+    enhanced=None,
+    generation=None,
+    phases=0,
+    protocol_profile="generic",
+    energy_digits=5,
+    demand_digits=3,
+    current_digits=3,
+    energy_unit="m3",
+    reactive_unit="m3",
+    time_format="%H:%M:%S",
+    date_format="%y-%m-%d",
+    stamp_format="%y-%m-%d,%H:%M",
+    null_stamp="00-00-00,00:00",
+    readout=_medium_readout(("8-0:1.0.0", "volume")),
+    profile_status=None,
+    medium=MeterKind.WATER,
+    load_profile=False,
+)
+GAS_IEC = dataclasses.replace(
+    WATER_IEC,
+    key="gas-iec",
+    model="GAS-C",
+    flag="GAS",
+    ident="GAS{serial}",
+    readout=_medium_readout(("7-0:3.0.0", "gas_volume")),
+    medium=MeterKind.GAS,
+)
+HEAT_IEC = dataclasses.replace(
+    WATER_IEC,
+    key="heat-iec",
+    model="HEAT-C",
+    flag="HMT",
+    ident="HEAT{serial}",
+    energy_unit="GJ",
+    readout=_medium_readout(("6-0:1.0.0", "heat"), ("6-0:2.0.0", "heat_volume")),
+    medium=MeterKind.HEAT,
+)
+
 FAMILIES: Final[Mapping[str, Family]] = {
-    f.key: f for f in (MAKEL_C520, EMH_LZQJ, LUNA, METCOM_MCS301)
+    f.key: f for f in (MAKEL_C520, EMH_LZQJ, LUNA, METCOM_MCS301, WATER_IEC, GAS_IEC, HEAT_IEC)
+}
+#: The electricity meters' families (the mixed fleets of :func:`~.spec.specs_for`).
+ELECTRICITY_FAMILIES: Final[Mapping[str, Family]] = {
+    k: f for k, f in FAMILIES.items() if f.medium is MeterKind.ELECTRICITY
 }
 #: Which family stands in for a meter known by its flag (and model), e.g. from the registry.
 BY_FLAG: Final[Mapping[str, str]] = {
@@ -376,11 +455,19 @@ BY_FLAG: Final[Mapping[str, str]] = {
 }
 
 
-def family_for(flag: str | None, model: str | None = None) -> Family:
-    """The family of a registry meter: by model key or name first, then by flag; Makel else."""
-    for family in FAMILIES.values():
+def family_for(
+    flag: str | None, model: str | None = None, kind: MeterKind | str | None = None
+) -> Family:
+    """The family of a registry meter: among the families of its medium (``kind``, the
+    registry's meter kind; electricity when None), by model key or name first; then an
+    electricity meter by flag (Makel else), a water, gas or heat meter its medium's family."""
+    medium = MeterKind(kind) if kind else MeterKind.ELECTRICITY
+    candidates = [f for f in FAMILIES.values() if f.medium is medium]
+    for family in candidates:
         if model and (model == family.key or model.upper() == family.model.upper()):
             return family
+    if medium is not MeterKind.ELECTRICITY:
+        return candidates[0]
     return FAMILIES[BY_FLAG.get((flag or "").upper(), "makel-c520")]
 
 
@@ -424,6 +511,24 @@ def quantity(code: str, registers: Registers, phases: PhaseValues) -> Decimal:
         milli = values[index] if index < len(values) else 0
         return Decimal(milli // 10).scaleb(-2)
     return Decimal(register_value(code, registers)).scaleb(-3)
+
+
+#: A water/gas/heat register from the model's import energy (Wh), exactly: quantity → (unit,
+#: times, per), milli-units of the unit = Wh × times // per. Cold water 15 L per kWh the model
+#: draws; natural gas at 10.64 kWh per m³; heat 1 kWh = 3.6 MJ (0.001 GJ = 1 MJ); the heat
+#: carrier's volume at 20 K between flow and return (4.186 MJ per m³ and K: 3 L per 70 Wh).
+_MEDIUM: Final[Mapping[str, tuple[str, int, int]]] = {
+    "volume": ("m3", 3, 200),
+    "gas_volume": ("m3", 25, 266),
+    "heat": ("GJ", 9, 2500),
+    "heat_volume": ("m3", 3, 70),
+}
+
+
+def medium_value(quantity: str, registers: Registers) -> tuple[str, int]:
+    """(unit, value in milli-units) of a water/gas/heat quantity of :data:`_MEDIUM`."""
+    unit, times, per = _MEDIUM[quantity]
+    return unit, import_total(registers) * times // per
 
 
 def _fixed(milli: int, digits: int, decimals: int = 3) -> str:
@@ -472,6 +577,11 @@ def render_text(family: Family, line: Line, snap: Snapshot, serial: str) -> str:
             demand = period.import_demand if code == "1.6.0" else period.export_demand
         watts = _fixed(demand.watts, family.demand_digits)
         return f"{address}({watts}*kW)({_stamp(family, demand.time)})"
+    if source == "medium":
+        quantity, back = _code_and_period(line.arg)
+        registers = snap.registers if back == 0 else snap.billing[back - 1].registers
+        unit, milli = medium_value(quantity, registers)
+        return f"{address}({_fixed(milli, family.energy_digits)}*{unit})"
     if source == "event":  # tampering (tamper.py): the null stamps of a clean meter otherwise
         text = event_value(line.arg, snap.events, lambda when: _stamp(family, when))
         return f"{address}({text})"

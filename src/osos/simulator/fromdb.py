@@ -35,6 +35,7 @@ def meter_rows(session: Session) -> list[dict[str, Any]]:
             "serial": meter.serial,
             "flag": meter.flag,
             "model": meter.model,
+            "kind": meter.kind,
             "port": meter.port if meter.comm_mode is CommMode.DIAL_OUT else None,
             "password": secrets.open(meter.password, meter.serial),
             "protocol": meter.protocol.value,

@@ -70,7 +70,9 @@ class VirtualMeter:
         snap = self.model.snapshot(self.clock.now())
         return render_readout_text(self.family, snap, self.spec.serial)
 
-    def profile(self, start: dt.datetime | None, end: dt.datetime | None) -> LoadProfile:
+    def profile(self, start: dt.datetime | None, end: dt.datetime | None) -> LoadProfile | None:
+        if not self.family.load_profile:
+            return None  # a water, gas or heat meter: the codec answers (ERROR)
         if end is not None and self.family.profile_whole_days:
             end += dt.timedelta(days=1)
         rows = self.model.profile(

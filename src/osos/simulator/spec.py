@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from osos.domain import Generation, TariffGroup
+from osos.domain import Generation, MeterKind, TariffGroup
 from osos.errors import InvalidInput
 
 from .consumption import Q1, Q2, Q4, REGISTERS, T1, T2, T3, CustomerKind, MeterCharacter, mix
 from .families import FAMILIES, family_for
 from .model import MeterModel, Registers
+
+log = logging.getLogger(__name__)
 
 DEFAULT_INSTALL = dt.date(2025, 1, 1)
 #: A spec's DLMS protocols: the IP wrapper, HDLC over TCP (the registry's names).
@@ -24,12 +27,12 @@ class MeterSpec:
     """One virtual meter behind one virtual modem.
 
     ``family`` is a key of :data:`~.families.FAMILIES` (``makel-c520``, ``emh-lzqj``,
-    ``luna``, ``metcom-mcs301``); ``flag`` defaults to the family's. ``port`` is the modem's
-    listening port in dial-out mode (None: dial-in only; 0: any free port). ``device_address``:
-    the address the meter answers in the sign-on request besides an empty one (None: the
-    serial). ``parity``: 7E1 even parity on the wire. ``drift_s``: the clock's initial offset.
-    ``initial_wh``: 1.8.0 at installation (00:00 local of ``install_date``); derived from the
-    seed when None.
+    ``luna``, ``metcom-mcs301``; ``water-iec``, ``gas-iec``, ``heat-iec``: IEC only); ``flag``
+    defaults to the family's. ``port`` is the modem's listening port in dial-out mode (None:
+    dial-in only; 0: any free port). ``device_address``: the address the meter answers in the
+    sign-on request besides an empty one (None: the serial). ``parity``: 7E1 even parity on
+    the wire. ``drift_s``: the clock's initial offset. ``initial_wh``: 1.8.0 at installation
+    (00:00 local of ``install_date``); derived from the seed when None.
     """
 
     serial: str
@@ -59,6 +62,10 @@ class MeterSpec:
             raise InvalidInput(f"meter {self.serial}: protocol must be iec or {DLMS_PROTOCOLS}")
         if self.family not in FAMILIES:
             raise InvalidInput(f"meter {self.serial}: unknown family {self.family!r}")
+        if self.protocol != "iec" and FAMILIES[self.family].medium is not MeterKind.ELECTRICITY:
+            raise InvalidInput(
+                f"meter {self.serial}: the simulator's {self.family} meters speak IEC 62056-21 only"
+            )
         if not (len(self.password) == 8 and self.password.isdigit()):
             raise InvalidInput(f"meter {self.serial}: password must be 8 digits")
 
@@ -169,17 +176,25 @@ def serial_seed(serial: str) -> int:
 def specs_from_meters(rows: Iterable[Any]) -> list[MeterSpec]:
     """Specs from registry or database meter rows (mappings or objects with attributes).
 
-    Fields read: ``serial``, ``flag``, ``model``, ``port``, ``password``, ``device_address``,
-    and the service point's ``tariff_group``, ``generation``, ``balancing_unit``; optional
+    Fields read: ``serial``, ``flag``, ``model``, ``kind`` (the meter kind: a water, gas or heat
+    meter gets its medium's family), ``port``, ``password``, ``device_address``, and the
+    service point's ``tariff_group``, ``generation``, ``balancing_unit``; optional
     ``install_date`` (date or datetime), ``family`` and ``peak_w`` (the meter-side peak power,
     see :func:`~.fromdb.meter_side_peak_w`). A missing or non-8-digit password
-    becomes ``00000000``.
+    becomes ``00000000``. A DLMS water, gas or heat meter is left out (the simulator has none).
     """
     specs = []
     for row in rows:
         serial = str(_field(row, "serial"))
-        family = _field(row, "family") or family_for(_field(row, "flag"), _field(row, "model")).key
+        family = (
+            _field(row, "family")
+            or family_for(_field(row, "flag"), _field(row, "model"), _field(row, "kind")).key
+        )
         password = str(_field(row, "password") or "")
+        dlms = _dlms_fields(row)
+        if dlms and FAMILIES[family].medium is not MeterKind.ELECTRICITY:
+            log.warning("meter %s: no simulated DLMS %s meter; left out", serial, family)
+            continue
         installed = _field(row, "install_date")
         if isinstance(installed, dt.datetime):
             installed = (installed.astimezone(dt.UTC) + dt.timedelta(hours=3)).date()
@@ -199,7 +214,7 @@ def specs_from_meters(rows: Iterable[Any]) -> list[MeterSpec]:
                 device_address=_field(row, "device_address"),
                 install_date=max(installed or DEFAULT_INSTALL, dt.date(2016, 9, 8)),
                 peak_w=_field(row, "peak_w"),
-                **_dlms_fields(row),
+                **dlms,
             )
         )
     return specs

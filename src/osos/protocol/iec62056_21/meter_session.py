@@ -65,8 +65,9 @@ class MeterProvider(Protocol):
         ``readout_text() -> str``, the same data block already written, which is sent instead."""
         ...
 
-    def profile(self, start: dt.datetime | None, end: dt.datetime | None) -> LoadProfile:
-        """Load-profile records with ``start <= time <= end`` (None: open end)."""
+    def profile(self, start: dt.datetime | None, end: dt.datetime | None) -> LoadProfile | None:
+        """Load-profile records with ``start <= time <= end`` (None: open end); None when the
+        meter keeps no load profile (answered ``(ERROR)``, as a meter does)."""
         ...
 
     def check_password(self, password: str) -> bool:
@@ -279,6 +280,8 @@ class MeterSession:
                 except ProfileError:
                     return DataMessage.error_answer("ERROR").to_bytes()
                 profile = self.provider.profile(start, end)
+                if profile is None:
+                    return DataMessage.error_answer("ERROR").to_bytes()
                 return DataMessage(encode_profile(profile, self.profile.profile_layout)).to_bytes()
             value = self.provider.read(address)
             if value is None:
