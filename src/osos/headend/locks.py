@@ -3,7 +3,8 @@ per worker for as long as the session runs.
 
 A session-level advisory lock belongs to the connection that took it, so a worker that dies
 (its connection closes) frees its modems at once, and the lock of its own name tells the
-others it is gone. Keys are 64-bit hashes of ``modem:<host:port>`` and ``worker:<name>``.
+others it is gone. Keys are 64-bit hashes of ``modem:<host:port>``, ``worker:<name>`` and
+``hook:<name>`` (an after-tick hook runs in one worker at a time, see :mod:`.service`).
 SQLite has one head-end process, so :class:`LocalLocks` grants everything.
 """
 
@@ -31,11 +32,12 @@ class LocalLocks:
     async def start(self, worker: str) -> None:
         """Take this worker's liveness lock."""
 
-    async def acquire(self, modem: str) -> bool:
+    async def acquire(self, modem: str, kind: str = "modem") -> bool:
+        """Take ``modem`` (or another thing of ``kind``, e.g. a ``hook``) for this worker."""
         return True
 
-    async def release(self, modem: str) -> None:
-        """Free a modem taken by :meth:`acquire`."""
+    async def release(self, modem: str, kind: str = "modem") -> None:
+        """Free what :meth:`acquire` took."""
 
     async def alive(self, worker: str) -> bool | None:
         """Whether ``worker`` lives (None: this backend cannot tell)."""
@@ -95,20 +97,18 @@ class AdvisoryLocks(LocalLocks):
         self._worker = worker
         await asyncio.get_running_loop().run_in_executor(self._executor(), self._cursor)
 
-    async def acquire(self, modem: str) -> bool:
+    async def acquire(self, modem: str, kind: str = "modem") -> bool:
         try:
-            return bool(
-                await self._run("SELECT pg_try_advisory_lock(%s)", lock_key("modem", modem))
-            )
-        except Exception as exc:  # the database is away: no new session on this modem now
-            log.warning("modem lock %s not taken: %s", modem, exc)
+            return bool(await self._run("SELECT pg_try_advisory_lock(%s)", lock_key(kind, modem)))
+        except Exception as exc:  # the database is away: not taken now
+            log.warning("%s lock %s not taken: %s", kind, modem, exc)
             return False
 
-    async def release(self, modem: str) -> None:
+    async def release(self, modem: str, kind: str = "modem") -> None:
         try:
-            await self._run("SELECT pg_advisory_unlock(%s)", lock_key("modem", modem))
+            await self._run("SELECT pg_advisory_unlock(%s)", lock_key(kind, modem))
         except Exception as exc:  # the connection went: its locks went with it
-            log.warning("modem lock %s not released (connection lost: freed): %s", modem, exc)
+            log.warning("%s lock %s not released (connection lost: freed): %s", kind, modem, exc)
 
     async def alive(self, worker: str) -> bool | None:
         key = lock_key("worker", worker)

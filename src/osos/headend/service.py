@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from osos.errors import InvalidInput
 from osos.headend.config import Connector, HeadendConfig, tcp_connector
+from osos.headend.locks import LocalLocks
 from osos.headend.push_in import receive_push
 from osos.headend.scheduler import Scheduler
 from osos.runtime import Runtime
@@ -37,8 +38,25 @@ def parse_listen(listen: str | tuple[str, int]) -> tuple[str, int]:
     return host or "0.0.0.0", int(port)
 
 
-async def run_hooks(hooks: Sequence[AfterTick], runtime: Runtime, now: dt.datetime) -> None:
+def hook_name(hook: AfterTick) -> str:
+    return getattr(hook, "__name__", None) or type(hook).__name__
+
+
+async def run_hooks(
+    hooks: Sequence[AfterTick],
+    runtime: Runtime,
+    now: dt.datetime,
+    locks: LocalLocks | None = None,
+) -> None:
+    """Each hook in turn. With ``locks`` (PostgreSQL's advisory locks when several head-end
+    processes share a database) a hook another worker is running is skipped this tick: the
+    hooks are idempotent, but two runs of one at once race for the same rows (a unique
+    finding, an alert's one sending) and one of them fails."""
     for hook in hooks:
+        name = hook_name(hook)
+        if locks is not None and not await locks.acquire(name, kind="hook"):
+            log.debug("after-tick hook %s: running in another worker, skipped", name)
+            continue
         try:
             result = (
                 hook(runtime, now)
@@ -49,6 +67,9 @@ async def run_hooks(hooks: Sequence[AfterTick], runtime: Runtime, now: dt.dateti
                 await result
         except Exception:  # a failing hook must not stop the meter reading; it is logged
             log.exception("after-tick hook %r failed", hook)
+        finally:
+            if locks is not None:
+                await locks.release(name, kind="hook")
 
 
 async def run_headend(
@@ -85,7 +106,7 @@ async def run_headend(
     try:
         while not stop.is_set():
             await scheduler.tick()
-            await run_hooks(after_tick, runtime, scheduler.clock.now())
+            await run_hooks(after_tick, runtime, scheduler.clock.now(), scheduler.locks)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=tick_s)
     finally:
