@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osos.alerts.figures import month_cut
@@ -42,8 +42,7 @@ def unread_meters(
         .join(Meter, Meter.id == Installation.meter_id)
         .join(MeterCommStatus, MeterCommStatus.meter_id == Meter.id)
         .where(
-            Installation.installed_at <= as_of,
-            or_(Installation.removed_at.is_(None), Installation.removed_at > as_of),
+            Installation.at(as_of),
             Meter.comm_mode != CommMode.NONE,
             MeterCommStatus.last_attempt_at.is_not(None),
         )

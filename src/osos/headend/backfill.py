@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from osos.domain import CommMode
@@ -53,8 +53,7 @@ def backfill_state(
         .join(ServicePoint, ServicePoint.id == Installation.service_point_id)
         .outerjoin(MeterCommStatus, MeterCommStatus.meter_id == Meter.id)
         .where(
-            Installation.installed_at <= as_of,
-            or_(Installation.removed_at.is_(None), Installation.removed_at > as_of),
+            Installation.at(as_of),
             Meter.comm_mode != CommMode.NONE,
             MeterCommStatus.last_success_at.is_(None),
         )

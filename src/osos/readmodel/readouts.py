@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from osos.obis import base_obis, billing_period
@@ -147,8 +147,7 @@ def _installed(sight: Sight, read_at: Any, meter_id: Any) -> Any:
     return and_(
         Installation.meter_id == meter_id,
         Installation.service_point_id == sight.point.id,
-        Installation.installed_at <= read_at,
-        or_(Installation.removed_at.is_(None), Installation.removed_at > read_at),
+        Installation.at(read_at),
     )
 
 

@@ -168,8 +168,7 @@ def coverage_today(session: Session, now: dt.datetime | None = None) -> Coverage
     now = now or db_now(session)
     midnight = local_midnight(local_date(now))
     installed = select(Installation.meter_id).where(
-        Installation.installed_at <= now,
-        or_(Installation.removed_at.is_(None), Installation.removed_at > now),
+        Installation.at(now),
     )
     expected = select(Meter.id).where(Meter.comm_mode != "none", Meter.id.in_(installed))
     meters = session.scalar(select(func.count()).select_from(expected.subquery())) or 0

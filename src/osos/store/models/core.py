@@ -17,8 +17,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from osos.channels import CHANNELS
 from osos.domain import (
@@ -153,6 +156,11 @@ class Installation(Base):
     @property
     def multiplier(self) -> Decimal:
         return self.ct_ratio * self.vt_ratio
+
+    @classmethod
+    def at(cls, when: dt.datetime) -> ColumnElement[bool]:
+        """The rows of the meters installed at the instant ``when`` (a query's condition)."""
+        return and_(cls.installed_at <= when, or_(cls.removed_at.is_(None), cls.removed_at > when))
 
 
 class SupplyPeriod(Base):
