@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
+from osos.domain import Protocol
 from osos.headend.config import HeadendConfig
 from osos.headend.scheduler import Scheduler
 from osos.losses.findings import Kind
 from osos.losses.service import run_window
+from osos.protocol.dlms.meter_profiles import FRAUD_LOG
 from osos.runtime import Runtime
 from osos.settings import LossLimits
 from osos.simulator import Fleet, MeterSpec
@@ -85,3 +89,37 @@ async def test_an_emh_meters_cover_and_magnet_come_from_its_p98_event_log(
         log = session.get(Readout, cover.readout_id)
         assert log is not None and log.kind == "event_log" and b"P.98(" in log.raw
         assert magnet.readout_id == cover.readout_id
+
+
+async def test_a_dlms_meters_cover_and_magnet_come_from_its_event_logs(runtime: Runtime) -> None:
+    """A DLMS meter keeps its events in the IDIS fraud detection log: the head-end reads the
+    logs by range after the profile, stores their frames as one ``event_log`` response with
+    the same ``P.98*k`` values as an IEC meter's, and the findings point at it."""
+    clock = FixedClock(T0)
+    spec = MeterSpec("D7001", protocol="dlms", seed=8, port=0, peak_w=30_000)
+    async with Fleet([spec], clock=clock) as fleet:
+        for fault in (Fault.COVER_OPEN, Fault.MAGNETIC):
+            fleet.set_fault(spec.serial, fault, since=SINCE)
+        row = MeterRow(spec.serial, flag=spec.meter_flag, port=fleet.port(spec.serial),
+                       meter={"protocol": Protocol.DLMS})  # fmt: skip
+        add_meters(runtime, [row])
+        config = HeadendConfig(initial_backfill=dt.timedelta(hours=6))
+        results = await Scheduler(runtime, clock=clock, config=config).run_once()
+        assert [r.error for r in results] == [None], results
+    with transaction(runtime.sessions) as session:
+        found, _saved = run_window(session, T0 - dt.timedelta(days=1), T0 + HOUR, LossLimits())
+        by_kind = {f.kind: f for f in found}
+        assert set(by_kind) == {Kind.TERMINAL_COVER, Kind.MAGNETIC}
+        cover, magnet = by_kind[Kind.TERMINAL_COVER], by_kind[Kind.MAGNETIC]
+        assert cover.start == cover.end == SINCE
+        assert cover.evidence["register"].startswith("P.98*")
+        assert cover.evidence["value"].startswith("terminal_cover,")
+        assert (magnet.start, magnet.end) == (SINCE, SINCE + dt.timedelta(minutes=MAGNET_MINUTES))
+        log = session.get(Readout, cover.readout_id)
+        assert log is not None and log.kind == "event_log" and magnet.readout_id == log.id
+        fraud_log = FRAUD_LOG.to_bytes()  # the GET's logical name is in the stored frames
+        assert fraud_log in log.raw and b"\x00\x00\x60\x0b\x01\xff" in log.raw
+        session_raw = session.scalars(
+            select(Readout.raw).where(Readout.meter_id == log.meter_id, Readout.kind == "readout")
+        ).one()  # the whole session's frames (its profile too)
+        assert log.raw in session_raw and len(log.raw) < len(session_raw)  # the logs' only

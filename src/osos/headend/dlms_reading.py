@@ -4,8 +4,10 @@
 The counterpart of :mod:`osos.headend.reading` (IEC 62056-21), with the same request, sink
 and outcome: the reader decides every byte, this module moves them with the same bounded
 waits and hands the results over as :class:`ReadoutData` (the registers, the raw bytes being
-every frame of the session in wire order) and one :class:`ProfileChunk` (the intervals of the
-range reads that answered whole), so the store cannot tell which protocol read a meter.
+every frame of the session in wire order), one :class:`ProfileChunk` (the intervals of the
+range reads that answered whole) and the event logs read after it over the same range as
+one :class:`EventLogData` (the P.98 representation, the frames of those reads), so the
+store cannot tell which protocol read a meter.
 Framing by the registry's protocol: the IP wrapper, HDLC over TCP, or HDLC after an IEC
 62056-21 sign-on (mode E).
 """
@@ -20,6 +22,7 @@ from osos.headend.identity import check_identity
 from osos.headend.readplan import (
     ClockCheck,
     DlmsAccess,
+    EventLogData,
     ProfileChunk,
     ReadFailed,
     ReadOutcome,
@@ -37,6 +40,7 @@ from osos.protocol.dlms.meter_profiles import DlmsProfile, profile_by_key, profi
 from osos.protocol.dlms.mode_e import ModeE
 from osos.protocol.dlms.reader import DlmsReader, ReadPlan
 from osos.protocol.dlms.security import FrameCounter, Keys
+from osos.protocol.iec62056_21.adapter import log_values
 from osos.timeutil import Clock, SystemClock
 from osos.transport.base import Transport, TransportError, loop_time
 
@@ -179,6 +183,8 @@ class DlmsMeterReader:
             return "association"
         if reader.client.state.name in ("RELEASING", "UNLINKING"):
             return "release"
+        if reader.result.event_frames is not None:
+            return "event log"
         return "profile" if reader.profile_wanted else "readout"
 
     @property
@@ -221,6 +227,7 @@ class DlmsMeterReader:
             self.outcome.clock = check
             await self.sink.clock(check)
         await self._hand_over_profile(reader, raw, ident)
+        await self._hand_over_events(reader, ident)
 
     async def _hand_over_profile(self, reader: DlmsReader, raw: bytes, ident: str) -> None:
         request = self.request
@@ -249,3 +256,14 @@ class DlmsMeterReader:
             self.outcome.profile_ok = True
         elif self.outcome.error is None:
             self._fail("profile", "the load profile was not readable")
+
+    async def _hand_over_events(self, reader: DlmsReader, ident: str) -> None:
+        """The event logs that answered, as the IEC P.98 path stores its log: a response of
+        kind ``event_log`` holding the frames of those reads, its events as ``P.98*k``."""
+        result = reader.result
+        if not result.event_logs_read:
+            return
+        raw = redact(result.event_log_raw, self.access.password)
+        await self.sink.event_log(
+            EventLogData(raw, ident, log_values(sorted(result.events, key=lambda e: e[0])))
+        )

@@ -4,6 +4,7 @@
 :class:`~osos.protocol.dlms.server.CosemProvider` for one :class:`~.meter.VirtualMeter`:
 clock (8), registers with scaler_unit (3), maximum demand with its time (4), identity and
 event counters (1), the 15-minute load profile (7) with range selective access, the
+standard and fraud event logs (7, from the tamper faults, as P.98 on the IEC side), the
 association's object list (15) and the security setup (64). The object layout is the meter
 profile's (``protocol/dlms/meter_profiles.py``), so what the simulator serves is what the
 reader expects. Energy is integer Wh / varh with scaler 0; voltages and currents are
@@ -28,12 +29,12 @@ from osos.protocol.dlms.cosem import (
 )
 from osos.protocol.dlms.dates import DateTime
 from osos.protocol.dlms.errors import DlmsError
-from osos.protocol.dlms.meter_profiles import GENERIC, DlmsProfile, RegisterSpec
+from osos.protocol.dlms.meter_profiles import GENERIC, DlmsProfile, EventLogSpec, RegisterSpec
 from osos.protocol.dlms.security import MemoryFrameCounter
 from osos.protocol.dlms.xdlms import DataAccessResult
 
 from .families import register_value
-from .meter import VirtualMeter
+from .meter import LOG_NAMES, VirtualMeter
 from .model import PhaseValues, Registers, Snapshot
 
 UNDEFINED: Final = DataAccessResult.OBJECT_UNDEFINED
@@ -89,6 +90,9 @@ class DlmsMeter:
             return self._clock(item.attribute)
         if item.obis == self.profile.load_profile and item.class_id == ClassId.PROFILE_GENERIC:
             return self._profile(item.attribute, access)
+        log = next((g for g in self.profile.event_logs if g.obis == item.obis), None)
+        if log is not None and item.class_id == ClassId.PROFILE_GENERIC:
+            return self._event_log(log, item.attribute, access)
         if item.obis == ASSOCIATION and item.class_id == ClassId.ASSOCIATION_LN:
             return self._object_list() if item.attribute == 2 else UNDEFINED
         if item.obis == SECURITY_SETUP and item.class_id == ClassId.SECURITY_SETUP:
@@ -182,21 +186,59 @@ class DlmsMeter:
             return _u32(self.profile.capture_period)
         if attribute != 2:
             return UNDEFINED
-        start: dt.datetime | None = None
-        end: dt.datetime | None = None
-        if access is not None:
-            if access.selector != 1:
-                return DataAccessResult.OTHER_REASON
-            selection = RangeDescriptor.from_access(access)
-            low, high = selection.from_value.as_datetime(), selection.to_value.as_datetime()
-            start = low.to_utc(self.deviation) if low is not None else None
-            end = high.to_utc(self.deviation) if high is not None else None
+        if access is not None and access.selector != 1:
+            return DataAccessResult.OTHER_REASON
+        start, end = self._range(access)
         rows = self.meter.model.profile(
             start, end, self._now(), depth=dt.timedelta(days=self.meter.family.profile_depth_days)
         )
         return Data.array(
             *(self._row(columns, stamp, regs, phases) for stamp, regs, phases in rows)
         )
+
+    def _range(
+        self, access: SelectiveAccess | None
+    ) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """A range descriptor's from/to as UTC (None: open)."""
+        if access is None:
+            return None, None
+        selection = RangeDescriptor.from_access(access)
+        low, high = selection.from_value.as_datetime(), selection.to_value.as_datetime()
+        start = low.to_utc(self.deviation) if low is not None else None
+        end = high.to_utc(self.deviation) if high is not None else None
+        return start, end
+
+    def _event_log(
+        self, log: EventLogSpec, attribute: int, access: SelectiveAccess | None
+    ) -> Data | int:
+        """A log's rows (clock, event code) from the tamper faults, stamped by the meter's
+        clock: the opening of a cover, a magnet's start and end (what P.98 says on IEC)."""
+        if attribute == 3:
+            return Data.array(*(capture_object(c) for c in log.columns))
+        if attribute == 4:
+            return _u32(0)  # asynchronous: an entry per event
+        if attribute != 2:
+            return UNDEFINED
+        if access is not None and access.selector != 1:
+            return DataAccessResult.OTHER_REASON
+        start, end = self._range(access)
+        entries: list[tuple[dt.datetime, int]] = []
+        events = self.meter.model.tamper.events(self._now(), self.meter.model.meter_time)
+        for fault, (begin, over) in events.items():
+            name = LOG_NAMES.get(fault)
+            stamps = [(begin, name)]
+            if name == "magnetic" and over is not None:
+                stamps.append((over, "magnetic_end"))
+            for at, event in stamps:
+                code = log.code(event) if event is not None else None
+                if code is not None:
+                    entries.append((at, code))
+        rows = (
+            Data.structure(date_time_data(at, self.deviation), Data(Tag.LONG_UNSIGNED, code))
+            for at, code in sorted(entries)
+            if (start is None or at >= start) and (end is None or at <= end)
+        )
+        return Data.array(*rows)
 
     def _row(
         self,
@@ -222,6 +264,7 @@ class DlmsMeter:
             (ClassId.CLOCK, self.profile.clock),
             (ClassId.ASSOCIATION_LN, ASSOCIATION),
             (ClassId.PROFILE_GENERIC, self.profile.load_profile),
+            *((ClassId.PROFILE_GENERIC, g.obis) for g in self.profile.event_logs),
             (ClassId.SECURITY_SETUP, SECURITY_SETUP),
             *((r.class_id, r.obis) for r in self.profile.registers),
         ]

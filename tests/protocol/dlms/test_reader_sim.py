@@ -12,7 +12,7 @@ import pytest
 from osos.protocol.dlms.association import Authentication, ClientSettings
 from osos.protocol.dlms.hdlc import HdlcAddress
 from osos.protocol.dlms.link import HdlcLink, Link, WrapperLink
-from osos.protocol.dlms.meter_profiles import GENERIC
+from osos.protocol.dlms.meter_profiles import GENERIC, DlmsProfile
 from osos.protocol.dlms.reader import DlmsReader, ReadPlan, ReadResult
 from osos.protocol.dlms.security import Keys, MemoryFrameCounter
 from osos.simulator import Fleet, import_total
@@ -29,6 +29,7 @@ async def read(
     hdlc: bool,
     plan: ReadPlan,
     counter: MemoryFrameCounter | None = None,
+    profile: DlmsProfile = GENERIC,
 ) -> ReadResult:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     link: Link = (
@@ -36,7 +37,7 @@ async def read(
         if hdlc
         else WrapperLink(settings.client_sap, 1)
     )
-    session = DlmsReader(plan, settings, link, GENERIC, now=NOW, counter=counter)
+    session = DlmsReader(plan, settings, link, profile, now=NOW, counter=counter)
     session.start()
     try:
         while not session.done:

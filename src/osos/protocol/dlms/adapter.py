@@ -19,7 +19,7 @@ from .axdr import Data, Tag
 from .classes import ProfileRow, ScalerUnit, in_osos_unit
 from .cosem import AttributeDescriptor, ClassId
 from .errors import DecodeError
-from .meter_profiles import STATUS_OBIS, DlmsProfile, RegisterSpec
+from .meter_profiles import STATUS_OBIS, DlmsProfile, EventLogSpec, RegisterSpec
 
 
 def text_of(number: Decimal, decimals: int) -> str:
@@ -113,3 +113,29 @@ def interval_records(
             status = f"{row.values[status_at].as_int():02X}"
         records.append(IntervalRecord(row.time, values, status))
     return tuple(records), tuple(dict.fromkeys(notes))
+
+
+def log_events(
+    rows: tuple[ProfileRow, ...], columns: tuple[AttributeDescriptor, ...], log: EventLogSpec
+) -> tuple[list[tuple[dt.datetime, str]], tuple[str, ...]]:
+    """Event-log rows → (UTC time, event name) by the log's code table, in the meter's
+    order, and notes: a row with an unknown code, no clock or no code is left out, named (an
+    event log is evidence; nothing is dropped silently, nothing guessed)."""
+    code_at = next((i for i, c in enumerate(columns) if c.obis == log.code_object), None)
+    if code_at is None:
+        code_at = next((i for i, c in enumerate(columns) if c.class_id != ClassId.CLOCK), None)
+    if code_at is None:
+        return [], (f"event log {log.obis}: no event-code column in {len(columns)}",)
+    events: list[tuple[dt.datetime, str]] = []
+    notes: list[str] = []
+    for row in rows:
+        value = row.values[code_at]
+        if row.time is None or not value.is_number:
+            notes.append(f"event log {log.obis}: a row without a clock or a code: left out")
+            continue
+        name = log.name(value.as_int())
+        if name is None:
+            notes.append(f"event log {log.obis}: unknown event code {value.as_int()}: left out")
+            continue
+        events.append((row.time, name))
+    return events, tuple(dict.fromkeys(notes))

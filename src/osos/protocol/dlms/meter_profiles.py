@@ -1,6 +1,6 @@
 """DLMS meter knowledge as data: which COSEM object gives which osos register or channel,
-the load profile object, the clock, the event registers, the addressing defaults — one
-frozen :class:`DlmsProfile` per meter family.
+the load profile object, the clock, the event registers, the event logs and their codes, the
+addressing defaults — one frozen :class:`DlmsProfile` per meter family.
 
 :data:`REGISTERS` is the one mapping table from COSEM objects to osos's short OBIS codes and
 units (the same codes and units the IEC 62056-21 meters produce, so the store needs no
@@ -112,6 +112,7 @@ BY_LOGICAL_NAME: Final[Mapping[Obis, RegisterSpec]] = MappingProxyType(
 STATUS_OBIS: Final = Obis(0, 0, 96, 10, 1, 255)
 LOAD_PROFILE_1: Final = Obis(1, 0, 99, 1, 0, 255)  # IDIS 15-minute profile
 EVENT_LOG: Final = Obis(0, 0, 99, 98, 0, 255)  # IDIS standard event log
+FRAUD_LOG: Final = Obis(0, 0, 99, 98, 1, 255)  # IDIS fraud detection log
 #: The capture objects of an IDIS-style 15-minute profile, as the simulator publishes them.
 LOAD_PROFILE_COLUMNS: Final[tuple[AttributeDescriptor, ...]] = (
     AttributeDescriptor(ClassId.CLOCK, CLOCK_OBIS, 2),
@@ -140,6 +141,54 @@ LOAD_PROFILE_COLUMNS: Final[tuple[AttributeDescriptor, ...]] = (
 
 
 @dataclass(frozen=True)
+class EventLogSpec:
+    """One event log (profile generic): its rows are (clock, event code); ``codes`` names
+    each code with the event names the IEC P.98 path uses (``terminal_cover``, ``magnetic``,
+    ``magnetic_end``, ``power_fail``, ``power_back``… — what ``osos.losses.events`` reads)."""
+
+    obis: Obis
+    code_object: Obis
+    codes: tuple[tuple[int, str], ...]  # (event code, name): hashable, as profiles are
+
+    @property
+    def columns(self) -> tuple[AttributeDescriptor, ...]:
+        """The capture objects: the clock and the event-code Data object, value attributes."""
+        return (
+            AttributeDescriptor(ClassId.CLOCK, CLOCK_OBIS, 2),
+            AttributeDescriptor(ClassId.DATA, self.code_object, 2),
+        )
+
+    def name(self, code: int) -> str | None:
+        return next((n for c, n in self.codes if c == code), None)
+
+    def code(self, name: str) -> int | None:
+        return next((c for c, n in self.codes if n == name), None)
+
+
+# The IDIS event-code tables as commonly documented (IDIS package 2, "event codes" of the
+# standard and fraud detection logs), NOT verified against a captured Turkish meter: correct
+# the data when a real log arrives. A closing cover has a name the losses rules do not use
+# (the opening is the finding); it is stored with the others as evidence.
+STANDARD_EVENT_CODES: Final[tuple[tuple[int, str], ...]] = (
+    (1, "power_fail"),  # power down
+    (2, "power_back"),  # power up
+)
+FRAUD_EVENT_CODES: Final[tuple[tuple[int, str], ...]] = (
+    (40, "terminal_cover"),  # terminal cover removed
+    (41, "terminal_cover_closed"),  # terminal cover closed
+    (42, "magnetic"),  # strong DC field detected
+    (43, "magnetic_end"),  # no strong DC field anymore
+    (44, "main_cover"),  # meter cover removed
+    (45, "main_cover_closed"),  # meter cover closed
+)
+STANDARD_EVENT_LOG: Final = EventLogSpec(
+    EVENT_LOG, Obis(0, 0, 96, 11, 0, 255), STANDARD_EVENT_CODES
+)
+FRAUD_EVENT_LOG: Final = EventLogSpec(FRAUD_LOG, Obis(0, 0, 96, 11, 1, 255), FRAUD_EVENT_CODES)
+EVENT_LOGS: Final[tuple[EventLogSpec, ...]] = (STANDARD_EVENT_LOG, FRAUD_EVENT_LOG)
+
+
+@dataclass(frozen=True)
 class DlmsProfile:
     """What differs between DLMS meter families (addressing, objects, time)."""
 
@@ -154,7 +203,7 @@ class DlmsProfile:
     load_profile: Obis = LOAD_PROFILE_1
     load_profile_columns: tuple[AttributeDescriptor, ...] = LOAD_PROFILE_COLUMNS
     capture_period: int = 900
-    event_log: Obis = EVENT_LOG
+    event_logs: tuple[EventLogSpec, ...] = EVENT_LOGS  # read after the load profile
     registers: tuple[RegisterSpec, ...] = REGISTERS
     deviation: int = -180  # Turkey, UTC+3 (UTC = local + deviation)
     verified: bool = False
@@ -170,6 +219,7 @@ class DlmsProfile:
 _IDIS_ASSUMED = (
     "object layout: the IDIS / Blue Book logical names (REGISTERS), not captured",
     "load profile 1.0.99.1.0.255, 15 min, clock + status + indexes + V/I (assumed)",
+    "event logs 0.0.99.98.0/1.255 with the IDIS event codes (assumed)",
 )
 
 GENERIC = DlmsProfile(

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from osos.readings import IntervalRecord, ReadValue
 
-from .adapter import interval_records, read_value
+from .adapter import interval_records, log_events, read_value
 from .association import ClientSettings
 from .axdr import Data
 from .classes import ScalerUnit, capture_objects, clock_time, date_time_data, profile_rows
@@ -46,7 +46,7 @@ from .cosem import AttributeDescriptor, ClassId, RangeDescriptor, SelectiveAcces
 from .dates import DateTime
 from .errors import DlmsError
 from .link import Link
-from .meter_profiles import DlmsProfile, RegisterSpec
+from .meter_profiles import DlmsProfile, EventLogSpec, RegisterSpec
 from .security import FrameCounter
 from .xdlms import Result, result_name
 
@@ -83,6 +83,17 @@ class ReadResult:
     errors: list[str] = field(default_factory=list)
     transcript: list[tuple[str, bytes]] = field(default_factory=list)
     invocation_counter: int | None = None  # the last one the client used (None: unciphered)
+    events: list[tuple[dt.datetime, str]] = field(default_factory=list)  # the event logs'
+    event_logs_read: int = 0  # event-log buffers that answered (their events are in events)
+    event_frames: tuple[int, int] | None = None  # transcript[a:b]: the event-log exchanges
+
+    @property
+    def event_log_raw(self) -> bytes:
+        """The frames of the event-log reads, in wire order (what is stored with them)."""
+        if self.event_frames is None:
+            return b""
+        first, last = self.event_frames
+        return b"".join(frame for _direction, frame in self.transcript[first:last])
 
 
 Handler = Callable[[Event], None]
@@ -195,6 +206,8 @@ class DlmsReader:
             self._queue_register(spec, with_list)
         if self.plan.profile_from is not None:
             self._queue_profile(with_list)
+            for log in self.profile.event_logs:
+                self._queue_event_log(log)
         self._steps.append((self.client.release, self._expect(Released)))
         self._steps.append((self.client.disconnect, lambda event: None))
 
@@ -359,6 +372,65 @@ class DlmsReader:
         self.result.records.extend(r for r in records if low is None or r.end_at > low)
         self.result.errors.extend(notes)
         self.profile_chunks += 1
+
+    # -- event logs (after the profile, over its range)
+
+    def _queue_event_log(self, log: EventLogSpec) -> None:
+        """Capture objects, then the buffer by range in the profile's chunks; a meter that
+        lacks the log says so in a note and the session goes on."""
+        head = AttributeDescriptor(ClassId.PROFILE_GENERIC, log.obis, 3)
+
+        def issue_head() -> None:
+            self._event_frame(start=True)
+            self.client.get(head)
+
+        def on_head(event: Event) -> None:
+            self._event_frame()
+            if not isinstance(event, GetDone) or event.results[0].data is None:
+                error = event.results[0].error if isinstance(event, GetDone) else 0
+                self.result.errors.append(f"event log {log.obis}: {result_name(error)}")
+                return
+            columns = capture_objects(event.results[0].data)
+            buffer = AttributeDescriptor(ClassId.PROFILE_GENERIC, log.obis, 2)
+            self._steps.extendleft(
+                reversed(
+                    [
+                        (
+                            lambda r=r: self.client.get(buffer, r),  # type: ignore[misc]
+                            lambda e: self._on_event_buffer(e, log, columns),
+                        )
+                        for r in self._ranges()
+                    ]
+                )
+            )
+
+        self._steps.append((issue_head, on_head))
+
+    def _event_frame(self, *, start: bool = False) -> None:
+        """Mark the transcript's event-log frames: from the first request to the last answer."""
+        here = len(self.result.transcript)
+        if self.result.event_frames is None:
+            self.result.event_frames = (here, here)
+        elif not start:
+            self.result.event_frames = (self.result.event_frames[0], here)
+
+    def _on_event_buffer(
+        self, event: Event, log: EventLogSpec, columns: tuple[AttributeDescriptor, ...]
+    ) -> None:
+        self._event_frame()
+        if not isinstance(event, GetDone) or event.results[0].data is None:
+            error = event.results[0].error if isinstance(event, GetDone) else 0
+            self.result.errors.append(f"event log {log.obis}: {result_name(error)}")
+            return
+        try:
+            rows = profile_rows(event.results[0].data, columns, 0, self.profile.deviation)
+        except DlmsError as exc:
+            self.result.errors.append(f"event log {log.obis}: {exc}")
+            return
+        events, notes = log_events(rows, columns, log)
+        self.result.events.extend(events)
+        self.result.errors.extend(notes)
+        self.result.event_logs_read += 1
 
 
 __all__ = ["ActionDone", "ClockCheck", "DlmsReader", "ReadPlan", "ReadResult"]

@@ -18,7 +18,7 @@ from osos.timeutil import LOCAL_TZ, UTC
 from .capture import parse_capture
 from .datasets import DataSet
 from .errors import TimestampError
-from .eventlog import LogEntry, event_names
+from .eventlog import EVENT_LOG, LogEntry, event_names
 from .meter_profiles import MeterProfile
 from .profile import LoadProfile
 from .timestamps import format_vdew, parse_timestamp
@@ -113,12 +113,24 @@ def capture_readings(raw: bytes) -> CaptureReadings:
 
 
 def event_values(entries: Iterable[LogEntry], profile: MeterProfile) -> tuple[ReadValue, ...]:
-    """A P.98 answer as values to store with its bytes: ``P.98*k`` = ``name,sYYMMDDhhmmss``
-    for each event the entries' status words name (by the profile's bit table), in order."""
+    """A P.98 answer as values to store with its bytes (:func:`log_values`), each event the
+    entries' status words name by the profile's bit table, in order."""
+    events = [(e.at, name) for e in entries for name in event_names(e.status, profile.event_codes)]
+    return log_values(events, profile.event_log or EVENT_LOG)
+
+
+def log_values(
+    events: Iterable[tuple[dt.datetime, str]], address: str = EVENT_LOG
+) -> tuple[ReadValue, ...]:
+    """A meter's event log as stored, whatever the protocol (P.98 here, the DLMS event logs
+    too): ``P.98*k`` = ``name,sYYMMDDhhmmss`` (local time, seconds), k from 1 in the log's
+    order; ``osos.losses.events.log_events`` reads them back."""
     values: list[ReadValue] = []
-    for entry in entries:
-        for name in event_names(entry.status, profile.event_codes):
-            stamp = format_vdew(entry.at, seconds=True)
-            address = f"{profile.event_log or 'P.98'}*{len(values) + 1}"
-            values.append(ReadValue(address=address, value=f"{name},{stamp}", value_time=entry.at))
+    for at, name in events:
+        stamp = format_vdew(at, seconds=True)
+        values.append(
+            ReadValue(
+                address=f"{address}*{len(values) + 1}", value=f"{name},{stamp}", value_time=at
+            )
+        )
     return tuple(values)
