@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Final
 
 from osos.errors import InvalidInput
 from osos.obis import normalize_obis
@@ -23,6 +24,13 @@ def aware_utc(value: dt.datetime, what: str) -> dt.datetime:
     if value.tzinfo is None:
         raise InvalidInput(f"{what} {value!r} is naive: osos stores aware UTC times only")
     return value.astimezone(UTC)
+
+
+#: How far before the first interval end wanted an event-log read starts. The previous session
+#: read events up to its own moment but stored intervals only to the quarter before it: events
+#: between that moment and the next quarter end would fall between two reads. Events read twice
+#: are one finding (a finding is its point, kind and start).
+EVENT_LOG_LEAD: Final = dt.timedelta(minutes=15)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ from osos.protocol.iec62056_21.framing import ParityCodec
 from osos.protocol.iec62056_21.messages import DataMessage
 from osos.protocol.iec62056_21.profile import scan_profile
 from osos.protocol.iec62056_21.session import PROGRAMMING, READOUT, ClientSession
+from osos.readings import EVENT_LOG_LEAD
 from osos.timeutil import LOCAL_TZ, Clock, SystemClock
 from osos.transport.base import ReceiveTimeout, Transport, TransportError, loop_time
 
@@ -278,7 +279,8 @@ class MeterReader:
     async def _event_log(self, address: str) -> None:
         """The meter's event log over the profile's range (its covers, magnet, outages)."""
         assert self.request.profile_from is not None
-        args = event_log_request(self.request.profile_from, self.request.profile_to)
+        since = self.request.profile_from - EVENT_LOG_LEAD
+        args = event_log_request(since, self.request.profile_to)
         await self._send(self.session.send_read(address, args))
         event = await self._next("event log")
         if isinstance(event, ErrorReceived):

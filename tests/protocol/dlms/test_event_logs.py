@@ -22,6 +22,7 @@ from osos.protocol.dlms.meter_profiles import (
 )
 from osos.protocol.dlms.reader import ReadPlan
 from osos.protocol.iec62056_21.adapter import log_values
+from osos.readings import EVENT_LOG_LEAD
 from osos.simulator import Fleet
 from osos.simulator.faults import Fault
 from osos.simulator.tamper import MAGNET_MINUTES
@@ -102,3 +103,20 @@ async def test_the_reader_reads_both_logs_by_the_profiles_range() -> None:
         "event log 0.0.99.98.7.255: object-undefined"
     ]
     assert FRAUD_EVENT_LOG.obis.to_bytes() in result.event_log_raw
+
+
+async def test_the_event_logs_start_a_quarter_before_the_profile() -> None:
+    """The previous session read events up to its own moment but intervals only to the quarter
+    before it: an event between the two (here 10 minutes before ``profile_from``) is read now;
+    one before that quarter (the cover, 20 minutes before) is not read again."""
+    spec = dlms_spec()
+    since = NOW - dt.timedelta(hours=2)
+    async with Fleet([spec], clock=FixedClock(NOW)) as fleet:
+        fleet.set_fault(spec.serial, Fault.COVER_OPEN, since=since - dt.timedelta(minutes=20))
+        fleet.set_fault(spec.serial, Fault.MAGNETIC, since=since - dt.timedelta(minutes=10))
+        result = await read(
+            fleet.port(spec.serial), ClientSettings(), False, ReadPlan(profile_from=since)
+        )
+    assert dt.timedelta(minutes=15) == EVENT_LOG_LEAD
+    assert [name for _, name in result.events] == ["magnetic", "magnetic_end"]
+    assert result.events[0][0] == since - dt.timedelta(minutes=10)

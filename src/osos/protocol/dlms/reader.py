@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from osos.readings import IntervalRecord, ReadValue
+from osos.readings import EVENT_LOG_LEAD, IntervalRecord, ReadValue
 
 from .adapter import interval_records, log_events, read_value
 from .association import ClientSettings
@@ -341,10 +341,10 @@ class DlmsReader:
     def _buffer_item(self) -> AttributeDescriptor:
         return AttributeDescriptor(7, self.profile.load_profile, 2)
 
-    def _ranges(self) -> list[SelectiveAccess]:
-        """Range access from the last stored interval on, in chunks: what arrived whole is
-        kept when the line drops in a later chunk."""
-        start = (self.plan.profile_from or self.now) + dt.timedelta(seconds=1)
+    def _ranges(self, lead: dt.timedelta = dt.timedelta(0)) -> list[SelectiveAccess]:
+        """Range access from the last stored interval on (``lead`` earlier), in chunks: what
+        arrived whole is kept when the line drops in a later chunk."""
+        start = (self.plan.profile_from or self.now) - lead + dt.timedelta(seconds=1)
         end = self.plan.profile_to or self.now
         step = self.plan.profile_chunk or (end - start + dt.timedelta(seconds=1))
         dev = self.profile.deviation
@@ -399,7 +399,7 @@ class DlmsReader:
                             lambda r=r: self.client.get(buffer, r),  # type: ignore[misc]
                             lambda e: self._on_event_buffer(e, log, columns),
                         )
-                        for r in self._ranges()
+                        for r in self._ranges(EVENT_LOG_LEAD)
                     ]
                 )
             )
