@@ -34,14 +34,13 @@ from typing import Any
 
 import duckdb
 
-from osos.mdm import partitions
 from osos.mdm.bulk import monthly_bulk
 from osos.mdm.bulk_read import profile_table
 from osos.mdm.model import INTERVAL
 from osos.mdm.months import monthly_all
 from osos.runtime import Runtime
 from osos.settings import DatabaseSettings, Settings
-from osos.store import db
+from osos.store import db, partitions
 from osos.timeutil import month_bounds, month_start_before, to_local
 
 COLUMNS = ("meter_id", "end_at", "r1_8_0", "r2_8_0", "r5_8_0", "r8_8_0", "source", "version")

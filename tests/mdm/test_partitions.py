@@ -10,11 +10,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from osos.mdm import partitions
 from osos.mdm.upkeep import ValidationHook
 from osos.readings import IntervalRecord
 from osos.runtime import Runtime
-from osos.store import db
+from osos.store import db, partitions
 from osos.store.intervals import ProfileBatch, interval_tuple, store_profile, store_profiles
 from osos.timeutil import month_bounds
 from tests.factories import add_meter

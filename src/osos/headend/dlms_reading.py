@@ -38,7 +38,8 @@ from osos.protocol.dlms.hdlc import HdlcAddress
 from osos.protocol.dlms.link import HdlcLink, Link, WrapperLink
 from osos.protocol.dlms.meter_profiles import DlmsProfile, profile_by_key, profile_for
 from osos.protocol.dlms.mode_e import ModeE
-from osos.protocol.dlms.reader import DlmsReader, ReadPlan
+from osos.protocol.dlms.read_plan import ReadPlan
+from osos.protocol.dlms.reader import DlmsReader
 from osos.protocol.dlms.security import FrameCounter, Keys
 from osos.protocol.iec62056_21.adapter import log_values
 from osos.timeutil import Clock, SystemClock

@@ -107,3 +107,13 @@ def profile_gap(
     if start > end:
         return None
     return start, end
+
+
+def session_reads(purposes: set[str], profile: bool | None, has_profile: bool) -> tuple[bool, bool]:
+    """(profile, readout) this session reads. A water, gas or heat meter keeps no profile the
+    store takes: a profile asked of it (a dial-in's gap, ``osos read --profile-from``) is its
+    readout instead."""
+    want_profile = "profile" in purposes if profile is None else profile
+    if want_profile and not has_profile:
+        return False, True
+    return want_profile, "readout" in purposes

@@ -39,7 +39,7 @@ from osos.headend.config import (
 from osos.headend.flush import Released, SessionRecord, SessionStored, Started, flush_items
 from osos.headend.jobs import JobView, MeterTarget
 from osos.headend.locks import AdvisoryLocks, LocalLocks
-from osos.headend.plans import profile_gap
+from osos.headend.plans import profile_gap, session_reads
 from osos.headend.readplan import ReadOutcome, ReadRequest
 from osos.headend.records import prepare_dial_in, prepare_read_now
 from osos.headend.session_run import Crashed, deferred, first_line, report, run_link
@@ -260,12 +260,7 @@ class Scheduler:
         last_end: tuple[dt.datetime | None] | None,
     ) -> tuple[SessionRecord, MemorySink | None, ReadRequest]:
         purposes = {job.purpose for job in job_list}
-        want_profile = "profile" in purposes if profile is None else profile
-        readout = "readout" in purposes
-        if want_profile and not target.load_profile:
-            # A water, gas or heat meter keeps no profile the store takes: a profile asked of
-            # it (a dial-in's gap, ``osos read --profile-from``) is its readout instead.
-            want_profile, readout = False, True
+        want_profile, readout = session_reads(purposes, profile, target.load_profile)
         explicit = next(
             (j for j in job_list if j.purpose == "profile" and j.resume_from is not None), None
         )

@@ -19,12 +19,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from osos.domain import ReadSource
-from osos.mdm import bulk_store, determinants, partitions, vee
+from osos.mdm import bulk_store, determinants, vee
 from osos.mdm.model import INTERVAL
 from osos.mdm.validate import Finding
 from osos.regulation import settings_at
 from osos.runtime import Runtime
 from osos.settings import Settings, ValidationLimits
+from osos.store import partitions
 from osos.store.db import now as db_now
 from osos.store.db import transaction
 from osos.store.models import Meter, Readout, ServicePoint, profile_intervals

@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 
 from osos.channels import CHANNELS
 from osos.domain import DataSource
-from osos.mdm.partitions import DEFAULT, TABLE, partition_name
 from osos.store.db import TEMP_TABLES_KEY
 from osos.store.models import profile_intervals
+from osos.store.partitions import DEFAULT, TABLE, partition_name
 from osos.timeutil import UTC, month_start_before, period_of
 
 CHANNEL_COLUMNS: tuple[str, ...] = tuple(c.column for c in CHANNELS)

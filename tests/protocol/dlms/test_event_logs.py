@@ -20,7 +20,7 @@ from osos.protocol.dlms.meter_profiles import (
     STANDARD_EVENT_LOG,
     EventLogSpec,
 )
-from osos.protocol.dlms.reader import ReadPlan
+from osos.protocol.dlms.read_plan import ReadPlan
 from osos.protocol.iec62056_21.adapter import log_values
 from osos.readings import EVENT_LOG_LEAD
 from osos.simulator import Fleet

@@ -13,7 +13,8 @@ from osos.protocol.dlms.association import Authentication, ClientSettings
 from osos.protocol.dlms.hdlc import HdlcAddress
 from osos.protocol.dlms.link import HdlcLink, Link, WrapperLink
 from osos.protocol.dlms.meter_profiles import GENERIC, DlmsProfile
-from osos.protocol.dlms.reader import DlmsReader, ReadPlan, ReadResult
+from osos.protocol.dlms.read_plan import ReadPlan, ReadResult
+from osos.protocol.dlms.reader import DlmsReader
 from osos.protocol.dlms.security import Keys, MemoryFrameCounter
 from osos.simulator import Fleet, import_total
 from osos.timeutil import quarter_floor

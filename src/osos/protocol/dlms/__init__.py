@@ -25,7 +25,8 @@ from .hdlc import HdlcAddress, HdlcFrame, HdlcParameters
 from .link import HdlcLink, WrapperLink
 from .meter_profiles import GENERIC, PROFILES, DlmsProfile, profile_by_key, profile_for
 from .mode_e import ModeE
-from .reader import DlmsReader, ReadPlan, ReadResult
+from .read_plan import ReadPlan, ReadResult
+from .reader import DlmsReader
 from .security import FrameCounter, Keys, MemoryFrameCounter
 from .server import MeterServer, Policy
 from .wrapper import DEFAULT_PORT, WrapperFrame

@@ -21,9 +21,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from osos.readings import EVENT_LOG_LEAD, IntervalRecord, ReadValue
+from osos.readings import EVENT_LOG_LEAD
 
 from .adapter import interval_records, log_events, read_value
 from .association import ClientSettings
@@ -47,53 +46,11 @@ from .dates import DateTime
 from .errors import DlmsError
 from .link import Link
 from .meter_profiles import DlmsProfile, EventLogSpec, RegisterSpec
+from .read_plan import ClockCheck, ReadPlan, ReadResult
 from .security import FrameCounter
 from .xdlms import Result, result_name
 
 MULTIPLE_REFERENCES = 0x000200  # conformance bit 14: GET with-list
-
-
-@dataclass(frozen=True)
-class ReadPlan:
-    """What to read in one session. ``registers``: osos codes (None: the profile's whole
-    table); ``profile_from``: the last stored interval end (rows after it are read)."""
-
-    registers: tuple[str, ...] | None = None
-    clock: bool = True
-    max_drift: dt.timedelta | None = None  # set the clock when the drift exceeds this
-    profile_from: dt.datetime | None = None
-    profile_to: dt.datetime | None = None
-    profile_chunk: dt.timedelta | None = None  # one range GET per chunk (None: one for all)
-
-
-@dataclass(frozen=True)
-class ClockCheck:
-    meter_time: dt.datetime
-    head_end_time: dt.datetime
-    drift: dt.timedelta
-    set_to: dt.datetime | None = None
-    accepted: bool | None = None
-
-
-@dataclass
-class ReadResult:
-    values: list[ReadValue] = field(default_factory=list)
-    records: list[IntervalRecord] = field(default_factory=list)
-    clock: ClockCheck | None = None
-    errors: list[str] = field(default_factory=list)
-    transcript: list[tuple[str, bytes]] = field(default_factory=list)
-    invocation_counter: int | None = None  # the last one the client used (None: unciphered)
-    events: list[tuple[dt.datetime, str]] = field(default_factory=list)  # the event logs'
-    event_logs_read: int = 0  # event-log buffers that answered (their events are in events)
-    event_frames: tuple[int, int] | None = None  # transcript[a:b]: the event-log exchanges
-
-    @property
-    def event_log_raw(self) -> bytes:
-        """The frames of the event-log reads, in wire order (what is stored with them)."""
-        if self.event_frames is None:
-            return b""
-        first, last = self.event_frames
-        return b"".join(frame for _direction, frame in self.transcript[first:last])
 
 
 Handler = Callable[[Event], None]

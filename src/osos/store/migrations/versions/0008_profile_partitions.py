@@ -4,7 +4,7 @@ The existing table is renamed, a partitioned table with the same columns, primar
 (meter_id, end_at) and foreign keys takes its name, a partition per local month that holds rows
 and a default partition are created (each with a BRIN index on end_at), and the rows are copied
 over. Partitions ahead of the data
-are created by the upkeep (``osos.mdm.partitions``). Downgrade turns it back into one table.
+are created by the upkeep (``osos.store.partitions``). Downgrade turns it back into one table.
 
 Revision ID: 0008
 Revises: 0016
