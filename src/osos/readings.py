@@ -26,6 +26,18 @@ def aware_utc(value: dt.datetime, what: str) -> dt.datetime:
     return value.astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class ClockCheck:
+    """The meter's clock against the head-end's at one read, and the set that followed (any
+    protocol)."""
+
+    meter_time: dt.datetime
+    head_end_time: dt.datetime
+    drift: dt.timedelta
+    set_to: dt.datetime | None = None
+    accepted: bool | None = None
+
+
 #: How far before the first interval end wanted an event-log read starts. The previous session
 #: read events up to its own moment but stored intervals only to the quarter before it: events
 #: between that moment and the next quarter end would fall between two reads. Events read twice

@@ -13,10 +13,10 @@ from osos.domain import Protocol
 from osos.errors import ConfigError, NotFound
 from osos.headend.jobs import MeterTarget
 from osos.headend.plans import Backoff
-from osos.headend.readplan import ClockCheck, DlmsAccess, ReadRequest, Timeouts
+from osos.headend.readplan import DlmsAccess, ReadRequest, Timeouts
 from osos.protocol.dlms.association import MANAGEMENT_CLIENT, PUBLIC_CLIENT
 from osos.protocol.iec62056_21.meter_profiles import MeterProfile, profile_by_key
-from osos.readings import ReadValue
+from osos.readings import ClockCheck, ReadValue
 from osos.store.intervals import ProfileIngestResult
 from osos.store.secrets import MeterSecrets, is_sealed
 from osos.transport.base import Transport

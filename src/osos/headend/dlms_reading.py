@@ -20,7 +20,6 @@ import logging
 from osos.errors import DataRejected
 from osos.headend.identity import check_identity
 from osos.headend.readplan import (
-    ClockCheck,
     DlmsAccess,
     EventLogData,
     ProfileChunk,
@@ -42,6 +41,7 @@ from osos.protocol.dlms.read_plan import ReadPlan
 from osos.protocol.dlms.reader import DlmsReader
 from osos.protocol.dlms.security import FrameCounter, Keys
 from osos.protocol.iec62056_21.adapter import log_values
+from osos.readings import ClockCheck
 from osos.timeutil import Clock, SystemClock
 from osos.transport.base import Transport, TransportError, loop_time
 

@@ -24,7 +24,8 @@ from osos.headend import jobs
 from osos.headend.commlog import OK
 from osos.headend.jobs import JobView
 from osos.headend.plans import Backoff
-from osos.headend.readplan import ClockCheck, ReadOutcome
+from osos.headend.readplan import ReadOutcome
+from osos.readings import ClockCheck
 from osos.store.bulk import Row
 from osos.store.ingest import PreparedReadout, store_readouts
 from osos.store.intervals import ProfileBatch, ProfileIngestResult, store_profiles

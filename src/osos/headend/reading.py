@@ -22,7 +22,6 @@ import logging
 from osos.errors import DataRejected, ProtocolError
 from osos.headend.identity import check_identity
 from osos.headend.readplan import (
-    ClockCheck,
     EventLogData,
     ProfileChunk,
     ReadFailed,
@@ -62,7 +61,7 @@ from osos.protocol.iec62056_21.framing import ParityCodec
 from osos.protocol.iec62056_21.messages import DataMessage
 from osos.protocol.iec62056_21.profile import scan_profile
 from osos.protocol.iec62056_21.session import PROGRAMMING, READOUT, ClientSession
-from osos.readings import EVENT_LOG_LEAD
+from osos.readings import EVENT_LOG_LEAD, ClockCheck
 from osos.timeutil import LOCAL_TZ, Clock, SystemClock
 from osos.transport.base import ReceiveTimeout, Transport, TransportError, loop_time
 

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from osos.errors import CommunicationError
 from osos.protocol.iec62056_21.meter_profiles import MeterProfile
-from osos.readings import IntervalRecord, ReadValue
+from osos.readings import ClockCheck, IntervalRecord, ReadValue
 
 
 class ReadFailed(CommunicationError):
@@ -108,15 +108,6 @@ class ProfileChunk:
     requested_to: dt.datetime
     complete: bool
     errors: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ClockCheck:
-    meter_time: dt.datetime
-    head_end_time: dt.datetime
-    drift: dt.timedelta
-    set_to: dt.datetime | None = None
-    accepted: bool | None = None
 
 
 class ReadSink(Protocol):

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from osos.domain import ReadSource
 from osos.headend.flush import ProfilePart
-from osos.headend.readplan import ClockCheck, EventLogData, ProfileChunk, ReadoutData
-from osos.readings import ReadValue
+from osos.headend.readplan import EventLogData, ProfileChunk, ReadoutData
+from osos.readings import ClockCheck, ReadValue
 from osos.store.ingest import PreparedReadout, prepare_values
 from osos.store.intervals import interval_tuple
 from osos.timeutil import Clock, to_local

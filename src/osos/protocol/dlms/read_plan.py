@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from osos.readings import IntervalRecord, ReadValue
+from osos.readings import ClockCheck, IntervalRecord, ReadValue
 
 
 @dataclass(frozen=True)
@@ -20,15 +20,6 @@ class ReadPlan:
     profile_from: dt.datetime | None = None
     profile_to: dt.datetime | None = None
     profile_chunk: dt.timedelta | None = None  # one range GET per chunk (None: one for all)
-
-
-@dataclass(frozen=True)
-class ClockCheck:
-    meter_time: dt.datetime
-    head_end_time: dt.datetime
-    drift: dt.timedelta
-    set_to: dt.datetime | None = None
-    accepted: bool | None = None
 
 
 @dataclass

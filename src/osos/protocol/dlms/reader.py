@@ -22,7 +22,7 @@ import datetime as dt
 from collections import deque
 from collections.abc import Callable
 
-from osos.readings import EVENT_LOG_LEAD
+from osos.readings import EVENT_LOG_LEAD, ClockCheck
 
 from .adapter import interval_records, log_events, read_value
 from .association import ClientSettings
@@ -46,7 +46,7 @@ from .dates import DateTime
 from .errors import DlmsError
 from .link import Link
 from .meter_profiles import DlmsProfile, EventLogSpec, RegisterSpec
-from .read_plan import ClockCheck, ReadPlan, ReadResult
+from .read_plan import ReadPlan, ReadResult
 from .security import FrameCounter
 from .xdlms import Result, result_name
 
