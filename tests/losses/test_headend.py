@@ -3,9 +3,11 @@ from what it stored: the readout's event registers and the profile's phase value
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from osos.domain import Protocol
 from osos.headend.config import HeadendConfig
@@ -61,62 +63,55 @@ async def test_tampered_meters_read_by_the_head_end_are_found(sqlite_runtime: Ru
     assert saved.added == 5
 
 
+async def _read_tampered(runtime: Runtime, spec: MeterSpec, row: MeterRow) -> None:
+    """The head-end reads ``spec`` (registered as ``row``) once, its cover opened and a magnet
+    held to it at SINCE."""
+    clock = FixedClock(T0)
+    async with Fleet([spec], clock=clock) as fleet:
+        for fault in (Fault.COVER_OPEN, Fault.MAGNETIC):
+            fleet.set_fault(spec.serial, fault, since=SINCE)
+        add_meters(runtime, [dataclasses.replace(row, port=fleet.port(spec.serial))])
+        config = HeadendConfig(initial_backfill=dt.timedelta(hours=6))
+        results = await Scheduler(runtime, clock=clock, config=config).run_once()
+        assert [r.error for r in results] == [None], results
+
+
+def _event_log_findings(session: Session) -> Readout:
+    """The cover and magnet findings, both from one stored event log: that log."""
+    found, _saved = run_window(session, T0 - dt.timedelta(days=1), T0 + HOUR, LossLimits())
+    by_kind = {f.kind: f for f in found}
+    assert set(by_kind) == {Kind.TERMINAL_COVER, Kind.MAGNETIC}
+    cover, magnet = by_kind[Kind.TERMINAL_COVER], by_kind[Kind.MAGNETIC]
+    assert cover.start == cover.end == SINCE
+    assert cover.evidence["register"].startswith("P.98*")
+    assert cover.evidence["value"].startswith("terminal_cover,")
+    assert (magnet.start, magnet.end) == (SINCE, SINCE + dt.timedelta(minutes=MAGNET_MINUTES))
+    log = session.get(Readout, cover.readout_id)
+    assert log is not None and log.kind == "event_log" and magnet.readout_id == log.id
+    return log
+
+
 async def test_an_emh_meters_cover_and_magnet_come_from_its_p98_event_log(
     sqlite_runtime: Runtime,
 ) -> None:
     """EMH keeps its events in P.98, not the readout: the head-end reads the log after the
     profile, stores its bytes, and the findings point at them."""
-    clock = FixedClock(T0)
     spec = MeterSpec("12345502", family="emh-lzqj", seed=5, port=0, peak_w=30_000)
-    async with Fleet([spec], clock=clock) as fleet:
-        for fault in (Fault.COVER_OPEN, Fault.MAGNETIC):
-            fleet.set_fault(spec.serial, fault, since=SINCE)
-        row = MeterRow(spec.serial, flag=spec.meter_flag, port=fleet.port(spec.serial),
-                       password=spec.password)  # fmt: skip
-        add_meters(sqlite_runtime, [row])
-        config = HeadendConfig(initial_backfill=dt.timedelta(hours=6))
-        results = await Scheduler(sqlite_runtime, clock=clock, config=config).run_once()
-        assert [r.error for r in results] == [None], results
+    row = MeterRow(spec.serial, flag=spec.meter_flag, password=spec.password)
+    await _read_tampered(sqlite_runtime, spec, row)
     with transaction(sqlite_runtime.sessions) as session:
-        found, _saved = run_window(session, T0 - dt.timedelta(days=1), T0 + HOUR, LossLimits())
-        by_kind = {f.kind: f for f in found}
-        assert set(by_kind) == {Kind.TERMINAL_COVER, Kind.MAGNETIC}
-        cover, magnet = by_kind[Kind.TERMINAL_COVER], by_kind[Kind.MAGNETIC]
-        assert cover.start == cover.end == SINCE
-        assert cover.evidence["register"].startswith("P.98*")
-        assert cover.evidence["value"].startswith("terminal_cover,")
-        assert (magnet.start, magnet.end) == (SINCE, SINCE + dt.timedelta(minutes=MAGNET_MINUTES))
-        log = session.get(Readout, cover.readout_id)
-        assert log is not None and log.kind == "event_log" and b"P.98(" in log.raw
-        assert magnet.readout_id == cover.readout_id
+        assert b"P.98(" in _event_log_findings(session).raw
 
 
 async def test_a_dlms_meters_cover_and_magnet_come_from_its_event_logs(runtime: Runtime) -> None:
     """A DLMS meter keeps its events in the IDIS fraud detection log: the head-end reads the
     logs by range after the profile, stores their frames as one ``event_log`` response with
     the same ``P.98*k`` values as an IEC meter's, and the findings point at it."""
-    clock = FixedClock(T0)
     spec = MeterSpec("D7001", protocol="dlms", seed=8, port=0, peak_w=30_000)
-    async with Fleet([spec], clock=clock) as fleet:
-        for fault in (Fault.COVER_OPEN, Fault.MAGNETIC):
-            fleet.set_fault(spec.serial, fault, since=SINCE)
-        row = MeterRow(spec.serial, flag=spec.meter_flag, port=fleet.port(spec.serial),
-                       meter={"protocol": Protocol.DLMS})  # fmt: skip
-        add_meters(runtime, [row])
-        config = HeadendConfig(initial_backfill=dt.timedelta(hours=6))
-        results = await Scheduler(runtime, clock=clock, config=config).run_once()
-        assert [r.error for r in results] == [None], results
+    row = MeterRow(spec.serial, flag=spec.meter_flag, meter={"protocol": Protocol.DLMS})
+    await _read_tampered(runtime, spec, row)
     with transaction(runtime.sessions) as session:
-        found, _saved = run_window(session, T0 - dt.timedelta(days=1), T0 + HOUR, LossLimits())
-        by_kind = {f.kind: f for f in found}
-        assert set(by_kind) == {Kind.TERMINAL_COVER, Kind.MAGNETIC}
-        cover, magnet = by_kind[Kind.TERMINAL_COVER], by_kind[Kind.MAGNETIC]
-        assert cover.start == cover.end == SINCE
-        assert cover.evidence["register"].startswith("P.98*")
-        assert cover.evidence["value"].startswith("terminal_cover,")
-        assert (magnet.start, magnet.end) == (SINCE, SINCE + dt.timedelta(minutes=MAGNET_MINUTES))
-        log = session.get(Readout, cover.readout_id)
-        assert log is not None and log.kind == "event_log" and magnet.readout_id == log.id
+        log = _event_log_findings(session)
         fraud_log = FRAUD_LOG.to_bytes()  # the GET's logical name is in the stored frames
         assert fraud_log in log.raw and b"\x00\x00\x60\x0b\x01\xff" in log.raw
         session_raw = session.scalars(
