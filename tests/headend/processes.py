@@ -143,12 +143,24 @@ def kill(worker: subprocess.Popen[bytes]) -> None:
     worker.wait()
 
 
-def wait_until(check: Callable[[], bool], polls: int = 600, every: float = 0.2) -> bool:
-    for _ in range(polls):
-        if check():
-            return True
+def wait_until(
+    check: Callable[[], bool],
+    polls: int = 600,
+    every: float = 0.2,
+    progress: Callable[[], object] | None = None,
+) -> bool:
+    """Poll ``check``; give up after ``polls`` polls in which ``progress`` (when given) showed
+    no change, so a loaded machine that reads slowly still gets there and a stall still fails."""
+    quiet, seen = 0, progress() if progress else None
+    while not check():
+        if progress is not None and (now := progress()) != seen:
+            quiet, seen = 0, now
+        else:
+            quiet += 1
+        if quiet >= polls:
+            return False
         time.sleep(every)
-    return False
+    return True
 
 
 def scalar(engine: Engine, sql: str) -> int:

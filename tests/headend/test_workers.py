@@ -56,12 +56,16 @@ def test_three_workers_one_session_per_modem_also_when_one_is_killed(
     register(runtime, specs)
     url = runtime.settings.database.url
     engine = create_engine(url)
+
+    def done() -> int:
+        return scalar(engine, READOUTS_DONE)
+
     with fleet_process(specs, latency=0.05):
         workers = [start_worker(url, tmp_path) for _ in range(3)]
         try:
-            assert wait_until(lambda: scalar(engine, READOUTS_DONE) >= 30)
+            assert wait_until(lambda: done() >= 30)
             kill(workers[0])  # mid-run: its sessions die with it
-            assert wait_until(lambda: scalar(engine, READOUTS_DONE) == 300)
+            assert wait_until(lambda: done() == 300, progress=done)
             assert wait_until(lambda: scalar(engine, "SELECT count(*) FROM headend_workers") == 2)
         finally:
             for worker in workers:
@@ -77,6 +81,10 @@ def test_a_killed_headend_leaves_nothing_running_and_every_meter_is_read_once(
     register(runtime, specs)
     url = runtime.settings.database.url
     engine = create_engine(url)
+
+    def done() -> int:
+        return scalar(engine, READOUTS_DONE)
+
     interrupted = 0
     with fleet_process(specs, latency=0.3):
         for _ in range(3):  # killed mid-read, three times
@@ -87,7 +95,7 @@ def test_a_killed_headend_leaves_nothing_running_and_every_meter_is_read_once(
             interrupted += scalar(engine, STARTED)
         worker = start_worker(url, tmp_path)
         try:
-            assert wait_until(lambda: scalar(engine, READOUTS_DONE) == 40)
+            assert wait_until(lambda: done() == 40, progress=done)
         finally:
             stop(worker)
     logged = scalar(engine, "SELECT count(*) FROM comm_log WHERE outcome = 'interrupted'")
