@@ -1,0 +1,234 @@
+"""Retention of the raw bytes: whole months moved from ``readout_raw`` to one compressed file
+per month (:mod:`osos.store.raw_files`), and the check of every archived member.
+
+A month is archived in four steps, each safe to crash after:
+
+1. the file is written: the month's earlier file (if any) and the rows still in the table,
+   each readout once, to a temporary file, fsynced and renamed over ``raw-YYYY-MM.zip``;
+2. the file is read back: every member against the manifest and the digest its readout was
+   stored with;
+3. in one transaction, ``raw_archives`` records the file and the rows written are deleted;
+4. committed.
+
+A crash before 3 commits leaves every row in the table (and perhaps a file holding them too): a
+re-run writes the file again from both, each readout once. After the commit the month has no
+rows left, and a re-run has nothing to do. Bytes are never lost, never held twice once done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from osos.errors import RawUnavailable
+from osos.store import raw_files
+from osos.store.models import RawArchive, Readout, ReadoutRaw
+from osos.timeutil import add_months, month_bounds, period_of
+
+Progress = Callable[[str], None]
+PROGRESS_EVERY = 10_000  # members between two progress lines of one month
+DELETE_BATCH = 5_000  # ids per DELETE statement (one transaction for the month)
+
+
+def retention_cut(now: dt.datetime, months: int) -> str:
+    """The first month kept when ``months`` full months are kept before the current one."""
+    return period_of(add_months(now, -months))
+
+
+@dataclass(frozen=True)
+class MonthToArchive:
+    month: str
+    readouts: int
+    raw_bytes: int
+
+
+@dataclass(frozen=True)
+class MonthArchived:
+    month: str
+    path: Path
+    moved: int  # rows moved from the table
+    members: int  # readouts in the file now
+    file_bytes: int
+
+
+def pending(session: Session, before: str) -> list[MonthToArchive]:
+    """The months before ``before`` (YYYY-MM) that still have bytes in the table."""
+    month_bounds(before)  # refuses what is not a month
+    rows = session.execute(
+        select(ReadoutRaw.month, func.count(), func.sum(func.length(ReadoutRaw.raw)))
+        .where(ReadoutRaw.month < before)
+        .group_by(ReadoutRaw.month)
+        .order_by(ReadoutRaw.month)
+    )
+    return [MonthToArchive(m, n, int(size or 0)) for m, n, size in rows]
+
+
+def archive(
+    sessions: sessionmaker[Session],
+    directory: Path,
+    before: str,
+    *,
+    now: dt.datetime,
+    progress: Progress = lambda _text: None,
+) -> list[MonthArchived]:
+    """Archive every month before ``before`` (see the module text); :func:`pending` says
+    what this would move without moving it."""
+    with sessions() as session:
+        months = pending(session, before)
+    directory.mkdir(parents=True, exist_ok=True)
+    done = []
+    for index, month in enumerate(months, 1):
+        progress(f"{month.month} ({index}/{len(months)}): {month.readouts:,} readout(s), "
+                 f"{month.raw_bytes:,} bytes")  # fmt: skip
+        done.append(archive_month(sessions, directory, month.month, now=now, progress=progress))
+    return done
+
+
+def archive_month(
+    sessions: sessionmaker[Session],
+    directory: Path,
+    month: str,
+    *,
+    now: dt.datetime,
+    progress: Progress = lambda _text: None,
+) -> MonthArchived:
+    target = directory / raw_files.file_name(month)
+    moved: list[int] = []
+    with sessions() as session:
+        recorded = session.get(RawArchive, month)
+        earlier = Path(recorded.path) if recorded is not None else target
+        kept = raw_files.members(earlier) if earlier.exists() else iter(())
+        rows = _rows(session, month, moved, progress)
+        count = raw_files.write(target, _once(kept, rows))
+        _check_written(session, target, month)
+    with sessions.begin() as session:
+        _record(session, month, target, count, now)
+        _forget(session, month, moved)
+    progress(f"{month}: {len(moved):,} moved, {count:,} in {target}")
+    return MonthArchived(month, target, len(moved), count, target.stat().st_size)
+
+
+def _rows(
+    session: Session, month: str, moved: list[int], progress: Progress
+) -> Iterator[raw_files.Member]:
+    """The month's rows in id order, each checked against its readout's digest; their ids are
+    collected in ``moved`` as they are written."""
+    query = (
+        select(ReadoutRaw.readout_id, ReadoutRaw.raw, ReadoutRaw.sha256, Readout.raw_sha256)
+        .join(Readout, Readout.id == ReadoutRaw.readout_id)
+        .where(ReadoutRaw.month == month)
+        .order_by(ReadoutRaw.readout_id)
+        .execution_options(yield_per=1000)
+    )
+    for readout_id, raw, digest, stored in session.execute(query):
+        if not (digest == stored == hashlib.sha256(raw).hexdigest()):
+            raise RawUnavailable(f"readout {readout_id}: its bytes do not match their digest")
+        moved.append(readout_id)
+        if len(moved) % PROGRESS_EVERY == 0:
+            progress(f"{month}: {len(moved):,} written")
+        yield raw_files.Member(readout_id, stored, raw)
+
+
+def _once(
+    kept: Iterator[raw_files.Member], rows: Iterator[raw_files.Member]
+) -> Iterator[raw_files.Member]:
+    """The earlier file's members, then the rows not already in it (a crash after the rename
+    left both): each readout once; the same id with other bytes is refused."""
+    earlier: dict[int, str] = {}
+    for member in kept:
+        earlier[member.readout_id] = member.sha256
+        yield member
+    for member in rows:
+        if member.readout_id not in earlier:
+            yield member
+        elif earlier[member.readout_id] != member.sha256:
+            raise RawUnavailable(f"readout {member.readout_id}: archived with other bytes")
+
+
+def _check_written(session: Session, path: Path, month: str) -> None:
+    """The new file read back: whole, and holding every readout of the month whose bytes
+    are not in the table, with the digest it was stored with."""
+    listed, problems = raw_files.check(path)
+    problems += _against_store(session, month, listed, path)
+    if problems:
+        shown = "; ".join(problems[:5])
+        raise RawUnavailable(f"{path} failed its check, nothing deleted: {shown}")
+
+
+def _against_store(session: Session, month: str, listed: dict[int, str], path: Path) -> list[str]:
+    """Problems of a file's manifest against the store: members whose readout has another
+    digest (or none), and readouts of the month with bytes neither in the table nor the file."""
+    problems = []
+    low, high = month_bounds(month)
+    digests = dict(
+        session.execute(
+            select(Readout.id, Readout.raw_sha256).where(
+                Readout.read_at >= low, Readout.read_at < high
+            )
+        ).tuples()
+    )
+    for readout_id, digest in listed.items():
+        if digests.get(readout_id) != digest:
+            problems.append(f"{path}: readout {readout_id} has another digest in the store")
+    in_table = set(session.scalars(select(ReadoutRaw.readout_id).where(ReadoutRaw.month == month)))
+    lost = sorted(set(digests) - set(listed) - in_table)
+    problems += [f"readout {i} of {month}: bytes neither in the table nor in {path}" for i in lost]
+    return problems
+
+
+def _record(session: Session, month: str, path: Path, members: int, now: dt.datetime) -> None:
+    record = session.get(RawArchive, month)
+    if record is None:
+        record = RawArchive(month=month)
+        session.add(record)
+    record.path, record.members = str(path.resolve()), members
+    record.file_sha256, record.archived_at = raw_files.sha256_of(path), now
+
+
+def _forget(session: Session, month: str, ids: Sequence[int]) -> None:
+    """The archived rows out of the table (the caller's one transaction)."""
+    for start in range(0, len(ids), DELETE_BATCH):
+        chunk = ids[start : start + DELETE_BATCH]
+        session.execute(
+            delete(ReadoutRaw).where(ReadoutRaw.month == month, ReadoutRaw.readout_id.in_(chunk))
+        )
+
+
+@dataclass(frozen=True)
+class Verified:
+    files: int
+    members: int
+    problems: tuple[str, ...]
+
+
+def verify(
+    session: Session, directory: Path | None = None, progress: Progress = lambda _text: None
+) -> Verified:
+    """Every archived member against the digest its readout was stored with. The recorded
+    files, or (``directory``) the month files found there, for archives that were moved."""
+    records = {r.month: Path(r.path) for r in session.scalars(select(RawArchive))}
+    if directory is not None:
+        found = {p.name.removeprefix("raw-").removesuffix(".zip"): p
+                 for p in sorted(directory.glob(raw_files.file_name("*")))}  # fmt: skip
+        records = {m: found.get(m, directory / raw_files.file_name(m)) for m in records} | found
+    problems: list[str] = []
+    members = 0
+    for month, path in sorted(records.items()):
+        if not path.exists():
+            problems.append(f"{month}: {path} is missing")
+            continue
+        try:
+            listed, found_problems = raw_files.check(path)
+        except RawUnavailable as exc:
+            problems.append(str(exc))
+            continue
+        problems += found_problems + _against_store(session, month, listed, path)
+        members += len(listed)
+        progress(f"{month}: {len(listed):,} member(s) checked in {path}")
+    return Verified(len(records), members, tuple(problems))
