@@ -166,13 +166,10 @@ def _against_store(session: Session, month: str, listed: dict[int, str], path: P
     digest (or none), and readouts of the month with bytes neither in the table nor the file."""
     problems = []
     low, high = month_bounds(month)
-    digests = dict(
-        session.execute(
-            select(Readout.id, Readout.raw_sha256).where(
-                Readout.read_at >= low, Readout.read_at < high
-            )
-        ).tuples()
+    query = select(Readout.id, Readout.raw_sha256).where(
+        Readout.read_at >= low, Readout.read_at < high
     )
+    digests: dict[int, str] = {readout_id: digest for readout_id, digest in session.execute(query)}
     for readout_id, digest in listed.items():
         if digests.get(readout_id) != digest:
             problems.append(f"{path}: readout {readout_id} has another digest in the store")

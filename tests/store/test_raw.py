@@ -1,0 +1,259 @@
+"""Raw bytes in their own table and their archive: written with the readout, moved month by
+month to a zip, still read back exactly by raw_of; crashes at each step lose nothing and store
+nothing twice; verify finds a corrupted member. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from osos.cli import app
+from osos.domain import ReadSource
+from osos.errors import RawUnavailable
+from osos.runtime import Runtime
+from osos.store import raw_archive, raw_files
+from osos.store.ingest import store_readout
+from osos.store.models import RawArchive, Readout, ReadoutRaw
+from osos.store.raw import raw_of
+from osos.timeutil import UTC
+from tests.factories import add_meter
+
+# local months: 2025-01 twice, 2025-03 (22:30 UTC on 28 February is 01:30 on 1 March in
+# Istanbul), 2025-04; the archive below moves the months before 2025-04
+READS = (
+    dt.datetime(2025, 1, 10, 8, 0, tzinfo=UTC),
+    dt.datetime(2025, 1, 31, 20, 59, tzinfo=UTC),
+    dt.datetime(2025, 2, 28, 22, 30, tzinfo=UTC),
+    dt.datetime(2025, 4, 2, 9, 0, tzinfo=UTC),
+)
+NOW = dt.datetime(2025, 4, 20, tzinfo=UTC)
+
+
+def _raw(n: int) -> bytes:
+    """Distinct bytes of every value 0–255, so nothing survives that is not kept exactly."""
+    return bytes(range(256)) + f"/MSY5<1>C520\r\n1.8.0({n:010d}*kWh)\r\n!\r\n".encode() * 20
+
+
+def _store(runtime: Runtime) -> dict[int, bytes]:
+    stored = {}
+    with runtime.sessions.begin() as session:
+        meter = add_meter(session, "RAW1")
+        for n, at in enumerate(READS):
+            raw = _raw(n)
+            readout = store_readout(
+                session, meter_id=meter.id, read_at=at, raw=raw, values=[], source=ReadSource.INGEST
+            )
+            stored[readout.readout_id] = raw
+    return stored
+
+
+def _table(session: Session) -> dict[str, int]:
+    rows = session.execute(select(ReadoutRaw.month, func.count()).group_by(ReadoutRaw.month))
+    return {month: count for month, count in rows}
+
+
+def _all_back(runtime: Runtime, stored: dict[int, bytes]) -> None:
+    with runtime.sessions() as session:
+        for readout_id, raw in stored.items():
+            found = raw_of(session, readout_id)
+            assert found is not None and found.raw == raw, readout_id
+
+
+def _archive(
+    runtime: Runtime, folder: Path, before: str = "2025-04"
+) -> list[raw_archive.MonthArchived]:
+    return raw_archive.archive(runtime.sessions, folder, before, now=NOW)
+
+
+def _problems(runtime: Runtime, folder: Path | None = None) -> tuple[str, ...]:
+    with runtime.sessions() as session:
+        return raw_archive.verify(session, folder).problems
+
+
+def test_written_with_the_readout_month_local(runtime: Runtime) -> None:
+    stored = _store(runtime)
+    with runtime.sessions() as session:
+        assert _table(session) == {"2025-01": 2, "2025-03": 1, "2025-04": 1}
+        first = raw_of(session, min(stored))
+        assert first is not None and first.archive is None and first.month == "2025-01"
+        assert raw_of(session, max(stored) + 1) is None  # no such readout
+
+
+def test_round_trip_through_the_archive(runtime: Runtime, tmp_path: Path) -> None:
+    stored = _store(runtime)
+    done = _archive(runtime, tmp_path)
+    assert [(d.month, d.moved, d.members) for d in done] == [
+        ("2025-01", 2, 2),
+        ("2025-03", 1, 1),
+    ]
+    with runtime.sessions() as session:
+        assert _table(session) == {"2025-04": 1}  # the month kept
+        records = {r.month: r.members for r in session.scalars(select(RawArchive))}
+        assert records == {"2025-01": 2, "2025-03": 1}
+        oldest = raw_of(session, min(stored))
+        assert oldest is not None and oldest.archive == tmp_path / "raw-2025-01.zip"
+    _all_back(runtime, stored)
+    with zipfile.ZipFile(tmp_path / "raw-2025-01.zip") as archive:
+        ids = sorted(stored)[:2]
+        assert archive.namelist() == [str(ids[0]), str(ids[1]), "MANIFEST.tsv"]
+        assert archive.read(str(ids[1])) == stored[ids[1]]
+    assert _archive(runtime, tmp_path) == []  # nothing left before 2025-04
+    assert _problems(runtime, tmp_path) == ()
+
+
+def test_a_late_readout_of_an_archived_month_joins_its_file(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    stored = _store(runtime)
+    _archive(runtime, tmp_path)
+    with runtime.sessions.begin() as session:
+        meter_id = session.scalars(select(Readout.meter_id)).first()
+        assert meter_id is not None
+        late = store_readout(
+            session, meter_id=meter_id, read_at=dt.datetime(2025, 1, 20, tzinfo=UTC),
+            raw=b"late hand-held capture", values=[], source=ReadSource.INGEST,
+        )  # fmt: skip
+    stored[late.readout_id] = b"late hand-held capture"
+    (done,) = _archive(runtime, tmp_path)
+    assert (done.month, done.moved, done.members) == ("2025-01", 1, 3)
+    _all_back(runtime, stored)
+
+
+def test_dry_run_changes_nothing(runtime: Runtime, tmp_path: Path) -> None:
+    _store(runtime)
+    folder = tmp_path / "archive"
+    result = CliRunner().invoke(
+        app, ["raw", "archive", "--before", "2025-04", "--dir", str(folder), "--dry-run"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2025-01: would move 2 readout(s)" in result.output
+    assert "2025-03: would move 1 readout(s)" in result.output
+    assert "2025-04: would" not in result.output
+    assert not folder.exists()
+    with runtime.sessions() as session:
+        assert _table(session) == {"2025-01": 2, "2025-03": 1, "2025-04": 1}
+        assert session.scalar(select(func.count()).select_from(RawArchive)) == 0
+
+
+def test_the_retention_decides_without_before(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _store(runtime)
+    assert raw_archive.retention_cut(NOW, 24) == "2023-04"
+    assert raw_archive.retention_cut(NOW, 1) == "2025-03"
+    monkeypatch.setenv("OSOS_RAW_RETENTION_MONTHS", "1")
+    result = CliRunner().invoke(app, ["raw", "archive", "--dir", str(tmp_path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    # the system clock's now is long after 2025: every month of the test is past retention
+    assert "2025-01" in result.output and "2025-04" in result.output
+
+
+class Crash(Exception):
+    pass
+
+
+def _crash_after(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make raw_archive's step ``name`` raise once, after it ran."""
+    original = getattr(raw_archive, name)
+
+    def crashing(*args: object, **kwargs: object) -> None:
+        original(*args, **kwargs)
+        monkeypatch.setattr(raw_archive, name, original)
+        raise Crash(name)
+
+    monkeypatch.setattr(raw_archive, name, crashing)
+
+
+@pytest.mark.parametrize("step", ["_check_written", "_forget"])
+def test_a_crash_then_a_rerun_keeps_every_byte_once(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """``_check_written``: the file is written and renamed, no row deleted yet; ``_forget``:
+    the rows were deleted in the transaction that then fails."""
+    stored = _store(runtime)
+    _crash_after(monkeypatch, step)
+    with pytest.raises(Crash):
+        _archive(runtime, tmp_path)
+    assert (tmp_path / "raw-2025-01.zip").exists()  # the first month's file is there …
+    with runtime.sessions() as session:  # … and every row still is too
+        assert _table(session) == {"2025-01": 2, "2025-03": 1, "2025-04": 1}
+        assert session.scalar(select(func.count()).select_from(RawArchive)) == 0
+    _all_back(runtime, stored)
+    done = _archive(runtime, tmp_path)
+    assert [(d.month, d.moved, d.members) for d in done] == [
+        ("2025-01", 2, 2),  # each readout once, not the file's two plus the table's two
+        ("2025-03", 1, 1),
+    ]
+    _all_back(runtime, stored)
+    assert _problems(runtime) == ()
+
+
+def test_a_crash_between_months_resumes_at_the_next(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = _store(runtime)
+
+    def progress(text: str) -> None:
+        if text.startswith("2025-03 ("):  # the first month committed, the second not begun
+            raise Crash(text)
+
+    with pytest.raises(Crash):
+        raw_archive.archive(runtime.sessions, tmp_path, "2025-04", now=NOW, progress=progress)
+    with runtime.sessions() as session:
+        assert _table(session) == {"2025-03": 1, "2025-04": 1}
+    first = (tmp_path / "raw-2025-01.zip").read_bytes()
+    done = _archive(runtime, tmp_path)
+    assert [d.month for d in done] == ["2025-03"]
+    assert (tmp_path / "raw-2025-01.zip").read_bytes() == first
+    _all_back(runtime, stored)
+
+
+def _corrupt(path: Path, readout_id: int) -> None:
+    """Rewrite the file with one member's bytes changed (its manifest line kept)."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members[str(readout_id)] = members[str(readout_id)][:-1] + b"?"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def test_verify_finds_a_corrupted_member(runtime: Runtime, tmp_path: Path) -> None:
+    stored = _store(runtime)
+    _archive(runtime, tmp_path)
+    victim = min(stored)
+    ok = CliRunner().invoke(app, ["raw", "verify"])
+    assert ok.exit_code == 0 and "verified 2 file(s), 3 member(s): all match" in ok.output
+    _corrupt(tmp_path / "raw-2025-01.zip", victim)
+    bad = CliRunner().invoke(app, ["raw", "verify", "--dir", str(tmp_path)])
+    assert bad.exit_code == 1
+    assert f"readout {victim} does not match its sha256" in bad.output
+    assert "1 problem(s)" in bad.output
+    with runtime.sessions() as session, pytest.raises(RawUnavailable):
+        raw_of(session, victim)
+
+
+def test_verify_finds_a_missing_file(runtime: Runtime, tmp_path: Path) -> None:
+    _store(runtime)
+    _archive(runtime, tmp_path)
+    (tmp_path / "raw-2025-03.zip").unlink()
+    problems = _problems(runtime)
+    assert len(problems) == 1 and "raw-2025-03.zip is missing" in problems[0]
+
+
+def test_the_file_check_reads_every_member(tmp_path: Path) -> None:
+    path = tmp_path / raw_files.file_name("2025-01")
+    members = [raw_files.Member(7, "0" * 64, b"x"), raw_files.Member(9, "1" * 64, b"y")]
+    assert raw_files.write(path, members) == 2
+    listed, problems = raw_files.check(path)
+    assert listed == {7: "0" * 64, 9: "1" * 64} and len(problems) == 2  # digests are wrong
+    with pytest.raises(RawUnavailable):
+        raw_files.write(path, [*members, members[0]])  # one readout twice is refused
+    assert raw_files.manifest(path) == listed  # the refused write left the file as it was
+    assert not list(tmp_path.glob("*.tmp"))
