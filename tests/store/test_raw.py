@@ -5,7 +5,8 @@ nothing twice; verify finds a corrupted member. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
+import lzma
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -97,12 +98,13 @@ def test_round_trip_through_the_archive(runtime: Runtime, tmp_path: Path) -> Non
         records = {r.month: r.members for r in session.scalars(select(RawArchive))}
         assert records == {"2025-01": 2, "2025-03": 1}
         oldest = raw_of(session, min(stored))
-        assert oldest is not None and oldest.archive == tmp_path / "raw-2025-01.zip"
+        assert oldest is not None and oldest.archive == tmp_path / "raw-2025-01.tar.xz"
     _all_back(runtime, stored)
-    with zipfile.ZipFile(tmp_path / "raw-2025-01.zip") as archive:
+    with tarfile.open(tmp_path / "raw-2025-01.tar.xz", "r:xz") as archive:  # a plain tar.xz
         ids = sorted(stored)[:2]
-        assert archive.namelist() == [str(ids[0]), str(ids[1]), "MANIFEST.tsv"]
-        assert archive.read(str(ids[1])) == stored[ids[1]]
+        assert archive.getnames() == [str(ids[0]), str(ids[1]), "MANIFEST.tsv"]
+        member = archive.extractfile(str(ids[1]))
+        assert member is not None and member.read() == stored[ids[1]]
     assert _archive(runtime, tmp_path) == []  # nothing left before 2025-04
     assert _problems(runtime, tmp_path) == ()
 
@@ -180,7 +182,7 @@ def test_a_crash_then_a_rerun_keeps_every_byte_once(
     _crash_after(monkeypatch, step)
     with pytest.raises(Crash):
         _archive(runtime, tmp_path)
-    assert (tmp_path / "raw-2025-01.zip").exists()  # the first month's file is there …
+    assert (tmp_path / "raw-2025-01.tar.xz").exists()  # the first month's file is there …
     with runtime.sessions() as session:  # … and every row still is too
         assert _table(session) == {"2025-01": 2, "2025-03": 1, "2025-04": 1}
         assert session.scalar(select(func.count()).select_from(RawArchive)) == 0
@@ -207,21 +209,26 @@ def test_a_crash_between_months_resumes_at_the_next(
         raw_archive.archive(runtime.sessions, tmp_path, "2025-04", now=NOW, progress=progress)
     with runtime.sessions() as session:
         assert _table(session) == {"2025-03": 1, "2025-04": 1}
-    first = (tmp_path / "raw-2025-01.zip").read_bytes()
+    first = (tmp_path / "raw-2025-01.tar.xz").read_bytes()
     done = _archive(runtime, tmp_path)
     assert [d.month for d in done] == ["2025-03"]
-    assert (tmp_path / "raw-2025-01.zip").read_bytes() == first
+    assert (tmp_path / "raw-2025-01.tar.xz").read_bytes() == first
     _all_back(runtime, stored)
 
 
 def _corrupt(path: Path, readout_id: int) -> None:
-    """Rewrite the file with one member's bytes changed (its manifest line kept)."""
-    with zipfile.ZipFile(path) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
+    """Rewrite the file with one member's bytes changed (its manifest line kept, the xz
+    streams whole): only the digests can tell."""
+    with tarfile.open(path, "r:xz") as archive:
+        members = {m.name: archive.extractfile(m).read() for m in archive}  # type: ignore[union-attr]
     members[str(readout_id)] = members[str(readout_id)][:-1] + b"?"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+    with path.open("wb") as handle:
         for name, data in members.items():
-            archive.writestr(name, data)
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            body = info.tobuf(tarfile.USTAR_FORMAT) + data + b"\0" * (-len(data) % 512)
+            handle.write(lzma.compress(body))
+        handle.write(lzma.compress(b"\0" * 1024))
 
 
 def test_verify_finds_a_corrupted_member(runtime: Runtime, tmp_path: Path) -> None:
@@ -230,30 +237,50 @@ def test_verify_finds_a_corrupted_member(runtime: Runtime, tmp_path: Path) -> No
     victim = min(stored)
     ok = CliRunner().invoke(app, ["raw", "verify"])
     assert ok.exit_code == 0 and "verified 2 file(s), 3 member(s): all match" in ok.output
-    _corrupt(tmp_path / "raw-2025-01.zip", victim)
+    _corrupt(tmp_path / "raw-2025-01.tar.xz", victim)
     bad = CliRunner().invoke(app, ["raw", "verify", "--dir", str(tmp_path)])
     assert bad.exit_code == 1
     assert f"readout {victim} does not match its sha256" in bad.output
-    assert "1 problem(s)" in bad.output
+    assert "blocks differ from the ones recorded" in bad.output  # the file was rewritten
+    assert "2 problem(s)" in bad.output
     with runtime.sessions() as session, pytest.raises(RawUnavailable):
         raw_of(session, victim)
+
+
+def test_verify_finds_a_damaged_file(runtime: Runtime, tmp_path: Path) -> None:
+    stored = _store(runtime)
+    _archive(runtime, tmp_path)
+    path = tmp_path / "raw-2025-01.tar.xz"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0xFF  # one bit flip inside the first block's stream
+    path.write_bytes(bytes(data))
+    problems = _problems(runtime)
+    assert len(problems) == 1 and "raw-2025-01.tar.xz: block at 0 unreadable" in problems[0]
+    with runtime.sessions() as session, pytest.raises(RawUnavailable):
+        raw_of(session, min(stored))
 
 
 def test_verify_finds_a_missing_file(runtime: Runtime, tmp_path: Path) -> None:
     _store(runtime)
     _archive(runtime, tmp_path)
-    (tmp_path / "raw-2025-03.zip").unlink()
+    (tmp_path / "raw-2025-03.tar.xz").unlink()
     problems = _problems(runtime)
-    assert len(problems) == 1 and "raw-2025-03.zip is missing" in problems[0]
+    assert len(problems) == 1 and "raw-2025-03.tar.xz is missing" in problems[0]
 
 
-def test_the_file_check_reads_every_member(tmp_path: Path) -> None:
+def test_the_file_is_read_back_block_by_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(raw_files, "BLOCK", 2)
     path = tmp_path / raw_files.file_name("2025-01")
-    members = [raw_files.Member(7, "0" * 64, b"x"), raw_files.Member(9, "1" * 64, b"y")]
-    assert raw_files.write(path, members) == 2
-    listed, problems = raw_files.check(path)
-    assert listed == {7: "0" * 64, 9: "1" * 64} and len(problems) == 2  # digests are wrong
+    members = [raw_files.Member(i, "0" * 64, b"x%d" % i) for i in (3, 5, 8, 13, 21)]
+    blocks = raw_files.write(path, members)
+    assert [b.first_id for b in blocks] == [3, 8, 21, -1]  # -1: the manifest's block
+    assert raw_files.read_block(path, blocks[1].offset, blocks[1].length) == {
+        "8": b"x8", "13": b"x13"
+    }  # fmt: skip
+    listed, walked, problems = raw_files.check(path)
+    assert walked == blocks and sorted(listed) == [3, 5, 8, 13, 21]
+    assert len(problems) == 5  # the digests given were wrong
     with pytest.raises(RawUnavailable):
-        raw_files.write(path, [*members, members[0]])  # one readout twice is refused
+        raw_files.write(path, [*members, members[0]])  # out of order (or twice) is refused
     assert raw_files.manifest(path) == listed  # the refused write left the file as it was
     assert not list(tmp_path.glob("*.tmp"))

@@ -16,7 +16,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-DIR_HELP = "Folder of the month files raw-YYYY-MM.zip (default: $OSOS_HOME/raw-archive)."
+DIR_HELP = "Folder of the month files raw-YYYY-MM.tar.xz (default: $OSOS_HOME/raw-archive)."
 
 
 @app.command()
@@ -31,7 +31,7 @@ def archive(
     directory: Path | None = typer.Option(None, "--dir", help=DIR_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would move; change nothing."),
 ) -> None:
-    """Move the raw bytes of whole months out of the database, one zip file per month.
+    """Move the raw bytes of whole months out of the database, one tar.xz file per month.
 
     One member per readout, named by its id, and a MANIFEST.tsv of sha256 digests. The file
     is written, fsynced, renamed and read back before the rows are deleted in one

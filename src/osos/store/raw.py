@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from osos.errors import RawUnavailable
 from osos.store import raw_files
-from osos.store.models import RawArchive, Readout, ReadoutRaw
+from osos.store.models import RawArchive, RawArchiveBlock, Readout, ReadoutRaw
 from osos.timeutil import period_of
 
 
@@ -77,7 +77,17 @@ def raw_of(session: Session, readout_id: int) -> RawTranscript | None:
     if record is None:
         raise RawUnavailable(f"readout {readout_id}: no bytes stored and {month} not archived")
     path = Path(record.path)
-    data = raw_files.read_member(path, readout_id)
+    block = session.execute(
+        select(RawArchiveBlock.offset, RawArchiveBlock.length)
+        .where(
+            RawArchiveBlock.month == month,
+            RawArchiveBlock.first_id >= 0,
+            RawArchiveBlock.first_id <= readout_id,
+        )
+        .order_by(RawArchiveBlock.first_id.desc())
+        .limit(1)
+    ).first()
+    data = None if block is None else raw_files.read_block(path, *block).get(str(readout_id))
     if data is None:
         raise RawUnavailable(f"readout {readout_id}: not in {path}")
     if hashlib.sha256(data).hexdigest() != readout.raw_sha256:

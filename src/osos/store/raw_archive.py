@@ -4,7 +4,7 @@ per month (:mod:`osos.store.raw_files`), and the check of every archived member.
 A month is archived in four steps, each safe to crash after:
 
 1. the file is written: the month's earlier file (if any) and the rows still in the table,
-   each readout once, to a temporary file, fsynced and renamed over ``raw-YYYY-MM.zip``;
+   each readout once, to a temporary file, fsynced and renamed over ``raw-YYYY-MM.tar.xz``;
 2. the file is read back: every member against the manifest and the digest its readout was
    stored with;
 3. in one transaction, ``raw_archives`` records the file and the rows written are deleted;
@@ -19,16 +19,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from osos.errors import RawUnavailable
 from osos.store import raw_files
-from osos.store.models import RawArchive, Readout, ReadoutRaw
+from osos.store.models import RawArchive, RawArchiveBlock, Readout, ReadoutRaw
 from osos.timeutil import add_months, month_bounds, period_of
 
 Progress = Callable[[str], None]
@@ -105,10 +107,10 @@ def archive_month(
         earlier = Path(recorded.path) if recorded is not None else target
         kept = raw_files.members(earlier) if earlier.exists() else iter(())
         rows = _rows(session, month, moved, progress)
-        count = raw_files.write(target, _once(kept, rows))
-        _check_written(session, target, month)
+        raw_files.write(target, _merged(kept, rows))
+        count, blocks = _check_written(session, target, month)
     with sessions.begin() as session:
-        _record(session, month, target, count, now)
+        _record(session, month, target, count, blocks, now)
         _forget(session, month, moved)
     progress(f"{month}: {len(moved):,} moved, {count:,} in {target}")
     return MonthArchived(month, target, len(moved), count, target.stat().st_size)
@@ -135,30 +137,28 @@ def _rows(
         yield raw_files.Member(readout_id, stored, raw)
 
 
-def _once(
+def _merged(
     kept: Iterator[raw_files.Member], rows: Iterator[raw_files.Member]
 ) -> Iterator[raw_files.Member]:
-    """The earlier file's members, then the rows not already in it (a crash after the rename
-    left both): each readout once; the same id with other bytes is refused."""
-    earlier: dict[int, str] = {}
-    for member in kept:
-        earlier[member.readout_id] = member.sha256
-        yield member
-    for member in rows:
-        if member.readout_id not in earlier:
-            yield member
-        elif earlier[member.readout_id] != member.sha256:
-            raise RawUnavailable(f"readout {member.readout_id}: archived with other bytes")
+    """The earlier file's members and the table's rows merged in id order, each readout once
+    (a crash after the rename left both); the same id with other bytes is refused."""
+    by_id = heapq.merge(kept, rows, key=lambda m: m.readout_id)
+    for _readout_id, group in itertools.groupby(by_id, key=lambda m: m.readout_id):
+        first, *others = group
+        if any(other.sha256 != first.sha256 for other in others):
+            raise RawUnavailable(f"readout {first.readout_id}: archived with other bytes")
+        yield first
 
 
-def _check_written(session: Session, path: Path, month: str) -> None:
+def _check_written(session: Session, path: Path, month: str) -> tuple[int, list[raw_files.Block]]:
     """The new file read back: whole, and holding every readout of the month whose bytes
-    are not in the table, with the digest it was stored with."""
-    listed, problems = raw_files.check(path)
+    are not in the table, with the digest it was stored with; (its members, its blocks)."""
+    listed, blocks, problems = raw_files.check(path)
     problems += _against_store(session, month, listed, path)
     if problems:
         shown = "; ".join(problems[:5])
         raise RawUnavailable(f"{path} failed its check, nothing deleted: {shown}")
+    return len(listed), blocks
 
 
 def _against_store(session: Session, month: str, listed: dict[int, str], path: Path) -> list[str]:
@@ -179,13 +179,28 @@ def _against_store(session: Session, month: str, listed: dict[int, str], path: P
     return problems
 
 
-def _record(session: Session, month: str, path: Path, members: int, now: dt.datetime) -> None:
+def _record(
+    session: Session,
+    month: str,
+    path: Path,
+    members: int,
+    blocks: Sequence[raw_files.Block],
+    now: dt.datetime,
+) -> None:
+    """The month's file and its blocks (the caller's transaction)."""
     record = session.get(RawArchive, month)
     if record is None:
         record = RawArchive(month=month)
         session.add(record)
     record.path, record.members = str(path.resolve()), members
     record.file_sha256, record.archived_at = raw_files.sha256_of(path), now
+    session.flush()
+    session.execute(delete(RawArchiveBlock).where(RawArchiveBlock.month == month))
+    session.execute(
+        insert(RawArchiveBlock),
+        [{"month": month, "first_id": b.first_id, "offset": b.offset, "length": b.length}
+         for b in blocks],
+    )  # fmt: skip
 
 
 def _forget(session: Session, month: str, ids: Sequence[int]) -> None:
@@ -195,6 +210,17 @@ def _forget(session: Session, month: str, ids: Sequence[int]) -> None:
         session.execute(
             delete(ReadoutRaw).where(ReadoutRaw.month == month, ReadoutRaw.readout_id.in_(chunk))
         )
+
+
+def _against_index(
+    session: Session, month: str, blocks: Sequence[raw_files.Block], path: Path
+) -> list[str]:
+    """The recorded blocks (how raw_of finds a readout) against the file's own."""
+    query = select(RawArchiveBlock).where(RawArchiveBlock.month == month)
+    recorded = sorted((b.first_id, b.offset, b.length) for b in session.scalars(query))
+    if recorded and recorded != sorted((b.first_id, b.offset, b.length) for b in blocks):
+        return [f"{path}: its blocks differ from the ones recorded for {month}"]
+    return []
 
 
 @dataclass(frozen=True)
@@ -211,7 +237,7 @@ def verify(
     files, or (``directory``) the month files found there, for archives that were moved."""
     records = {r.month: Path(r.path) for r in session.scalars(select(RawArchive))}
     if directory is not None:
-        found = {p.name.removeprefix("raw-").removesuffix(".zip"): p
+        found = {p.name.removeprefix("raw-").removesuffix(".tar.xz"): p
                  for p in sorted(directory.glob(raw_files.file_name("*")))}  # fmt: skip
         records = {m: found.get(m, directory / raw_files.file_name(m)) for m in records} | found
     problems: list[str] = []
@@ -221,11 +247,12 @@ def verify(
             problems.append(f"{month}: {path} is missing")
             continue
         try:
-            listed, found_problems = raw_files.check(path)
+            listed, blocks, found_problems = raw_files.check(path)
         except RawUnavailable as exc:
             problems.append(str(exc))
             continue
         problems += found_problems + _against_store(session, month, listed, path)
+        problems += _against_index(session, month, blocks, path)
         members += len(listed)
         progress(f"{month}: {len(listed):,} member(s) checked in {path}")
     return Verified(len(records), members, tuple(problems))

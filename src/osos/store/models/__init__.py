@@ -20,7 +20,7 @@ from osos.store.models.core import (
     profile_intervals,
     user_service_points,
 )
-from osos.store.models.raw import RawArchive, ReadoutRaw
+from osos.store.models.raw import RawArchive, RawArchiveBlock, ReadoutRaw
 
 __all__ = [
     "AuditEntry",
@@ -34,6 +34,7 @@ __all__ = [
     "ProfileInterval",
     "ProfileIntervalHistory",
     "RawArchive",
+    "RawArchiveBlock",
     "Readout",
     "ReadoutRaw",
     "ReadoutValue",

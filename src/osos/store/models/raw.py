@@ -1,11 +1,11 @@
-"""The raw bytes of every read, apart from the readouts: the table the writers fill and the
-record of the monthly archive files the bytes move to (``osos raw archive``)."""
+"""The raw bytes of every read, apart from the readouts: the table the writers fill, the
+record of the monthly archive files the bytes move to (``osos raw archive``) and their blocks."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from osos.store.models.base import Base
@@ -38,3 +38,16 @@ class RawArchive(Base):
     members: Mapped[int] = mapped_column(Integer)
     file_sha256: Mapped[str] = mapped_column(String(64))
     archived_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class RawArchiveBlock(Base):
+    """One xz stream of a month's file: the readouts from ``first_id`` (to the next block's
+    first) are in the ``length`` bytes at ``offset``; -1 is the manifest's block. How
+    ``raw_of`` reads one readout without decompressing the month."""
+
+    __tablename__ = "raw_archive_blocks"
+
+    month: Mapped[str] = mapped_column(ForeignKey("raw_archives.month"), primary_key=True)
+    first_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    length: Mapped[int] = mapped_column(Integer)

@@ -4,7 +4,8 @@
 bytes; ``readouts`` keeps only the digest. The month is indexed, not a partition key: the table
 is read by readout id only, and the archive moves one month at a time by the index (a
 partitioned table could not keep the readout id alone as its key). ``raw_archives`` records the
-file each archived month went to (``osos raw archive``).
+file each archived month went to (``osos raw archive``), ``raw_archive_blocks`` where each
+block of readouts is in it.
 
 Downgrade puts the bytes back into ``readouts`` (on SQLite the column comes back nullable: making
 it NOT NULL there would rebuild the table under its foreign keys); it refuses while a month is
@@ -50,6 +51,17 @@ def upgrade() -> None:
         sa.Column("file_sha256", sa.String(length=64), nullable=False),
         sa.Column("archived_at", osos.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("month", name=op.f("pk_raw_archives")),
+    )
+    op.create_table(
+        "raw_archive_blocks",
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("first_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("offset", sa.BigInteger(), nullable=False),
+        sa.Column("length", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["month"], ["raw_archives.month"], name=op.f("fk_raw_archive_blocks_month_raw_archives")
+        ),
+        sa.PrimaryKeyConstraint("month", "first_id", name=op.f("pk_raw_archive_blocks")),
     )
     _copy_bytes()
     op.create_index(op.f("ix_readout_raw_month"), "readout_raw", ["month"])
@@ -106,5 +118,6 @@ def downgrade() -> None:
     if bind.dialect.name == "postgresql":  # SQLite would rebuild the table: left nullable
         op.alter_column("readouts", "raw", existing_type=sa.LargeBinary(), nullable=False)
     op.drop_index(op.f("ix_readout_raw_month"), table_name="readout_raw")
+    op.drop_table("raw_archive_blocks")
     op.drop_table("raw_archives")
     op.drop_table("readout_raw")
