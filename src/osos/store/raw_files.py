@@ -29,11 +29,12 @@ from osos.errors import RawUnavailable
 
 MANIFEST = "MANIFEST.tsv"
 HEADER = "readout_id\tsha256\tbytes\n"
-BLOCK = 1000  # members per xz stream: 9× compression, ~0.3 MB to decompress for one readout
+BLOCK = 250  # members per xz stream: ~0.2 MB of tar to decompress for one readout
 PRESET = 6
 _TAR = 512
 _RECORD = 20 * _TAR
 _CHUNK = 1 << 20
+_ZERO = b"\0" * _TAR
 
 
 def file_name(month: str) -> str:
@@ -126,19 +127,21 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def _entries(data: bytes) -> Iterator[tuple[str, bytes]]:
-    """The tar members of a block's bytes (name, data), up to its end or the archive's end."""
+    """The tar members of a block's bytes (name, data), up to its end or the archive's end.
+    Only the name and size fields of each ustar header are read (the xz stream's check
+    already guards every byte; ``tarfile``'s full parse took 80 µs a header)."""
     at = 0
     while at + _TAR <= len(data):
         head = data[at : at + _TAR]
-        if head == b"\0" * _TAR:
+        if head == _ZERO:
             return
-        try:
-            info = tarfile.TarInfo.frombuf(head, "utf-8", "strict")
-        except tarfile.TarError as exc:
-            raise RawUnavailable(f"a damaged tar header ({exc})") from exc
+        if head[257:262] != b"ustar":
+            raise RawUnavailable(f"a damaged tar header at {at}")
+        name = head[:100].split(b"\0", 1)[0].decode("utf-8")
+        size = int(head[124:136].split(b"\0", 1)[0].strip() or b"0", 8)
         start = at + _TAR
-        yield info.name, data[start : start + info.size]
-        at = start + info.size + (-info.size % _TAR)
+        yield name, data[start : start + size]
+        at = start + size + (-size % _TAR)
 
 
 def read_block(path: Path, offset: int, length: int) -> dict[str, bytes]:
