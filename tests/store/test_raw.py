@@ -5,8 +5,10 @@ nothing twice; verify finds a corrupted member. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import lzma
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -216,6 +218,36 @@ def test_a_crash_between_months_resumes_at_the_next(
     _all_back(runtime, stored)
 
 
+def test_a_row_the_file_missed_stops_the_delete(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row committed inside the file's id range after the month was read (PostgreSQL
+    commits ids out of order): the delete would take it, so the count check rolls it back."""
+    stored = _store(runtime)
+    with runtime.sessions.begin() as session:
+        meter_id = session.scalars(select(Readout.meter_id)).first()
+        assert meter_id is not None
+        third = store_readout(
+            session, meter_id=meter_id, read_at=dt.datetime(2025, 1, 20, tzinfo=UTC),
+            raw=b"third", values=[], source=ReadSource.INGEST,
+        )  # fmt: skip
+    stored[third.readout_id] = b"third"
+    original = raw_archive._rows
+    skipped = sorted(stored)[1]  # January's second: inside the file's range [first, third]
+
+    def rows_but_one(*args: object, **kwargs: object) -> Iterator[raw_files.Member]:
+        return (m for m in original(*args, **kwargs) if m.readout_id != skipped)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(raw_archive, "_rows", rows_but_one)
+    with pytest.raises(RawUnavailable, match="nothing deleted"):
+        _archive(runtime, tmp_path)
+    with runtime.sessions() as session:
+        assert _table(session) == {"2025-01": 3, "2025-03": 1, "2025-04": 1}
+    monkeypatch.setattr(raw_archive, "_rows", original)
+    assert [d.moved for d in _archive(runtime, tmp_path)] == [3, 1]
+    _all_back(runtime, stored)
+
+
 def _corrupt(path: Path, readout_id: int) -> None:
     """Rewrite the file with one member's bytes changed (its manifest line kept, the xz
     streams whole): only the digests can tell."""
@@ -241,8 +273,9 @@ def test_verify_finds_a_corrupted_member(runtime: Runtime, tmp_path: Path) -> No
     bad = CliRunner().invoke(app, ["raw", "verify", "--dir", str(tmp_path)])
     assert bad.exit_code == 1
     assert f"readout {victim} does not match its sha256" in bad.output
+    assert f"readout {victim} is not stored with these bytes" in bad.output
     assert "blocks differ from the ones recorded" in bad.output  # the file was rewritten
-    assert "2 problem(s)" in bad.output
+    assert "3 problem(s)" in bad.output
     with runtime.sessions() as session, pytest.raises(RawUnavailable):
         raw_of(session, victim)
 
@@ -268,19 +301,33 @@ def test_verify_finds_a_missing_file(runtime: Runtime, tmp_path: Path) -> None:
     assert len(problems) == 1 and "raw-2025-03.tar.xz is missing" in problems[0]
 
 
-def test_the_file_is_read_back_block_by_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_the_file_is_read_back_block_by_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(raw_files, "BLOCK", 2)
+    monkeypatch.setattr(
+        raw_files, "MANIFEST_BLOCK", 100
+    )  # the manifest in four streams, then its end
     path = tmp_path / raw_files.file_name("2025-01")
-    members = [raw_files.Member(i, "0" * 64, b"x%d" % i) for i in (3, 5, 8, 13, 21)]
+    ids = (3, 5, 8, 13, 21)
+    members = [raw_files.Member(i, hashlib.sha256(b"x%d" % i).hexdigest(), b"x%d" % i) for i in ids]
     blocks = raw_files.write(path, members)
-    assert [b.first_id for b in blocks] == [3, 8, 21, -1]  # -1: the manifest's block
+    assert [b.first_id for b in blocks] == [3, 8, 21, -1, -2, -3, -4, -5]  # -1…: the manifest
     assert raw_files.read_block(path, blocks[1].offset, blocks[1].length) == {
         "8": b"x8", "13": b"x13"
     }  # fmt: skip
-    listed, walked, problems = raw_files.check(path)
-    assert walked == blocks and sorted(listed) == [3, 5, 8, 13, 21]
-    assert len(problems) == 5  # the digests given were wrong
+    lines = list(raw_files.manifest_lines(path, blocks[3].offset))
+    assert lines == [(m.readout_id, m.sha256) for m in members]
+    with tarfile.open(path, "r:xz") as archive:  # a plain tar.xz for any tool
+        assert archive.getnames() == [*map(str, ids), "MANIFEST.tsv"]
+    store = {m.readout_id: (m.sha256, False) for m in members}
+    checked = raw_files.check(path, lambda low, high: store)
+    assert checked.problems == () and checked.members == 5 and checked.last_id == 21
+    assert list(checked.blocks) == blocks
+    del store[13]
+    checked = raw_files.check(path, lambda low, high: store)
+    assert checked.problems == (f"{path}: readout 13 is not stored with these bytes",)
     with pytest.raises(RawUnavailable):
         raw_files.write(path, [*members, members[0]])  # out of order (or twice) is refused
-    assert raw_files.manifest(path) == listed  # the refused write left the file as it was
+    assert list(raw_files.manifest_lines(path, blocks[3].offset)) == lines  # left as it was
     assert not list(tmp_path.glob("*.tmp"))

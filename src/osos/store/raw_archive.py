@@ -4,15 +4,19 @@ per month (:mod:`osos.store.raw_files`), and the check of every archived member.
 A month is archived in four steps, each safe to crash after:
 
 1. the file is written: the month's earlier file (if any) and the rows still in the table,
-   each readout once, to a temporary file, fsynced and renamed over ``raw-YYYY-MM.tar.xz``;
+   merged in id order, each readout once, to a temporary file, fsynced and renamed over
+   ``raw-YYYY-MM.tar.xz``;
 2. the file is read back: every member against the manifest and the digest its readout was
    stored with;
-3. in one transaction, ``raw_archives`` records the file and the rows written are deleted;
+3. in one transaction, ``raw_archives`` records the file and its blocks, the table's rows in
+   the file's id ranges are deleted, and the count is checked — every readout of the month has
+   its bytes in the table or the file — else the transaction is rolled back;
 4. committed.
 
-A crash before 3 commits leaves every row in the table (and perhaps a file holding them too): a
-re-run writes the file again from both, each readout once. After the commit the month has no
-rows left, and a re-run has nothing to do. Bytes are never lost, never held twice once done.
+A crash before 4 leaves every row in the table (and perhaps a file holding them too): a re-run
+writes the file again from both, each readout once. After the commit the month has no rows
+left, and a re-run has nothing to do. Bytes are never lost, never held twice once done. No step
+holds the month in memory: rows stream, the file is read a block at a time.
 """
 
 from __future__ import annotations
@@ -101,26 +105,22 @@ def archive_month(
     progress: Progress = lambda _text: None,
 ) -> MonthArchived:
     target = directory / raw_files.file_name(month)
-    moved: list[int] = []
     with sessions() as session:
         recorded = session.get(RawArchive, month)
         earlier = Path(recorded.path) if recorded is not None else target
         kept = raw_files.members(earlier) if earlier.exists() else iter(())
-        rows = _rows(session, month, moved, progress)
-        raw_files.write(target, _merged(kept, rows))
-        count, blocks = _check_written(session, target, month)
+        raw_files.write(target, _merged(kept, _rows(session, month, progress)))
+        checked = _check_written(session, target, month)
     with sessions.begin() as session:
-        _record(session, month, target, count, blocks, now)
-        _forget(session, month, moved)
-    progress(f"{month}: {len(moved):,} moved, {count:,} in {target}")
-    return MonthArchived(month, target, len(moved), count, target.stat().st_size)
+        _record(session, month, target, checked, now)
+        moved = _forget(session, month, checked)
+        _all_kept(session, month, checked.members, target)
+    progress(f"{month}: {moved:,} moved, {checked.members:,} in {target}")
+    return MonthArchived(month, target, moved, checked.members, target.stat().st_size)
 
 
-def _rows(
-    session: Session, month: str, moved: list[int], progress: Progress
-) -> Iterator[raw_files.Member]:
-    """The month's rows in id order, each checked against its readout's digest; their ids are
-    collected in ``moved`` as they are written."""
+def _rows(session: Session, month: str, progress: Progress) -> Iterator[raw_files.Member]:
+    """The month's rows in id order, each checked against its readout's digest."""
     query = (
         select(ReadoutRaw.readout_id, ReadoutRaw.raw, ReadoutRaw.sha256, Readout.raw_sha256)
         .join(Readout, Readout.id == ReadoutRaw.readout_id)
@@ -128,12 +128,11 @@ def _rows(
         .order_by(ReadoutRaw.readout_id)
         .execution_options(yield_per=1000)
     )
-    for readout_id, raw, digest, stored in session.execute(query):
+    for count, (readout_id, raw, digest, stored) in enumerate(session.execute(query), 1):
         if not (digest == stored == hashlib.sha256(raw).hexdigest()):
             raise RawUnavailable(f"readout {readout_id}: its bytes do not match their digest")
-        moved.append(readout_id)
-        if len(moved) % PROGRESS_EVERY == 0:
-            progress(f"{month}: {len(moved):,} written")
+        if count % PROGRESS_EVERY == 0:
+            progress(f"{month}: {count:,} written")
         yield raw_files.Member(readout_id, stored, raw)
 
 
@@ -150,77 +149,86 @@ def _merged(
         yield first
 
 
-def _check_written(session: Session, path: Path, month: str) -> tuple[int, list[raw_files.Block]]:
-    """The new file read back: whole, and holding every readout of the month whose bytes
-    are not in the table, with the digest it was stored with; (its members, its blocks)."""
-    listed, blocks, problems = raw_files.check(path)
-    problems += _against_store(session, month, listed, path)
-    if problems:
-        shown = "; ".join(problems[:5])
-        raise RawUnavailable(f"{path} failed its check, nothing deleted: {shown}")
-    return len(listed), blocks
-
-
-def _against_store(session: Session, month: str, listed: dict[int, str], path: Path) -> list[str]:
-    """Problems of a file's manifest against the store: members whose readout has another
-    digest (or none), and readouts of the month with bytes neither in the table nor the file."""
-    problems = []
+def _stored(session: Session, month: str) -> raw_files.Stored:
+    """The store's digests of a month's readouts by id range, and whether each still has its
+    row in the table (for :func:`raw_files.check`)."""
     low, high = month_bounds(month)
-    query = select(Readout.id, Readout.raw_sha256).where(
-        Readout.read_at >= low, Readout.read_at < high
+
+    def known(first: int, last: int) -> dict[int, tuple[str, bool]]:
+        query = (
+            select(Readout.id, Readout.raw_sha256, ReadoutRaw.readout_id)
+            .outerjoin(ReadoutRaw, ReadoutRaw.readout_id == Readout.id)
+            .where(Readout.id.between(first, last), Readout.read_at >= low)
+            .where(Readout.read_at < high)
+        )
+        return {i: (digest, held is not None) for i, digest, held in session.execute(query)}
+
+    return known
+
+
+def _check_written(session: Session, path: Path, month: str) -> raw_files.Checked:
+    """The new file read back: whole, each member with the digest it was stored with."""
+    checked = raw_files.check(path, _stored(session, month))
+    if checked.problems:
+        shown = "; ".join(checked.problems[:5])
+        raise RawUnavailable(f"{path} failed its check, nothing deleted: {shown}")
+    return checked
+
+
+def _counts(session: Session, month: str) -> tuple[int, int]:
+    """(readouts of the month, of them with their row in the table)."""
+    low, high = month_bounds(month)
+    readouts = session.scalar(
+        select(func.count()).where(Readout.read_at >= low, Readout.read_at < high)
     )
-    digests: dict[int, str] = {readout_id: digest for readout_id, digest in session.execute(query)}
-    for readout_id, digest in listed.items():
-        if digests.get(readout_id) != digest:
-            problems.append(f"{path}: readout {readout_id} has another digest in the store")
-    in_table = set(session.scalars(select(ReadoutRaw.readout_id).where(ReadoutRaw.month == month)))
-    lost = sorted(set(digests) - set(listed) - in_table)
-    problems += [f"readout {i} of {month}: bytes neither in the table nor in {path}" for i in lost]
-    return problems
+    rows = session.scalar(select(func.count()).where(ReadoutRaw.month == month))
+    return int(readouts or 0), int(rows or 0)
+
+
+def _all_kept(session: Session, month: str, members: int, path: Path) -> None:
+    """After the delete: every readout of the month without its row is in the file (whose
+    members were each matched to a readout of the month), else nothing is deleted."""
+    readouts, rows = _counts(session, month)
+    if readouts - rows != members:
+        raise RawUnavailable(
+            f"{month}: {readouts:,} readouts, {rows:,} rows left, {members:,} in {path}: "
+            "the file does not hold every readout deleted; nothing deleted"
+        )
 
 
 def _record(
-    session: Session,
-    month: str,
-    path: Path,
-    members: int,
-    blocks: Sequence[raw_files.Block],
-    now: dt.datetime,
+    session: Session, month: str, path: Path, checked: raw_files.Checked, now: dt.datetime
 ) -> None:
     """The month's file and its blocks (the caller's transaction)."""
     record = session.get(RawArchive, month)
     if record is None:
         record = RawArchive(month=month)
         session.add(record)
-    record.path, record.members = str(path.resolve()), members
+    record.path, record.members = str(path.resolve()), checked.members
     record.file_sha256, record.archived_at = raw_files.sha256_of(path), now
     session.flush()
     session.execute(delete(RawArchiveBlock).where(RawArchiveBlock.month == month))
     session.execute(
         insert(RawArchiveBlock),
         [{"month": month, "first_id": b.first_id, "offset": b.offset, "length": b.length}
-         for b in blocks],
+         for b in checked.blocks],
     )  # fmt: skip
 
 
-def _forget(session: Session, month: str, ids: Sequence[int]) -> None:
-    """The archived rows out of the table (the caller's one transaction)."""
-    for start in range(0, len(ids), DELETE_BATCH):
-        chunk = ids[start : start + DELETE_BATCH]
-        session.execute(
-            delete(ReadoutRaw).where(ReadoutRaw.month == month, ReadoutRaw.readout_id.in_(chunk))
+def _forget(session: Session, month: str, checked: raw_files.Checked) -> int:
+    """The table's rows in the file's id ranges deleted (the caller's one transaction; a row
+    in a range but not in the file fails :func:`_all_kept`); returns how many."""
+    firsts = [b.first_id for b in checked.blocks if b.first_id >= 0]
+    bounds = zip(firsts, [f - 1 for f in firsts[1:]] + [checked.last_id], strict=True)
+    deleted = 0
+    for first, last in bounds:
+        result = session.execute(
+            delete(ReadoutRaw).where(
+                ReadoutRaw.month == month, ReadoutRaw.readout_id.between(first, last)
+            )
         )
-
-
-def _against_index(
-    session: Session, month: str, blocks: Sequence[raw_files.Block], path: Path
-) -> list[str]:
-    """The recorded blocks (how raw_of finds a readout) against the file's own."""
-    query = select(RawArchiveBlock).where(RawArchiveBlock.month == month)
-    recorded = sorted((b.first_id, b.offset, b.length) for b in session.scalars(query))
-    if recorded and recorded != sorted((b.first_id, b.offset, b.length) for b in blocks):
-        return [f"{path}: its blocks differ from the ones recorded for {month}"]
-    return []
+        deleted += int(getattr(result, "rowcount", 0) or 0)
+    return deleted
 
 
 @dataclass(frozen=True)
@@ -247,12 +255,27 @@ def verify(
             problems.append(f"{month}: {path} is missing")
             continue
         try:
-            listed, blocks, found_problems = raw_files.check(path)
+            checked = raw_files.check(path, _stored(session, month))
         except RawUnavailable as exc:
             problems.append(str(exc))
             continue
-        problems += found_problems + _against_store(session, month, listed, path)
-        problems += _against_index(session, month, blocks, path)
-        members += len(listed)
-        progress(f"{month}: {len(listed):,} member(s) checked in {path}")
+        problems += [*checked.problems, *_against_index(session, month, checked.blocks, path)]
+        readouts, rows = _counts(session, month)
+        lost = readouts - rows - (checked.members - checked.in_table)
+        if lost > 0:
+            problems.append(f"{month}: {lost:,} readout(s) with bytes neither in the table "
+                            f"nor in {path}")  # fmt: skip
+        members += checked.members
+        progress(f"{month}: {checked.members:,} member(s) checked in {path}")
     return Verified(len(records), members, tuple(problems))
+
+
+def _against_index(
+    session: Session, month: str, blocks: Sequence[raw_files.Block], path: Path
+) -> list[str]:
+    """The recorded blocks (how raw_of finds a readout) against the file's own."""
+    query = select(RawArchiveBlock).where(RawArchiveBlock.month == month)
+    recorded = sorted((b.first_id, b.offset, b.length) for b in session.scalars(query))
+    if recorded and recorded != sorted((b.first_id, b.offset, b.length) for b in blocks):
+        return [f"{path}: its blocks differ from the ones recorded for {month}"]
+    return []
