@@ -119,7 +119,8 @@ def run(quick: bool) -> list[Figure]:
     return [
         Figure(
             "raw bytes per meter-day", per_day, "B",
-            note=f"{len(stored) // meters} responses a day (96 profile blocks, 1 readout)",
+            note=f"{len(stored) / meters:.0f} responses a meter-day: an electricity meter's 96 "
+            "profile answers and readout, a water meter's readout",
         ),
         Figure.against(
             "archive file, bytes per meter-day", done.file_bytes / meters, "B",

@@ -124,7 +124,7 @@ def write(path: Path, members: Iterable[Member]) -> list[Block]:
     pending: list[Member] = []
     last, size = -1, len(HEADER)
     try:
-        with temporary.open("wb") as handle, tempfile.TemporaryFile() as lines:
+        with temporary.open("wb") as handle, tempfile.TemporaryFile(dir=path.parent) as lines:
             writer = _Writer(handle)
             lines.write(HEADER)
             for member in members:
