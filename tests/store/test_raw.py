@@ -143,6 +143,11 @@ def test_dry_run_changes_nothing(runtime: Runtime, tmp_path: Path) -> None:
     with runtime.sessions() as session:
         assert _table(session) == {"2025-01": 2, "2025-03": 1, "2025-04": 1}
         assert session.scalar(select(func.count()).select_from(RawArchive)) == 0
+    done = CliRunner().invoke(app, ["raw", "archive", "--before", "2025-04", "--dir", str(folder)])
+    assert done.exit_code == 0, done.output
+    assert "2025-01 (1/2): 2 readout(s)" in done.output  # progress, month by month
+    assert "archived 2 month(s), 3 readout(s)" in done.output and str(folder) in done.output
+    assert sorted(p.name for p in folder.iterdir()) == ["raw-2025-01.tar.xz", "raw-2025-03.tar.xz"]
 
 
 def test_the_retention_decides_without_before(
