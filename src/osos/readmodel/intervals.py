@@ -10,7 +10,7 @@ clips it to what a caller may see.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Protocol
@@ -19,6 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from osos.channels import BY_OBIS, from_milli
+from osos.mdm import loading
+from osos.mdm.intervals import consumption_of, meter_profiles, withdrawal_total
+from osos.mdm.model import INTERVAL, InstallationSpan, MeterData
 from osos.mdm.service import ConsumptionInterval, interval_consumption
 from osos.readmodel.access import Sight
 from osos.store.models import Installation, profile_intervals
@@ -68,6 +71,10 @@ def whole_parts(
     return [(lo, hi) for lo, hi in parts if lo < hi]
 
 
+Fetch = Callable[[dt.datetime, dt.datetime, int], Sequence[Interval]]
+"""``(start, end, minutes)`` → the point's intervals of one visible part."""
+
+
 def intervals(
     session: Session,
     sight: Sight,
@@ -83,28 +90,109 @@ def intervals(
     intervals (the API), ``quarters`` adds the partial edges as quarters so any range sums
     exactly (YKP Listesi).
     """
+
+    def fetch(lo: dt.datetime, hi: dt.datetime, size: int) -> list[Interval]:
+        return service_point_intervals(session, sight.point.id, lo, hi, size)
+
+    return visible_intervals(fetch, sight, start, end, minutes, edges)
+
+
+def visible_intervals(
+    fetch: Fetch,
+    sight: Sight,
+    start: dt.datetime,
+    end: dt.datetime,
+    minutes: int = 15,
+    edges: Edges = "keep",
+) -> list[Interval]:
+    """:func:`intervals` with the rows of each part from ``fetch``."""
     if edges == "drop":
         return [
             row
             for lo, hi in whole_parts(sight, start, end, minutes)
-            for row in service_point_intervals(session, sight.point.id, lo, hi, minutes)
+            for row in fetch(lo, hi, minutes)
         ]
     step = dt.timedelta(minutes=minutes)
     rows: list[Interval] = []
     for lo, hi in sight.parts(start, end):
         if edges == "keep" or minutes == 15:
-            rows.extend(service_point_intervals(session, sight.point.id, lo, hi, minutes))
+            rows.extend(fetch(lo, hi, minutes))
             continue
         first, last = ceil_to(lo, step), floor_to(hi, step)
         if first >= last:
-            rows.extend(service_point_intervals(session, sight.point.id, lo, hi, 15))
+            rows.extend(fetch(lo, hi, 15))
             continue
         if lo < first:
-            rows.extend(service_point_intervals(session, sight.point.id, lo, first, 15))
-        rows.extend(service_point_intervals(session, sight.point.id, first, last, minutes))
+            rows.extend(fetch(lo, first, 15))
+        rows.extend(fetch(first, last, minutes))
         if last < hi:
-            rows.extend(service_point_intervals(session, sight.point.id, last, hi, 15))
+            rows.extend(fetch(last, hi, 15))
     return rows
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A point's installations and profiles over a range, read once (:func:`load_range`);
+    intervals and withdrawal totals of any visible range inside it, computed in memory."""
+
+    sight: Sight
+    spans: tuple[InstallationSpan, ...]
+    meters: Mapping[int, MeterData]
+
+    def fetch(self, lo: dt.datetime, hi: dt.datetime, minutes: int) -> list[Interval]:
+        return consumption_of(self.spans, self.meters, lo, hi, minutes)
+
+    def intervals(
+        self, start: dt.datetime, end: dt.datetime, minutes: int = 15, edges: Edges = "keep"
+    ) -> list[Interval]:
+        """Exactly :func:`intervals` of the same sight and range."""
+        return visible_intervals(self.fetch, self.sight, start, end, minutes, edges)
+
+    def withdrawal(self, start: dt.datetime, end: dt.datetime) -> tuple[Decimal, int]:
+        """``totals(intervals(start, end)).withdrawal_kwh`` and the quarters that have one."""
+        total, count = Decimal(0), 0
+        for lo, hi in self.sight.parts(start, end):
+            part_total, part_count = withdrawal_total(self.spans, self.meters, lo, hi)
+            total, count = total + part_total, count + part_count
+        return total, count
+
+
+def installations(
+    session: Session, sight: Sight, start: dt.datetime, end: dt.datetime
+) -> tuple[InstallationSpan, ...]:
+    """The point's installations overlapping ``[start, end]`` (meters and multipliers)."""
+    point = sight.point.id
+    return tuple(loading.installation_spans(session, [point], start, end)[point])
+
+
+def load_range(
+    session: Session,
+    sight: Sight,
+    spans: Sequence[InstallationSpan],
+    start: dt.datetime,
+    end: dt.datetime,
+) -> Loaded:
+    """The profiles of ``spans``' meters for ``[start, end)`` in one indexed query."""
+    return Loaded(sight, tuple(spans), meter_profiles(session, spans, start, end))
+
+
+def data_stamp(
+    session: Session, spans: Sequence[InstallationSpan], start: dt.datetime, end: dt.datetime
+) -> tuple[tuple[int, int, int | None, int | None], ...]:
+    """What changes whenever a stored interval of ``[start, end)`` of these meters does: per
+    meter the rows' count, their version sum (every correction raises a version) and newest
+    readout. One grouped query on the primary key (meter, end)."""
+    meters = sorted({s.meter_id for s in spans})
+    if not meters:
+        return ()
+    t = profile_intervals
+    rows = session.execute(
+        select(t.c.meter_id, func.count(), func.sum(t.c.version), func.max(t.c.readout_id))
+        .where(t.c.meter_id.in_(meters), t.c.end_at >= start - INTERVAL, t.c.end_at <= end)
+        .group_by(t.c.meter_id)
+        .order_by(t.c.meter_id)
+    )
+    return tuple((int(m), int(n), None if v is None else int(v), r) for m, n, v, r in rows)
 
 
 @dataclass(frozen=True)
