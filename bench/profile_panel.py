@@ -36,12 +36,27 @@ from osos.web.app import create_app  # noqa: E402
 from osos.web.routes import panel  # noqa: E402
 
 
+class _Kept:
+    """Both memos of the YKP page (figures, rendered rows), or none where the tree has none."""
+
+    def clear(self) -> None:
+        try:
+            from osos.web.screens import ykp, ykp_figures
+        except ImportError:
+            return
+        ykp_figures.FIGURES.clear()
+        ykp.RENDERED.clear()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=31)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sort", default="tottime")
+    parser.add_argument(
+        "--cold", action="store_true", help="Forget the kept figures and rows before each request."
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
         url = os.environ.get("OSOS_BENCH_DATABASE_URL") or f"sqlite:///{home}/bench.sqlite3"
@@ -63,8 +78,11 @@ def main() -> None:
             show = panel.show
 
             def profiled(*a: Any, **k: Any) -> Any:  # the handler runs in a worker thread
+                if args.cold:
+                    kept.clear()
                 return profile.runcall(show, *a, **k)
 
+            kept = _Kept()
             panel.show = profiled
             t = time.perf_counter()
             try:
