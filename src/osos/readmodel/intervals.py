@@ -269,17 +269,18 @@ def spans(
 ) -> list[Span]:
     """Each installation at the point within each window (and within [start, end) if given)."""
     out: list[Span] = []
-    for i in session.scalars(
-        select(Installation)
-        .where(Installation.service_point_id == sight.point.id)
-        .order_by(Installation.installed_at)
+    i = Installation
+    for meter_id, installed_at, removed_at, ct, vt in session.execute(
+        select(i.meter_id, i.installed_at, i.removed_at, i.ct_ratio, i.vt_ratio)
+        .where(i.service_point_id == sight.point.id)
+        .order_by(i.installed_at)
     ):
         for lo, hi in sight.windows:
-            a = max(x for x in (i.installed_at, lo, start) if x is not None)
-            ends = [x for x in (i.removed_at, hi, end) if x is not None]
+            a = max(x for x in (installed_at, lo, start) if x is not None)
+            ends = [x for x in (removed_at, hi, end) if x is not None]
             b = min(ends) if ends else None
             if b is None or a < b:
-                out.append(Span(i.meter_id, a, b, i.ct_ratio, i.vt_ratio))
+                out.append(Span(meter_id, a, b, ct, vt))
     return out
 
 
@@ -302,30 +303,29 @@ def phases(session: Session, sight: Sight, start: dt.datetime, end: dt.datetime)
     return result
 
 
-def _profile_end(
-    session: Session, sight: Sight, which: Literal["min", "max"]
-) -> dt.datetime | None:
+def profile_bounds(session: Session, sight: Sight) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The earliest and the latest stored interval end the caller may see (one query a span)."""
     t = profile_intervals
-    found: list[dt.datetime] = []
+    lows: list[dt.datetime] = []
+    highs: list[dt.datetime] = []
     for span in spans(session, sight):
-        query = select(func.min(t.c.end_at) if which == "min" else func.max(t.c.end_at)).where(
+        query = select(func.min(t.c.end_at), func.max(t.c.end_at)).where(
             t.c.meter_id == span.meter_id, t.c.end_at > span.start
         )
         if span.end is not None:
             query = query.where(t.c.end_at <= span.end)
-        value = session.scalar(query)
-        if value is not None:
-            found.append(value)
-    if not found:
-        return None
-    return min(found) if which == "min" else max(found)
+        low, high = session.execute(query).one()
+        if low is not None:
+            lows.append(low)
+            highs.append(high)
+    return (min(lows), max(highs)) if lows else (None, None)
 
 
 def first_profile_end(session: Session, sight: Sight) -> dt.datetime | None:
     """The earliest stored interval the caller may see (the date pickers' floor)."""
-    return _profile_end(session, sight, "min")
+    return profile_bounds(session, sight)[0]
 
 
 def last_profile_end(session: Session, sight: Sight) -> dt.datetime | None:
     """The latest stored interval the caller may see (freshness, the screens' default day)."""
-    return _profile_end(session, sight, "max")
+    return profile_bounds(session, sight)[1]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from osos.exports import Cell, Column, Rows, Table
 from osos.readmodel.access import NotVisible, Sight
-from osos.readmodel.intervals import Interval, Totals, first_profile_end, totals
+from osos.readmodel.intervals import Interval, Totals, profile_bounds, totals
 from osos.settings import Settings
 from osos.store.db import now as db_now
 from osos.timeutil import DAY, QUARTER, add_months, floor_to, local_date, local_midnight
@@ -29,7 +29,7 @@ from osos.web.screens.common import (
     Page,
     Screen,
     ScreenQuery,
-    default_day,
+    day_of_last,
     source_label,
     today,
     when,
@@ -104,7 +104,8 @@ class YkpData:
 
 
 def load(session: Session, sight: Sight, q: YkpQuery, settings: Settings) -> YkpData:
-    first, last = q.days(default_day(session, sight))
+    low, high = profile_bounds(session, sight)
+    first, last = q.days(day_of_last(session, high))
     start, end = q.bounds(first, last)
     if not sight.parts(start, end):
         detail = {"from": start.isoformat(), "to": end.isoformat()}
@@ -113,7 +114,7 @@ def load(session: Session, sight: Sight, q: YkpQuery, settings: Settings) -> Ykp
     end = min(end, max(start, floor_to(db_now(session), QUARTER)))
     kept = figures(session, sight, settings, start, end, q.step)
     window_start = min(w[0] for w in sight.windows)
-    floor = max(window_start, first_profile_end(session, sight) or local_midnight(first))
+    floor = max(window_start, low or local_midnight(first))
     return YkpData(
         sight.point.no,
         first,
