@@ -25,7 +25,7 @@ from osos.readmodel.intervals import Interval, data_stamp, installations, load_r
 from osos.settings import Settings
 from osos.web.memo import Memo
 
-KEPT = 32  # ranges kept per web process (a month of quarters: ~3,000 intervals)
+KEPT = 16  # ranges kept per web process (a month of quarters: ~3,000 intervals, ~6 MB)
 
 
 @dataclass(frozen=True)
