@@ -121,7 +121,11 @@ def no_query() -> NoQuery:
 
 def default_day(session: Session, sight: Sight) -> dt.date:
     """The day of the latest interval the viewer may see, else yesterday."""
-    last = last_profile_end(session, sight)
+    return day_of_last(session, last_profile_end(session, sight))
+
+
+def day_of_last(session: Session, last: dt.datetime | None) -> dt.date:
+    """:func:`default_day` from the latest interval end the viewer may see."""
     if last is None:
         return local_date(db_now(session)) - DAY
     return local_date(last - dt.timedelta(seconds=1))
