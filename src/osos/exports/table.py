@@ -87,20 +87,6 @@ def neutralise(text: str) -> str:
     return "'" + text if needs_neutralising(text) else text
 
 
-def places_of(value: Decimal) -> int:
-    """The decimals a value carries (119200.831 → 3, 15 → 0)."""
-    exponent = value.as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
-def fits_a_double(value: Decimal) -> bool:
-    """Whether Excel can hold the value exactly as a number (finite, ≤ 15 significant digits)."""
-    if not value.is_finite():
-        return False
-    significant = bytes(value.as_tuple().digits).rstrip(b"\0")  # trailing zeros hold nothing
-    return len(significant) <= MAX_DIGITS
-
-
 def decimal_text(value: Decimal, places: int | None) -> str:
     """The digits of a number as the panel shows them, with a decimal comma (CSV)."""
     if places is not None and value.is_finite():
