@@ -13,7 +13,7 @@ from typing import IO
 
 from osos.errors import InvalidInput
 from osos.exports.table import Cell, Column, Table, When, decimal_text, neutralise
-from osos.exports.xlsx import Workbook
+from osos.exports.xlsx import write_to
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -83,10 +83,7 @@ def write_csv(table: Table, out: IO[bytes]) -> int:
 def write_xlsx(table: Table, out: IO[bytes]) -> int:
     """One sheet written row by row (:mod:`osos.exports.xlsx`): the banner, the header row,
     the rows; returns the rows written."""
-    book = Workbook(table)
-    for chunk in book:
-        out.write(chunk)
-    return book.rows
+    return write_to(table, out)
 
 
 # --------------------------------------------------------------------------------------------

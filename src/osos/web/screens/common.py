@@ -4,7 +4,9 @@ that fall back to the defaults, and the pieces of their pages and files.
 A screen is three steps (:class:`Screen`): its query parameters (a pydantic model whose bad
 values fall back to the defaults, as the panel always did), ``load`` (the read model: every
 query, bounded by the viewer's sight), and ``view`` (pure: the read-model data and a language
-in, the frozen page context and the download out — tests call it without HTTP).
+in, the frozen page context and the download out — tests call it without HTTP). A screen whose
+file is large may add a fourth, ``file``: the download alone, read without the page's other
+queries and without building the page (YKP Listesi: a month of quarters).
 """
 
 from __future__ import annotations
@@ -57,8 +59,17 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Download:
+    """A screen's file without its page: the table and what the file name says of it."""
+
+    table: Table
+    file_part: str = ""
+
+
+@dataclass(frozen=True)
 class Screen(Generic[Q, D]):
-    """One screen of a service point: its route name, template, file label and three steps."""
+    """One screen of a service point: its route name, template, file label and three steps,
+    and optionally its download on its own (``file``: the same table the page's would be)."""
 
     name: str
     template: str
@@ -66,6 +77,7 @@ class Screen(Generic[Q, D]):
     query: Callable[..., Q]  # a FastAPI dependency returning the screen's typed parameters
     load: Callable[[Session, Sight, Q, Settings], D]
     view: Callable[[D, str], Page]
+    file: Callable[[Session, Sight, Q, str], Download] | None = None
 
 
 # --------------------------------------------------------------------------------------------
