@@ -116,12 +116,12 @@ class Sheet:
 
     def body(self, rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
         """One row's XML at a time."""
-        columns = self.table.columns
-        letters = [column_letters(c) for c in range(max(len(columns), 1))]
+        places = [c.places for c in self.table.columns]
+        letters = [column_letters(c) for c in range(len(places))]
         cell = self.cells.cell
         for n, row in enumerate(rows, start=self.first):
             refs = [f"{x}{n}" for x in letters[: len(row)]]
-            yield _row(n, map(cell, refs, row, columns))
+            yield f'<row r="{n}">{"".join(map(cell, refs, row, places))}</row>'
             self.rows += 1
 
     @staticmethod

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from osos.exports.table import MAX_DIGITS, Cell, Column, When, needs_neutralising
+from osos.exports.table import MAX_DIGITS, Cell, When, needs_neutralising
 from osos.timeutil import LOCAL_TZ
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -168,15 +168,22 @@ class Cells:
                 self._texts[key] = tail
         return f'<c r="{ref}"{tail}'
 
-    def cell(self, ref: str, value: Cell, column: Column) -> str:
-        """The XML of one cell ('' for a blank one)."""
+    def cell(self, ref: str, value: Cell, places: int | None) -> str:
+        """The XML of one cell ('' for a blank one); ``places``: its column's decimals."""
         kind = type(value)
         if kind is Decimal:
-            return self.decimal(ref, value, column.places)  # type: ignore[arg-type]
-        if kind is str:
-            return self.text(ref, value)  # type: ignore[arg-type]
+            if value.is_finite():  # type: ignore[union-attr]
+                text = format(value, "f")
+                if len(text) <= MAX_DIGITS:  # at most 15 digits: a double holds it exactly
+                    style = self._numbers.get(places) if places is not None else None
+                    if style is None:
+                        style = self._number(text, places)
+                    return f'<c r="{ref}"{style}{text}</v></c>'
+            return self.decimal(ref, value, places)  # type: ignore[arg-type]
         if kind is When:
             return self.when(ref, value)  # type: ignore[arg-type]
+        if kind is str:
+            return self.text(ref, value)  # type: ignore[arg-type]
         if value is None:
             return ""
         if isinstance(value, When):
@@ -184,7 +191,7 @@ class Cells:
         if isinstance(value, str):
             return self.text(ref, value)
         if isinstance(value, Decimal):
-            return self.decimal(ref, value, column.places)
+            return self.decimal(ref, value, places)
         if isinstance(value, dt.datetime):
             return self.when(ref, When(value))
         if isinstance(value, dt.date):
@@ -193,23 +200,27 @@ class Cells:
             return self.text(ref, str(value))
         return f'<c r="{ref}"><v>{int(value)}</v></c>'
 
-    def decimal(self, ref: str, value: Decimal, places: int | None) -> str:
-        """A number from its exact digits, shown with ``places`` decimals (None: its own)."""
-        if not value.is_finite():
-            return self.text(ref, str(value))
-        text = format(value, "f")
-        digits = text.replace(".", "").lstrip("-0").rstrip("0")
-        if len(digits) > MAX_DIGITS or not -300 < value.adjusted() < 300:
-            return self.text(ref, text)  # a double would round it: the exact digits, as text
+    def _number(self, text: str, places: int | None) -> str:
+        """The style part of a number cell shown with ``places`` decimals (None: its own)."""
         if places is None:
             point = text.find(".")
             places = 0 if point < 0 else len(text) - point - 1
         style = self._numbers.get(places)
         if style is None:
-            style = self._numbers[places] = (
-                f' s="{self.styles.of(Style(number_format(places)))}"><v>'
-            )
-        return f'<c r="{ref}"{style}{text}</v></c>'
+            number = self.styles.of(Style(number_format(places)))
+            style = self._numbers[places] = f' s="{number}"><v>'
+        return style
+
+    def decimal(self, ref: str, value: Decimal, places: int | None) -> str:
+        """A number from its exact digits; one a double would round (more than 15 significant
+        digits, or beyond a double's range) is its exact text instead."""
+        if not value.is_finite():
+            return self.text(ref, str(value))
+        text = format(value, "f")
+        digits = text.replace(".", "").lstrip("-0").rstrip("0")
+        if len(digits) > MAX_DIGITS or not -300 < value.adjusted() < 300:
+            return self.text(ref, text)
+        return f'<c r="{ref}"{self._number(text, places)}{text}</v></c>'
 
     def when(self, ref: str, value: When) -> str:
         """A date-time: the serial of its local wall time, cut to what is shown."""

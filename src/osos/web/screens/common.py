@@ -29,7 +29,6 @@ from osos.readmodel.months import month_results
 from osos.settings import Settings
 from osos.store.db import now as db_now
 from osos.timeutil import DAY, local_date, month_bounds, month_start_before, period_of
-from osos.web import formatting
 from osos.web.i18n import Words
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # no calendar arithmetic near the edges of time
@@ -171,7 +170,8 @@ def source_label(w: Words, source: str) -> str:
 
 
 def when(w: Words, value: dt.datetime | None, seconds: bool = True) -> Cell:
-    """A time for a table: a date-time in Excel, the screen's text in CSV."""
+    """A time for a table: a date-time in Excel, the screen's text in CSV (written only when a
+    CSV is: an Excel file of a month of quarters has 6,000 of them)."""
     if value is None:
         return None
-    return When(value, formatting.local_datetime(value, seconds, w.language), seconds)
+    return When(value, seconds=seconds, language=w.language)
