@@ -58,7 +58,7 @@ WORKBOOK_RELS = (
 def width(header: str) -> str:
     """A column's width from its header: 12 to 40 characters (plus the padding Excel adds to
     the width it is asked for)."""
-    return f"{max(12, min(40, len(header) + 2)) + 0.7109375:g}"
+    return str(max(12, min(40, len(header) + 2)) + 0.7109375)
 
 
 def _row(number: int, cells: Iterable[str]) -> str:
@@ -78,9 +78,8 @@ class Sheet:
         """The first data row's number (after the banner and the header row)."""
         return (4 if self.table.banner else 1) + 1
 
-    def head(self, rows: int) -> str:
-        """The sheet's start, the banner and the header row, for a table of ``rows`` rows (the
-        dimension: readers such as openpyxl's read-only mode size every row by it)."""
+    def top(self) -> str:
+        """The banner and the header row (made first, so their styles are numbered first)."""
         table, cells = self.table, self.cells
         columns = table.columns
         lines = []
@@ -95,6 +94,13 @@ class Sheet:
             for x, c in zip(letters, columns, strict=True)
         ]
         lines.append(_row(at, header))
+        return "".join(lines)
+
+    def head(self, top: str, rows: int) -> str:
+        """The sheet's start and its ``top``, for a table of ``rows`` rows (the dimension:
+        readers such as openpyxl's read-only mode size every row by it)."""
+        columns = self.table.columns
+        at = self.first - 1
         widths = "".join(
             f'<col min="{c}" max="{c}" width="{width(col.header)}" customWidth="1"/>'
             for c, col in enumerate(columns, start=1)
@@ -103,7 +109,7 @@ class Sheet:
             f'<pane ySplit="{at}" topLeftCell="A{at + 1}" activePane="bottomLeft" '
             'state="frozen"/><selection pane="bottomLeft"/>'
         )
-        last = f"{letters[-1] if letters else 'A'}{at + rows}"
+        last = f"{column_letters(len(columns) - 1) if columns else 'A'}{at + rows}"
         return (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><dimension ref="A1:{last}"/>'
@@ -111,7 +117,7 @@ class Sheet:
             '<sheetFormatPr defaultRowHeight="15"/>'
             + (f"<cols>{widths}</cols>" if columns else "")
             + "<sheetData>"
-            + "".join(lines)
+            + top
         )
 
     def body(self, rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
@@ -221,13 +227,14 @@ class Workbook:
     def _sheet_blocks(self) -> Iterator[bytes]:
         rows = self.table.rows
         sheet = self.sheet
+        top = sheet.top()
         if isinstance(rows, Sized):
-            yield sheet.head(len(rows)).encode()
+            yield sheet.head(top, len(rows)).encode()
             yield from _blocks(sheet.body(rows), self.chunk)
         else:
             blocks = _held(sheet.body(rows), self.chunk)
             first = next(blocks, b"")  # every row made: now the count is known
-            yield sheet.head(sheet.rows).encode()
+            yield sheet.head(top, sheet.rows).encode()
             yield first
             yield from blocks
         yield sheet.tail().encode()

@@ -148,7 +148,7 @@ class Cells:
     def __init__(self) -> None:
         self.styles = Styles()
         self._numbers: dict[int, str] = {}
-        self._texts: dict[tuple[str, bool, bool], str] = {}
+        self._texts: dict[tuple[str, bool, bool, bool], str] = {}
         self._fractions: dict[int, str] = {}
         self._times = {
             True: f' s="{self.styles.of(Style(DATETIME_SECONDS_FORMAT))}"><v>',
@@ -156,11 +156,16 @@ class Cells:
         }
         self._date = self.styles.of(Style(DATE_FORMAT))
 
-    def text(self, ref: str, text: str, bold: bool = False, header: bool = False) -> str:
-        key = (text, bold, header)
+    def text(
+        self, ref: str, text: str, bold: bool = False, header: bool = False, digits: bool = False
+    ) -> str:
+        """A text cell; a formula-like text gets Excel's quote prefix, except ``digits`` (a
+        number's exact text: it is a number, not a formula)."""
+        key = (text, bold, header, digits)
         tail = self._texts.get(key)
         if tail is None:
-            style = self.styles.of(Style(quote=needs_neutralising(text), bold=bold, header=header))
+            quote = not digits and needs_neutralising(text)
+            style = self.styles.of(Style(quote=quote, bold=bold, header=header))
             s = f' s="{style}"' if style else ""
             space = ' xml:space="preserve"' if text != text.strip() else ""
             tail = f'{s} t="inlineStr"><is><t{space}>{xml_text(text)}</t></is></c>'
@@ -197,7 +202,7 @@ class Cells:
         if isinstance(value, dt.date):
             return f'<c r="{ref}" s="{self._date}"><v>{(value - EPOCH_DAY).days}</v></c>'
         if abs(value) >= 2**53:  # an int a double would round
-            return self.text(ref, str(value))
+            return self.text(ref, str(value), digits=True)
         return f'<c r="{ref}"><v>{int(value)}</v></c>'
 
     def _number(self, text: str, places: int | None) -> str:
@@ -215,11 +220,11 @@ class Cells:
         """A number from its exact digits; one a double would round (more than 15 significant
         digits, or beyond a double's range) is its exact text instead."""
         if not value.is_finite():
-            return self.text(ref, str(value))
+            return self.text(ref, str(value), digits=True)
         text = format(value, "f")
         digits = text.replace(".", "").lstrip("-0").rstrip("0")
         if len(digits) > MAX_DIGITS or not -300 < value.adjusted() < 300:
-            return self.text(ref, text)
+            return self.text(ref, text, digits=True)
         return f'<c r="{ref}"{self._number(text, places)}{text}</v></c>'
 
     def when(self, ref: str, value: When) -> str:
