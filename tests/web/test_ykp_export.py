@@ -12,15 +12,19 @@ import openpyxl
 import pytest
 from bench.xlsxwriter_baseline import write_xlsx as xlsxwriter_write
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from osos.exports import write_csv
+from osos.exports import When, write_csv
 from osos.readmodel.access import grant, service_point_id
 from osos.store.db import transaction
 from osos.timeutil import LOCAL_TZ, UTC, month_bounds
 from osos.web import charts, formatting
 from osos.web.app import create_app
+from osos.web.i18n import Words
 from osos.web.routes import panel
 from osos.web.screens import ykp
+from osos.web.screens.common import when
 from tests.web.conftest import (
     ABONE_SP,
     BACKENDS,
@@ -140,3 +144,17 @@ def test_the_export_streams_and_builds_no_page(
     assert sum(bodies) == len(got.content)
     sheet = openpyxl.load_workbook(io.BytesIO(got.content), read_only=True).active
     assert sheet is not None and sheet.max_row is not None and sheet.max_row > 28 * 96
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(dt.datetime(2001, 1, 1), dt.datetime(2099, 1, 1), timezones=st.just(UTC)),
+    st.booleans(),
+    st.sampled_from(["tr", "en"]),
+)
+def test_a_time_cell_writes_the_screens_text_when_a_csv_asks(
+    at: dt.datetime, seconds: bool, language: str
+) -> None:
+    cell = when(Words(language), at, seconds)
+    assert isinstance(cell, When) and cell.text == ""  # nothing made for an Excel file
+    assert str(cell) == formatting.local_datetime(at, seconds, language)
