@@ -4,8 +4,11 @@ under concurrent users, against a static file served by the same server in the s
     .venv/bin/python bench/bench_panel.py [--users 1,4,16] [--requests 48] [--days 31] [--workers 1]
 
 Prints, per concurrency, requests per second and latency (p50, p95) of each target and the
-ratio of its mean latency to the static file's. OSOS_BENCH_DATABASE_URL selects PostgreSQL;
-the default is a fresh SQLite file in a temporary directory.
+ratio of its mean latency to the static file's; then the Excel download against the same rows
+written in the benchmark's process by XlsxWriter ``constant_memory`` (the writer osos used
+before) and by osos's direct writer alone (``bench/excel_baseline.py``).
+OSOS_BENCH_DATABASE_URL selects PostgreSQL; the default is a fresh SQLite file in a temporary
+directory.
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ from pathlib import Path
 
 import httpx
 
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import excel_baseline
+
+from osos.exports import Table
 from osos.identity.demo import DemoLogin, ensure_demo_users
 from osos.registry.importer import import_registry
 from osos.runtime import Runtime
@@ -109,7 +118,11 @@ def _summary(times: list[float], wall: float) -> tuple[float, float, float, floa
 
 
 async def _bench(
-    base: str, cookie: dict[str, str], targets: dict[str, str], args: argparse.Namespace
+    base: str,
+    cookie: dict[str, str],
+    targets: dict[str, str],
+    args: argparse.Namespace,
+    table: Table,
 ) -> None:
     limits = httpx.Limits(max_connections=max(args.users) + 2)
     async with httpx.AsyncClient(base_url=base, cookies=cookie, timeout=300, limits=limits) as c:
@@ -131,6 +144,21 @@ async def _bench(
                     f"{users:>5} {name:<10} {rps:>8.1f} {p50:>9.1f} {p95:>9.1f} "
                     f"{mean / static_mean:>9.1f}"
                 )
+            _excel_against_writers(results["excel"], table, args.writer_rounds)
+
+
+def _excel_against_writers(
+    excel: tuple[float, float, float, float], table: Table, rounds: int
+) -> None:
+    """The same rows written in this process by XlsxWriter constant_memory and by the direct
+    writer (no HTTP, no database), right after the level's requests: the Excel baseline."""
+    for name, times in excel_baseline.writers(table, rounds).items():
+        _, p50, p95, _ = _summary(times, sum(times))
+        label = "xlsxwriter constant_memory" if name == "xlsxwriter" else "direct writer alone"
+        print(
+            f"      {label} (same rows, in-process): p50 {p50:.1f} ms, p95 {p95:.1f} ms; "
+            f"Excel download p50 {excel[1] / p50:.2f}×, p95 {excel[2] / p95:.2f}× it"
+        )
 
 
 def main() -> None:
@@ -139,6 +167,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=48, help="Requests per target and level.")
     parser.add_argument("--days", type=int, default=31, help="Days of 15-minute data to show.")
     parser.add_argument("--workers", type=int, default=1, help="Server worker processes.")
+    parser.add_argument(
+        "--writer-rounds", type=int, default=10, help="Rounds of the in-process Excel baseline."
+    )
     args = parser.parse_args()
     args.users = [int(u) for u in args.users.split(",")]
     with tempfile.TemporaryDirectory() as home:
@@ -149,6 +180,9 @@ def main() -> None:
         )
         t = time.perf_counter()
         end, logins = _world(runtime, args.days + 1)
+        last = (end.astimezone(LOCAL_TZ)).date()
+        first = last.fromordinal(last.toordinal() - args.days + 1)
+        table = excel_baseline.rows_of(runtime, ABONE_SP, first, last)
         runtime.close()
         print(
             f"data: {args.days + 1} days of 15-minute rows for {ABONE_SP} "
@@ -182,8 +216,6 @@ def main() -> None:
                     },
                 )
                 cookie = {"osos_session": c.cookies["osos_session"]}
-            last = (end.astimezone(LOCAL_TZ)).date()
-            first = last.fromordinal(last.toordinal() - args.days + 1)
             query = f"?from={first.isoformat()}&to={last.isoformat()}&step=15"
             targets = {
                 "static": "/static/osos.css",
@@ -191,7 +223,7 @@ def main() -> None:
                 "excel": f"/hn/{ABONE_SP}/ykp.xlsx{query}",
             }
             print(f"range {first} – {last}, 15-minute rows: {args.days * 96}")
-            asyncio.run(_bench(base, cookie, targets, args))
+            asyncio.run(_bench(base, cookie, targets, args, table))
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -169,7 +169,11 @@ def send(
     if file is not None and not which:  # the file alone: no page is built
         sight = _sight(request, session, v, no, screen)
         download = _visible(
-            session, v, sight, screen, lambda: file(session, sight, query, v.language)
+            session,
+            v,
+            sight,
+            screen,
+            lambda: file(session, sight, query, settings_of(request), v.language),
         )
         table, part, chart = download.table, download.file_part, False
     else:

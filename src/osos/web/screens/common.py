@@ -76,7 +76,7 @@ class Screen(Generic[Q, D]):
     query: Callable[..., Q]  # a FastAPI dependency returning the screen's typed parameters
     load: Callable[[Session, Sight, Q, Settings], D]
     view: Callable[[D, str], Page]
-    file: Callable[[Session, Sight, Q, str], Download] | None = None
+    file: Callable[[Session, Sight, Q, Settings, str], Download] | None = None
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from osos.readmodel.access import NotVisible, Sight
 from osos.readmodel.intervals import intervals, totals
+from osos.settings import Settings
 from osos.store.db import now as db_now
 from osos.timeutil import QUARTER, floor_to, local_date
 from osos.web.i18n import Words
@@ -41,7 +42,9 @@ def file_part(data: YkpData) -> str:
     ).replace(":", "") + f"_{data.step}dk"
 
 
-def download(session: Session, sight: Sight, q: YkpQuery, language: str) -> Download:
+def download(
+    session: Session, sight: Sight, q: YkpQuery, settings: Settings, language: str
+) -> Download:
     """The screen's table for ``q``, its rows read now and built when the file is written."""
     loaded = data(session, sight, q)
     return Download(table(loaded, Words(language), totals(loaded.rows)), file_part(loaded))
