@@ -11,7 +11,10 @@ answers were 503 (the web edge's admission: more than ``--threads`` requests at 
 ``OSOS_WEB_QUEUE_MS``). A 503 is counted and asked again after its Retry-After, like a browser;
 its latency is not in the figures. ``ykp`` asks the same month each time (after the first, the
 kept figures and rendered rows); ``ykp-cold`` a month starting one quarter later each time, so
-nothing is kept. OSOS_BENCH_DATABASE_URL selects PostgreSQL; the default is a fresh SQLite file.
+nothing is kept. Then the Excel download against the same rows written in the benchmark's process by XlsxWriter
+``constant_memory`` (the writer osos used before) and by osos's direct writer alone
+(``bench/excel_baseline.py``). OSOS_BENCH_DATABASE_URL selects PostgreSQL; the default is a fresh
+SQLite file.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ from pathlib import Path
 
 import httpx
 
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import excel_baseline
+
+from osos.exports import Table
 from osos.identity.demo import DemoLogin, ensure_demo_users
 from osos.registry.importer import import_registry
 from osos.runtime import Runtime
@@ -146,7 +155,11 @@ def _summary(times: list[float], wall: float) -> tuple[float, float, float, floa
 
 
 async def _bench(
-    base: str, cookie: dict[str, str], targets: dict[str, Asked], args: argparse.Namespace
+    base: str,
+    cookie: dict[str, str],
+    targets: dict[str, Asked],
+    args: argparse.Namespace,
+    table: Table,
 ) -> None:
     limits = httpx.Limits(max_connections=max(args.users) + 2)
     async with httpx.AsyncClient(base_url=base, cookies=cookie, timeout=300, limits=limits) as c:
@@ -173,6 +186,22 @@ async def _bench(
                     f"{users:>5} {name:<9} {rps:>7.1f} {p50:>8.1f} {p95:>8.1f} "
                     f"{mean / static_mean:>8.1f} {p95 / static_p95:>7.1f} {shed:>5}"
                 )
+            if "excel" in results:
+                _excel_against_writers(results["excel"][:4], table, args.writer_rounds)
+
+
+def _excel_against_writers(
+    excel: tuple[float, float, float, float], table: Table, rounds: int
+) -> None:
+    """The same rows written in this process by XlsxWriter constant_memory and by the direct
+    writer (no HTTP, no database), right after the level's requests: the Excel baseline."""
+    for name, times in excel_baseline.writers(table, rounds).items():
+        _, p50, p95, _ = _summary(times, sum(times))
+        label = "xlsxwriter constant_memory" if name == "xlsxwriter" else "direct writer alone"
+        print(
+            f"      {label} (same rows, in-process): p50 {p50:.1f} ms, p95 {p95:.1f} ms; "
+            f"Excel download p50 {excel[1] / p50:.2f}×, p95 {excel[2] / p95:.2f}× it"
+        )
 
 
 def main() -> None:
@@ -184,6 +213,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="OSOS_WEB_THREADS of the server.")
     parser.add_argument("--queue-ms", type=int, default=0, help="OSOS_WEB_QUEUE_MS of the server.")
     parser.add_argument("--targets", default="static,ykp,ykp-cold,excel", help="What to ask.")
+    parser.add_argument(
+        "--writer-rounds", type=int, default=10, help="Rounds of the in-process Excel baseline."
+    )
     args = parser.parse_args()
     args.users = [int(u) for u in args.users.split(",")]
     with tempfile.TemporaryDirectory() as home:
@@ -194,6 +226,9 @@ def main() -> None:
         )
         t = time.perf_counter()
         end, logins = _world(runtime, args.days + 1 + COLD_DAYS)
+        last = (end.astimezone(LOCAL_TZ)).date()
+        first = last.fromordinal(last.toordinal() - args.days + 1)
+        table = excel_baseline.rows_of(runtime, ABONE_SP, first, last)
         runtime.close()
         print(
             f"data: {args.days + 1 + COLD_DAYS} days of 15-minute rows for {ABONE_SP} "
@@ -227,8 +262,6 @@ def main() -> None:
                     },
                 )
                 cookie = {"osos_session": c.cookies["osos_session"]}
-            last = (end.astimezone(LOCAL_TZ)).date()
-            first = last.fromordinal(last.toordinal() - args.days + 1)
             query = f"?from={first.isoformat()}&to={last.isoformat()}&step=15"
             paths: dict[str, Asked] = {
                 "static": lambda n: "/static/osos.css",
@@ -240,7 +273,7 @@ def main() -> None:
             wanted = ["static", *(t for t in args.targets.split(",") if t != "static")]
             targets = {name: paths[name] for name in wanted}
             print(f"range {first} – {last}, 15-minute rows: {args.days * 96}")
-            asyncio.run(_bench(base, cookie, targets, args))
+            asyncio.run(_bench(base, cookie, targets, args, table))
         finally:
             server.terminate()
             server.wait(timeout=30)
