@@ -11,10 +11,10 @@ answers were 503 (the web edge's admission: more than ``--threads`` requests at 
 ``OSOS_WEB_QUEUE_MS``). A 503 is counted and asked again after its Retry-After, like a browser;
 its latency is not in the figures. ``ykp`` asks the same month each time (after the first, the
 kept figures and rendered rows); ``ykp-cold`` a month starting one quarter later each time, so
-nothing is kept. Then the Excel download against the same rows written in the benchmark's process by XlsxWriter
-``constant_memory`` (the writer osos used before) and by osos's direct writer alone
-(``bench/excel_baseline.py``). OSOS_BENCH_DATABASE_URL selects PostgreSQL; the default is a fresh
-SQLite file.
+nothing is kept. Then the Excel download against the same rows written in the benchmark's
+process by XlsxWriter ``constant_memory`` (the writer osos used before) and by osos's direct
+writer alone (``bench/excel_baseline.py``). OSOS_BENCH_DATABASE_URL selects PostgreSQL; the
+default is a fresh SQLite file.
 """
 
 from __future__ import annotations
