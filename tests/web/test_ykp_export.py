@@ -133,7 +133,7 @@ def test_the_export_streams_and_builds_no_page(
         for name in ("render", "_page"):
             monkeypatch.setattr(panel, name, _boom)
         monkeypatch.setattr(ykp, "body", _boom)  # the page's HTML rows
-        monkeypatch.setattr(ykp, "_comparison", _boom)  # the page's second read
+        monkeypatch.setattr(ykp, "figures", _boom)  # the page's read and its comparison
         monkeypatch.setattr(charts, "line_chart", _boom)
         got = client.get(f"/hn/{ABONE_SP}/ykp.xlsx", params=params)
         assert got.status_code == 200, got.text[:300]
