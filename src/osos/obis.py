@@ -8,6 +8,7 @@ different value (last month's frozen index), not a spelling of the same one.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ _FULL = re.compile(
 UTILITY_MEDIA = frozenset({4, 5, 6, 7, 8, 9})
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize_obis(address: str) -> str:
     """``1-0:1.8.0*255`` → ``1.8.0``; ``0-0:C.1.0*255`` → ``C.1.0``; ``1.8.0*1`` unchanged.
 
@@ -32,7 +34,8 @@ def normalize_obis(address: str) -> str:
     channel) and A is abstract or electricity (``8-0:1.0.0``, water, keeps it: without its
     medium ``1.0.0`` would read as an electricity code), drops ``*255`` ("not used"), strips
     leading zeros of a billing suffix. Anything that is not an OBIS code (``P.01`` is one; a
-    free-text address is not) comes back stripped.
+    free-text address is not) comes back stripped. Remembered (a bounded cache): every value
+    of every readout is keyed through here, and meters write few distinct addresses.
     """
     text = address.strip()
     match = _FULL.fullmatch(text)

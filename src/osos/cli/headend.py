@@ -92,6 +92,7 @@ def headend(
         raise _fail(f"database not ready ({exc.orig}); run 'osos db upgrade' first") from exc
     finally:
         runtime.close()
+        asyncio.set_event_loop_policy(None)  # uvloop's policy is process-global: put it back
 
 
 async def _serve(

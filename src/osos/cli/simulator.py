@@ -16,6 +16,7 @@ from osos.simulator.fleet import Fleet, ListenFailed
 from osos.simulator.fromdb import meter_rows
 from osos.simulator.spec import MeterSpec, specs_for, specs_from_meters
 from osos.timeutil import SYSTEM_CLOCK, local_iso
+from osos.transport.tcp import install_uvloop
 
 app = typer.Typer()
 
@@ -114,6 +115,7 @@ def simulate(
         specs, headend, dialing, host, delay, emulate_baud, interval, pairs, fault_rate, seed,
         dlms_hdlc,
     )  # fmt: skip
+    install_uvloop()  # the fleet's sockets and timers are most of its work (docs/performance.md)
     try:
         asyncio.run(serve)
     except KeyboardInterrupt:
@@ -121,6 +123,8 @@ def simulate(
     except ListenFailed as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
+    finally:
+        asyncio.set_event_loop_policy(None)
 
 
 def _fault_pairs(options: list[str], serials: set[str]) -> list[tuple[str, Fault]]:

@@ -10,6 +10,7 @@ retry after a database fault stores it once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -173,47 +174,107 @@ def _with_log(readout: PreparedReadout, log_id: int | None) -> PreparedReadout:
     )
 
 
+_STATUS_COLUMNS = (
+    "last_attempt_at",
+    "last_success_at",
+    "consecutive_failures",
+    "last_error",
+    "last_profile_end",
+)
+
+
+def next_status(status: dict[str, object], record: SessionRecord) -> None:
+    """A meter's latest state after one session (failures counted, a success resets them,
+    the newest interval kept), set in ``status`` (its :data:`_STATUS_COLUMNS`)."""
+    status["last_attempt_at"] = record.ended_at
+    if record.outcome.outcome == OK:
+        status["last_success_at"] = record.ended_at
+        status["consecutive_failures"] = 0
+        status["last_error"] = None
+    else:
+        failures = status.get("consecutive_failures") or 0
+        status["consecutive_failures"] = cast(int, failures) + 1
+        status["last_error"] = record.outcome.error
+    end, newest = record.last_end, status.get("last_profile_end")
+    if end is not None and (newest is None or end > cast(dt.datetime, newest)):
+        status["last_profile_end"] = end
+
+
 def _update_status(session: Session, records: Sequence[SessionRecord]) -> None:
-    """Each meter's latest state (failures counted, a success resets), one look-up for all."""
+    """Each meter's latest state: one look-up for all, then one UPDATE (executemany) of the
+    meters known and one INSERT of the others — plain rows, no ORM unit of work."""
     meter_ids = {r.meter_id for r in records if r.meter_id is not None}
     if not meter_ids:
         return
-    statuses = {
-        s.meter_id: s
-        for s in session.scalars(
-            select(MeterCommStatus).where(MeterCommStatus.meter_id.in_(sorted(meter_ids)))
+    table = cast(Table, MeterCommStatus.__table__)
+    found = session.execute(
+        select(table.c.meter_id, *(table.c[c] for c in _STATUS_COLUMNS)).where(
+            table.c.meter_id.in_(sorted(meter_ids))
         )
+    )
+    known: dict[int, dict[str, object]] = {
+        row[0]: dict(zip(_STATUS_COLUMNS, row[1:], strict=True)) for row in found
     }
+    fresh: dict[int, dict[str, object]] = {}
     for record in records:
         if record.meter_id is None:
             continue
-        status = statuses.get(record.meter_id)
+        status = known.get(record.meter_id)
         if status is None:
-            status = MeterCommStatus(meter_id=record.meter_id, consecutive_failures=0)
-            statuses[record.meter_id] = status
-            session.add(status)
-        status.last_attempt_at = record.ended_at
-        if record.outcome.outcome == OK:
-            status.last_success_at = record.ended_at
-            status.consecutive_failures = 0
-            status.last_error = None
-        else:
-            status.consecutive_failures = (status.consecutive_failures or 0) + 1
-            status.last_error = record.outcome.error
-        end = record.last_end
-        if end is not None and (status.last_profile_end is None or end > status.last_profile_end):
-            status.last_profile_end = end
+            status = fresh.setdefault(record.meter_id, dict.fromkeys(_STATUS_COLUMNS))
+        next_status(status, record)
+    connection = session.connection()
+    if known:
+        statement = (
+            update(table)
+            .where(table.c.meter_id == bindparam("meter"))
+            .values({c: bindparam(f"v_{c}") for c in _STATUS_COLUMNS})
+        )
+        connection.execute(
+            statement,
+            [{"meter": m, **{f"v_{c}": x for c, x in v.items()}} for m, v in known.items()],
+        )
+    if fresh:
+        connection.execute(insert(table), [{"meter_id": m, **v} for m, v in fresh.items()])
+
+
+@dataclass
+class _Job:
+    """The columns of a read job that finishing it reads and sets (:func:`jobs.apply_finish`)."""
+
+    id: int
+    attempts: int
+    max_attempts: int
+    state: str
+    next_attempt_at: dt.datetime
+    resume_from: dt.datetime | None
+    last_error: str | None
+    locked_by: str | None
+    locked_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    session_started_at: dt.datetime | None
+
+
+_JOB_COLUMNS = tuple(f.name for f in dataclasses.fields(_Job))
+_JOB_SET = tuple(c for c in _JOB_COLUMNS if c not in ("id", "attempts", "max_attempts"))
 
 
 def _finish_jobs(
     session: Session, records: Sequence[SessionRecord], backoff: Backoff
 ) -> list[list[tuple[int, str]]]:
+    """Every record's jobs finished by the jobs' rules: one look-up, one UPDATE (executemany)."""
     ids = sorted({job.id for r in records for job in r.job_list})
-    rows = {j.id: j for j in session.scalars(select(ReadJob).where(ReadJob.id.in_(ids)))}
+    table = cast(Table, ReadJob.__table__)
+    rows: dict[int, _Job] = {}
+    if ids:
+        found = session.execute(
+            select(*(table.c[c] for c in _JOB_COLUMNS)).where(table.c.id.in_(ids))
+        )
+        rows = {row[0]: _Job(*row) for row in found}
     states: list[list[tuple[int, str]]] = []
     for record in records:
         resume = record.last_end + dt.timedelta(minutes=1) if record.last_end else None
-        found = []
+        done = []
         for job in record.job_list:
             ok = record.outcome.readout_ok if job.purpose == "readout" else record.profile_done
             row = rows.get(job.id)
@@ -227,8 +288,22 @@ def _finish_jobs(
                 backoff=backoff,
                 resume_from=resume if job.purpose == "profile" else None,
             )
-            found.append((job.id, state))
-        states.append(found)
+            done.append((job.id, state))
+        states.append(done)
+    touched = {job.id for r in records for job in r.job_list}
+    if touched:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("job"))
+            .values({c: bindparam(f"v_{c}") for c in _JOB_SET})
+        )
+        session.connection().execute(
+            statement,
+            [
+                {"job": i, **{f"v_{c}": getattr(rows[i], c) for c in _JOB_SET}}
+                for i in sorted(touched)
+            ],
+        )
     return states
 
 

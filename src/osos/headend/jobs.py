@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol as Structural
 from typing import cast
 
 from sqlalchemy import Table, delete, func, select, true, update
@@ -362,8 +363,25 @@ def finish_job(
     return apply_finish(job, ok=ok, now=now, error=error, backoff=backoff, resume_from=resume_from)
 
 
+class FinishingJob(Structural):
+    """What :func:`apply_finish` reads and sets: a loaded :class:`ReadJob`, or the plain
+    columns the write-behind flush loads for a batch (:mod:`osos.headend.flush`)."""
+
+    id: int
+    attempts: int
+    max_attempts: int
+    state: str
+    next_attempt_at: dt.datetime
+    resume_from: dt.datetime | None
+    last_error: str | None
+    locked_by: str | None
+    locked_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    session_started_at: dt.datetime | None
+
+
 def apply_finish(
-    job: ReadJob,
+    job: FinishingJob,
     *,
     ok: bool,
     now: dt.datetime,
@@ -371,7 +389,7 @@ def apply_finish(
     backoff: Backoff,
     resume_from: dt.datetime | None,
 ) -> str:
-    """:func:`finish_job` on a job row already loaded (a batch loads them all at once)."""
+    """:func:`finish_job` on a job already loaded (a batch loads them all at once)."""
     job.session_started_at = None
     job.locked_by = None
     job.locked_at = None

@@ -15,13 +15,14 @@ from osos.protocol.iec62056_21.datasets import DataSet
 from osos.protocol.iec62056_21.errors import TimestampError
 from osos.protocol.iec62056_21.eventlog import LogEntry, status_of
 from osos.protocol.iec62056_21.messages import IdentificationMessage
-from osos.protocol.iec62056_21.profile import Channel, LoadProfile, ProfileRecord
+from osos.protocol.iec62056_21.profile import Channel, LoadProfile, ProfileLayout, ProfileRecord
 from osos.protocol.iec62056_21.timestamps import parse_clock, parse_date
 from osos.timeutil import Clock, SystemClock
 
 from .families import FAMILIES, Family, quantity, render_readout, render_readout_text
 from .faults import Fault, FaultState
-from .model import LOCAL_OFFSET, MeterModel, local_naive
+from .model import LOCAL_OFFSET, MeterModel, PhaseValues, Registers, local_naive
+from .profile_text import render_profile, template
 from .spec import MeterSpec
 
 #: Simulated tamper fault → the event its P.98 entry names (phase loss stays in the profile).
@@ -70,17 +71,32 @@ class VirtualMeter:
         snap = self.model.snapshot(self.clock.now())
         return render_readout_text(self.family, snap, self.spec.serial)
 
-    def profile(self, start: dt.datetime | None, end: dt.datetime | None) -> LoadProfile | None:
-        if not self.family.load_profile:
-            return None  # a water, gas or heat meter: the codec answers (ERROR)
+    def _profile_rows(
+        self, start: dt.datetime | None, end: dt.datetime | None
+    ) -> list[tuple[dt.datetime, Registers, PhaseValues]]:
         if end is not None and self.family.profile_whole_days:
             end += dt.timedelta(days=1)
-        rows = self.model.profile(
+        return self.model.profile(
             start,
             end,
             self.clock.now(),
             depth=dt.timedelta(days=self.family.profile_depth_days),
         )
+
+    def profile_text(
+        self, start: dt.datetime | None, end: dt.datetime | None, layout: ProfileLayout
+    ) -> str | None:
+        """The P.01 answer's data in ``layout``, written from the model's integers by the
+        family's template (what ``encode_profile(self.profile(start, end), layout)`` gives,
+        without the records and their ``Decimal`` values); None without a load profile."""
+        if not self.family.load_profile:
+            return None
+        return render_profile(template(self.family, layout), self._profile_rows(start, end))
+
+    def profile(self, start: dt.datetime | None, end: dt.datetime | None) -> LoadProfile | None:
+        if not self.family.load_profile:
+            return None  # a water, gas or heat meter: the codec answers (ERROR)
+        rows = self._profile_rows(start, end)
         channels = self.family.profile_channels
         records = tuple(
             ProfileRecord(

@@ -89,10 +89,20 @@ def insert_rows(session: Session, rows: Sequence[Row]) -> tuple[set[Key], list[d
 
 
 def _end_at_to_db(session: Session) -> Callable[[Any], Any]:
+    """The column type's bind conversion of a time, remembered for one batch: a readout's
+    values all carry its ``read_at``, a profile's rows share few days."""
     dialect = session.get_bind().dialect
     processor = profile_intervals.c.end_at.type._cached_bind_processor(dialect)
     assert processor is not None
-    return processor
+    memo: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        found = memo.get(value)
+        if found is None:
+            found = memo[value] = processor(value)
+        return found
+
+    return convert
 
 
 def _sqlite(session: Session, rows: Sequence[Row]) -> tuple[set[Key], list[dict[str, Any]]]:

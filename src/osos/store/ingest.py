@@ -15,8 +15,9 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from osos.channels import CHANNELS
@@ -142,8 +143,9 @@ def store_readouts(session: Session, readouts: Sequence[PreparedReadout]) -> lis
             rows.append(_readout_row(readout, digest))
         results.append(None)
     if rows:
-        statement = insert(Readout).returning(Readout.id, sort_by_parameter_order=True)
-        ids = list(session.scalars(statement, rows))
+        table = cast(Table, Readout.__table__)  # Core: no ORM bulk-insert bookkeeping per row
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = list(session.execute(statement, rows).scalars())
         value_rows = []
         raw_rows: list[RawRow] = []
         created: set[tuple[int, str]] = set()

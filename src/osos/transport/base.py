@@ -72,6 +72,11 @@ class Transport(abc.ABC):
     @abc.abstractmethod
     async def _write(self, data: bytes) -> None: ...
 
+    def _write_nowait(self, data: bytes) -> bool:
+        """Hand ``data`` to the line at once when it takes it without waiting (True: sent, no
+        timer needed); False leaves the write to :meth:`_write` under the write timeout."""
+        return False
+
     @abc.abstractmethod
     async def _read(self, timeout: float) -> bytes:
         """Some bytes (at least one) within ``timeout``; b'' means the line closed."""
@@ -90,8 +95,9 @@ class Transport(abc.ABC):
         if not data:
             return
         try:
-            async with asyncio.timeout(self.write_timeout):
-                await self._write(data)
+            if not self._write_nowait(data):
+                async with asyncio.timeout(self.write_timeout):
+                    await self._write(data)
         except TimeoutError:
             message = f"{self.peer}: the line took no data for {self.write_timeout:.0f} s"
             raise SendTimeout(message) from None

@@ -32,14 +32,32 @@ class StreamTransport(Transport):
         super().__init__(peer)
         self._reader = reader
         self._writer = writer
+        self._unsent = False
 
     async def open(self, *, timeout: float) -> None:
         if self._writer is None:
             raise ConnectFailed(f"{self.peer}: stream transport has no connection")
 
+    def _write_nowait(self, data: bytes) -> bool:
+        """Written when the socket took every byte at once (the usual case for a message of a
+        few hundred bytes): nothing left to drain, so no write timer is armed."""
+        writer = self._writer
+        if writer is None or writer.transport.is_closing():
+            return False
+        if writer.transport.get_write_buffer_size():
+            return False  # bytes still queued from before: wait for them in _write
+        writer.write(data)
+        if writer.transport.get_write_buffer_size():
+            self._unsent = True  # the rest drains in _write, under the write timeout
+            return False
+        return True
+
     async def _write(self, data: bytes) -> None:
         assert self._writer is not None, "send before open"
-        self._writer.write(data)
+        if self._unsent:
+            self._unsent = False  # written by _write_nowait already: only drain it
+        else:
+            self._writer.write(data)
         await self._writer.drain()
 
     async def _read(self, timeout: float) -> bytes:

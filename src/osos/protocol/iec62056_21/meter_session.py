@@ -62,7 +62,8 @@ class MeterProvider(Protocol):
 
     def readout_data_sets(self) -> Sequence[DataSet]:
         """The data sets of a full readout, in order. A provider may also offer
-        ``readout_text() -> str``, the same data block already written, which is sent instead."""
+        ``readout_text() -> str``, the same data block already written, which is sent instead
+        (and ``profile_text(start, end, layout) -> str | None`` for :meth:`profile`)."""
         ...
 
     def profile(self, start: dt.datetime | None, end: dt.datetime | None) -> LoadProfile | None:
@@ -242,6 +243,18 @@ class MeterSession:
             return str(write())
         return format_data_sets(list(self.provider.readout_data_sets()))
 
+    def _profile_text(self, start: dt.datetime | None, end: dt.datetime | None) -> str | None:
+        """The P.01 answer's data: the provider's own text when it writes one
+        (``profile_text(start, end, layout)``, e.g. the simulator's, made without records),
+        else its profile encoded; None when it keeps none."""
+        layout = self.profile.profile_layout
+        write = getattr(self.provider, "profile_text", None)
+        if callable(write):
+            text = write(start, end, layout)
+            return None if text is None else str(text)
+        profile = self.provider.profile(start, end)
+        return None if profile is None else encode_profile(profile, layout)
+
     def _next_block(self) -> bytes:
         block = self._blocks.pop(0)
         if not self._blocks:
@@ -279,10 +292,10 @@ class MeterSession:
                     _, start, end = parse_profile_request(message.data or "")
                 except ProfileError:
                     return DataMessage.error_answer("ERROR").to_bytes()
-                profile = self.provider.profile(start, end)
-                if profile is None:
+                text = self._profile_text(start, end)
+                if text is None:
                     return DataMessage.error_answer("ERROR").to_bytes()
-                return DataMessage(encode_profile(profile, self.profile.profile_layout)).to_bytes()
+                return DataMessage(text).to_bytes()
             value = self.provider.read(address)
             if value is None:
                 return DataMessage.error_answer("ERROR").to_bytes()
