@@ -27,6 +27,7 @@ from osos.simulator.faults import Fault
 from osos.simulator.spec import MeterSpec
 from osos.store.models import CommLogEntry, Readout, ReadoutValue, profile_intervals
 from osos.store.models.headend import DlmsFrameCounter
+from osos.store.raw import raw_of
 from osos.timeutil import UTC, FixedClock
 from tests.factories import MeterRow, add_meters
 
@@ -121,10 +122,12 @@ def _check_dlms(runtime: Runtime, fleet: Fleet, serial: str, meter_id: int) -> i
                 select(ReadoutValue).where(ReadoutValue.readout_id == readout.id)
             )
         }
+        raw = raw_of(session, readout.id)
     expected = Decimal(import_total(model.registers_at(readout.read_at))).scaleb(-3)
     assert Decimal(values["1.8.0"].value) == expected and values["1.8.0"].unit == "kWh"
     assert {"32.7.0", "96.1.0"} <= set(values)
-    capture = parse_capture(readout.raw)  # osos dlms parse decodes what is stored
+    assert raw is not None
+    capture = parse_capture(raw.raw)  # osos dlms parse decodes what is stored
     kinds = {apdu["kind"] for apdu in capture.apdus}
     assert 6 < len(capture.apdus) <= len(capture.frames), serial  # HDLC: SNRM, RR… too
     assert {"aarq", "aare"} <= kinds or "glo-ciphered" in str(kinds), (serial, kinds)
@@ -250,7 +253,7 @@ async def test_secrets_stay_out_of_logs_transcripts_pages_and_files(
         stored = [
             bytes(raw)
             for (raw,) in connection.execute(
-                text("select raw from readouts union all select transcript from comm_log")
+                text("select raw from readout_raw union all select transcript from comm_log")
             )
             if raw is not None
         ]

@@ -29,6 +29,7 @@ from osos.runtime import Runtime
 from osos.store.models import CommLogEntry, Readout, ReadoutValue
 from osos.store.models.headend import DlmsFrameCounter
 from osos.store.models.mdm import ValidationFinding
+from osos.store.raw import raw_of
 from osos.timeutil import UTC, FixedClock
 from osos.transport import DialInListener
 from tests.conftest import DATA
@@ -259,7 +260,8 @@ async def test_the_real_general_glo_udp_capture_is_stored_by_its_system_title(
     with runtime.sessions() as session:
         readout = session.scalars(select(Readout).where(Readout.meter_id == ids["U0001"])).one()
         counter = session.get(DlmsFrameCounter, ids["U0001"])
-    assert readout.raw == capture and readout.kind == "push"
+        raw = raw_of(session, readout.id)
+    assert raw is not None and raw.raw == capture and readout.kind == "push"
     assert counter is not None and counter.received_value == 0x1E5  # SOURCES.md: IC 0x1E5
     (opened,) = [open_push(p, Keys(UDP_KEY, UDP_KEY), None) for p in decode_pushes(capture)]
     assert opened.invocation_counter == 0x1E5 and opened.system_title == title

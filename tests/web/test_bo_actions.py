@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from osos.headend.jobs import claim_jobs, finish_job
+from osos.headend.job_finish import finish_job
+from osos.headend.jobs import claim_jobs
 from osos.sharing.tokens import create_token
 from osos.store.db import transaction
 from osos.store.models import AuditEntry, ServicePoint

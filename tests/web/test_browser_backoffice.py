@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from osos.headend.jobs import claim_jobs, finish_job
+from osos.headend.job_finish import finish_job
+from osos.headend.jobs import claim_jobs
 from osos.readmodel.points import service_point_id
 from osos.sharing.requests import record_request
 from osos.store.db import transaction

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from osos import audit
 from osos.domain import CommMode
-from osos.headend import jobs
+from osos.headend import job_finish, jobs
 from osos.headend.commlog import OK
 from osos.headend.jobs import JobView
 from osos.headend.plans import Backoff
@@ -240,7 +240,8 @@ def _update_status(session: Session, records: Sequence[SessionRecord]) -> None:
 
 @dataclass
 class _Job:
-    """The columns of a read job that finishing it reads and sets (:func:`jobs.apply_finish`)."""
+    """The columns of a read job that finishing it reads and sets
+    (:func:`job_finish.apply_finish`)."""
 
     id: int
     attempts: int
@@ -280,7 +281,7 @@ def _finish_jobs(
             row = rows.get(job.id)
             if row is None:
                 raise LookupError(f"read job {job.id} disappeared")
-            state = jobs.apply_finish(
+            state = job_finish.apply_finish(
                 row,
                 ok=ok,
                 now=record.ended_at,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from osos.domain import CommMode
 from osos.errors import Conflict, NotFound
-from osos.headend import commlog, jobs
+from osos.headend import commlog, job_finish, jobs
 from osos.headend.jobs import JobView, MeterTarget
 from osos.headend.plans import Backoff
 from osos.headend.readplan import ReadOutcome
@@ -154,7 +154,7 @@ def record_session(
     states = []
     for job in job_list:
         ok = outcome.readout_ok if job.purpose == "readout" else profile_done
-        state = jobs.finish_job(
+        state = job_finish.finish_job(
             session,
             job.id,
             ok=ok,
