@@ -38,7 +38,9 @@ MASK_COLUMNS: tuple[str, ...] = (
     "r8_8_0",
 )
 ESTIMATED_BIT = 128
-PROFILE_FIELDS: tuple[str, ...] = ("m", "t", "mask", "e1", "e2", "p1", "p2")
+#: ``v`` and ``r`` (version, readout id) are for the fingerprints of the stored months
+#: (:func:`meter_sums`), so those need no second scan of the month.
+PROFILE_FIELDS: tuple[str, ...] = ("m", "t", "mask", "e1", "e2", "p1", "p2", "v", "r")
 #: Connections a PostgreSQL bulk read is split over (measured: 1.23 s with 2 vs 1.74 s with 1,
 #: no gain past the machine's 2 cores).
 READERS = 2
@@ -65,7 +67,8 @@ def profile_sql(dialect: str, meter_ids: Sequence[int], lo: dt.datetime, hi: dt.
     return (
         f"SELECT meter_id AS m, end_at AS t, {bits} + (CASE WHEN source = 'estimated' THEN "
         f"{ESTIMATED_BIT} ELSE 0 END) AS mask, r1_8_0 AS e1, r2_8_0 AS e2, r1_6_0 AS p1, "
-        f"r2_6_0 AS p2 FROM profile_intervals WHERE meter_id IN ({ids}) "
+        f"r2_6_0 AS p2, version AS v, readout_id AS r FROM profile_intervals "
+        f"WHERE meter_id IN ({ids}) "
         f"AND end_at >= {_literal(dialect, lo)} AND end_at <= {_literal(dialect, hi)}"
     )
 
@@ -211,6 +214,25 @@ def profile_table(
     with ThreadPoolExecutor(1) as pool:
         apart = outside(session)
         return start_profile_read(session, meter_ids, lo, hi, pool, sqlite, apart=apart).result()
+
+
+#: Per meter: rows, sum of their versions, newest readout id (None when no row has one).
+MeterSums = dict[int, tuple[int, int | None, int | None]]
+
+
+def meter_sums(profile: pa.Table) -> MeterSums:
+    """The rows' count, version sum and newest readout id of each meter in a bulk read."""
+    grouped = profile.group_by("m").aggregate([("m", "count"), ("v", "sum"), ("r", "max")])
+    return {
+        int(m): (int(n), None if v is None else int(v), None if r is None else int(r))
+        for m, n, v, r in zip(
+            grouped.column("m").to_pylist(),
+            grouped.column("m_count").to_pylist(),
+            grouped.column("v_sum").to_pylist(),
+            grouped.column("r_max").to_pylist(),
+            strict=True,
+        )
+    }
 
 
 def _read_uri(uri: str, sql: str) -> pa.Table:
