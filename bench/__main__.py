@@ -29,6 +29,7 @@ MODULES = (
     "bench_monthly",
     "bench_panel",
     "bench_window",
+    "bench_raw",
 )
 
 

@@ -171,6 +171,14 @@ def test_loss_limits_come_from_the_environment(tmp_path: Path) -> None:
             settings(tmp_path, **{name: bad})
 
 
+def test_raw_retention_comes_from_the_environment(tmp_path: Path) -> None:
+    assert settings(tmp_path).raw_retention_months == 24
+    assert settings(tmp_path, OSOS_RAW_RETENTION_MONTHS="36").raw_retention_months == 36
+    for bad in ("0", "two", "-3"):
+        with pytest.raises(ConfigError, match="OSOS_RAW_RETENTION_MONTHS"):
+            settings(tmp_path, OSOS_RAW_RETENTION_MONTHS=bad)
+
+
 def test_web_capacity_proxies_and_quotas_come_from_the_environment(tmp_path: Path) -> None:
     import ipaddress
 

@@ -53,3 +53,9 @@ class ProtocolError(OsosError):
 
 class CommunicationError(OsosError):
     """The meter or its modem could not be reached, or stopped answering."""
+
+
+class RawUnavailable(OsosError):
+    """A readout's raw bytes are not where the store says they are (the month's archive file
+    is missing or unreadable, or a member does not match its digest). Bytes are never dropped
+    silently: this names the readout and the file."""

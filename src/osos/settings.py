@@ -115,6 +115,9 @@ class Settings:
     losses: LossLimits = field(default_factory=LossLimits)
     # Seals meter passwords and DLMS keys at rest; None: derived from secret_key.
     meter_key: str | None = None
+    # Full months of raw bytes kept in the database before the current one; older months are
+    # what ``osos raw archive`` moves to files when no --before is given.
+    raw_retention_months: int = 24
 
     @property
     def is_production(self) -> bool:
@@ -374,4 +377,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         alerts=_alerts(env),
         losses=_losses(env),
         meter_key=_meter_key(env, environment),
+        raw_retention_months=env.parsed("OSOS_RAW_RETENTION_MONTHS", _positive, 24),
     )

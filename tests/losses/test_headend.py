@@ -22,6 +22,7 @@ from osos.simulator.faults import Fault
 from osos.simulator.tamper import MAGNET_MINUTES
 from osos.store.db import transaction
 from osos.store.models import Readout
+from osos.store.raw import RawTranscript, raw_of
 from osos.timeutil import UTC, FixedClock
 from tests.factories import MeterRow, add_meters
 
@@ -76,7 +77,7 @@ async def _read_tampered(runtime: Runtime, spec: MeterSpec, row: MeterRow) -> No
         assert [r.error for r in results] == [None], results
 
 
-def _event_log_findings(session: Session) -> Readout:
+def _event_log_findings(session: Session) -> tuple[Readout, RawTranscript]:
     """The cover and magnet findings, both from one stored event log: that log."""
     found, _saved = run_window(session, T0 - dt.timedelta(days=1), T0 + HOUR, LossLimits())
     by_kind = {f.kind: f for f in found}
@@ -88,7 +89,9 @@ def _event_log_findings(session: Session) -> Readout:
     assert (magnet.start, magnet.end) == (SINCE, SINCE + dt.timedelta(minutes=MAGNET_MINUTES))
     log = session.get(Readout, cover.readout_id)
     assert log is not None and log.kind == "event_log" and magnet.readout_id == log.id
-    return log
+    raw = raw_of(session, log.id)
+    assert raw is not None
+    return log, raw
 
 
 async def test_an_emh_meters_cover_and_magnet_come_from_its_p98_event_log(
@@ -100,7 +103,7 @@ async def test_an_emh_meters_cover_and_magnet_come_from_its_p98_event_log(
     row = MeterRow(spec.serial, flag=spec.meter_flag, password=spec.password)
     await _read_tampered(sqlite_runtime, spec, row)
     with transaction(sqlite_runtime.sessions) as session:
-        assert b"P.98(" in _event_log_findings(session).raw
+        assert b"P.98(" in _event_log_findings(session)[1].raw
 
 
 async def test_a_dlms_meters_cover_and_magnet_come_from_its_event_logs(runtime: Runtime) -> None:
@@ -111,10 +114,12 @@ async def test_a_dlms_meters_cover_and_magnet_come_from_its_event_logs(runtime: 
     row = MeterRow(spec.serial, flag=spec.meter_flag, meter={"protocol": Protocol.DLMS})
     await _read_tampered(runtime, spec, row)
     with transaction(runtime.sessions) as session:
-        log = _event_log_findings(session)
+        log, raw = _event_log_findings(session)
         fraud_log = FRAUD_LOG.to_bytes()  # the GET's logical name is in the stored frames
-        assert fraud_log in log.raw and b"\x00\x00\x60\x0b\x01\xff" in log.raw
-        session_raw = session.scalars(
-            select(Readout.raw).where(Readout.meter_id == log.meter_id, Readout.kind == "readout")
-        ).one()  # the whole session's frames (its profile too)
-        assert log.raw in session_raw and len(log.raw) < len(session_raw)  # the logs' only
+        assert fraud_log in raw.raw and b"\x00\x00\x60\x0b\x01\xff" in raw.raw
+        session_id = session.scalars(
+            select(Readout.id).where(Readout.meter_id == log.meter_id, Readout.kind == "readout")
+        ).one()
+        session_raw = raw_of(session, session_id)  # the whole session's frames (its profile too)
+        assert session_raw is not None
+        assert raw.raw in session_raw.raw and len(raw.raw) < len(session_raw.raw)  # the logs' only

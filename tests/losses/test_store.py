@@ -25,8 +25,9 @@ from osos.simulator import MeterSpec
 from osos.simulator.faults import Fault
 from osos.simulator.spec import serial_seed
 from osos.store.db import transaction
-from osos.store.models import AuditEntry, Readout
+from osos.store.models import AuditEntry
 from osos.store.models.losses import LossFinding
+from osos.store.raw import raw_of
 from osos.timeutil import (
     FixedClock,
     local_iso,
@@ -95,8 +96,9 @@ def test_a_month_is_stored_once_and_points_at_its_bytes(
         cover = rows[Kind.TERMINAL_COVER]
         assert cover.finding.start == since and cover.status is Status.OPEN
         assert cover.finding.evidence["count"] == "01"  # from the readout's own bytes
-        raw = session.scalar(select(Readout.raw).where(Readout.id == cover.finding.readout_id))
-        assert raw is not None and b"96.71(" in raw
+        assert cover.finding.readout_id is not None
+        raw = raw_of(session, cover.finding.readout_id)
+        assert raw is not None and b"96.71(" in raw.raw
         assert rows[Kind.CONSUMPTION_DROP].finding.service_point == POINT
 
 

@@ -13,6 +13,7 @@ from osos.cli import app
 from osos.runtime import Runtime
 from osos.store import db
 from osos.store.models import Readout, ReadoutValue, profile_intervals
+from osos.store.raw import raw_of
 from tests.factories import Q, add_meter, add_service_point, install, local, standard_step
 
 runner = CliRunner()
@@ -58,8 +59,8 @@ def test_import_profile_then_report(runtime: Runtime, tmp_path: Path) -> None:
     assert again.exit_code == 0, again.output
     assert "intervals +0" in again.output and "readouts +0" in again.output
     with db.transaction(runtime.sessions) as s:
-        raw = s.execute(select(Readout.raw)).scalar_one()
-        assert raw.endswith(path.read_bytes())
+        raw = raw_of(s, s.execute(select(Readout.id)).scalar_one())
+        assert raw is not None and raw.raw.endswith(path.read_bytes())
     out = runner.invoke(
         app, ["report", "monthly", "--service-point", "2001", "--period", "2026-10", "--json"]
     )
@@ -164,8 +165,8 @@ def test_ingest_capture(runtime: Runtime, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     with db.transaction(runtime.sessions) as s:
-        raw = s.execute(select(Readout.raw)).scalar_one()
-        assert raw == capture.read_bytes()
+        raw = raw_of(s, s.execute(select(Readout.id)).scalar_one())
+        assert raw is not None and raw.raw == capture.read_bytes()
 
 
 def test_xlsx_profile_import_validates_what_it_brought(runtime: Runtime, tmp_path: Path) -> None:

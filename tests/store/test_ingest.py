@@ -34,7 +34,8 @@ from osos.store.models import (
     ReadoutValue,
     profile_intervals,
 )
-from osos.timeutil import UTC
+from osos.store.raw import raw_of
+from osos.timeutil import UTC, period_of
 
 T0 = dt.datetime(2026, 11, 1, 0, 15, tzinfo=UTC)
 READ_AT = dt.datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
@@ -129,8 +130,9 @@ def test_readout_stored_once_with_exact_values(runtime: Runtime) -> None:
     assert first.readout_id == again.readout_id
     with runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Readout)) == 1
-        readout = session.get(Readout, first.readout_id)
-        assert readout is not None and readout.raw == raw
+        stored_raw = raw_of(session, first.readout_id)
+        assert stored_raw is not None and stored_raw.raw == raw and stored_raw.archive is None
+        assert stored_raw.month == period_of(READ_AT)
         stored = {v.obis: v for v in session.scalars(select(ReadoutValue))}
     assert set(stored) == {"1.8.0", "1.6.0", "C.1.0"}
     assert stored["1.8.0"].address == "1-0:1.8.0*255"
@@ -246,7 +248,9 @@ def test_ingest_capture_readout_and_profile(runtime: Runtime) -> None:
     assert first.readout_id == again.readout_id
     with runtime.sessions() as session:
         readout = session.get(Readout, first.readout_id)
-        assert readout is not None and readout.raw == raw and readout.source == ReadSource.INGEST
+        assert readout is not None and readout.source == ReadSource.INGEST
+        stored_raw = raw_of(session, first.readout_id)
+        assert stored_raw is not None and stored_raw.raw == raw
         values = {v.obis: v for v in session.scalars(select(ReadoutValue))}
     assert values["1.8.0"].number == Decimal("70.677") and values["1.8.0"].unit == "kWh"
     assert values["0.0.0"].value == "80221569"

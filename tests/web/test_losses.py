@@ -4,20 +4,25 @@ bytes, a scan, acknowledge and close with CSRF and the audit log, the CSV export
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from osos.simulator.faults import Fault
+from osos.store import raw_archive
 from osos.store.db import transaction
-from osos.store.models import AuditEntry
+from osos.store.models import AuditEntry, ReadoutRaw
 from osos.store.models.losses import LossFinding
+from osos.timeutil import add_months, period_of
 from osos.web.app import create_app
 from tests.losses.test_store import POINT, store_faulty
 from tests.web.conftest import World, csrf_of, login
 
 
-def test_operators_work_the_list(light_world: World, frozen_now: dt.datetime) -> None:
+def test_operators_work_the_list(
+    light_world: World, frozen_now: dt.datetime, tmp_path: Path
+) -> None:
     runtime = light_world.runtime
     with transaction(runtime.sessions) as session:
         period, _ = store_faulty(session, frozen_now, Fault.COVER_OPEN, Fault.PHASE_LOSS)
@@ -37,6 +42,12 @@ def test_operators_work_the_list(light_world: World, frozen_now: dt.datetime) ->
         ).one()
     raw = client.get(f"/yonetim/okuma/{cover.readout_id}/ham")
     assert raw.status_code == 200 and "96.71(" in raw.text
+    after = add_months(frozen_now, 2)  # the finding's month (and the next) archived: …
+    raw_archive.archive(runtime.sessions, tmp_path, period_of(after), now=after)
+    with runtime.sessions() as session:
+        assert session.get(ReadoutRaw, cover.readout_id) is None
+    archived = client.get(f"/yonetim/okuma/{cover.readout_id}/ham")
+    assert archived.status_code == 200 and archived.text == raw.text  # … the same bytes shown
     token = csrf_of(scan.text)
     forged = client.post(f"/yonetim/kayip-kacak/{cover.id}", data={"action": "acknowledge"})
     assert forged.status_code == 403

@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from osos.mdm.service import ConsumptionInterval
 from osos.timeutil import LOCAL_TZ, UTC
 from osos.web import charts, formatting
@@ -46,6 +49,26 @@ def test_turkish_numbers_and_times() -> None:
     assert formatting.month_end_label("2026-02") == "28.02.2026 23:59:59"
     assert formatting.month_end_label("2026-12") == "31.12.2026 23:59:59"
     assert formatting.ago_minutes(at, at + dt.timedelta(minutes=17, seconds=59)) == 17
+
+
+EDGES = ("0.0005", "-0.0005", "-0.0004", "0.0025", "1E+5", "-0", "0E-7", "NaN", "1" * 40)
+DECIMALS = st.builds(
+    lambda n, e: Decimal(n).scaleb(-e), st.integers(-(10**30), 10**30), st.integers(-3, 9)
+)
+
+
+@given(
+    st.lists(st.one_of(DECIMALS, st.integers(-(10**9), 10**9), st.none()), max_size=30),
+    st.sampled_from([0, 1, 3]),
+    st.sampled_from(["tr", "en"]),
+)
+def test_numbers_in_one_context_are_each_number_exactly(
+    values: list[Decimal | int | None], places: int, language: str
+) -> None:
+    """The table's quick formatting (no quantize per cell) writes what ``number`` writes."""
+    values += [Decimal(e) for e in EDGES]
+    expected = [formatting.number(v, places, language) for v in values]
+    assert formatting.numbers(values, places, language) == expected
 
 
 def test_chart_keeps_gaps_and_draws_limits() -> None:

@@ -16,6 +16,7 @@ from osos.cli import headend as headend_cli
 from osos.cli import iec as iec_cli
 from osos.cli import losses as losses_cli
 from osos.cli import mdm as mdm_cli
+from osos.cli import raw as raw_cli
 from osos.cli import registry as registry_cli
 from osos.cli import regulation as regulation_cli
 from osos.cli import scope as scope_cli
@@ -51,6 +52,7 @@ app.add_typer(scope_cli.app, name="scope")
 app.add_typer(regulation_cli.app, name="regulation")
 app.add_typer(alerts_cli.app, name="alerts")
 app.add_typer(losses_cli.app)
+app.add_typer(raw_cli.app, name="raw")
 
 
 def _version(value: bool) -> None:

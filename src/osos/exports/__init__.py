@@ -4,8 +4,8 @@ The panel's downloads, the back office's audit export, the API's paid files, the
 upload template and ``osos report monthly --all --format xlsx|csv`` describe their content as a
 :class:`Table` and hand it to :func:`write` (or :func:`spool` for HTTP). The policy:
 
-- **Numbers are numbers.** A :class:`~decimal.Decimal` goes to the cell as it is: XlsxWriter
-  writes its own digits (Decimal formatting, no float arithmetic before writing); the column's
+- **Numbers are numbers.** A :class:`~decimal.Decimal` goes to the cell as its own digits
+  (Decimal formatting, no float anywhere on the way); the column's
   number format shows the decimals the screen shows (``#,##0.000`` for kWh). A number with
   more than 15 significant digits cannot be held by Excel's double and is written as its exact
   text instead (never rounded). Integers stay integers. No number is ever written as text.
@@ -18,8 +18,10 @@ upload template and ``osos report monthly --all --format xlsx|csv`` describe the
   stays text even when edited), in CSV it is prefixed with ``'``.
 - **CSV as the panel writes it**: ``;`` between cells, decimal comma, UTF-8 with a BOM, CRLF;
   numbers with the shown decimals, times and days as the screen's text (the table's language).
-- **Streamed**: rows are consumed one at a time (XlsxWriter ``constant_memory``, CSV in blocks)
-  into a spooled temporary file that HTTP responses send in chunks, so memory stays flat
+- **Streamed**: rows are consumed one at a time (:mod:`osos.exports.xlsx` writes the sheet's
+  XML into a deflated zip chunk by chunk, CSV in blocks), either straight into an HTTP
+  response (:class:`Workbook`, the YKP export) or into a spooled temporary file that HTTP
+  responses send in chunks, so memory stays flat
   however many rows a file has (``bench/bench_exports.py``, ``tests/exports``, and
   ``docs/exports.md`` with the figures).
 """
@@ -44,6 +46,7 @@ from osos.exports.writers import (
     write_csv,
     write_xlsx,
 )
+from osos.exports.xlsx import Workbook
 
 __all__ = [
     "CSV_TYPE",
@@ -55,6 +58,7 @@ __all__ = [
     "Spooled",
     "Table",
     "When",
+    "Workbook",
     "media_type",
     "neutralise",
     "safe_name",

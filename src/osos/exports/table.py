@@ -17,14 +17,24 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_DIGITS = 15  # significant digits an Excel number (a double) holds exactly
 
 
+SHOWN = {  # how the panel writes a local time, by language and whether it shows seconds
+    ("tr", True): "%d.%m.%Y %H:%M:%S",
+    ("tr", False): "%d.%m.%Y %H:%M",
+    ("en", True): "%Y-%m-%d %H:%M:%S",
+    ("en", False): "%Y-%m-%d %H:%M",
+}
+
+
 @dataclass(frozen=True)
 class When:
     """A time cell: the instant (a local date-time in Excel) and the text the screen shows
-    (CSV); without a text, the Turkish ``dd.mm.yyyy hh:mm[:ss]``."""
+    (CSV); without a text, the local time as ``language`` writes it (Turkish
+    ``dd.mm.yyyy hh:mm[:ss]``, English ``yyyy-mm-dd hh:mm[:ss]``), made only when a CSV asks."""
 
     at: dt.datetime
     text: str = ""
     seconds: bool = True
+    language: str = "tr"
 
     def local(self) -> dt.datetime:
         """Naive local time, cut to what is shown (Excel has no zones and rounds what it hides)."""
@@ -34,7 +44,8 @@ class When:
     def __str__(self) -> str:
         if self.text:
             return self.text
-        return self.local().strftime("%d.%m.%Y %H:%M:%S" if self.seconds else "%d.%m.%Y %H:%M")
+        pattern = SHOWN.get((self.language, self.seconds)) or SHOWN["tr", self.seconds]
+        return self.local().strftime(pattern)
 
 
 Cell = str | Decimal | int | When | dt.date | None
@@ -85,20 +96,6 @@ def needs_neutralising(text: str) -> bool:
 def neutralise(text: str) -> str:
     """The text a CSV cell may hold: a formula-like start gets a leading apostrophe."""
     return "'" + text if needs_neutralising(text) else text
-
-
-def places_of(value: Decimal) -> int:
-    """The decimals a value carries (119200.831 → 3, 15 → 0)."""
-    exponent = value.as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
-def fits_a_double(value: Decimal) -> bool:
-    """Whether Excel can hold the value exactly as a number (finite, ≤ 15 significant digits)."""
-    if not value.is_finite():
-        return False
-    significant = bytes(value.as_tuple().digits).rstrip(b"\0")  # trailing zeros hold nothing
-    return len(significant) <= MAX_DIGITS
 
 
 def decimal_text(value: Decimal, places: int | None) -> str:

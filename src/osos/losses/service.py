@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osos.settings import LossLimits
 from osos.store.db import now as db_now
-from osos.store.models import Readout
+from osos.store.raw import raw_of
 from osos.timeutil import month_bounds
 
 from .detect import detect
@@ -45,8 +44,8 @@ def _with_counter(session: Session, finding: Finding) -> Finding:
     """A cover opening's counter (second value group) from the readout's own bytes."""
     if finding.kind not in (Kind.TERMINAL_COVER, Kind.MAIN_COVER) or finding.readout_id is None:
         return finding
-    raw = session.scalar(select(Readout.raw).where(Readout.id == finding.readout_id))
-    count = cover_counts(raw or b"").get(finding.evidence.get("register", ""))
+    found = raw_of(session, finding.readout_id)
+    count = cover_counts(found.raw if found else b"").get(finding.evidence.get("register", ""))
     if count is None:
         return finding
     return Finding(

@@ -65,8 +65,19 @@ def installation_spans(
     session: Session, service_point_ids: Sequence[int], start: dt.datetime, end: dt.datetime
 ) -> dict[int, list[InstallationSpan]]:
     """Installations overlapping ``[start, end]`` per service point."""
+    i = Installation
     rows = session.execute(
-        select(Installation, Meter.serial)
+        select(
+            i.service_point_id,
+            i.meter_id,
+            i.installed_at,
+            i.removed_at,
+            i.ct_ratio,
+            i.vt_ratio,
+            i.install_index,
+            i.removal_index,
+            Meter.serial,
+        )
         .join(Meter, Meter.id == Installation.meter_id)
         .where(
             Installation.service_point_id.in_(service_point_ids),
@@ -76,16 +87,17 @@ def installation_spans(
         .order_by(Installation.installed_at, Installation.id)
     ).all()
     result: dict[int, list[InstallationSpan]] = {sp: [] for sp in service_point_ids}
-    for inst, serial in rows:
-        result[inst.service_point_id].append(
+    # columns, not ORM objects: the panel reads a point's installations on every page
+    for sp, meter_id, installed_at, removed_at, ct, vt, install, removal, serial in rows:
+        result[sp].append(
             InstallationSpan(
-                meter_id=inst.meter_id,
+                meter_id=meter_id,
                 meter_serial=serial,
-                installed_at=inst.installed_at,
-                removed_at=inst.removed_at,
-                multiplier=inst.ct_ratio * inst.vt_ratio,
-                install_index=_indexes(inst.install_index),
-                removal_index=_indexes(inst.removal_index),
+                installed_at=installed_at,
+                removed_at=removed_at,
+                multiplier=ct * vt,
+                install_index=_indexes(install),
+                removal_index=_indexes(removal),
             )
         )
     return result

@@ -10,7 +10,7 @@ clips it to what a caller may see.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Protocol
@@ -19,6 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from osos.channels import BY_OBIS, from_milli
+from osos.mdm import loading
+from osos.mdm.intervals import consumption_of, meter_profiles, withdrawal_total
+from osos.mdm.model import INTERVAL, InstallationSpan, MeterData
 from osos.mdm.service import ConsumptionInterval, interval_consumption
 from osos.readmodel.access import Sight
 from osos.store.models import Installation, profile_intervals
@@ -68,6 +71,10 @@ def whole_parts(
     return [(lo, hi) for lo, hi in parts if lo < hi]
 
 
+Fetch = Callable[[dt.datetime, dt.datetime, int], Sequence[Interval]]
+"""``(start, end, minutes)`` → the point's intervals of one visible part."""
+
+
 def intervals(
     session: Session,
     sight: Sight,
@@ -83,28 +90,109 @@ def intervals(
     intervals (the API), ``quarters`` adds the partial edges as quarters so any range sums
     exactly (YKP Listesi).
     """
+
+    def fetch(lo: dt.datetime, hi: dt.datetime, size: int) -> list[Interval]:
+        return service_point_intervals(session, sight.point.id, lo, hi, size)
+
+    return visible_intervals(fetch, sight, start, end, minutes, edges)
+
+
+def visible_intervals(
+    fetch: Fetch,
+    sight: Sight,
+    start: dt.datetime,
+    end: dt.datetime,
+    minutes: int = 15,
+    edges: Edges = "keep",
+) -> list[Interval]:
+    """:func:`intervals` with the rows of each part from ``fetch``."""
     if edges == "drop":
         return [
             row
             for lo, hi in whole_parts(sight, start, end, minutes)
-            for row in service_point_intervals(session, sight.point.id, lo, hi, minutes)
+            for row in fetch(lo, hi, minutes)
         ]
     step = dt.timedelta(minutes=minutes)
     rows: list[Interval] = []
     for lo, hi in sight.parts(start, end):
         if edges == "keep" or minutes == 15:
-            rows.extend(service_point_intervals(session, sight.point.id, lo, hi, minutes))
+            rows.extend(fetch(lo, hi, minutes))
             continue
         first, last = ceil_to(lo, step), floor_to(hi, step)
         if first >= last:
-            rows.extend(service_point_intervals(session, sight.point.id, lo, hi, 15))
+            rows.extend(fetch(lo, hi, 15))
             continue
         if lo < first:
-            rows.extend(service_point_intervals(session, sight.point.id, lo, first, 15))
-        rows.extend(service_point_intervals(session, sight.point.id, first, last, minutes))
+            rows.extend(fetch(lo, first, 15))
+        rows.extend(fetch(first, last, minutes))
         if last < hi:
-            rows.extend(service_point_intervals(session, sight.point.id, last, hi, 15))
+            rows.extend(fetch(last, hi, 15))
     return rows
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A point's installations and profiles over a range, read once (:func:`load_range`);
+    intervals and withdrawal totals of any visible range inside it, computed in memory."""
+
+    sight: Sight
+    spans: tuple[InstallationSpan, ...]
+    meters: Mapping[int, MeterData]
+
+    def fetch(self, lo: dt.datetime, hi: dt.datetime, minutes: int) -> list[Interval]:
+        return consumption_of(self.spans, self.meters, lo, hi, minutes)
+
+    def intervals(
+        self, start: dt.datetime, end: dt.datetime, minutes: int = 15, edges: Edges = "keep"
+    ) -> list[Interval]:
+        """Exactly :func:`intervals` of the same sight and range."""
+        return visible_intervals(self.fetch, self.sight, start, end, minutes, edges)
+
+    def withdrawal(self, start: dt.datetime, end: dt.datetime) -> tuple[Decimal, int]:
+        """``totals(intervals(start, end)).withdrawal_kwh`` and the quarters that have one."""
+        total, count = Decimal(0), 0
+        for lo, hi in self.sight.parts(start, end):
+            part_total, part_count = withdrawal_total(self.spans, self.meters, lo, hi)
+            total, count = total + part_total, count + part_count
+        return total, count
+
+
+def installations(
+    session: Session, sight: Sight, start: dt.datetime, end: dt.datetime
+) -> tuple[InstallationSpan, ...]:
+    """The point's installations overlapping ``[start, end]`` (meters and multipliers)."""
+    point = sight.point.id
+    return tuple(loading.installation_spans(session, [point], start, end)[point])
+
+
+def load_range(
+    session: Session,
+    sight: Sight,
+    spans: Sequence[InstallationSpan],
+    start: dt.datetime,
+    end: dt.datetime,
+) -> Loaded:
+    """The profiles of ``spans``' meters for ``[start, end)`` in one indexed query."""
+    return Loaded(sight, tuple(spans), meter_profiles(session, spans, start, end))
+
+
+def data_stamp(
+    session: Session, spans: Sequence[InstallationSpan], start: dt.datetime, end: dt.datetime
+) -> tuple[tuple[int, int, int | None, int | None], ...]:
+    """What changes whenever a stored interval of ``[start, end)`` of these meters does: per
+    meter the rows' count, their version sum (every correction raises a version) and newest
+    readout. One grouped query on the primary key (meter, end)."""
+    meters = sorted({s.meter_id for s in spans})
+    if not meters:
+        return ()
+    t = profile_intervals
+    rows = session.execute(
+        select(t.c.meter_id, func.count(), func.sum(t.c.version), func.max(t.c.readout_id))
+        .where(t.c.meter_id.in_(meters), t.c.end_at >= start - INTERVAL, t.c.end_at <= end)
+        .group_by(t.c.meter_id)
+        .order_by(t.c.meter_id)
+    )
+    return tuple((int(m), int(n), None if v is None else int(v), r) for m, n, v, r in rows)
 
 
 @dataclass(frozen=True)
@@ -181,17 +269,18 @@ def spans(
 ) -> list[Span]:
     """Each installation at the point within each window (and within [start, end) if given)."""
     out: list[Span] = []
-    for i in session.scalars(
-        select(Installation)
-        .where(Installation.service_point_id == sight.point.id)
-        .order_by(Installation.installed_at)
+    i = Installation
+    for meter_id, installed_at, removed_at, ct, vt in session.execute(
+        select(i.meter_id, i.installed_at, i.removed_at, i.ct_ratio, i.vt_ratio)
+        .where(i.service_point_id == sight.point.id)
+        .order_by(i.installed_at)
     ):
         for lo, hi in sight.windows:
-            a = max(x for x in (i.installed_at, lo, start) if x is not None)
-            ends = [x for x in (i.removed_at, hi, end) if x is not None]
+            a = max(x for x in (installed_at, lo, start) if x is not None)
+            ends = [x for x in (removed_at, hi, end) if x is not None]
             b = min(ends) if ends else None
             if b is None or a < b:
-                out.append(Span(i.meter_id, a, b, i.ct_ratio, i.vt_ratio))
+                out.append(Span(meter_id, a, b, ct, vt))
     return out
 
 
@@ -214,30 +303,29 @@ def phases(session: Session, sight: Sight, start: dt.datetime, end: dt.datetime)
     return result
 
 
-def _profile_end(
-    session: Session, sight: Sight, which: Literal["min", "max"]
-) -> dt.datetime | None:
+def profile_bounds(session: Session, sight: Sight) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The earliest and the latest stored interval end the caller may see (one query a span)."""
     t = profile_intervals
-    found: list[dt.datetime] = []
+    lows: list[dt.datetime] = []
+    highs: list[dt.datetime] = []
     for span in spans(session, sight):
-        query = select(func.min(t.c.end_at) if which == "min" else func.max(t.c.end_at)).where(
+        query = select(func.min(t.c.end_at), func.max(t.c.end_at)).where(
             t.c.meter_id == span.meter_id, t.c.end_at > span.start
         )
         if span.end is not None:
             query = query.where(t.c.end_at <= span.end)
-        value = session.scalar(query)
-        if value is not None:
-            found.append(value)
-    if not found:
-        return None
-    return min(found) if which == "min" else max(found)
+        low, high = session.execute(query).one()
+        if low is not None:
+            lows.append(low)
+            highs.append(high)
+    return (min(lows), max(highs)) if lows else (None, None)
 
 
 def first_profile_end(session: Session, sight: Sight) -> dt.datetime | None:
     """The earliest stored interval the caller may see (the date pickers' floor)."""
-    return _profile_end(session, sight, "min")
+    return profile_bounds(session, sight)[0]
 
 
 def last_profile_end(session: Session, sight: Sight) -> dt.datetime | None:
     """The latest stored interval the caller may see (freshness, the screens' default day)."""
-    return _profile_end(session, sight, "max")
+    return profile_bounds(session, sight)[1]

@@ -26,6 +26,7 @@ from osos.readings import CaptureReadings, ReadValue, aware_utc
 from osos.store.bulk import insert_values
 from osos.store.intervals import ProfileIngestResult, store_profile
 from osos.store.models import Readout
+from osos.store.raw import RawRow, store_raw
 
 CHANNEL_COLUMNS: tuple[str, ...] = tuple(c.column for c in CHANNELS)
 
@@ -117,7 +118,8 @@ def _exact(number: Decimal | None) -> str | None:
 
 def store_readouts(session: Session, readouts: Sequence[PreparedReadout]) -> list[StoredReadout]:
     """Many responses (of many meters) in a few statements: one look-up of the bytes already
-    stored, one insert of the new readouts, one bulk write of all their values."""
+    stored, one insert of the new readouts, one of their bytes (``readout_raw``), one bulk
+    write of all their values."""
     digests = [hashlib.sha256(r.raw).hexdigest() for r in readouts]
     known = {
         (meter_id, digest): readout_id
@@ -143,6 +145,7 @@ def store_readouts(session: Session, readouts: Sequence[PreparedReadout]) -> lis
         statement = insert(Readout).returning(Readout.id, sort_by_parameter_order=True)
         ids = list(session.scalars(statement, rows))
         value_rows = []
+        raw_rows: list[RawRow] = []
         created: set[tuple[int, str]] = set()
         for index, (readout, digest) in enumerate(zip(readouts, digests, strict=True)):
             if results[index] is not None:
@@ -154,6 +157,8 @@ def store_readouts(session: Session, readouts: Sequence[PreparedReadout]) -> lis
                 created.add(key)
                 head = (readout_id, readout.meter_id, readout.read_at)
                 value_rows += [head + value for value in readout.values]
+                raw_rows.append((readout_id, readout.raw, digest, readout.read_at))
+        store_raw(session, raw_rows)
         insert_values(session, value_rows)
     return [r for r in results if r is not None]
 
@@ -165,7 +170,6 @@ def _readout_row(readout: PreparedReadout, digest: str) -> dict[str, object]:
         "kind": readout.kind,
         "source": readout.source,
         "identification": readout.identification,
-        "raw": readout.raw,
         "raw_sha256": digest,
         "meter_time": readout.meter_time,
         "comm_log_id": readout.comm_log_id,

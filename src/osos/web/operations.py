@@ -22,7 +22,6 @@ from osos.store.models import (
     MeterCommStatus,
     Organisation,
     ProfileIntervalHistory,
-    Readout,
     ServicePoint,
     profile_intervals,
 )
@@ -153,12 +152,6 @@ def transcript(session: Session, comm_id: int) -> bytes | None:
     value: bytes | None = session.scalar(
         select(CommLogEntry.transcript).where(CommLogEntry.id == comm_id)
     )
-    return value
-
-
-def readout_raw(session: Session, readout_id: int) -> bytes | None:
-    """A readout's bytes as received (what a loss finding's evidence came from)."""
-    value: bytes | None = session.scalar(select(Readout.raw).where(Readout.id == readout_id))
     return value
 
 

@@ -1,6 +1,6 @@
 """All tables. Importing this module registers every table on ``Base.metadata``."""
 
-from osos.store.models import alerts, headend, losses, mdm, regulation, sharing, web
+from osos.store.models import alerts, headend, losses, mdm, raw, regulation, sharing, web
 from osos.store.models.base import Base
 from osos.store.models.core import (
     AuditEntry,
@@ -20,6 +20,7 @@ from osos.store.models.core import (
     profile_intervals,
     user_service_points,
 )
+from osos.store.models.raw import RawArchive, RawArchiveBlock, ReadoutRaw
 
 __all__ = [
     "AuditEntry",
@@ -32,7 +33,10 @@ __all__ = [
     "ProfileConflict",
     "ProfileInterval",
     "ProfileIntervalHistory",
+    "RawArchive",
+    "RawArchiveBlock",
     "Readout",
+    "ReadoutRaw",
     "ReadoutValue",
     "ServicePoint",
     "SupplyPeriod",
@@ -42,6 +46,7 @@ __all__ = [
     "losses",
     "mdm",
     "profile_intervals",
+    "raw",
     "regulation",
     "sharing",
     "user_service_points",

@@ -177,7 +177,8 @@ class SupplyPeriod(Base):
 
 
 class Readout(Base):
-    """One response of a meter exactly as received: every result traces back to these bytes."""
+    """One response of a meter as received: every result traces back to its bytes, which live
+    in ``readout_raw`` (then in the month's archive file), found by ``osos.store.raw.raw_of``."""
 
     __tablename__ = "readouts"
     __table_args__ = (UniqueConstraint("meter_id", "raw_sha256"),)
@@ -188,7 +189,6 @@ class Readout(Base):
     kind: Mapped[str] = mapped_column(String(16))  # readout | profile
     source: Mapped[ReadSource] = mapped_column(str_enum(ReadSource))
     identification: Mapped[str | None] = mapped_column(String(64))
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
     raw_sha256: Mapped[str] = mapped_column(String(64))
     meter_time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     comm_log_id: Mapped[int | None] = mapped_column(ForeignKey("comm_log.id"))

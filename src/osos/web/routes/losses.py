@@ -19,8 +19,9 @@ from osos.losses.findings import Status
 from osos.losses.service import run_period
 from osos.losses.store import StoredFinding, listed, set_status
 from osos.store.db import now as db_now
+from osos.store.raw import raw_of
 from osos.timeutil import month_bounds, period_of
-from osos.web import downloads, formatting, operations
+from osos.web import downloads, formatting
 from osos.web.deps import DB, Csrf, Staff, Viewer, settings_of
 from osos.web.pages import render
 
@@ -141,11 +142,11 @@ def export(v: Staff, session: DB, fmt: str, donem: str = "", durum: str = "all")
 @router.get("/okuma/{readout_id}/ham")
 def readout_bytes(v: Staff, session: DB, readout_id: int) -> Response:
     """A readout's bytes as the meter sent them: the evidence behind a finding."""
-    raw = operations.readout_raw(session, readout_id)
-    if raw is None:
+    found = raw_of(session, readout_id)  # from the database or the month's archive file
+    if found is None:
         raise NotFound(str(readout_id))
     audit.record(
         session, actor=v.login, action="view", object_type="readout", object_id=readout_id,
         user_id=v.user_id, ip=v.ip, detail={"screen": "raw"},
     )  # fmt: skip
-    return Response(raw.decode("latin-1"), media_type="text/plain; charset=utf-8")
+    return Response(found.raw.decode("latin-1"), media_type="text/plain; charset=utf-8")

@@ -4,9 +4,10 @@ what the viewer may not see is a 404, audited as denied."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
@@ -28,6 +29,7 @@ from osos.web.screens.common import Page, Screen
 from osos.web.screens.registry import NAMES, SCREENS
 
 router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
 LAG = dt.timedelta(hours=3)  # profile data older than this: "lagging behind since …"
 
 
@@ -83,26 +85,42 @@ def pick(v: User, no: str = "", ekran: str = "readout") -> Response:
 # ---------------------------------------------------------------------------- the screens
 
 
-def _page(
-    request: Request, session: Session, v: Viewer, no: str, screen: Screen[Any, Any], query: Any
-) -> tuple[Sight, Page]:
-    """The screen as the viewer may see it; what it may not is audited as denied, then 404."""
+def _sight(
+    request: Request, session: Session, v: Viewer, no: str, screen: Screen[Any, Any]
+) -> Sight:
+    """The point as the viewer may see it; what it may not is audited as denied, then 404."""
     try:
-        sight = see(session, v.principal, no)
+        return see(session, v.principal, no)
     except NotFound:
         detail = {"screen": screen.name, "path": request.url.path}
         record_denied(
             session, v, "view", object_type="service_point", object_id=no[:64], detail=detail
         )
         raise
+
+
+def _visible(
+    session: Session, v: Viewer, sight: Sight, screen: Screen[Any, Any], step: Callable[[], T]
+) -> T:
+    """``step`` (the screen's reading); a range outside the viewer's sight is audited as denied."""
     try:
-        data = screen.load(session, sight, query, settings_of(request))
+        return step()
     except NotVisible as exc:
         detail = {"screen": screen.name, **exc.detail}
         record_denied(
             session, v, "view", object_type="service_point", object_id=sight.point.no, detail=detail
         )
         raise
+
+
+def _page(
+    request: Request, session: Session, v: Viewer, no: str, screen: Screen[Any, Any], query: Any
+) -> tuple[Sight, Page]:
+    """The screen as the viewer may see it."""
+    sight = _sight(request, session, v, no, screen)
+    data = _visible(
+        session, v, sight, screen, lambda: screen.load(session, sight, query, settings_of(request))
+    )
     return sight, screen.view(data, v.language)
 
 
@@ -146,15 +164,34 @@ def send(
 ) -> Response:
     if fmt not in exports.FORMATS:
         raise NotFound(fmt)
-    sight, page = _page(request, session, v, no, screen, query)
     which = request.query_params.get("veri", "")
-    table = page.tables.get(which, page.table)
-    spooled = exports.spool(table, fmt)
-    detail = {"format": fmt, "query": str(request.url.query), "rows": spooled.rows}
+    file = screen.file
+    if file is not None and not which:  # the file alone: no page is built
+        sight = _sight(request, session, v, no, screen)
+        download = _visible(
+            session,
+            v,
+            sight,
+            screen,
+            lambda: file(session, sight, query, settings_of(request), v.language),
+        )
+        table, part, chart = download.table, download.file_part, False
+    else:
+        sight, page = _page(request, session, v, no, screen, query)
+        table, part, chart = (
+            page.tables.get(which, page.table),
+            page.file_part,
+            which in page.tables,
+        )
+    rows = list(table.rows)  # read now, while the request's session is open
+    table = dataclasses.replace(table, rows=rows)
+    detail = {"format": fmt, "query": str(request.url.query), "rows": len(rows)}
     _audit(session, v, "export", "service_point", sight.point.no, screen=screen.name, **detail)
-    label = screen.file_label + ("-grafik" if which in page.tables else "")
-    name = exports.safe_name(label, sight.point.no, page.file_part) + f".{fmt}"
-    return downloads.send(spooled, fmt, name)
+    label = screen.file_label + ("-grafik" if chart else "")
+    name = exports.safe_name(label, sight.point.no, part) + f".{fmt}"
+    if fmt == "xlsx":  # made and sent chunk by chunk
+        return downloads.stream(exports.Workbook(table), fmt, name)
+    return downloads.send(exports.spool(table, fmt), fmt, name)
 
 
 def _routes(screen: Screen[Any, Any]) -> tuple[Callable[..., Response], Callable[..., Response]]:

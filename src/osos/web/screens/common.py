@@ -4,7 +4,9 @@ that fall back to the defaults, and the pieces of their pages and files.
 A screen is three steps (:class:`Screen`): its query parameters (a pydantic model whose bad
 values fall back to the defaults, as the panel always did), ``load`` (the read model: every
 query, bounded by the viewer's sight), and ``view`` (pure: the read-model data and a language
-in, the frozen page context and the download out — tests call it without HTTP).
+in, the frozen page context and the download out — tests call it without HTTP). A screen whose
+file is large may add a fourth, ``file``: the download alone, read without the page's other
+queries and without building the page (YKP Listesi: a month of quarters).
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from osos.readmodel.months import month_results
 from osos.settings import Settings
 from osos.store.db import now as db_now
 from osos.timeutil import DAY, local_date, month_bounds, month_start_before, period_of
-from osos.web import formatting
 from osos.web.i18n import Words
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # no calendar arithmetic near the edges of time
@@ -57,8 +58,17 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Download:
+    """A screen's file without its page: the table and what the file name says of it."""
+
+    table: Table
+    file_part: str = ""
+
+
+@dataclass(frozen=True)
 class Screen(Generic[Q, D]):
-    """One screen of a service point: its route name, template, file label and three steps."""
+    """One screen of a service point: its route name, template, file label and three steps,
+    and optionally its download on its own (``file``: the same table the page's would be)."""
 
     name: str
     template: str
@@ -66,6 +76,7 @@ class Screen(Generic[Q, D]):
     query: Callable[..., Q]  # a FastAPI dependency returning the screen's typed parameters
     load: Callable[[Session, Sight, Q, Settings], D]
     view: Callable[[D, str], Page]
+    file: Callable[[Session, Sight, Q, Settings, str], Download] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,7 +132,11 @@ def no_query() -> NoQuery:
 
 def default_day(session: Session, sight: Sight) -> dt.date:
     """The day of the latest interval the viewer may see, else yesterday."""
-    last = last_profile_end(session, sight)
+    return day_of_last(session, last_profile_end(session, sight))
+
+
+def day_of_last(session: Session, last: dt.datetime | None) -> dt.date:
+    """:func:`default_day` from the latest interval end the viewer may see."""
     if last is None:
         return local_date(db_now(session)) - DAY
     return local_date(last - dt.timedelta(seconds=1))
@@ -159,7 +174,8 @@ def source_label(w: Words, source: str) -> str:
 
 
 def when(w: Words, value: dt.datetime | None, seconds: bool = True) -> Cell:
-    """A time for a table: a date-time in Excel, the screen's text in CSV."""
+    """A time for a table: a date-time in Excel, the screen's text in CSV (written only when a
+    CSV is: an Excel file of a month of quarters has 6,000 of them)."""
     if value is None:
         return None
-    return When(value, formatting.local_datetime(value, seconds, w.language), seconds)
+    return When(value, seconds=seconds, language=w.language)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from osos.web.screens import aylik, endeks, oranlar, readout, ykp, yuk
+from osos.web.screens import aylik, endeks, oranlar, readout, ykp, ykp_file, yuk
 from osos.web.screens.common import Screen
 
 SCREENS: tuple[Screen[Any, Any], ...] = (
     readout.SCREEN,
-    ykp.SCREEN,
+    dataclasses.replace(ykp.SCREEN, file=ykp_file.download),  # its file without the page
     endeks.SCREEN,
     oranlar.SCREEN,
     yuk.SCREEN,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import Query
@@ -17,23 +16,25 @@ from sqlalchemy.orm import Session
 
 from osos.exports import Cell, Column, Rows, Table
 from osos.readmodel.access import NotVisible, Sight
-from osos.readmodel.intervals import Interval, Totals, first_profile_end, intervals, totals
+from osos.readmodel.intervals import Interval, Totals, profile_bounds, totals
 from osos.settings import Settings
 from osos.store.db import now as db_now
 from osos.timeutil import DAY, QUARTER, add_months, floor_to, local_date, local_midnight
 from osos.web import charts, formatting
 from osos.web.i18n import Words
+from osos.web.memo import Memo
 from osos.web.screens.common import (
     SOURCE_KEYS,
     Day,
     Page,
     Screen,
     ScreenQuery,
-    default_day,
+    day_of_last,
     source_label,
     today,
     when,
 )
+from osos.web.screens.ykp_figures import KEPT, Comparison, figures
 
 MAX_DAYS = {15: 31, 60: 93}
 
@@ -88,46 +89,6 @@ def query(q: Annotated[YkpQuery, Query()]) -> YkpQuery:
 
 
 @dataclass(frozen=True)
-class Comparison:
-    """The range against the same length just before it, with the data behind each total."""
-
-    start: dt.datetime
-    end: dt.datetime
-    withdrawal_kwh: Decimal
-    change_pct: Decimal | None
-    quarters: int  # quarters with data in this range
-    quarters_before: int  # … and in the one before
-
-    @property
-    def comparable(self) -> bool:
-        return self.quarters == self.quarters_before
-
-
-def compare(
-    now_rows: Sequence[Interval],
-    then_rows: Sequence[Interval],
-    before_start: dt.datetime,
-    start: dt.datetime,
-) -> Comparison:
-    """This range's quarters against those of [before_start, start), the range before it."""
-    now_total = totals(now_rows).withdrawal_kwh
-    then_total = totals(then_rows).withdrawal_kwh
-    change = (
-        ((now_total - then_total) / then_total * 100).quantize(Decimal("0.1"))
-        if then_total
-        else None
-    )
-    return Comparison(
-        before_start,
-        start,
-        then_total,
-        change,
-        sum(1 for r in now_rows if r.withdrawal_kwh is not None),
-        sum(1 for r in then_rows if r.withdrawal_kwh is not None),
-    )
-
-
-@dataclass(frozen=True)
 class YkpData:
     point_no: str
     first: dt.date
@@ -139,34 +100,21 @@ class YkpData:
     comparison: Comparison | None
     today: dt.date
     min_day: dt.date
-
-
-def _comparison(
-    session: Session,
-    sight: Sight,
-    start: dt.datetime,
-    end: dt.datetime,
-    quarters: list[Interval] | None,
-) -> Comparison | None:
-    before_start = start - (end - start)
-    if not sight.parts(before_start, start):
-        return None
-    now_rows = quarters or intervals(session, sight, start, end, 15)
-    then_rows = intervals(session, sight, before_start, start, 15)
-    return compare(now_rows, then_rows, before_start, start)
+    stamp: str = ""  # the figures' key (ykp_figures): the rendered rows are kept under it
 
 
 def load(session: Session, sight: Sight, q: YkpQuery, settings: Settings) -> YkpData:
-    first, last = q.days(default_day(session, sight))
+    low, high = profile_bounds(session, sight)
+    first, last = q.days(day_of_last(session, high))
     start, end = q.bounds(first, last)
     if not sight.parts(start, end):
         detail = {"from": start.isoformat(), "to": end.isoformat()}
         raise NotVisible("outside the supply period", **detail)
     # quarters that have not ended yet are not missing: they are not shown at all
     end = min(end, max(start, floor_to(db_now(session), QUARTER)))
-    rows = intervals(session, sight, start, end, q.step, edges="quarters") if end > start else []
+    kept = figures(session, sight, settings, start, end, q.step)
     window_start = min(w[0] for w in sight.windows)
-    floor = max(window_start, first_profile_end(session, sight) or local_midnight(first))
+    floor = max(window_start, low or local_midnight(first))
     return YkpData(
         sight.point.no,
         first,
@@ -174,10 +122,11 @@ def load(session: Session, sight: Sight, q: YkpQuery, settings: Settings) -> Ykp
         q.step,
         q.from_time,
         q.to_time,
-        tuple(rows),
-        _comparison(session, sight, start, end, rows if q.step == 15 else None),
+        kept.rows,
+        kept.comparison,
         today(session),
         min(first, local_date(floor)),
+        kept.stamp,
     )
 
 
@@ -194,25 +143,34 @@ def _hhmm(value: dt.timedelta | None) -> str:
 
 def body(rows: Sequence[Interval], w: Words) -> Markup:
     """The table rows as HTML in one pass (a month of quarters is ~3,000 rows; rendering them
-    cell by cell through the template took most of the page's time)."""
+    cell by cell through the template took most of the page's time), the numbers formatted in
+    one decimal context (:func:`formatting.numbers`)."""
     lang = w.language
     labels = {k: escape(w.t(key)) for k, key in SOURCE_KEYS.items()}
-    gap = escape(w.t("gap_row"))
-    out: list[str] = []
-    for r in rows:
-        source = r.source if r.source in labels else "missing"
-        start = formatting.local_datetime(r.start, False, lang)
-        if source == "missing":
-            cells = f'<td colspan="5" class="gap">{gap}</td>'
-        else:
-            values = (
+    gap = f'<td colspan="5" class="gap">{escape(w.t("gap_row"))}</td>'
+    values = formatting.numbers(
+        (
+            x
+            for r in rows
+            for x in (
                 r.withdrawal_kwh,
                 r.supply_kwh,
                 r.inductive_kvarh,
                 r.capacitive_kvarh,
                 r.indexes.get("1.8.0"),
             )
-            cells = "".join(f'<td class="num">{formatting.number(x, 3, lang)}</td>' for x in values)
+        ),
+        3,
+        lang,
+    )
+    out: list[str] = []
+    for k, r in enumerate(rows):
+        source = r.source if r.source in labels else "missing"
+        start = formatting.local_datetime(r.start, False, lang)
+        if source == "missing":
+            cells = gap
+        else:
+            cells = "".join(f'<td class="num">{x}</td>' for x in values[5 * k : 5 * k + 5])
         out.append(
             f'<tr class="src-{source}"><td>{start}</td>{cells}'
             f'<td><span class="tag {source}">{labels[source]}</span></td></tr>'
@@ -293,10 +251,24 @@ class YkpContext:
     to_time: str
 
 
-def view(data: YkpData, language: str) -> Page:
-    w = Words(language)
-    sums = totals(data.rows)
-    from_time, to_time = _hhmm(data.from_time), _hhmm(data.to_time)
+@dataclass(frozen=True)
+class Rendered:
+    """What the page shows of the rows: the table body, the chart and the totals."""
+
+    body: Markup
+    chart: Markup
+    totals: Totals
+
+
+RENDERED: Memo[tuple[str, str], Rendered] = Memo(KEPT)
+
+
+def rendered(data: YkpData, w: Words) -> Rendered:
+    """The rows as shown, kept under the figures' stamp and the language."""
+    key = (data.stamp, w.language)
+    kept = RENDERED.get(key) if data.stamp else None
+    if kept is not None:
+        return kept
     chart = charts.line_chart(
         [charts.Series(w.t("withdrawal_kwh"), [r.withdrawal_kwh for r in data.rows], "s1")],
         charts.time_labels([r.start for r in data.rows]),
@@ -304,6 +276,18 @@ def view(data: YkpData, language: str) -> Page:
         bars=len(data.rows) <= 48,
         title=w.t("ykp_list"),
     )
+    result = Rendered(body(data.rows, w), chart, totals(data.rows))
+    if data.stamp:
+        RENDERED.put(key, result)
+    return result
+
+
+def view(data: YkpData, language: str) -> Page:
+    w = Words(language)
+    shown = rendered(data, w)
+    sums = shown.totals
+    chart = shown.chart
+    from_time, to_time = _hhmm(data.from_time), _hhmm(data.to_time)
     days = f"?from={data.first.isoformat()}&to={data.last.isoformat()}&step={data.step}"
     times = (f"&from_time={from_time}" if from_time else "") + (
         f"&to_time={to_time}" if to_time else ""
@@ -311,7 +295,7 @@ def view(data: YkpData, language: str) -> Page:
     prev_day, next_day, prev_week, next_week = (_shifted(data, days=d) for d in (-1, 1, -7, 7))
     context = YkpContext(
         rows=data.rows,
-        body=body(data.rows, w),
+        body=shown.body,
         comparison=data.comparison,
         totals=sums,
         first=data.first,
