@@ -49,8 +49,8 @@ log = logging.getLogger(__name__)
 
 #: The window of rows around the month the per-point run loads (``loading.meter_data``).
 PROFILE_MARGIN = dt.timedelta(days=2)
-#: The bulk read's window: the fingerprints' (one interval more before the month), so the rows'
-#: count, version sum and newest readout per meter come from it too (:func:`bulk_read.meter_sums`).
+#: The bulk read's window when the run counts rows for the fingerprints (one interval more
+#: before the month), so count, version sum and newest readout per meter come from it too.
 READ_BEFORE, READ_AFTER = (
     max(PROFILE_MARGIN, FINGERPRINT_BEFORE),
     max(PROFILE_MARGIN, FINGERPRINT_AFTER),
@@ -138,18 +138,24 @@ def plan_chunk(
     pool: Executor,
     sqlite: SqliteReader | None,
     apart: bool,
+    counted: bool = False,
 ) -> ChunkPlan:
-    """Installations and segments of a chunk, and the bulk read of its rows started."""
+    """Installations and segments of a chunk, and the bulk read of its rows started (with the
+    fingerprints' window and columns when ``counted``)."""
     spans = loading.installation_spans(session, [sp.id for sp in part], start, end)
     serials: dict[int, str] = {}
     for sp_spans in spans.values():
         serials.update(meters_of(sp_spans))
     keys = _segments(spans, start, end)
     meter_ids = sorted({m for m, _, _ in keys})
-    lo, hi = start - READ_BEFORE, end + READ_AFTER
+    lo, hi = start - PROFILE_MARGIN, end + PROFILE_MARGIN
+    if counted:
+        lo, hi = start - READ_BEFORE, end + READ_AFTER
     rows = None
     if meter_ids:
-        rows = bulk_read.start_profile_read(session, meter_ids, lo, hi, pool, sqlite, apart=apart)
+        rows = bulk_read.start_profile_read(
+            session, meter_ids, lo, hi, pool, sqlite, apart=apart, counted=counted
+        )
     return ChunkPlan(part, spans, keys, serials, rows)
 
 
@@ -231,7 +237,10 @@ def monthly_bulk(
     apart = bulk_read.outside(session)
     try:
         with ThreadPoolExecutor(1) as pool:  # the next chunk's rows are read meanwhile
-            plans = (plan_chunk(session, p, start, end, pool, sqlite, apart) for p in parts)
+            counted = sums is not None
+            plans = (
+                plan_chunk(session, p, start, end, pool, sqlite, apart, counted) for p in parts
+            )
             upcoming = next(plans, None)
             done = 0
             while upcoming is not None:
