@@ -4,6 +4,9 @@ the same rows in the same run (the rows already in memory: the floor for this wo
     .venv/bin/python bench/bench_monthly.py                        # 1,000 and 10,000, SQLite
     .venv/bin/python bench/bench_monthly.py --service-points 1000  # one size
     .venv/bin/python bench/bench_monthly.py --db-url postgresql+psycopg://postgres@127.0.0.1/x
+    .venv/bin/python bench/bench_monthly.py --db-url ... --service-points 10000 --reuse
+        # keeps the data a previous run of the same size generated there (10,000 points take
+        # minutes to generate)
 
 Each measurement runs in a child process of its own, so its peak memory (max RSS) is its own.
 ``run(quick)`` gives the figures to ``python -m bench``. The data generator is this module's own
@@ -189,12 +192,25 @@ def _child(url: str, phase: str, home: str) -> dict[str, Any]:
     return result
 
 
-def measure(url: str, count: int, home: Path, *, per_point: bool) -> dict[str, Any]:
-    """Generate ``count`` points, then each measurement in a child process; the figures."""
+def _generated(runtime: Runtime, count: int) -> int:
+    """The profile rows of a database this generator filled with ``count`` points, or 0."""
+    with runtime.engine.connect() as conn:
+        points = conn.exec_driver_sql("SELECT count(*) FROM service_points").scalar_one()
+        rows = conn.exec_driver_sql("SELECT count(*) FROM profile_intervals").scalar_one()
+    return int(rows) if points == count and rows else 0
+
+
+def measure(
+    url: str, count: int, home: Path, *, per_point: bool, reuse: bool = False
+) -> dict[str, Any]:
+    """Generate ``count`` points (or reuse them), then each measurement in a child process."""
     db.upgrade(url)
     runtime = _runtime(url, home)
     try:
-        rows = generate(runtime, count, PERIOD)
+        rows = _generated(runtime, count) if reuse else 0
+        if not rows:
+            _clear(url)
+            rows = generate(runtime, count, PERIOD)
     finally:
         runtime.close()
     base = _child(url, "duckdb", str(home))
@@ -230,24 +246,22 @@ def _print(dialect: str, f: dict[str, Any]) -> None:
               "; identical reports")  # fmt: skip
 
 
-def _fresh_url(url: str, home: Path) -> str:
-    if not url:
-        return f"sqlite:///{home / 'bench.sqlite3'}"
-    db.upgrade(url)
+def _clear(url: str) -> None:
     with db.make_engine(url).begin() as conn:
         for table in ("billing_determinants", "profile_intervals", "installations", "meters",
                       "service_points"):  # fmt: skip
             conn.exec_driver_sql(f"DELETE FROM {table}")
-    return url
 
 
-def run(quick: bool, db_url: str = "", sizes: tuple[int, ...] = ()) -> list[dict[str, Any]]:
+def run(
+    quick: bool, db_url: str = "", sizes: tuple[int, ...] = (), reuse: bool = False
+) -> list[dict[str, Any]]:
     """The figures for each size (quick: 200 points); printed as they come."""
     results = []
     for count in sizes or ((200,) if quick else (1_000, 10_000)):
         with tempfile.TemporaryDirectory() as tmp:
-            url = _fresh_url(db_url, Path(tmp))
-            figures = measure(url, count, Path(tmp), per_point=count <= 1_000)
+            url = db_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+            figures = measure(url, count, Path(tmp), per_point=count <= 1_000, reuse=reuse)
             _print(db.make_engine(url).dialect.name, figures)
             results.append(figures)
     return results
@@ -258,6 +272,9 @@ def main() -> None:
     parser.add_argument("--service-points", type=int, default=0)
     parser.add_argument("--db-url", default="", help="default: a fresh SQLite file")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the data of a previous run of the same size"
+    )
     parser.add_argument("--phase", default="", help=argparse.SUPPRESS)
     parser.add_argument("--home", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -270,7 +287,7 @@ def main() -> None:
         print(json.dumps(result, default=str))
         return
     sizes = (args.service_points,) if args.service_points else ()
-    run(args.quick, args.db_url, sizes)
+    run(args.quick, args.db_url, sizes, args.reuse)
 
 
 if __name__ == "__main__":

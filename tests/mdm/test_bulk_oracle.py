@@ -3,27 +3,45 @@
 :func:`osos.mdm.months.compute_for` is the reference: on seeded random months (``worlds``) every
 service point's :class:`~osos.mdm.billing.MonthlyReport` from :func:`osos.mdm.bulk.monthly_bulk`
 must equal it as a value — segments, indexes with their origins, consumption, flags, ratios and
-demands with their times — on SQLite and PostgreSQL, for months of 28, 29, 30 and 31 days.
+demands with their times — on SQLite and PostgreSQL, for months of 28, 29, 30 and 31 days and
+across a year end.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from osos.mdm import bulk, determinants
+from osos.mdm import bulk, bulk_store, determinants
 from osos.mdm.billing import MonthlyReport
+from osos.mdm.model import INTERVAL
 from osos.mdm.months import compute_for
+from osos.readings import IntervalRecord
 from osos.runtime import Runtime
 from osos.store import db
 from osos.store.models.mdm import BillingDeterminant
+from osos.timeutil import month_bounds
+from tests.factories import add_meter, add_service_point, install, store_intervals
 
 from .worlds import build_world, service_points
 
-CASES = [(1, "2026-10"), (2, "2026-02"), (3, "2028-02"), (4, "2026-06"), (5, "2026-10")]
+#: Months of 31, 28, 29 and 30 days, and December (its month end is the year's: the next
+#: month's partition and the readouts' ``*1`` reset fall in another year).
+CASES = [
+    (1, "2026-10"),
+    (2, "2026-02"),
+    (3, "2028-02"),
+    (4, "2026-06"),
+    (5, "2026-10"),
+    (8, "2026-12"),
+    (9, "2027-03"),
+]
 
 
 def _fallbacks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -77,11 +95,30 @@ def test_no_service_points_and_no_data(runtime: Runtime) -> None:
         assert list(bulk.monthly_bulk(s, "2026-10", runtime.settings)) == []
 
 
-def test_store_period_keeps_the_per_point_figures_and_fingerprints(runtime: Runtime) -> None:
+def _removed_at_the_month_start(s: Session, period: str) -> None:
+    """A point whose old meter left exactly at the month start: no segment of the month (so the
+    bulk read skips it) but in the fingerprint's installations, with rows in its window."""
+    start, _ = month_bounds(period)
+    sp = add_service_point(s, "Z00000")
+    old, new = add_meter(s, "Z-OLD"), add_meter(s, "Z-NEW")
+    install(s, sp, old, start - dt.timedelta(days=400), start)
+    install(s, sp, new, start)
+    rows = [start - k * INTERVAL for k in range(6)]
+    store_intervals(s, old, [IntervalRecord(t, {"1.8.0": Decimal(9000 - k)}) for k, t in
+                             enumerate(rows)])  # fmt: skip
+
+
+@pytest.mark.parametrize("batch", [bulk_store.CHUNK, 3])
+def test_store_period_keeps_the_per_point_figures_and_fingerprints(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
     """The batch stores every month with the fingerprint the panel computes for it, so a
-    stored month is served as stored (not recomputed) until its data moves."""
+    stored month is served as stored (not recomputed) until its data moves — also when the
+    rows' counts come from the run's own read and the batches do not match its chunks."""
+    monkeypatch.setattr(bulk_store, "CHUNK", batch)
     with db.transaction(runtime.sessions) as s:
-        build_world(s, 11, "2026-10", points=8)
+        build_world(s, 11, "2026-10", points=7)
+        _removed_at_the_month_start(s, "2026-10")
     with db.transaction(runtime.sessions) as s:
         assert determinants.store_period(s, "2026-10", runtime.settings) == 8
     with db.transaction(runtime.sessions) as s:

@@ -36,6 +36,7 @@ from osos.mdm.billing import (
 )
 from osos.mdm.columnar import RowDemand, SegmentRows
 from osos.mdm.demand import RawDemand, from_reads, running_max
+from osos.mdm.fingerprints import FINGERPRINT_AFTER, FINGERPRINT_BEFORE
 from osos.mdm.model import INTERVAL, InstallationSpan, MeterData, ProfileSeries
 from osos.mdm.months import compute_for, meters_of, month_input, parse_period
 from osos.mdm.segments import Segment, spans_in
@@ -48,6 +49,12 @@ log = logging.getLogger(__name__)
 
 #: The window of rows around the month the per-point run loads (``loading.meter_data``).
 PROFILE_MARGIN = dt.timedelta(days=2)
+#: The bulk read's window when the run counts rows for the fingerprints (one interval more
+#: before the month), so count, version sum and newest readout per meter come from it too.
+READ_BEFORE, READ_AFTER = (
+    max(PROFILE_MARGIN, FINGERPRINT_BEFORE),
+    max(PROFILE_MARGIN, FINGERPRINT_AFTER),
+)
 CHUNK = 1000
 
 SegmentKey = tuple[int, dt.datetime, dt.datetime]
@@ -131,8 +138,10 @@ def plan_chunk(
     pool: Executor,
     sqlite: SqliteReader | None,
     apart: bool,
+    counted: bool = False,
 ) -> ChunkPlan:
-    """Installations and segments of a chunk, and the bulk read of its rows started."""
+    """Installations and segments of a chunk, and the bulk read of its rows started (with the
+    fingerprints' window and columns when ``counted``)."""
     spans = loading.installation_spans(session, [sp.id for sp in part], start, end)
     serials: dict[int, str] = {}
     for sp_spans in spans.values():
@@ -140,21 +149,34 @@ def plan_chunk(
     keys = _segments(spans, start, end)
     meter_ids = sorted({m for m, _, _ in keys})
     lo, hi = start - PROFILE_MARGIN, end + PROFILE_MARGIN
+    if counted:
+        lo, hi = start - READ_BEFORE, end + READ_AFTER
     rows = None
     if meter_ids:
-        rows = bulk_read.start_profile_read(session, meter_ids, lo, hi, pool, sqlite, apart=apart)
+        rows = bulk_read.start_profile_read(
+            session, meter_ids, lo, hi, pool, sqlite, apart=apart, counted=counted
+        )
     return ChunkPlan(part, spans, keys, serials, rows)
 
 
 def _column_pass(
-    session: Session, plan: ChunkPlan, start: dt.datetime, end: dt.datetime
+    session: Session,
+    plan: ChunkPlan,
+    start: dt.datetime,
+    end: dt.datetime,
+    sums: bulk_read.MeterSums | None,
 ) -> tuple[ChunkSteps, dict[int, ProfileSeries]]:
-    """The DuckDB pass over the chunk's rows, and the rows the edge indexes depend on."""
+    """The DuckDB pass over the chunk's rows, and the rows the edge indexes depend on; each
+    meter's rows counted into ``sums`` (for the fingerprints) when given."""
     if plan.rows is None:
         return ChunkSteps(plan.keys, {}, {}), {}
     segments = [(sid, m, s, e) for (m, s, e), sid in plan.keys.items()]
+    table = plan.rows.result()
+    if sums is not None:
+        sums.update(dict.fromkeys((m for m, _, _ in plan.keys), (0, None, None)))
+        sums.update(bulk_read.meter_sums(table))
     lo, hi = start - PROFILE_MARGIN, end + PROFILE_MARGIN
-    con = columnar.open_chunk(plan.rows.result(), segments, lo, hi)
+    con = columnar.open_chunk(table, segments, lo, hi)
     try:
         rows, demands = columnar.segment_rows(con)
         edge_rows = columnar.index_rows(con)
@@ -164,11 +186,15 @@ def _column_pass(
 
 
 def chunk_reports(
-    session: Session, plan: ChunkPlan, period: str, settings: Settings
+    session: Session,
+    plan: ChunkPlan,
+    period: str,
+    settings: Settings,
+    sums: bulk_read.MeterSums | None = None,
 ) -> Iterator[MonthlyReport]:
     """The months of one planned chunk of service points, in the order given."""
     start, end = parse_period(period)
-    steps, profiles = _column_pass(session, plan, start, end)
+    steps, profiles = _column_pass(session, plan, start, end, sums)
     reads = loading.register_reads(
         session, plan.serials, start - loading.READ_MARGIN, end + loading.READ_MARGIN
     )
@@ -194,8 +220,13 @@ def monthly_bulk(
     service_points: Sequence[ServicePoint] | None = None,
     chunk: int = CHUNK,
     progress: Callable[[int, int], None] | None = None,
+    sums: bulk_read.MeterSums | None = None,
 ) -> Iterator[MonthlyReport]:
-    """Every service point's month (or these service points'), by service point number."""
+    """Every service point's month (or these service points'), by service point number.
+
+    ``sums``, when given, receives each meter's interval rows in the fingerprints' window
+    (count, version sum, newest readout id) from the same read, chunk by chunk, before the
+    chunk's reports are yielded."""
     if service_points is None:
         statement = select(ServicePoint).order_by(ServicePoint.no)
         service_points = list(session.execute(statement).scalars())
@@ -206,12 +237,15 @@ def monthly_bulk(
     apart = bulk_read.outside(session)
     try:
         with ThreadPoolExecutor(1) as pool:  # the next chunk's rows are read meanwhile
-            plans = (plan_chunk(session, p, start, end, pool, sqlite, apart) for p in parts)
+            counted = sums is not None
+            plans = (
+                plan_chunk(session, p, start, end, pool, sqlite, apart, counted) for p in parts
+            )
             upcoming = next(plans, None)
             done = 0
             while upcoming is not None:
                 plan, upcoming = upcoming, next(plans, None)
-                yield from chunk_reports(session, plan, period, settings)
+                yield from chunk_reports(session, plan, period, settings, sums)
                 done += len(plan.part)
                 if progress is not None:
                     progress(done, len(service_points))

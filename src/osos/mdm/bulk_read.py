@@ -39,6 +39,10 @@ MASK_COLUMNS: tuple[str, ...] = (
 )
 ESTIMATED_BIT = 128
 PROFILE_FIELDS: tuple[str, ...] = ("m", "t", "mask", "e1", "e2", "p1", "p2")
+#: With ``v`` and ``r`` (version, readout id), for the fingerprints of the months a run stores
+#: (:func:`meter_sums`), so those need no second scan of the month. Only then: the two columns
+#: cost the read 10–20 %.
+COUNTED_FIELDS: tuple[str, ...] = (*PROFILE_FIELDS, "v", "r")
 #: Connections a PostgreSQL bulk read is split over (measured: 1.23 s with 2 vs 1.74 s with 1,
 #: no gain past the machine's 2 cores).
 READERS = 2
@@ -52,8 +56,15 @@ def _literal(dialect: str, at: dt.datetime) -> str:
     return "'" + utc.isoformat() + "'::timestamptz"
 
 
-def profile_sql(dialect: str, meter_ids: Sequence[int], lo: dt.datetime, hi: dt.datetime) -> str:
-    """Rows with ``lo <= end_at <= hi`` of these meters, in the columns the monthly run uses.
+def profile_sql(
+    dialect: str,
+    meter_ids: Sequence[int],
+    lo: dt.datetime,
+    hi: dt.datetime,
+    counted: bool = False,
+) -> str:
+    """Rows with ``lo <= end_at <= hi`` of these meters, in the columns the monthly run uses
+    (:data:`COUNTED_FIELDS` when ``counted``, else :data:`PROFILE_FIELDS`).
 
     Only integers and instants we made ourselves are inlined, so no value comes from a user.
     """
@@ -62,10 +73,12 @@ def profile_sql(dialect: str, meter_ids: Sequence[int], lo: dt.datetime, hi: dt.
         for k, column in enumerate(MASK_COLUMNS)
     )
     ids = ", ".join(str(int(m)) for m in meter_ids)
+    counts = ", version AS v, readout_id AS r" if counted else ""
     return (
         f"SELECT meter_id AS m, end_at AS t, {bits} + (CASE WHEN source = 'estimated' THEN "
         f"{ESTIMATED_BIT} ELSE 0 END) AS mask, r1_8_0 AS e1, r2_8_0 AS e2, r1_6_0 AS p1, "
-        f"r2_6_0 AS p2 FROM profile_intervals WHERE meter_id IN ({ids}) "
+        f"r2_6_0 AS p2{counts} FROM profile_intervals "
+        f"WHERE meter_id IN ({ids}) "
         f"AND end_at >= {_literal(dialect, lo)} AND end_at <= {_literal(dialect, hi)}"
     )
 
@@ -149,12 +162,19 @@ def _split(ids: list[int], n: int) -> list[list[int]]:
     return [ids[k * len(ids) // n : (k + 1) * len(ids) // n] for k in range(n)]
 
 
-def _parallel(uri: str, dialect: str, ids: list[int], lo: dt.datetime, hi: dt.datetime) -> pa.Table:
+def _parallel(
+    uri: str, dialect: str, ids: list[int], lo: dt.datetime, hi: dt.datetime, counted: bool
+) -> pa.Table:
     """PostgreSQL: the server encodes and the client decodes on READERS connections at once."""
     parts = _split(ids, READERS)
+    sqls = [profile_sql(dialect, p, lo, hi, counted) for p in parts]
     with ThreadPoolExecutor(len(parts)) as pool:
-        tables = list(pool.map(lambda p: _read_uri(uri, profile_sql(dialect, p, lo, hi)), parts))
-    return pa.concat_tables(tables).rename_columns(list(PROFILE_FIELDS))
+        tables = list(pool.map(lambda sql: _read_uri(uri, sql), sqls))
+    return pa.concat_tables(tables).rename_columns(list(_fields(counted)))
+
+
+def _fields(counted: bool) -> tuple[str, ...]:
+    return COUNTED_FIELDS if counted else PROFILE_FIELDS
 
 
 def outside(session: Session) -> bool:
@@ -175,6 +195,7 @@ def start_profile_read(
     sqlite: SqliteReader | None,
     *,
     apart: bool,
+    counted: bool = False,
 ) -> Future[pa.Table]:
     """The rows of these meters with ``lo <= end_at <= hi`` (columns: :data:`PROFILE_FIELDS`),
     read in ``pool`` on connections of their own (PostgreSQL) or by the SQLite child when
@@ -182,21 +203,21 @@ def start_profile_read(
     meanwhile; read now through the session otherwise."""
     dialect = session.get_bind().dialect.name
     ids = sorted(meter_ids)
-    sql = profile_sql(dialect, ids, lo, hi)
+    fields = list(_fields(counted))
+    sql = profile_sql(dialect, ids, lo, hi, counted)
     path = _sqlite_file(session)
     if apart and sqlite is not None and path is not None:
-        sqls = [profile_sql(dialect, part, lo, hi) for part in _split(ids, sqlite.children)]
+        parts = _split(ids, sqlite.children)
+        sqls = [profile_sql(dialect, part, lo, hi, counted) for part in parts]
         return pool.submit(
-            lambda: pa.concat_tables(sqlite.read_parts(path, sqls)).rename_columns(
-                list(PROFILE_FIELDS)
-            )
+            lambda: pa.concat_tables(sqlite.read_parts(path, sqls)).rename_columns(fields)
         )
     url = session.connection().engine.url
     if apart and dialect == "postgresql":
         uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        return pool.submit(_parallel, uri, dialect, ids, lo, hi)
+        return pool.submit(_parallel, uri, dialect, ids, lo, hi, counted)
     done: Future[pa.Table] = Future()
-    done.set_result(read_arrow(session, sql, PROFILE_FIELDS))
+    done.set_result(read_arrow(session, sql, fields))
     return done
 
 
@@ -211,6 +232,25 @@ def profile_table(
     with ThreadPoolExecutor(1) as pool:
         apart = outside(session)
         return start_profile_read(session, meter_ids, lo, hi, pool, sqlite, apart=apart).result()
+
+
+#: Per meter: rows, sum of their versions, newest readout id (None when no row has one).
+MeterSums = dict[int, tuple[int, int | None, int | None]]
+
+
+def meter_sums(profile: pa.Table) -> MeterSums:
+    """The rows' count, version sum and newest readout id of each meter in a ``counted`` read."""
+    grouped = profile.group_by("m").aggregate([("m", "count"), ("v", "sum"), ("r", "max")])
+    return {
+        int(m): (int(n), None if v is None else int(v), None if r is None else int(r))
+        for m, n, v, r in zip(
+            grouped.column("m").to_pylist(),
+            grouped.column("m_count").to_pylist(),
+            grouped.column("v_sum").to_pylist(),
+            grouped.column("r_max").to_pylist(),
+            strict=True,
+        )
+    }
 
 
 def _read_uri(uri: str, sql: str) -> pa.Table:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from osos.mdm.billing import MonthlyReport
 from osos.mdm.bulk import CHUNK, monthly_bulk
+from osos.mdm.bulk_read import MeterSums
 from osos.mdm.fingerprints import fingerprints
 from osos.settings import Settings
 from osos.store.db import now as db_now
@@ -19,10 +20,16 @@ from osos.store.models import ServicePoint
 from osos.store.models.mdm import BillingDeterminant
 
 
-def store_many(session: Session, period: str, reports: Sequence[tuple[int, MonthlyReport]]) -> None:
-    """Keep computed months (service point id, report) with their fingerprints, in one flush."""
+def store_many(
+    session: Session,
+    period: str,
+    reports: Sequence[tuple[int, MonthlyReport]],
+    sums: MeterSums | None = None,
+) -> None:
+    """Keep computed months (service point id, report) with their fingerprints, in one flush
+    (``sums``: meters' rows already counted, see :func:`~osos.mdm.fingerprints.fingerprints`)."""
     ids = [sp for sp, _ in reports]
-    prints = fingerprints(session, ids, period)
+    prints = fingerprints(session, ids, period, sums)
     rows = {
         row.service_point_id: row
         for row in session.execute(
@@ -57,11 +64,13 @@ def compute_and_store(
     ids = {sp.no: sp.id for sp in service_points}
     batch: list[tuple[int, MonthlyReport]] = []
     count = 0
-    for report in monthly_bulk(session, period, settings, service_points=service_points):
+    sums: MeterSums = {}  # filled by the run chunk by chunk, emptied as each batch is stored
+    for report in monthly_bulk(session, period, settings, service_points=service_points, sums=sums):
         batch.append((ids[report.service_point], report))
         if len(batch) >= CHUNK:
-            store_many(session, period, batch)
+            store_many(session, period, batch, sums)
             count, batch = count + len(batch), []
+            sums.clear()
     if batch:
-        store_many(session, period, batch)
+        store_many(session, period, batch, sums)
     return count + len(batch)

@@ -89,8 +89,8 @@ def open_chunk(
     lo: dt.datetime,
     hi: dt.datetime,
 ) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the chunk's rows (``p``, with the previous row's end and
-    1.8.0/2.8.0 alongside), its segments
+    """An in-memory DuckDB with the chunk's rows from ``lo`` on (``p``, with the previous row's
+    end and 1.8.0/2.8.0 alongside; the read may start earlier, for the fingerprints), its segments
     (``seg``: id, meter, s, e) and the zones of the hours in ``[lo, hi]``."""
     con = duckdb.connect()
     con.register("profile_arrow", profile)
@@ -105,8 +105,8 @@ def open_chunk(
         f"CREATE TABLE p AS SELECT *, lag(t) OVER w AS pt, lag(e1) OVER w AS pe1, "
         "lag(e2) OVER w AS pe2 FROM (SELECT CAST(m AS INTEGER) AS m, "
         f"{t} AS t, CAST(mask AS INTEGER) AS mask, CAST(e1 AS BIGINT) AS e1, CAST(e2 AS BIGINT) "
-        "AS e2, CAST(p1 AS BIGINT) AS p1, CAST(p2 AS BIGINT) AS p2 FROM profile_arrow) "
-        "WINDOW w AS (PARTITION BY m ORDER BY t)"
+        "AS e2, CAST(p1 AS BIGINT) AS p1, CAST(p2 AS BIGINT) AS p2 FROM profile_arrow "
+        f"WHERE {t} >= {micros(lo)}) WINDOW w AS (PARTITION BY m ORDER BY t)"
     )
     con.unregister("profile_arrow")
     seg = pa.table(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -54,8 +54,18 @@ def _combine(parts: Iterable[tuple[Any, ...]]) -> list[Any]:
     return combined
 
 
-def fingerprints(session: Session, service_point_ids: Sequence[int], period: str) -> dict[int, str]:
-    """:func:`~osos.mdm.determinants.fingerprint` of each service point's month."""
+def fingerprints(
+    session: Session,
+    service_point_ids: Sequence[int],
+    period: str,
+    known: Mapping[int, tuple[int, int | None, int | None]] | None = None,
+) -> dict[int, str]:
+    """:func:`~osos.mdm.determinants.fingerprint` of each service point's month.
+
+    ``known``: meters whose interval rows in the window (count, version sum, newest readout id)
+    are already counted (by the set-based run's bulk read); only the others are queried — one
+    query over a month partition per chunk otherwise, a scan of the whole partition each time
+    when the rows are stored time-major."""
     start, end = month_bounds(period)
     installs: dict[int, list[Any]] = {sp: [] for sp in service_point_ids}
     for row in session.execute(
@@ -70,12 +80,15 @@ def fingerprints(session: Session, service_point_ids: Sequence[int], period: str
         installs[row[0]].append(row[1:])
     meters = sorted({row[1] for rows in installs.values() for row in rows})
     table = profile_intervals
-    profile = {
+    known = known or {}
+    profile = {m: known[m] for m in meters if m in known}
+    unknown = [m for m in meters if m not in known]
+    profile |= {
         m: (n, s, r)
         for m, n, s, r in session.execute(
             select(table.c.meter_id, func.count(), func.sum(table.c.version),
                    func.max(table.c.readout_id))
-            .where(table.c.meter_id.in_(meters),
+            .where(table.c.meter_id.in_(unknown),
                    table.c.end_at >= start - FINGERPRINT_BEFORE,
                    table.c.end_at <= end + FINGERPRINT_AFTER)
             .group_by(table.c.meter_id)
