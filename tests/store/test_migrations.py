@@ -50,7 +50,7 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def test_0020_moves_the_raw_bytes_out_of_readouts_and_back(db_url: str) -> None:
+def test_0018_moves_the_raw_bytes_out_of_readouts_and_back(db_url: str) -> None:
     """Readouts stored at 0017 keep their exact bytes in readout_raw, under the local month of
     their read (21:30 UTC on 31 January is February in Istanbul); downgrade puts them back."""
     raws = {1: bytes(range(256)) * 3, 2: b"/MSY5\r\n\x021.8.0(1*kWh)\r\n!\r\n\x03\x00"}

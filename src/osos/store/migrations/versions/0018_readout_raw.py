@@ -11,7 +11,7 @@ Downgrade puts the bytes back into ``readouts`` (on SQLite the column comes back
 it NOT NULL there would rebuild the table under its foreign keys); it refuses while a month is
 archived (its bytes are in the files, not in the database).
 
-Revision ID: 0020
+Revision ID: 0018
 Revises: 0017
 """
 
@@ -23,7 +23,7 @@ from alembic import op
 import osos.store.types
 from osos.timeutil import UTC, period_of
 
-revision: str = "0020"
+revision: str = "0018"
 down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
