@@ -40,6 +40,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import excel_baseline
+from bench.common import Figure
 
 from osos.exports import Table
 from osos.identity.demo import DemoLogin, ensure_demo_users
@@ -160,7 +161,8 @@ async def _bench(
     targets: dict[str, Asked],
     args: argparse.Namespace,
     table: Table,
-) -> None:
+) -> list[Figure]:
+    figures: list[Figure] = []
     limits = httpx.Limits(max_connections=max(args.users) + 2)
     async with httpx.AsyncClient(base_url=base, cookies=cookie, timeout=300, limits=limits) as c:
         for path in targets.values():  # warm up
@@ -186,15 +188,18 @@ async def _bench(
                     f"{users:>5} {name:<9} {rps:>7.1f} {p50:>8.1f} {p95:>8.1f} "
                     f"{mean / static_mean:>8.1f} {p95 / static_p95:>7.1f} {shed:>5}"
                 )
+            writers = {}
             if "excel" in results:
-                _excel_against_writers(results["excel"][:4], table, args.writer_rounds)
+                writers = _excel_against_writers(results["excel"][:4], table, args.writer_rounds)
+            figures += _figures(users, results, writers)
+    return figures
 
 
-def _excel_against_writers(
-    excel: tuple[float, float, float, float], table: Table, rounds: int
-) -> None:
+def _excel_against_writers(excel: tuple[float, ...], table: Table, rounds: int) -> dict[str, float]:
     """The same rows written in this process by XlsxWriter constant_memory and by the direct
-    writer (no HTTP, no database), right after the level's requests: the Excel baseline."""
+    writer (no HTTP, no database), right after the level's requests: the Excel baseline.
+    Returns each writer's p50 (ms)."""
+    p50s = {}
     for name, times in excel_baseline.writers(table, rounds).items():
         _, p50, p95, _ = _summary(times, sum(times))
         label = "xlsxwriter constant_memory" if name == "xlsxwriter" else "direct writer alone"
@@ -202,6 +207,39 @@ def _excel_against_writers(
             f"      {label} (same rows, in-process): p50 {p50:.1f} ms, p95 {p95:.1f} ms; "
             f"Excel download p50 {excel[1] / p50:.2f}×, p95 {excel[2] / p95:.2f}× it"
         )
+        p50s[label] = p50
+    return p50s
+
+
+def _figures(
+    users: int, results: dict[str, tuple[float, ...]], writers: dict[str, float]
+) -> list[Figure]:
+    """The level's figures for ``python -m bench``: latencies (lower is better) against the
+    static file's p95, and the Excel download against XlsxWriter writing the same rows."""
+    static_p95 = results["static"][2]
+    found = []
+    for name, label in (("ykp", "YKP page (kept month)"), ("ykp-cold", "YKP page (first visit)")):
+        if name in results:
+            p95 = results[name][2]
+            ratio = p95 / static_p95
+            found.append(
+                Figure(
+                    f"{label} p95, {users} users", p95, "ms", "static file p95", static_p95,
+                    ratio, "< 50 ms and ≤ 5× the static file", p95 < 50 and ratio <= 5,
+                    note=f"p50 {results[name][1]:.1f} ms, {int(results[name][4])} answers 503",
+                )
+            )  # fmt: skip
+    if "excel" in results:
+        p50, baseline = results["excel"][1], writers.get("xlsxwriter constant_memory")
+        found.append(
+            Figure(
+                f"Excel download p50, {users} users", p50, "ms",
+                "XlsxWriter constant_memory, same rows in-process", baseline,
+                None if not baseline else p50 / baseline, "< 150 ms", p50 < 150,
+                note=f"p95 {results['excel'][2]:.1f} ms",
+            )
+        )  # fmt: skip
+    return found
 
 
 def main() -> None:
@@ -218,6 +256,21 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.users = [int(u) for u in args.users.split(",")]
+    _measure(args)
+
+
+def run(quick: bool) -> list[Figure]:
+    """``python -m bench``: 1 and 50 users (1 and 16 with ``quick``) on the default database
+    (OSOS_BENCH_DATABASE_URL selects PostgreSQL)."""
+    args = argparse.Namespace(
+        users=[1, 16] if quick else [1, 50], requests=40 if quick else 100,
+        days=31, workers=1, threads=0, queue_ms=0, targets="static,ykp,ykp-cold,excel",
+        writer_rounds=3 if quick else 10,
+    )  # fmt: skip
+    return _measure(args)
+
+
+def _measure(args: argparse.Namespace) -> list[Figure]:
     with tempfile.TemporaryDirectory() as home:
         url = os.environ.get("OSOS_BENCH_DATABASE_URL") or f"sqlite:///{home}/bench.sqlite3"
         db.upgrade(url)
@@ -273,7 +326,7 @@ def main() -> None:
             wanted = ["static", *(t for t in args.targets.split(",") if t != "static")]
             targets = {name: paths[name] for name in wanted}
             print(f"range {first} – {last}, 15-minute rows: {args.days * 96}")
-            asyncio.run(_bench(base, cookie, targets, args, table))
+            return asyncio.run(_bench(base, cookie, targets, args, table))
         finally:
             server.terminate()
             server.wait(timeout=30)
