@@ -103,15 +103,23 @@ class YkpData:
     stamp: str = ""  # the figures' key (ykp_figures): the rendered rows are kept under it
 
 
-def load(session: Session, sight: Sight, q: YkpQuery, settings: Settings) -> YkpData:
-    low, high = profile_bounds(session, sight)
-    first, last = q.days(day_of_last(session, high))
+def shown_range(
+    session: Session, sight: Sight, q: YkpQuery, last_end: dt.datetime | None
+) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
+    """The days and the instants [start, end) the screen (and its file) shows for ``q``, the
+    default day from ``last_end``, the latest interval the viewer may see."""
+    first, last = q.days(day_of_last(session, last_end))
     start, end = q.bounds(first, last)
     if not sight.parts(start, end):
         detail = {"from": start.isoformat(), "to": end.isoformat()}
         raise NotVisible("outside the supply period", **detail)
     # quarters that have not ended yet are not missing: they are not shown at all
-    end = min(end, max(start, floor_to(db_now(session), QUARTER)))
+    return first, last, start, min(end, max(start, floor_to(db_now(session), QUARTER)))
+
+
+def load(session: Session, sight: Sight, q: YkpQuery, settings: Settings) -> YkpData:
+    low, high = profile_bounds(session, sight)
+    first, last, start, end = shown_range(session, sight, q, high)
     kept = figures(session, sight, settings, start, end, q.step)
     window_start = min(w[0] for w in sight.windows)
     floor = max(window_start, low or local_midnight(first))

@@ -6,30 +6,22 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from osos.readmodel.access import NotVisible, Sight
-from osos.readmodel.intervals import intervals, totals
+from osos.readmodel.access import Sight
+from osos.readmodel.intervals import intervals, last_profile_end, totals
 from osos.settings import Settings
-from osos.store.db import now as db_now
-from osos.timeutil import QUARTER, floor_to, local_date
 from osos.web.i18n import Words
-from osos.web.screens.common import Download, default_day
-from osos.web.screens.ykp import YkpData, YkpQuery, _hhmm, table
+from osos.web.screens.common import Download, today
+from osos.web.screens.ykp import YkpData, YkpQuery, _hhmm, shown_range, table
 
 
 def data(session: Session, sight: Sight, q: YkpQuery) -> YkpData:
     """The rows of the range the screen would show for ``q`` (as :func:`ykp.load` reads them),
     and nothing else: the file has no comparison and no date picker."""
-    first, last = q.days(default_day(session, sight))
-    start, end = q.bounds(first, last)
-    if not sight.parts(start, end):
-        detail = {"from": start.isoformat(), "to": end.isoformat()}
-        raise NotVisible("outside the supply period", **detail)
-    now = db_now(session)
-    end = min(end, max(start, floor_to(now, QUARTER)))  # quarters not ended yet are not shown
+    first, last, start, end = shown_range(session, sight, q, last_profile_end(session, sight))
     rows = intervals(session, sight, start, end, q.step, edges="quarters") if end > start else []
     return YkpData(
         sight.point.no, first, last, q.step, q.from_time, q.to_time, tuple(rows), None,
-        local_date(now), first,
+        today(session), first,
     )  # fmt: skip
 
 
