@@ -64,12 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"# {name}", flush=True)
         try:
             found = list(run(args.quick))
+            print_figures(found)
         except Exception:  # one broken module must not hide the others' figures
             traceback.print_exc()
             notes.append(f"{name}: failed, see the run's output")
             failed = True
             continue
-        print_figures(found)
         figures += found
     if args.json is not None:
         write_json(args.json, figures, notes, quick=args.quick)

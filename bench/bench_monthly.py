@@ -37,6 +37,11 @@ from typing import Any
 
 import duckdb
 
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import Figure
+
 from osos.mdm.bulk import monthly_bulk
 from osos.mdm.bulk_read import profile_table
 from osos.mdm.model import INTERVAL
@@ -253,18 +258,37 @@ def _clear(url: str) -> None:
             conn.exec_driver_sql(f"DELETE FROM {table}")
 
 
-def run(
+def measured(
     quick: bool, db_url: str = "", sizes: tuple[int, ...] = (), reuse: bool = False
 ) -> list[dict[str, Any]]:
-    """The figures for each size (quick: 200 points); printed as they come."""
+    """The measurements for each size (quick: 200 points); printed as they come."""
     results = []
     for count in sizes or ((200,) if quick else (1_000, 10_000)):
         with tempfile.TemporaryDirectory() as tmp:
             url = db_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
             figures = measure(url, count, Path(tmp), per_point=count <= 1_000, reuse=reuse)
-            _print(db.make_engine(url).dialect.name, figures)
-            results.append(figures)
+            dialect = db.make_engine(url).dialect.name
+            _print(dialect, figures)
+            results.append({**figures, "dialect": dialect})
     return results
+
+
+def run(quick: bool) -> list[Figure]:
+    """``python -m bench``: the set-based run against DuckDB over the same rows (lower is
+    better), on a fresh SQLite file (``main`` takes ``--db-url`` for PostgreSQL)."""
+    found = []
+    for f in measured(quick):
+        points, ratio = f["service_points"], f["bulk_over_duckdb"]
+        met = ratio <= 5 and (points < 10_000 or f["bulk_s"] < 15)
+        found.append(
+            Figure(
+                f"monthly run, {points:,} points ({f['dialect']})", f["bulk_s"], "s",
+                "DuckDB over the same rows in memory", f["duckdb_s"], ratio,
+                "≤ 5× DuckDB (10,000 points < 15 s on PostgreSQL)", met,
+                note=f"{f['rows']:,} rows, {f['bulk_mib']} MiB peak",
+            )
+        )  # fmt: skip
+    return found
 
 
 def main() -> None:
@@ -287,7 +311,7 @@ def main() -> None:
         print(json.dumps(result, default=str))
         return
     sizes = (args.service_points,) if args.service_points else ()
-    run(args.quick, args.db_url, sizes, args.reuse)
+    measured(args.quick, args.db_url, sizes, args.reuse)
 
 
 if __name__ == "__main__":
