@@ -128,6 +128,24 @@ def shared_world(
     )
 
 
+MONTH_DAYS = 64  # two months: a complete month is always in them
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def month_world(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    frozen_now: dt.datetime,
+) -> Iterator[World]:
+    """The demo Abone's point with ``MONTH_DAYS`` of data, once per module and backend."""
+    yield from module_world(
+        request,
+        tmp_path_factory,
+        frozen_now,
+        lambda rt: build_world(rt, days=MONTH_DAYS, points=(ABONE_SP,)),
+    )
+
+
 def _frozen(runtime: Runtime, clock: FixedClock) -> Iterator[Runtime]:
     frozen = Runtime(runtime.settings, clock=clock)
     yield frozen

@@ -22,31 +22,12 @@ from osos.web.app import create_app
 from osos.web.formatting import number
 from tests.web.conftest import (
     ABONE_SP,
-    BACKENDS,
     ESTIMATED,
     GAPS,
     World,
-    build_world,
     complete_month,
     login,
-    module_world,
 )
-
-DAYS = 64  # two months: the complete month is always in it
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def month_world(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    frozen_now: dt.datetime,
-) -> Iterator[World]:
-    yield from module_world(
-        request,
-        tmp_path_factory,
-        frozen_now,
-        lambda rt: build_world(rt, days=DAYS, points=(ABONE_SP,)),
-    )
 
 
 @pytest.fixture

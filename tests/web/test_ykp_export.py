@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import openpyxl
@@ -27,29 +27,10 @@ from osos.web.screens import ykp
 from osos.web.screens.common import when
 from tests.web.conftest import (
     ABONE_SP,
-    BACKENDS,
     World,
-    build_world,
     complete_month,
     login,
-    module_world,
 )
-
-DAYS = 64  # two months: a complete month is always in it
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def month_world(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    frozen_now: dt.datetime,
-) -> Iterator[World]:
-    yield from module_world(
-        request,
-        tmp_path_factory,
-        frozen_now,
-        lambda rt: build_world(rt, days=DAYS, points=(ABONE_SP,)),
-    )
 
 
 def _month(world: World) -> dict[str, str]:
