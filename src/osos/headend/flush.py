@@ -238,25 +238,7 @@ def _update_status(session: Session, records: Sequence[SessionRecord]) -> None:
         connection.execute(insert(table), [{"meter_id": m, **v} for m, v in fresh.items()])
 
 
-@dataclass
-class _Job:
-    """The columns of a read job that finishing it reads and sets
-    (:func:`job_finish.apply_finish`)."""
-
-    id: int
-    attempts: int
-    max_attempts: int
-    state: str
-    next_attempt_at: dt.datetime
-    resume_from: dt.datetime | None
-    last_error: str | None
-    locked_by: str | None
-    locked_at: dt.datetime | None
-    finished_at: dt.datetime | None
-    session_started_at: dt.datetime | None
-
-
-_JOB_COLUMNS = tuple(f.name for f in dataclasses.fields(_Job))
+_JOB_COLUMNS = tuple(f.name for f in dataclasses.fields(job_finish.JobColumns))
 _JOB_SET = tuple(c for c in _JOB_COLUMNS if c not in ("id", "attempts", "max_attempts"))
 
 
@@ -266,12 +248,12 @@ def _finish_jobs(
     """Every record's jobs finished by the jobs' rules: one look-up, one UPDATE (executemany)."""
     ids = sorted({job.id for r in records for job in r.job_list})
     table = cast(Table, ReadJob.__table__)
-    rows: dict[int, _Job] = {}
+    rows: dict[int, job_finish.JobColumns] = {}
     if ids:
         found = session.execute(
             select(*(table.c[c] for c in _JOB_COLUMNS)).where(table.c.id.in_(ids))
         )
-        rows = {row[0]: _Job(*row) for row in found}
+        rows = {row[0]: job_finish.JobColumns(*row) for row in found}
     states: list[list[tuple[int, str]]] = []
     for record in records:
         resume = record.last_end + dt.timedelta(minutes=1) if record.last_end else None

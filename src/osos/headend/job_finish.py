@@ -5,7 +5,7 @@ write-behind flush loads for a batch."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol as Structural
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -31,9 +31,10 @@ def finish_job(
     return apply_finish(job, ok=ok, now=now, error=error, backoff=backoff, resume_from=resume_from)
 
 
-class FinishingJob(Structural):
-    """What :func:`apply_finish` reads and sets: a loaded :class:`ReadJob`, or the plain
-    columns the write-behind flush loads for a batch (:mod:`osos.headend.flush`)."""
+@dataclass
+class JobColumns:
+    """The columns of a read job that :func:`apply_finish` reads and sets, as the write-behind
+    flush loads them for a batch (:mod:`osos.headend.flush`) without ORM objects."""
 
     id: int
     attempts: int
@@ -49,7 +50,7 @@ class FinishingJob(Structural):
 
 
 def apply_finish(
-    job: FinishingJob,
+    job: ReadJob | JobColumns,
     *,
     ok: bool,
     now: dt.datetime,
